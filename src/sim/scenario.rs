@@ -1,0 +1,883 @@
+//! Scenario files: an org described as data (TOML), built-in ones embedded in the binary.
+//!
+//! A scenario may `extends = "<built-in name>"` and then only state what differs: tables merge
+//! into the base recursively, and arrays of tables merge by their natural key (`username`,
+//! `api_name`, `name`, `field`, `object`, ...). An entry with `remove = true` deletes the entry
+//! with that key. The format is documented in `assets/scenarios/README.md`.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::Path;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("there is no built-in scenario named '{0}'; built-in scenarios: {1}")]
+    UnknownBuiltin(String, String),
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("scenario {name} is not valid TOML: {message}")]
+    Syntax { name: String, message: String },
+    #[error("scenario {name} is not a valid scenario: {message}")]
+    Shape { name: String, message: String },
+    #[error("scenario {name}: {message}")]
+    Invalid { name: String, message: String },
+    #[error("scenario {0} extends itself (directly or through others)")]
+    Cycle(String),
+}
+
+macro_rules! builtins {
+    ($($name:literal),* $(,)?) => {
+        /// Built-in scenarios: (name, TOML source).
+        pub const BUILTIN: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../assets/scenarios/", $name, ".toml")))),*
+        ];
+    };
+}
+
+builtins!(
+    "ready",
+    "fresh",
+    "fields-missing",
+    "field-wrong-type",
+    "restricted-picklist",
+    "no-field-edit",
+    "no-object-edit",
+    "user-inactive",
+    "user-no-api",
+    "app-missing",
+    "app-missing-api-scope",
+    "not-reauthorized",
+    "validation-rule-blocks",
+    "api-disabled",
+    "api-budget-low",
+    "large-org",
+    "eca",
+);
+
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(name, _)| *name).collect()
+}
+
+/// The one-line description of a built-in scenario (its `description`).
+pub fn builtin_description(name: &str) -> Option<String> {
+    let (_, source) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+    let value: toml::Value = toml::from_str(source).ok()?;
+    value
+        .get("description")
+        .and_then(|d| d.as_str())
+        .map(str::to_string)
+}
+
+/// Loads a built-in scenario by name.
+pub fn load_builtin(name: &str) -> Result<Scenario, ScenarioError> {
+    let merged = resolve_builtin(name, &mut Vec::new())?;
+    into_scenario(name, merged)
+}
+
+/// Loads a scenario file (which may extend a built-in one).
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    load_str(&path.display().to_string(), &text)
+}
+
+/// Loads a scenario from TOML text; `name` is used in error messages.
+pub fn load_str(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let value = parse_toml(name, text)?;
+    let merged = resolve(name, value, &mut Vec::new())?;
+    into_scenario(name, merged)
+}
+
+fn parse_toml(name: &str, text: &str) -> Result<Value, ScenarioError> {
+    let value: toml::Value = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+        name: name.to_string(),
+        message: e.to_string(),
+    })?;
+    serde_json::to_value(value).map_err(|e| ScenarioError::Syntax {
+        name: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn resolve_builtin(name: &str, seen: &mut Vec<String>) -> Result<Value, ScenarioError> {
+    let (_, source) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        ScenarioError::UnknownBuiltin(name.to_string(), builtin_names().join(", "))
+    })?;
+    let value = parse_toml(name, source)?;
+    resolve(name, value, seen)
+}
+
+fn resolve(name: &str, mut value: Value, seen: &mut Vec<String>) -> Result<Value, ScenarioError> {
+    if seen.iter().any(|s| s == name) {
+        return Err(ScenarioError::Cycle(name.to_string()));
+    }
+    seen.push(name.to_string());
+    let base_name = value
+        .as_object_mut()
+        .and_then(|o| o.remove("extends"))
+        .and_then(|v| v.as_str().map(str::to_string));
+    match base_name {
+        Some(base_name) => {
+            let mut base = resolve_builtin(&base_name, seen)?;
+            // Name and description belong to the extending scenario, not its base.
+            if let Some(obj) = base.as_object_mut() {
+                obj.remove("name");
+                obj.remove("description");
+            }
+            merge(&mut base, value);
+            Ok(base)
+        }
+        None => Ok(value),
+    }
+}
+
+const MERGE_KEYS: &[&str] = &[
+    "username",
+    "api_name",
+    "full_name",
+    "field",
+    "object",
+    "name",
+    "developer_name",
+    "namespace",
+    "Subject",
+];
+
+fn key_of(entry: &Value) -> Option<(String, String)> {
+    let obj = entry.as_object()?;
+    MERGE_KEYS.iter().find_map(|k| {
+        obj.get(*k)
+            .and_then(|v| v.as_str())
+            .map(|v| (k.to_string(), v.to_string()))
+    })
+}
+
+/// Deep-merges `overlay` into `base` (see the module docs for the rules).
+fn merge(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(base), Value::Object(overlay)) => {
+            for (k, v) in overlay {
+                match base.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        base.insert(k, strip_removed(v));
+                    }
+                }
+            }
+        }
+        (Value::Array(base), Value::Array(overlay)) if overlay.iter().all(|e| key_of(e).is_some()) => {
+            for entry in overlay {
+                let key = key_of(&entry);
+                let remove = entry.get("remove").and_then(Value::as_bool) == Some(true);
+                let position = base.iter().position(|b| key_of(b) == key);
+                match (position, remove) {
+                    (Some(i), true) => {
+                        base.remove(i);
+                    }
+                    (Some(i), false) => merge(&mut base[i], entry),
+                    (None, true) => {}
+                    (None, false) => base.push(entry),
+                }
+            }
+        }
+        (base, overlay) => *base = overlay,
+    }
+}
+
+fn strip_removed(v: Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .filter(|e| e.get("remove").and_then(Value::as_bool) != Some(true))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn into_scenario(name: &str, value: Value) -> Result<Scenario, ScenarioError> {
+    let scenario: Scenario = serde_json::from_value(value).map_err(|e| ScenarioError::Shape {
+        name: name.to_string(),
+        message: e.to_string(),
+    })?;
+    scenario.validate().map_err(|message| ScenarioError::Invalid {
+        name: name.to_string(),
+        message,
+    })?;
+    Ok(scenario)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The highest API version the org serves (e.g. "66.0").
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+    pub org: OrgSpec,
+    /// Username of the admin whose token `writeback-setup sim` prints.
+    pub admin: String,
+    /// Username of the integration user (documentation for the scenario; the checks take it from the profile).
+    #[serde(default)]
+    pub integration_user: Option<String>,
+    #[serde(default)]
+    pub profiles: Vec<ProfileSpec>,
+    #[serde(default)]
+    pub permission_set_licenses: Vec<PermissionSetLicenseSpec>,
+    #[serde(default)]
+    pub permission_sets: Vec<PermissionSetSpec>,
+    #[serde(default)]
+    pub permission_set_groups: Vec<PermissionSetGroupSpec>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    /// Custom fields per object: `[[fields.Case]]`.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, Vec<FieldSpec>>,
+    /// Records per object: `[[records.Case]]` with field values.
+    #[serde(default)]
+    pub records: std::collections::BTreeMap<String, Vec<Map<String, Value>>>,
+    #[serde(default)]
+    pub record_types: Vec<RecordTypeSpec>,
+    #[serde(default)]
+    pub validation_rules: Vec<ValidationRuleSpec>,
+    #[serde(default)]
+    pub apex_triggers: Vec<ApexTriggerSpec>,
+    #[serde(default)]
+    pub flows: Vec<FlowSpec>,
+    #[serde(default)]
+    pub workflow_rules: Vec<WorkflowRuleSpec>,
+    #[serde(default)]
+    pub assignment_rules: Vec<AssignmentRuleSpec>,
+    #[serde(default)]
+    pub connected_apps: Vec<ConnectedAppSpec>,
+    #[serde(default)]
+    pub external_client_apps: Vec<ExternalClientAppSpec>,
+    #[serde(default)]
+    pub oauth_tokens: Vec<OauthTokenSpec>,
+    #[serde(default)]
+    pub packages: Vec<PackageSpec>,
+    #[serde(default)]
+    pub faults: FaultSpec,
+    /// Bulk generated metadata for volume scenarios.
+    #[serde(default)]
+    pub generate: GenerateSpec,
+}
+
+fn default_api_version() -> String {
+    "66.0".into()
+}
+
+impl Scenario {
+    fn validate(&self) -> Result<(), String> {
+        let user = |name: &str| self.users.iter().any(|u| u.username == name);
+        if !user(&self.admin) {
+            return Err(format!("admin '{}' is not among the users", self.admin));
+        }
+        for u in &self.users {
+            if !self.profiles.iter().any(|p| p.name == u.profile) {
+                return Err(format!("user {} has unknown profile '{}'", u.username, u.profile));
+            }
+            for ps in &u.permission_sets {
+                if !self.permission_sets.iter().any(|p| p.name == ps.name) {
+                    return Err(format!(
+                        "user {} is assigned unknown permission set '{}'",
+                        u.username, ps.name
+                    ));
+                }
+            }
+            for g in &u.permission_set_groups {
+                if !self.permission_set_groups.iter().any(|p| &p.name == g) {
+                    return Err(format!(
+                        "user {} is assigned unknown permission set group '{g}'",
+                        u.username
+                    ));
+                }
+            }
+        }
+        for (object, fields) in &self.fields {
+            if !super::schema::DATA_OBJECTS.contains(&object.as_str()) {
+                return Err(format!(
+                    "custom fields on '{object}' are not supported (only {})",
+                    super::schema::DATA_OBJECTS.join(", ")
+                ));
+            }
+            for field in fields {
+                if !field.api_name.ends_with("__c") {
+                    return Err(format!("custom field {object}.{} must end in __c", field.api_name));
+                }
+                if super::schema::FieldKind::from_metadata_type(&field.r#type).is_none() {
+                    return Err(format!(
+                        "field {object}.{} has unknown type '{}'",
+                        field.api_name, field.r#type
+                    ));
+                }
+            }
+        }
+        for t in &self.oauth_tokens {
+            if !user(&t.user) {
+                return Err(format!("oauth token for unknown user '{}'", t.user));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "default_edition")]
+    pub edition: String,
+    #[serde(default)]
+    pub is_sandbox: bool,
+    #[serde(default = "default_instance")]
+    pub instance: String,
+    /// My Domain name, e.g. "acme" (shown in URLs the org hands out).
+    #[serde(default)]
+    pub my_domain: Option<String>,
+    #[serde(default = "yes")]
+    pub api_enabled: bool,
+    #[serde(default = "default_api_max")]
+    pub daily_api_max: u64,
+    #[serde(default)]
+    pub daily_api_used: u64,
+    #[serde(default)]
+    pub trial_expiration: Option<String>,
+}
+
+fn default_edition() -> String {
+    "Enterprise Edition".into()
+}
+fn default_instance() -> String {
+    "EU45".into()
+}
+fn default_api_max() -> u64 {
+    100_000
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemPermissions {
+    #[serde(default)]
+    pub api_enabled: bool,
+    #[serde(default)]
+    pub api_user_only: bool,
+    #[serde(default)]
+    pub modify_all_data: bool,
+    #[serde(default)]
+    pub view_all_data: bool,
+    #[serde(default)]
+    pub view_setup: bool,
+    #[serde(default)]
+    pub customize_application: bool,
+    #[serde(default)]
+    pub manage_users: bool,
+    #[serde(default)]
+    pub author_apex: bool,
+    #[serde(default)]
+    pub assign_permission_sets: bool,
+    #[serde(default)]
+    pub manage_profiles_permission_sets: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectPermissionSpec {
+    pub object: String,
+    #[serde(default)]
+    pub read: bool,
+    #[serde(default)]
+    pub create: bool,
+    #[serde(default)]
+    pub edit: bool,
+    #[serde(default)]
+    pub delete: bool,
+    #[serde(default)]
+    pub view_all: bool,
+    #[serde(default)]
+    pub modify_all: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldPermissionSpec {
+    /// `Object.Field__c`
+    pub field: String,
+    #[serde(default)]
+    pub read: bool,
+    #[serde(default)]
+    pub edit: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    pub name: String,
+    #[serde(default = "default_license")]
+    pub user_license: String,
+    #[serde(flatten)]
+    pub permissions: SystemPermissions,
+    #[serde(default)]
+    pub object_permissions: Vec<ObjectPermissionSpec>,
+    #[serde(default)]
+    pub field_permissions: Vec<FieldPermissionSpec>,
+}
+
+fn default_license() -> String {
+    "Salesforce".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionSetLicenseSpec {
+    pub developer_name: String,
+    pub label: String,
+    #[serde(default = "default_license_count")]
+    pub total: u64,
+}
+
+fn default_license_count() -> u64 {
+    10
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionSetSpec {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Developer name of the permission set licence the set was created with.
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub session_activation_required: bool,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(flatten)]
+    pub permissions: SystemPermissions,
+    #[serde(default)]
+    pub object_permissions: Vec<ObjectPermissionSpec>,
+    #[serde(default)]
+    pub field_permissions: Vec<FieldPermissionSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionSetGroupSpec {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub permission_sets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSpec {
+    pub name: String,
+    /// ISO date-time after which the assignment no longer applies.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    pub username: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub profile: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default = "default_user_type")]
+    pub user_type: String,
+    #[serde(default)]
+    pub permission_sets: Vec<AssignmentSpec>,
+    #[serde(default)]
+    pub permission_set_groups: Vec<String>,
+    #[serde(default)]
+    pub permission_set_licenses: Vec<String>,
+    /// Password for the simulated OAuth login page.
+    #[serde(default = "default_password")]
+    pub password: String,
+    #[serde(default)]
+    pub last_login: Option<String>,
+}
+
+fn default_user_type() -> String {
+    "Standard".into()
+}
+fn default_password() -> String {
+    "demo".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub api_name: String,
+    pub label: String,
+    /// Metadata API type: Text, TextArea, LongTextArea, Html, Picklist, MultiselectPicklist,
+    /// Checkbox, Number, Date, DateTime, Email, Phone, Url.
+    pub r#type: String,
+    #[serde(default)]
+    pub length: Option<u32>,
+    #[serde(default)]
+    pub visible_lines: Option<u32>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub restricted: bool,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub external_id: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub formula: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordTypeSpec {
+    pub object: String,
+    pub developer_name: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Profiles the record type is available to (empty: every profile).
+    #[serde(default)]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationRuleSpec {
+    pub name: String,
+    #[serde(default = "default_case")]
+    pub object: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    pub error_message: String,
+    #[serde(default)]
+    pub error_display_field: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The formula as an admin sees it in Setup (shown in Tooling `Metadata.errorConditionFormula`).
+    pub formula: String,
+    /// What makes the simulated rule fire on an update: any of these fields changing. Empty: every update.
+    #[serde(default)]
+    pub fires_when_changed: Vec<String>,
+    /// Users (usernames) the rule lets through, like a formula excluding the integration user.
+    #[serde(default)]
+    pub bypass_users: Vec<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+fn default_case() -> String {
+    "Case".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApexTriggerSpec {
+    pub name: String,
+    #[serde(default = "default_case")]
+    pub object: String,
+    #[serde(default = "default_active")]
+    pub status: String,
+    #[serde(default)]
+    pub before_insert: bool,
+    #[serde(default)]
+    pub after_insert: bool,
+    #[serde(default)]
+    pub before_update: bool,
+    #[serde(default)]
+    pub after_update: bool,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// When set, an update fails with CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY carrying this exception text.
+    #[serde(default)]
+    pub fails_with: Option<String>,
+}
+
+fn default_active() -> String {
+    "Active".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    pub api_name: String,
+    pub label: String,
+    #[serde(default = "default_case")]
+    pub object: String,
+    #[serde(default = "default_process_type")]
+    pub process_type: String,
+    /// RecordBeforeSave, RecordAfterSave, RecordBeforeDelete, Scheduled, PlatformEvent
+    #[serde(default = "default_trigger_type")]
+    pub trigger_type: String,
+    /// Create, Update, CreateAndUpdate, Delete
+    #[serde(default = "default_record_trigger_type")]
+    pub record_trigger_type: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+fn default_process_type() -> String {
+    "AutoLaunchedFlow".into()
+}
+fn default_trigger_type() -> String {
+    "RecordAfterSave".into()
+}
+fn default_record_trigger_type() -> String {
+    "CreateAndUpdate".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowRuleSpec {
+    pub name: String,
+    #[serde(default = "default_case")]
+    pub object: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// onCreateOnly, onCreateOrTriggeringUpdate, onAllChanges
+    #[serde(default = "default_workflow_trigger")]
+    pub trigger_type: String,
+    #[serde(default)]
+    pub actions: Vec<WorkflowActionSpec>,
+}
+
+fn default_workflow_trigger() -> String {
+    "onAllChanges".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowActionSpec {
+    pub name: String,
+    /// EmailAlert, FieldUpdate, OutboundMessage, Task
+    pub r#type: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentRuleSpec {
+    pub name: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectedAppSpec {
+    /// Metadata API fullName.
+    pub full_name: String,
+    pub label: String,
+    #[serde(default)]
+    pub consumer_key: Option<String>,
+    #[serde(default = "default_callback")]
+    pub callback_url: String,
+    /// Metadata scope names: Api, Full, RefreshToken, Web, Basic, OpenID, ...
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub admin_approved_only: bool,
+    #[serde(default)]
+    pub pkce_required: bool,
+    /// Permission sets and profiles pre-authorized (for admin-approved apps).
+    #[serde(default)]
+    pub permission_sets: Vec<String>,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    #[serde(default = "default_app_created")]
+    pub created: String,
+    /// When the app (e.g. its scopes) last changed.
+    #[serde(default = "default_app_created")]
+    pub last_modified: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default = "default_refresh_policy")]
+    pub refresh_token_policy: String,
+}
+
+fn default_callback() -> String {
+    "http://localhost:1717/OauthRedirect".into()
+}
+fn default_app_created() -> String {
+    "2024-03-01T10:00:00.000+0000".into()
+}
+fn default_refresh_policy() -> String {
+    "infinite".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalClientAppSpec {
+    pub full_name: String,
+    pub label: String,
+    #[serde(default)]
+    pub consumer_key: Option<String>,
+    #[serde(default = "default_callback")]
+    pub callback_url: String,
+    /// Same enum names as connected apps, e.g. ["Api", "RefreshToken"].
+    pub scopes: Vec<String>,
+    /// Local or Packaged.
+    #[serde(default = "default_distribution")]
+    pub distribution_state: String,
+    #[serde(default = "yes")]
+    pub installed: bool,
+    #[serde(default = "yes")]
+    pub pkce_required: bool,
+    #[serde(default)]
+    pub admin_approved_only: bool,
+    #[serde(default)]
+    pub permission_sets: Vec<String>,
+    #[serde(default = "default_app_created")]
+    pub created: String,
+    #[serde(default = "default_app_created")]
+    pub last_modified: String,
+}
+
+fn default_distribution() -> String {
+    "Local".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OauthTokenSpec {
+    pub user: String,
+    /// The app's label, as OauthToken.AppName shows it.
+    pub app: String,
+    pub created: String,
+    #[serde(default)]
+    pub last_used: Option<String>,
+    #[serde(default)]
+    pub use_count: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageSpec {
+    pub namespace: String,
+    pub name: String,
+    #[serde(default = "default_package_version")]
+    pub version: String,
+}
+
+fn default_package_version() -> String {
+    "1.0".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Added to every request.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Every access token expires after this many API calls (401 INVALID_SESSION_ID).
+    #[serde(default)]
+    pub expire_token_after_calls: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    /// Extra custom fields on Case.
+    #[serde(default)]
+    pub case_fields: u32,
+    /// Extra permission sets, each granting read on some of the generated fields.
+    #[serde(default)]
+    pub permission_sets: u32,
+    /// FieldPermissions rows per generated permission set.
+    #[serde(default)]
+    pub field_permissions_per_set: u32,
+    /// Extra Case automations (validation rules, triggers, flows, workflow rules), split evenly.
+    #[serde(default)]
+    pub automations: u32,
+    /// Extra users, each assigned a few generated permission sets.
+    #[serde(default)]
+    pub users: u32,
+    /// Extra Case records.
+    #[serde(default)]
+    pub cases: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_loads() {
+        for name in builtin_names() {
+            let scenario = load_builtin(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(scenario.name, name);
+            assert!(!scenario.description.is_empty(), "{name} has no description");
+        }
+    }
+
+    #[test]
+    fn extends_merges_by_key_and_removes() {
+        let text = r#"
+            extends = "ready"
+            name = "custom"
+            [[fields.Case]]
+            api_name = "Enterpret_Summary__c"
+            remove = true
+            [[users]]
+            username = "integration@acme.example"
+            active = false
+        "#;
+        let scenario = load_str("custom", text).unwrap();
+        let case_fields = &scenario.fields["Case"];
+        assert!(case_fields.iter().all(|f| f.api_name != "Enterpret_Summary__c"));
+        assert!(case_fields.iter().any(|f| f.api_name == "Enterpret_Sentiment__c"));
+        let user = scenario
+            .users
+            .iter()
+            .find(|u| u.username == "integration@acme.example")
+            .unwrap();
+        assert!(!user.active);
+        assert_eq!(user.profile, "Minimum Access - API Only Integrations");
+    }
+
+    #[test]
+    fn bad_files_say_what_is_wrong() {
+        let err = load_str("x", "name = ").unwrap_err();
+        assert!(matches!(err, ScenarioError::Syntax { .. }), "{err}");
+        let err = load_str("x", "extends = \"nope\"").unwrap_err();
+        assert!(err.to_string().contains("no built-in scenario named 'nope'"), "{err}");
+        let err = load_str(
+            "x",
+            "extends = \"ready\"\nname=\"x\"\n[[fields.Case]]\napi_name=\"Bad\"\nlabel=\"B\"\ntype=\"Text\"",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("must end in __c"), "{err}");
+        let err = load_str(
+            "x",
+            "extends = \"ready\"\nname=\"x\"\n[[fields.Case]]\napi_name=\"Bad__c\"\nlabel=\"B\"\ntype=\"Texty\"",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown type 'Texty'"), "{err}");
+    }
+}

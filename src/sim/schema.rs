@@ -1,0 +1,1054 @@
+//! What objects and fields the simulated org has, independent of who asks.
+//!
+//! Standard objects are defined here; custom fields come from the scenario and from
+//! Tooling `CustomField` creates. Access (who may see what) lives in `access.rs`.
+
+use serde_json::{json, Value};
+
+/// Which query endpoint serves an object: Salesforce keeps some objects on one API only
+/// (e.g. `FlowDefinitionView` is standard-only, `ValidationRule` Tooling-only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    Standard,
+    Tooling,
+    Both,
+}
+
+impl Api {
+    pub fn serves(self, tooling: bool) -> bool {
+        matches!(
+            (self, tooling),
+            (Api::Both, _) | (Api::Standard, false) | (Api::Tooling, true)
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldKind {
+    Id,
+    Reference,
+    Text,
+    TextArea,
+    LongTextArea,
+    RichTextArea,
+    Picklist,
+    MultiPicklist,
+    Checkbox,
+    DateTime,
+    Date,
+    Number,
+    Email,
+    Phone,
+    Url,
+    /// Tooling `Metadata` and similar structured columns.
+    Complex,
+}
+
+impl FieldKind {
+    /// Maps a Metadata API field type name (as in a scenario file or a Tooling CustomField create).
+    pub fn from_metadata_type(name: &str) -> Option<FieldKind> {
+        Some(match name {
+            "Text" => FieldKind::Text,
+            "TextArea" => FieldKind::TextArea,
+            "LongTextArea" => FieldKind::LongTextArea,
+            "Html" => FieldKind::RichTextArea,
+            "Picklist" => FieldKind::Picklist,
+            "MultiselectPicklist" => FieldKind::MultiPicklist,
+            "Checkbox" => FieldKind::Checkbox,
+            "Date" => FieldKind::Date,
+            "DateTime" => FieldKind::DateTime,
+            "Number" => FieldKind::Number,
+            "Email" => FieldKind::Email,
+            "Phone" => FieldKind::Phone,
+            "Url" => FieldKind::Url,
+            _ => return None,
+        })
+    }
+
+    pub fn metadata_type(&self) -> &'static str {
+        match self {
+            FieldKind::Text => "Text",
+            FieldKind::TextArea => "TextArea",
+            FieldKind::LongTextArea => "LongTextArea",
+            FieldKind::RichTextArea => "Html",
+            FieldKind::Picklist => "Picklist",
+            FieldKind::MultiPicklist => "MultiselectPicklist",
+            FieldKind::Checkbox => "Checkbox",
+            FieldKind::Date => "Date",
+            FieldKind::DateTime => "DateTime",
+            FieldKind::Number => "Number",
+            FieldKind::Email => "Email",
+            FieldKind::Phone => "Phone",
+            FieldKind::Url => "Url",
+            FieldKind::Id => "Id",
+            FieldKind::Reference => "Lookup",
+            FieldKind::Complex => "Complex",
+        }
+    }
+
+    /// The `FieldDefinition.DataType` text Salesforce shows for the kind.
+    pub fn data_type_label(&self, length: u32) -> String {
+        match self {
+            FieldKind::Text => format!("Text({length})"),
+            FieldKind::TextArea => format!("Text Area({length})"),
+            FieldKind::LongTextArea => format!("Long Text Area({length})"),
+            FieldKind::RichTextArea => format!("Rich Text Area({length})"),
+            FieldKind::Picklist => "Picklist".into(),
+            FieldKind::MultiPicklist => "Picklist (Multi-Select)".into(),
+            FieldKind::Checkbox => "Checkbox".into(),
+            FieldKind::Date => "Date".into(),
+            FieldKind::DateTime => "Date/Time".into(),
+            FieldKind::Number => "Number(18, 0)".into(),
+            FieldKind::Email => "Email".into(),
+            FieldKind::Phone => "Phone".into(),
+            FieldKind::Url => "URL(255)".into(),
+            FieldKind::Id => "Id".into(),
+            FieldKind::Reference => "Lookup()".into(),
+            FieldKind::Complex => "Complex".into(),
+        }
+    }
+
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::Text
+                | FieldKind::TextArea
+                | FieldKind::LongTextArea
+                | FieldKind::RichTextArea
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Url
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PicklistValue {
+    pub value: String,
+    pub label: String,
+    pub active: bool,
+    pub default: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDef {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub length: u32,
+    pub custom: bool,
+    pub nillable: bool,
+    /// System fields (Id, CreatedDate, ...) are never writable, whatever the permissions.
+    pub system: bool,
+    /// Whether field-level security applies (false for required and system fields).
+    pub permissionable: bool,
+    pub reference_to: Vec<String>,
+    pub relationship_name: Option<String>,
+    pub picklist_values: Vec<PicklistValue>,
+    pub restricted_picklist: bool,
+    pub external_id: bool,
+    pub unique: bool,
+    pub visible_lines: Option<u32>,
+    pub description: Option<String>,
+    pub inline_help_text: Option<String>,
+    pub formula: Option<String>,
+    /// Tooling `CustomField` Id (00N...) for custom fields.
+    pub custom_field_id: Option<String>,
+    pub created_date: String,
+}
+
+impl FieldDef {
+    pub fn new(name: &str, kind: FieldKind) -> FieldDef {
+        let length = match kind {
+            FieldKind::Id | FieldKind::Reference => 18,
+            FieldKind::Text | FieldKind::Picklist | FieldKind::Email | FieldKind::Url => 255,
+            FieldKind::Phone => 40,
+            FieldKind::TextArea => 255,
+            FieldKind::LongTextArea | FieldKind::RichTextArea => 32768,
+            FieldKind::MultiPicklist => 4099,
+            _ => 0,
+        };
+        FieldDef {
+            name: name.to_string(),
+            label: label_from_name(name),
+            kind,
+            length,
+            custom: name.ends_with("__c"),
+            nillable: true,
+            system: false,
+            permissionable: true,
+            reference_to: Vec::new(),
+            relationship_name: None,
+            picklist_values: Vec::new(),
+            restricted_picklist: false,
+            external_id: false,
+            unique: false,
+            visible_lines: None,
+            description: None,
+            inline_help_text: None,
+            formula: None,
+            custom_field_id: None,
+            created_date: "2024-01-10T09:00:00.000+0000".into(),
+        }
+    }
+
+    fn system(mut self) -> Self {
+        self.system = true;
+        self.permissionable = false;
+        self
+    }
+
+    fn required(mut self) -> Self {
+        self.nillable = false;
+        self.permissionable = false;
+        self
+    }
+
+    fn reference(mut self, target: &str, relationship: &str) -> Self {
+        self.reference_to = vec![target.to_string()];
+        self.relationship_name = Some(relationship.to_string());
+        self
+    }
+
+    fn picklist(mut self, values: &[&str]) -> Self {
+        self.picklist_values = values
+            .iter()
+            .map(|v| PicklistValue {
+                value: v.to_string(),
+                label: v.to_string(),
+                active: true,
+                default: false,
+            })
+            .collect();
+        self
+    }
+
+    fn labeled(mut self, label: &str) -> Self {
+        self.label = label.to_string();
+        self
+    }
+
+    fn len(mut self, length: u32) -> Self {
+        self.length = length;
+        self
+    }
+
+    /// The API name without `__c` and without a namespace, as Tooling `CustomField.DeveloperName` has it.
+    pub fn developer_name(&self) -> String {
+        let base = self.name.trim_end_matches("__c");
+        match base.split_once("__") {
+            Some((_namespace, rest)) => rest.to_string(),
+            None => base.to_string(),
+        }
+    }
+
+    pub fn namespace(&self) -> Option<String> {
+        let base = self.name.trim_end_matches("__c");
+        base.split_once("__").map(|(ns, _)| ns.to_string())
+    }
+
+    /// One entry of `fields[]` in an sObject describe, with every key a real describe carries.
+    /// `updateable` is what the caller may do (FLS and object permissions already applied).
+    pub fn describe(&self, updateable: bool, createable: bool) -> Value {
+        let (ty, soap, extra) = match self.kind {
+            FieldKind::Id => ("id", "tns:ID", Value::Null),
+            FieldKind::Reference => ("reference", "tns:ID", Value::Null),
+            FieldKind::Text => ("string", "xsd:string", Value::Null),
+            FieldKind::TextArea | FieldKind::LongTextArea => {
+                ("textarea", "xsd:string", json!("plaintextarea"))
+            }
+            FieldKind::RichTextArea => ("textarea", "xsd:string", json!("richtextarea")),
+            FieldKind::Picklist => ("picklist", "xsd:string", Value::Null),
+            FieldKind::MultiPicklist => ("multipicklist", "xsd:string", Value::Null),
+            FieldKind::Checkbox => ("boolean", "xsd:boolean", Value::Null),
+            FieldKind::DateTime => ("datetime", "xsd:dateTime", Value::Null),
+            FieldKind::Date => ("date", "xsd:date", Value::Null),
+            FieldKind::Number => ("double", "xsd:double", Value::Null),
+            FieldKind::Email => ("email", "xsd:string", Value::Null),
+            FieldKind::Phone => ("phone", "xsd:string", Value::Null),
+            FieldKind::Url => ("url", "xsd:string", Value::Null),
+            FieldKind::Complex => ("anyType", "xsd:anyType", Value::Null),
+        };
+        let long = matches!(
+            self.kind,
+            FieldKind::LongTextArea | FieldKind::RichTextArea | FieldKind::MultiPicklist
+        );
+        let text_like = self.kind.is_text()
+            || matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist);
+        let length = if text_like || matches!(self.kind, FieldKind::Id | FieldKind::Reference) {
+            self.length
+        } else {
+            0
+        };
+        let byte_length = match self.kind {
+            FieldKind::Id | FieldKind::Reference => 18,
+            _ if text_like => self.length * 3,
+            _ => 0,
+        };
+        let picklist_values: Vec<Value> = self
+            .picklist_values
+            .iter()
+            .map(|p| {
+                json!({"active": p.active, "defaultValue": p.default, "label": p.label,
+                       "validFor": null, "value": p.value})
+            })
+            .collect();
+        let is_number = matches!(self.kind, FieldKind::Number);
+        json!({
+            "aggregatable": !long,
+            "aiPredictionField": false,
+            "autoNumber": false,
+            "byteLength": byte_length,
+            "calculated": self.formula.is_some(),
+            "calculatedFormula": self.formula,
+            "cascadeDelete": false,
+            "caseSensitive": false,
+            "compoundFieldName": null,
+            "controllerName": null,
+            "createable": createable,
+            "custom": self.custom,
+            "defaultValue": if matches!(self.kind, FieldKind::Checkbox) { json!(false) } else { Value::Null },
+            "defaultValueFormula": null,
+            "defaultedOnCreate": self.system || matches!(self.kind, FieldKind::Checkbox),
+            "dependentPicklist": false,
+            "deprecatedAndHidden": false,
+            "digits": 0,
+            "displayLocationInDecimal": false,
+            "encrypted": false,
+            "externalId": self.external_id,
+            "extraTypeInfo": extra,
+            "filterable": !long,
+            "filteredLookupInfo": null,
+            "formulaTreatNullNumberAsZero": false,
+            "groupable": !long && !is_number && !matches!(self.kind, FieldKind::DateTime),
+            "highScaleNumber": false,
+            "htmlFormatted": matches!(self.kind, FieldKind::RichTextArea),
+            "idLookup": matches!(self.kind, FieldKind::Id) || self.external_id,
+            "inlineHelpText": self.inline_help_text,
+            "label": self.label,
+            "length": length,
+            "mask": null,
+            "maskType": null,
+            "name": self.name,
+            "nameField": self.name == "Name",
+            "namePointing": false,
+            "nillable": self.nillable && !matches!(self.kind, FieldKind::Checkbox),
+            "permissionable": self.permissionable,
+            "picklistValues": picklist_values,
+            "polymorphicForeignKey": self.reference_to.len() > 1,
+            "precision": if is_number { 18 } else { 0 },
+            "queryByDistance": false,
+            "referenceTargetField": null,
+            "referenceTo": self.reference_to,
+            "relationshipName": self.relationship_name,
+            "relationshipOrder": null,
+            "restrictedDelete": false,
+            "restrictedPicklist": self.restricted_picklist,
+            "scale": 0,
+            "searchPrefilterable": false,
+            "soapType": soap,
+            "sortable": !long,
+            "type": ty,
+            "unique": self.unique,
+            "updateable": updateable,
+            "writeRequiresMasterRead": false,
+        })
+    }
+
+    /// The Tooling `CustomField.Metadata` document of a custom field.
+    pub fn tooling_metadata(&self) -> Value {
+        let mut meta = json!({
+            "label": self.label,
+            "type": self.kind.metadata_type(),
+            "required": !self.nillable,
+            "externalId": self.external_id,
+            "unique": self.unique,
+            "description": self.description,
+            "inlineHelpText": self.inline_help_text,
+            "trackHistory": false,
+            "trackFeedHistory": false,
+        });
+        let obj = meta.as_object_mut().expect("json! object");
+        match self.kind {
+            FieldKind::Text
+            | FieldKind::TextArea
+            | FieldKind::LongTextArea
+            | FieldKind::RichTextArea => {
+                obj.insert("length".into(), json!(self.length));
+            }
+            _ => {
+                obj.insert("length".into(), Value::Null);
+            }
+        }
+        obj.insert("visibleLines".into(), json!(self.visible_lines));
+        if matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist) {
+            let values: Vec<Value> = self
+                .picklist_values
+                .iter()
+                .map(|p| json!({"fullName": p.value, "default": p.default, "label": p.label}))
+                .collect();
+            obj.insert(
+                "valueSet".into(),
+                json!({"restricted": self.restricted_picklist,
+                       "valueSetDefinition": {"sorted": false, "value": values}}),
+            );
+        } else {
+            obj.insert("valueSet".into(), Value::Null);
+        }
+        meta
+    }
+}
+
+fn label_from_name(name: &str) -> String {
+    let base = name.trim_end_matches("__c").trim_end_matches("Id");
+    let base = if base.is_empty() { name } else { base };
+    let mut label = String::new();
+    for (i, ch) in base.chars().enumerate() {
+        if ch == '_' {
+            label.push(' ');
+        } else {
+            if i > 0 && ch.is_ascii_uppercase() && !label.ends_with(' ') {
+                let prev = base.chars().nth(i - 1).unwrap_or(' ');
+                if prev.is_ascii_lowercase() {
+                    label.push(' ');
+                }
+            }
+            label.push(ch);
+        }
+    }
+    label
+}
+
+#[derive(Clone, Debug)]
+pub struct ObjectDef {
+    pub name: String,
+    pub label: String,
+    pub label_plural: String,
+    pub key_prefix: String,
+    pub api: Api,
+    /// Setup objects need *View Setup and Configuration* to query.
+    pub setup: bool,
+    /// Computed objects (UserEntityAccess, ...) have no stored rows.
+    pub computed: bool,
+    /// Objects whose CRUD is governed by ObjectPermissions (Case, Contact, Lead).
+    pub crud_controlled: bool,
+    pub fields: Vec<FieldDef>,
+}
+
+impl ObjectDef {
+    fn new(name: &str, prefix: &str, api: Api, fields: Vec<FieldDef>) -> ObjectDef {
+        ObjectDef {
+            name: name.to_string(),
+            label: label_from_name(name),
+            label_plural: format!("{}s", label_from_name(name)),
+            key_prefix: prefix.to_string(),
+            api,
+            setup: true,
+            computed: false,
+            crud_controlled: false,
+            fields,
+        }
+    }
+
+    fn data(mut self, label: &str, plural: &str) -> Self {
+        self.setup = false;
+        self.crud_controlled = true;
+        self.label = label.into();
+        self.label_plural = plural.into();
+        self
+    }
+
+    fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn relationship(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| {
+            f.relationship_name
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
+use FieldKind as K;
+
+fn f(name: &str, kind: FieldKind) -> FieldDef {
+    FieldDef::new(name, kind)
+}
+fn id() -> FieldDef {
+    f("Id", K::Id).system().required()
+}
+fn name() -> FieldDef {
+    f("Name", K::Text).len(80)
+}
+fn b(name: &str) -> FieldDef {
+    f(name, K::Checkbox)
+}
+fn s(name: &str) -> FieldDef {
+    f(name, K::Text)
+}
+fn r(name: &str, target: &str, relationship: &str) -> FieldDef {
+    f(name, K::Reference).reference(target, relationship)
+}
+fn dt(name: &str) -> FieldDef {
+    f(name, K::DateTime).system()
+}
+fn audit() -> Vec<FieldDef> {
+    vec![
+        dt("CreatedDate"),
+        r("CreatedById", "User", "CreatedBy").system(),
+        dt("LastModifiedDate"),
+        r("LastModifiedById", "User", "LastModifiedBy").system(),
+        dt("SystemModstamp"),
+    ]
+}
+fn with_audit(mut fields: Vec<FieldDef>) -> Vec<FieldDef> {
+    fields.extend(audit());
+    fields
+}
+
+const PERMISSION_FLAGS: &[&str] = &[
+    "PermissionsApiEnabled",
+    "PermissionsApiUserOnly",
+    "PermissionsModifyAllData",
+    "PermissionsViewAllData",
+    "PermissionsViewSetup",
+    "PermissionsCustomizeApplication",
+    "PermissionsManageUsers",
+    "PermissionsAuthorApex",
+    "PermissionsAssignPermissionSets",
+    "PermissionsManageProfilesPermissionsets",
+];
+
+/// Every object the simulated org knows, with its standard fields.
+pub fn standard_objects() -> Vec<ObjectDef> {
+    let mut profile_fields = vec![
+        id(),
+        name(),
+        r("UserLicenseId", "UserLicense", "UserLicense"),
+        s("UserType"),
+        s("Description"),
+    ];
+    profile_fields.extend(PERMISSION_FLAGS.iter().map(|p| b(p)));
+    let mut permission_set_fields = vec![
+        id(),
+        name(),
+        s("Label"),
+        s("Description"),
+        b("IsOwnedByProfile"),
+        r("ProfileId", "Profile", "Profile"),
+        r("LicenseId", "PermissionSetLicense", "License"),
+        r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+        s("Type"),
+        b("HasActivationRequired"),
+        b("IsCustom"),
+        s("NamespacePrefix"),
+    ];
+    permission_set_fields.extend(PERMISSION_FLAGS.iter().map(|p| b(p)));
+    let permission_set_fields = with_audit(permission_set_fields);
+
+    let status_values = ["New", "Working", "Escalated", "Closed"];
+    vec![
+        ObjectDef::new(
+            "Organization",
+            "00D",
+            Api::Standard,
+            vec![
+                id(),
+                name(),
+                s("OrganizationType"),
+                b("IsSandbox"),
+                s("InstanceName"),
+                f("TrialExpirationDate", K::DateTime),
+                s("NamespacePrefix"),
+                b("IsReadOnly"),
+                s("Division"),
+                s("Country"),
+                s("DefaultLocaleSidKey"),
+                s("LanguageLocaleKey"),
+                s("TimeZoneSidKey"),
+            ],
+        )
+        .data("Organization", "Organizations"),
+        ObjectDef::new(
+            "User",
+            "005",
+            Api::Both,
+            with_audit(vec![
+                id(),
+                s("Username"),
+                name(),
+                s("FirstName"),
+                s("LastName"),
+                f("Email", K::Email),
+                s("Alias"),
+                b("IsActive"),
+                s("UserType"),
+                r("ProfileId", "Profile", "Profile"),
+                f("LastLoginDate", K::DateTime),
+                s("TimeZoneSidKey"),
+            ]),
+        )
+        .data("User", "Users"),
+        ObjectDef::new("Profile", "00e", Api::Both, with_audit(profile_fields)),
+        ObjectDef::new(
+            "UserLicense",
+            "100",
+            Api::Standard,
+            vec![id(), name(), s("MasterLabel"), s("LicenseDefinitionKey"), s("Status")],
+        ),
+        ObjectDef::new("PermissionSet", "0PS", Api::Both, permission_set_fields),
+        ObjectDef::new(
+            "PermissionSetGroup",
+            "0PG",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                s("DeveloperName"),
+                s("MasterLabel"),
+                s("Description"),
+                s("Status"),
+                s("NamespacePrefix"),
+            ]),
+        ),
+        ObjectDef::new(
+            "PermissionSetGroupComponent",
+            "0PH",
+            Api::Standard,
+            vec![
+                id(),
+                r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+                r("PermissionSetId", "PermissionSet", "PermissionSet"),
+            ],
+        ),
+        ObjectDef::new(
+            "PermissionSetAssignment",
+            "0Pa",
+            Api::Standard,
+            vec![
+                id(),
+                r("AssigneeId", "User", "Assignee"),
+                r("PermissionSetId", "PermissionSet", "PermissionSet"),
+                r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+                b("IsActive"),
+                f("ExpirationDate", K::DateTime),
+                dt("SystemModstamp"),
+            ],
+        ),
+        ObjectDef::new(
+            "PermissionSetLicense",
+            "0PL",
+            Api::Standard,
+            vec![
+                id(),
+                s("DeveloperName"),
+                s("MasterLabel"),
+                f("TotalLicenses", K::Number),
+                f("UsedLicenses", K::Number),
+                s("Status"),
+            ],
+        ),
+        ObjectDef::new(
+            "PermissionSetLicenseAssign",
+            "2LA",
+            Api::Standard,
+            vec![
+                id(),
+                r("AssigneeId", "User", "Assignee"),
+                r("PermissionSetLicenseId", "PermissionSetLicense", "PermissionSetLicense"),
+            ],
+        ),
+        ObjectDef::new(
+            "ObjectPermissions",
+            "110",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                r("ParentId", "PermissionSet", "Parent"),
+                s("SobjectType"),
+                b("PermissionsCreate"),
+                b("PermissionsRead"),
+                b("PermissionsEdit"),
+                b("PermissionsDelete"),
+                b("PermissionsViewAllRecords"),
+                b("PermissionsModifyAllRecords"),
+                b("PermissionsViewAllFields"),
+            ]),
+        ),
+        ObjectDef::new(
+            "FieldPermissions",
+            "01k",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                r("ParentId", "PermissionSet", "Parent"),
+                s("SobjectType"),
+                s("Field"),
+                b("PermissionsRead"),
+                b("PermissionsEdit"),
+            ]),
+        ),
+        ObjectDef::new(
+            "SetupEntityAccess",
+            "0J0",
+            Api::Standard,
+            vec![
+                id(),
+                r("ParentId", "PermissionSet", "Parent"),
+                s("SetupEntityId"),
+                s("SetupEntityType"),
+            ],
+        ),
+        ObjectDef::new(
+            "ConnectedApplication",
+            "0H4",
+            Api::Both,
+            vec![
+                id(),
+                name(),
+                dt("CreatedDate"),
+                dt("LastModifiedDate"),
+                b("OptionsAllowAdminApprovedUsersOnly"),
+                b("OptionsRefreshTokenValidityMetric"),
+                b("OptionsHasSessionLevelPolicy"),
+                f("RefreshTokenValidityPeriod", K::Number),
+                s("StartUrl"),
+                s("NamespacePrefix"),
+            ],
+        ),
+        ObjectDef::new(
+            "OauthToken",
+            "0CQ",
+            Api::Standard,
+            vec![
+                id(),
+                s("AppName"),
+                r("UserId", "User", "User"),
+                s("AppMenuItemId"),
+                dt("CreatedDate"),
+                f("LastUsedDate", K::DateTime),
+                f("UseCount", K::Number),
+            ],
+        ),
+        ObjectDef::new(
+            "RecordType",
+            "012",
+            Api::Both,
+            with_audit(vec![
+                id(),
+                name(),
+                s("DeveloperName"),
+                s("SobjectType"),
+                b("IsActive"),
+                s("Description"),
+                s("NamespacePrefix"),
+            ]),
+        ),
+        ObjectDef::new(
+            "ApexTrigger",
+            "01q",
+            Api::Both,
+            with_audit(vec![
+                id(),
+                name(),
+                s("NamespacePrefix"),
+                s("Status"),
+                s("TableEnumOrId"),
+                b("UsageBeforeInsert"),
+                b("UsageAfterInsert"),
+                b("UsageBeforeUpdate"),
+                b("UsageAfterUpdate"),
+                b("UsageIsBulk"),
+                f("ApiVersion", K::Number),
+                b("IsValid"),
+            ]),
+        ),
+        ObjectDef::new(
+            "FlowDefinitionView",
+            "300",
+            Api::Standard,
+            vec![
+                id(),
+                s("DurableId"),
+                s("ApiName"),
+                s("Label"),
+                s("ProcessType"),
+                s("TriggerType"),
+                s("RecordTriggerType"),
+                r("TriggerObjectOrEventId", "EntityDefinition", "TriggerObjectOrEvent"),
+                s("TriggerObjectOrEventLabel"),
+                b("IsActive"),
+                s("ActiveVersionId"),
+                s("LatestVersionId"),
+                s("NamespacePrefix"),
+                f("TriggerOrder", K::Number),
+                s("LastModifiedBy"),
+                dt("LastModifiedDate"),
+            ],
+        ),
+        ObjectDef::new(
+            "Flow",
+            "301",
+            Api::Tooling,
+            vec![
+                id(),
+                s("MasterLabel"),
+                s("Status"),
+                s("ProcessType"),
+                f("VersionNumber", K::Number),
+                s("DefinitionId"),
+                f("FullName", K::Complex),
+                f("Metadata", K::Complex),
+            ],
+        ),
+        ObjectDef::new(
+            "AssignmentRule",
+            "01Q",
+            Api::Standard,
+            vec![id(), name(), b("Active"), s("SobjectType")],
+        ),
+        ObjectDef::new(
+            "EntityDefinition",
+            "000",
+            Api::Both,
+            vec![
+                s("DurableId"),
+                s("QualifiedApiName"),
+                s("Label"),
+                s("KeyPrefix"),
+                s("NamespacePrefix"),
+                b("IsCustomizable"),
+            ],
+        ),
+        ObjectDef::new(
+            "FieldDefinition",
+            "000",
+            Api::Both,
+            vec![
+                s("DurableId"),
+                s("QualifiedApiName"),
+                r("EntityDefinitionId", "EntityDefinition", "EntityDefinition"),
+                s("DataType"),
+                f("Length", K::Number),
+                s("Label"),
+                b("IsNillable"),
+                s("NamespacePrefix"),
+            ],
+        ),
+        ObjectDef::new(
+            "UserEntityAccess",
+            "000",
+            Api::Both,
+            vec![
+                s("DurableId"),
+                r("UserId", "User", "User"),
+                r("EntityDefinitionId", "EntityDefinition", "EntityDefinition"),
+                b("IsReadable"),
+                b("IsEditable"),
+                b("IsCreatable"),
+                b("IsDeletable"),
+            ],
+        )
+        .computed(),
+        ObjectDef::new(
+            "UserFieldAccess",
+            "000",
+            Api::Both,
+            vec![
+                s("DurableId"),
+                r("EntityDefinitionId", "EntityDefinition", "EntityDefinition"),
+                s("FieldDefinitionId"),
+                r("UserId", "User", "User"),
+                b("IsAccessible"),
+                b("IsUpdatable"),
+                b("IsCreatable"),
+            ],
+        )
+        .computed(),
+        ObjectDef::new(
+            "UserRecordAccess",
+            "000",
+            Api::Standard,
+            vec![
+                s("RecordId"),
+                s("UserId"),
+                b("HasReadAccess"),
+                b("HasEditAccess"),
+                b("HasDeleteAccess"),
+                b("HasTransferAccess"),
+                b("HasAllAccess"),
+                s("MaxAccessLevel"),
+            ],
+        )
+        .computed(),
+        ObjectDef::new(
+            "CustomField",
+            "00N",
+            Api::Tooling,
+            vec![
+                id(),
+                s("DeveloperName"),
+                s("TableEnumOrId"),
+                s("NamespacePrefix"),
+                s("ManageableState"),
+                dt("CreatedDate"),
+                dt("LastModifiedDate"),
+                f("FullName", K::Complex),
+                f("Metadata", K::Complex),
+            ],
+        ),
+        ObjectDef::new(
+            "ValidationRule",
+            "03d",
+            Api::Tooling,
+            vec![
+                id(),
+                s("ValidationName"),
+                b("Active"),
+                s("Description"),
+                s("ErrorDisplayField"),
+                s("ErrorMessage"),
+                s("NamespacePrefix"),
+                r("EntityDefinitionId", "EntityDefinition", "EntityDefinition"),
+                f("FullName", K::Complex),
+                f("Metadata", K::Complex),
+            ],
+        ),
+        ObjectDef::new(
+            "WorkflowRule",
+            "01Q",
+            Api::Tooling,
+            vec![
+                id(),
+                name(),
+                s("TableEnumOrId"),
+                s("NamespacePrefix"),
+                s("ManageableState"),
+                f("FullName", K::Complex),
+                f("Metadata", K::Complex),
+            ],
+        ),
+        ObjectDef::new(
+            "InstalledSubscriberPackage",
+            "0A3",
+            Api::Tooling,
+            vec![
+                id(),
+                r("SubscriberPackageId", "SubscriberPackage", "SubscriberPackage"),
+                s("SubscriberPackageVersionId"),
+            ],
+        ),
+        ObjectDef::new(
+            "SubscriberPackage",
+            "033",
+            Api::Tooling,
+            vec![id(), name(), s("NamespacePrefix"), s("Description")],
+        ),
+        ObjectDef::new(
+            "Case",
+            "500",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                s("CaseNumber").system().labeled("Case Number").len(30),
+                s("Subject").len(255),
+                f("Description", K::LongTextArea).len(32000),
+                f("Status", K::Picklist).picklist(&status_values).len(40),
+                f("Priority", K::Picklist)
+                    .picklist(&["High", "Medium", "Low"])
+                    .len(40),
+                f("Origin", K::Picklist)
+                    .picklist(&["Phone", "Email", "Web"])
+                    .len(40)
+                    .labeled("Case Origin"),
+                f("Type", K::Picklist)
+                    .picklist(&["Problem", "Feature Request", "Question"])
+                    .len(40)
+                    .labeled("Case Type"),
+                f("Reason", K::Picklist)
+                    .picklist(&["Installation", "Performance", "Other"])
+                    .len(40)
+                    .labeled("Case Reason"),
+                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                r("AccountId", "Account", "Account").labeled("Account ID"),
+                r("ContactId", "Contact", "Contact").labeled("Contact ID"),
+                r("RecordTypeId", "RecordType", "RecordType").labeled("Record Type ID"),
+                f("IsClosed", K::Checkbox).system().labeled("Closed"),
+                f("IsDeleted", K::Checkbox).system().labeled("Deleted"),
+            ]),
+        )
+        .data("Case", "Cases"),
+        ObjectDef::new(
+            "Contact",
+            "003",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                name().system().labeled("Full Name").len(121),
+                s("FirstName").len(40),
+                s("LastName").len(80).required(),
+                f("Email", K::Email).len(80),
+                f("Phone", K::Phone),
+                s("Title").len(128),
+                r("AccountId", "Account", "Account").labeled("Account ID"),
+                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                f("IsDeleted", K::Checkbox).system().labeled("Deleted"),
+            ]),
+        )
+        .data("Contact", "Contacts"),
+        ObjectDef::new(
+            "Lead",
+            "00Q",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                name().system().labeled("Full Name").len(121),
+                s("FirstName").len(40),
+                s("LastName").len(80).required(),
+                s("Company").len(255).required(),
+                f("Email", K::Email).len(80),
+                f("Phone", K::Phone),
+                f("Status", K::Picklist)
+                    .picklist(&["Open - Not Contacted", "Working - Contacted", "Closed - Converted"])
+                    .len(40)
+                    .labeled("Lead Status"),
+                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                f("IsDeleted", K::Checkbox).system().labeled("Deleted"),
+            ]),
+        )
+        .data("Lead", "Leads"),
+    ]
+}
+
+/// Objects whose records an admin works with and that take custom fields from the scenario.
+pub const DATA_OBJECTS: &[&str] = &["Case", "Contact", "Lead"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_read_like_salesforce() {
+        assert_eq!(label_from_name("LastModifiedDate"), "Last Modified Date");
+        assert_eq!(label_from_name("Enterpret_Summary__c"), "Enterpret Summary");
+        assert_eq!(label_from_name("ProfileId"), "Profile");
+    }
+
+    #[test]
+    fn developer_name_drops_suffix_and_namespace() {
+        let field = FieldDef::new("Enterpret_Summary__c", FieldKind::LongTextArea);
+        assert_eq!(field.developer_name(), "Enterpret_Summary");
+        assert_eq!(field.namespace(), None);
+        let packaged = FieldDef::new("ns__Score__c", FieldKind::Number);
+        assert_eq!(packaged.developer_name(), "Score");
+        assert_eq!(packaged.namespace().as_deref(), Some("ns"));
+    }
+}
