@@ -1,5 +1,6 @@
 #![recursion_limit = "256"]
 //! Write-back Setup Assistant: gets a Salesforce org ready for an integration that writes data
 //! back into it. See ARCHITECTURE.md for the module map.
+pub mod cli;
 pub mod sfid;
 pub mod sim;

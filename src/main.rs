@@ -1,1 +1,5 @@
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    writeback_setup::cli::run(writeback_setup::cli::Cli::parse())
+}

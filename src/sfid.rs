@@ -87,9 +87,18 @@ mod tests {
 
     #[test]
     fn rejects_typos() {
-        assert!(matches!(to_18("5003000000D8cuIAAX"), Err(IdError::BadChecksum(_))));
-        assert!(matches!(to_18("5003000000D8cu"), Err(IdError::WrongLength(_, 14))));
-        assert!(matches!(to_18("5003000000D8cu!"), Err(IdError::BadCharacters(_))));
+        assert!(matches!(
+            to_18("5003000000D8cuIAAX"),
+            Err(IdError::BadChecksum(_))
+        ));
+        assert!(matches!(
+            to_18("5003000000D8cu"),
+            Err(IdError::WrongLength(_, 14))
+        ));
+        assert!(matches!(
+            to_18("5003000000D8cu!"),
+            Err(IdError::BadCharacters(_))
+        ));
         // The 18-character form is case-insensitive in its suffix.
         assert_eq!(to_18("5003000000D8cuIaar").unwrap(), "5003000000D8cuIAAR");
     }

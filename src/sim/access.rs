@@ -122,7 +122,12 @@ impl Org {
 
     /// Record-level access: the owner and users with View/Modify All have it; others follow
     /// the org-wide default of Public Read/Write for Case, Contact and Lead.
-    pub fn record_access(&self, user_id: &str, object: &str, record: &serde_json::Map<String, Value>) -> &'static str {
+    pub fn record_access(
+        &self,
+        user_id: &str,
+        object: &str,
+        record: &serde_json::Map<String, Value>,
+    ) -> &'static str {
         let access = self.object_access(user_id, object);
         if !access.read {
             return "None";

@@ -1,8 +1,12 @@
 //! The simulated Salesforce org.
 pub mod access;
+pub mod composite;
+pub mod oauth;
 pub mod org;
 pub mod query;
 pub mod rest;
 pub mod scenario;
 pub mod schema;
+pub mod server;
+pub mod soap;
 pub mod soql;

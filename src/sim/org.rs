@@ -110,6 +110,7 @@ pub struct AuthCode {
     pub scopes: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct Org {
     pub scenario_name: String,
     pub api_version: String,
@@ -231,10 +232,7 @@ impl Org {
         };
         row.insert("Id".into(), json!(id));
         let now = now_stamp();
-        let has = |name: &str| {
-            self.object(object)
-                .is_some_and(|o| o.field(name).is_some())
-        };
+        let has = |name: &str| self.object(object).is_some_and(|o| o.field(name).is_some());
         for stamp_field in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
             if has(stamp_field) && !row.contains_key(stamp_field) {
                 row.insert(stamp_field.into(), json!(now));
@@ -304,7 +302,11 @@ impl Org {
         self.generate_fields(scenario.generate.case_fields);
 
         let mut licenses = HashMap::new();
-        for name in ["Salesforce", "Salesforce Platform", "Salesforce Integration"] {
+        for name in [
+            "Salesforce",
+            "Salesforce Platform",
+            "Salesforce Integration",
+        ] {
             let key = match name {
                 "Salesforce" => "SFDC",
                 "Salesforce Platform" => "AUL",
@@ -319,8 +321,10 @@ impl Org {
         for psl in &scenario.permission_set_licenses {
             self.insert(
                 "PermissionSetLicense",
-                into_row(json!({"DeveloperName": psl.developer_name, "MasterLabel": psl.label,
-                    "TotalLicenses": psl.total, "UsedLicenses": 0, "Status": "Active"})),
+                into_row(
+                    json!({"DeveloperName": psl.developer_name, "MasterLabel": psl.label,
+                    "TotalLicenses": psl.total, "UsedLicenses": 0, "Status": "Active"}),
+                ),
             );
         }
 
@@ -341,7 +345,11 @@ impl Org {
                 "PermissionSetGroupId": null, "NamespacePrefix": null, "Description": null}));
             permission_flags(&mut ps, &profile.permissions);
             let ps_id = self.insert("PermissionSet", ps);
-            self.grant(&ps_id, &profile.object_permissions, &profile.field_permissions);
+            self.grant(
+                &ps_id,
+                &profile.object_permissions,
+                &profile.field_permissions,
+            );
         }
 
         for set in &scenario.permission_sets {
@@ -378,7 +386,9 @@ impl Org {
                 if let Some(ps_id) = self.permission_set_id(member) {
                     self.insert(
                         "PermissionSetGroupComponent",
-                        into_row(json!({"PermissionSetGroupId": group_id, "PermissionSetId": ps_id})),
+                        into_row(
+                            json!({"PermissionSetGroupId": group_id, "PermissionSetId": ps_id}),
+                        ),
                     );
                 }
             }
@@ -386,7 +396,9 @@ impl Org {
         self.recompute_groups();
 
         for user in &scenario.users {
-            let profile_id = self.id_where("Profile", "Name", &user.profile).unwrap_or_default();
+            let profile_id = self
+                .id_where("Profile", "Name", &user.profile)
+                .unwrap_or_default();
             let (first, last) = match user.name.split_once(' ') {
                 Some((f, l)) => (json!(f), json!(l)),
                 None => (Value::Null, json!(user.name)),
@@ -421,7 +433,9 @@ impl Org {
                 let aggregate = group_id.as_ref().and_then(|gid| {
                     self.table("PermissionSet")
                         .iter()
-                        .find(|r| r.get("PermissionSetGroupId").and_then(Value::as_str) == Some(gid))
+                        .find(|r| {
+                            r.get("PermissionSetGroupId").and_then(Value::as_str) == Some(gid)
+                        })
                         .and_then(|r| r.get("Id").and_then(Value::as_str))
                         .map(str::to_string)
                 });
@@ -470,8 +484,10 @@ impl Org {
         for package in &scenario.packages {
             let package_id = self.insert(
                 "SubscriberPackage",
-                into_row(json!({"Name": package.name, "NamespacePrefix": package.namespace,
-                    "Description": null})),
+                into_row(
+                    json!({"Name": package.name, "NamespacePrefix": package.namespace,
+                    "Description": null}),
+                ),
             );
             let version_id = self.new_id("04t");
             self.insert(
@@ -542,8 +558,10 @@ impl Org {
             let canonical = format!("{object}.{}", def.name);
             self.insert(
                 "FieldPermissions",
-                into_row(json!({"ParentId": ps_id, "SobjectType": object, "Field": canonical,
-                    "PermissionsRead": fp.read || fp.edit, "PermissionsEdit": fp.edit})),
+                into_row(
+                    json!({"ParentId": ps_id, "SobjectType": object, "Field": canonical,
+                    "PermissionsRead": fp.read || fp.edit, "PermissionsEdit": fp.edit}),
+                ),
             );
         }
     }
@@ -580,8 +598,14 @@ impl Org {
             let members: Vec<String> = self
                 .table("PermissionSetGroupComponent")
                 .iter()
-                .filter(|c| c.get("PermissionSetGroupId").and_then(Value::as_str) == Some(&group_id))
-                .filter_map(|c| c.get("PermissionSetId").and_then(Value::as_str).map(str::to_string))
+                .filter(|c| {
+                    c.get("PermissionSetGroupId").and_then(Value::as_str) == Some(&group_id)
+                })
+                .filter_map(|c| {
+                    c.get("PermissionSetId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .collect();
             for table in ["ObjectPermissions", "FieldPermissions"] {
                 self.table_mut(table).retain(|r| {
@@ -590,11 +614,16 @@ impl Org {
             }
             let mut object_rows: Vec<Row> = Vec::new();
             for row in self.table("ObjectPermissions") {
-                if !members.iter().any(|m| Some(m.as_str()) == row.get("ParentId").and_then(Value::as_str)) {
+                if !members
+                    .iter()
+                    .any(|m| Some(m.as_str()) == row.get("ParentId").and_then(Value::as_str))
+                {
                     continue;
                 }
                 let object = row.get("SobjectType").cloned().unwrap_or(Value::Null);
-                let existing = object_rows.iter_mut().find(|r| r.get("SobjectType") == Some(&object));
+                let existing = object_rows
+                    .iter_mut()
+                    .find(|r| r.get("SobjectType") == Some(&object));
                 match existing {
                     Some(merged) => {
                         for (k, v) in row {
@@ -613,11 +642,17 @@ impl Org {
             }
             let mut field_rows: Vec<Row> = Vec::new();
             for row in self.table("FieldPermissions") {
-                if !members.iter().any(|m| Some(m.as_str()) == row.get("ParentId").and_then(Value::as_str)) {
+                if !members
+                    .iter()
+                    .any(|m| Some(m.as_str()) == row.get("ParentId").and_then(Value::as_str))
+                {
                     continue;
                 }
                 let field = row.get("Field").cloned().unwrap_or(Value::Null);
-                match field_rows.iter_mut().find(|r| r.get("Field") == Some(&field)) {
+                match field_rows
+                    .iter_mut()
+                    .find(|r| r.get("Field") == Some(&field))
+                {
                     Some(merged) => {
                         for k in ["PermissionsRead", "PermissionsEdit"] {
                             if row.get(k) == Some(&json!(true)) {
@@ -660,7 +695,10 @@ impl Org {
                     } else if k == "deleted" {
                         row.insert("IsDeleted".into(), v.clone());
                     } else if k == "Owner" {
-                        let owner = v.as_str().and_then(|u| self.user_by_name(u)).and_then(|u| u.get("Id").cloned());
+                        let owner = v
+                            .as_str()
+                            .and_then(|u| self.user_by_name(u))
+                            .and_then(|u| u.get("Id").cloned());
                         row.insert("OwnerId".into(), owner.unwrap_or(Value::Null));
                     } else {
                         row.insert(k.clone(), v.clone());
@@ -725,11 +763,13 @@ impl Org {
         for t in &scenario.apex_triggers {
             self.insert(
                 "ApexTrigger",
-                into_row(json!({"Name": t.name, "NamespacePrefix": t.namespace, "Status": t.status,
+                into_row(
+                    json!({"Name": t.name, "NamespacePrefix": t.namespace, "Status": t.status,
                     "TableEnumOrId": t.object, "UsageBeforeInsert": t.before_insert,
                     "UsageAfterInsert": t.after_insert, "UsageBeforeUpdate": t.before_update,
                     "UsageAfterUpdate": t.after_update, "UsageIsBulk": false,
-                    "ApiVersion": 62.0, "IsValid": true})),
+                    "ApiVersion": 62.0, "IsValid": true}),
+                ),
             );
         }
         for flow in &scenario.flows {
@@ -793,12 +833,14 @@ impl Org {
             let id = self.new_id("0H4");
             self.insert(
                 "ConnectedApplication",
-                into_row(json!({"Id": id, "Name": spec.label, "CreatedDate": stamp(&spec.created),
+                into_row(
+                    json!({"Id": id, "Name": spec.label, "CreatedDate": stamp(&spec.created),
                     "LastModifiedDate": stamp(&spec.last_modified),
                     "OptionsAllowAdminApprovedUsersOnly": spec.admin_approved_only,
                     "OptionsRefreshTokenValidityMetric": false,
                     "OptionsHasSessionLevelPolicy": false, "RefreshTokenValidityPeriod": null,
-                    "StartUrl": null, "NamespacePrefix": spec.namespace})),
+                    "StartUrl": null, "NamespacePrefix": spec.namespace}),
+                ),
             );
             for parent in self.preauthorized_parents(&spec.permission_sets, &spec.profiles) {
                 self.insert(
@@ -833,15 +875,21 @@ impl Org {
                 .unwrap_or(Value::Null);
             self.insert(
                 "OauthToken",
-                into_row(json!({"AppName": token.app, "UserId": user_id, "AppMenuItemId": null,
+                into_row(
+                    json!({"AppName": token.app, "UserId": user_id, "AppMenuItemId": null,
                     "CreatedDate": stamp(&token.created),
                     "LastUsedDate": token.last_used.as_deref().map(stamp),
-                    "UseCount": token.use_count})),
+                    "UseCount": token.use_count}),
+                ),
             );
         }
     }
 
-    fn preauthorized_parents(&self, permission_sets: &[String], profiles: &[String]) -> Vec<String> {
+    fn preauthorized_parents(
+        &self,
+        permission_sets: &[String],
+        profiles: &[String],
+    ) -> Vec<String> {
         let mut parents: Vec<String> = permission_sets
             .iter()
             .filter_map(|n| self.permission_set_id(n))
@@ -921,8 +969,10 @@ impl Org {
                 let field = &generated[((n * 7 + k) as usize) % generated.len()];
                 self.insert(
                     "FieldPermissions",
-                    into_row(json!({"ParentId": ps_id, "SobjectType": "Case", "Field": field,
-                        "PermissionsRead": true, "PermissionsEdit": k % 2 == 0})),
+                    into_row(
+                        json!({"ParentId": ps_id, "SobjectType": "Case", "Field": field,
+                        "PermissionsRead": true, "PermissionsEdit": k % 2 == 0}),
+                    ),
                 );
             }
         }
@@ -938,11 +988,13 @@ impl Org {
             let username = format!("agent{n:04}@acme.example");
             let user_id = self.insert(
                 "User",
-                into_row(json!({"Username": username, "Name": format!("Agent {n:04}"),
+                into_row(
+                    json!({"Username": username, "Name": format!("Agent {n:04}"),
                     "FirstName": "Agent", "LastName": format!("{n:04}"), "Email": username,
                     "Alias": format!("ag{n:04}"), "IsActive": n % 10 != 0, "UserType": "Standard",
                     "ProfileId": profile_id, "LastLoginDate": null,
-                    "TimeZoneSidKey": "America/Los_Angeles"})),
+                    "TimeZoneSidKey": "America/Los_Angeles"}),
+                ),
             );
             if let Some(ps) = &profile_ps {
                 self.assign(&user_id, ps, None, None);
@@ -1039,12 +1091,18 @@ fn permission_flags(row: &mut Row, p: &SystemPermissions) {
         ("PermissionsApiEnabled", p.api_enabled),
         ("PermissionsApiUserOnly", p.api_user_only),
         ("PermissionsModifyAllData", p.modify_all_data),
-        ("PermissionsViewAllData", p.view_all_data || p.modify_all_data),
+        (
+            "PermissionsViewAllData",
+            p.view_all_data || p.modify_all_data,
+        ),
         ("PermissionsViewSetup", p.view_setup || p.modify_all_data),
         ("PermissionsCustomizeApplication", p.customize_application),
         ("PermissionsManageUsers", p.manage_users),
         ("PermissionsAuthorApex", p.author_apex),
-        ("PermissionsAssignPermissionSets", p.assign_permission_sets || p.manage_users),
+        (
+            "PermissionsAssignPermissionSets",
+            p.assign_permission_sets || p.manage_users,
+        ),
         (
             "PermissionsManageProfilesPermissionsets",
             p.manage_profiles_permission_sets || p.manage_users,

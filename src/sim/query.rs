@@ -29,12 +29,18 @@ impl OrgView<'_> {
             return self.org.object_access(self.user_id, &def.name).read;
         }
         if def.setup {
-            return self.org.has_permission(self.user_id, "PermissionsViewSetup");
+            return self
+                .org
+                .has_permission(self.user_id, "PermissionsViewSetup");
         }
         true
     }
 
-    fn virtual_rows(&self, object: &str, filter: Option<&Expr>) -> Result<Option<Vec<Row>>, SoqlError> {
+    fn virtual_rows(
+        &self,
+        object: &str,
+        filter: Option<&Expr>,
+    ) -> Result<Option<Vec<Row>>, SoqlError> {
         let org = self.org;
         let rows = match object {
             "CustomField" => {
@@ -168,7 +174,12 @@ fn reified(object: &str, columns: &str) -> SoqlError {
     )
 }
 
-fn require_filter(object: &str, filter: Option<&Expr>, fields: &[&str], columns: &str) -> Result<(), SoqlError> {
+fn require_filter(
+    object: &str,
+    filter: Option<&Expr>,
+    fields: &[&str],
+    columns: &str,
+) -> Result<(), SoqlError> {
     let mentioned = fields.iter().any(|f| !literals(filter, f).is_empty());
     if mentioned {
         Ok(())
@@ -190,22 +201,27 @@ pub fn field_durable_id(object: &str, field: &super::schema::FieldDef) -> String
 fn literals(filter: Option<&Expr>, field: &str) -> Vec<String> {
     let mut out = Vec::new();
     fn walk(expr: &Expr, field: &str, out: &mut Vec<String>) {
-        let matches = |parts: &[String]| parts.first().is_some_and(|p| p.eq_ignore_ascii_case(field));
+        let matches =
+            |parts: &[String]| parts.first().is_some_and(|p| p.eq_ignore_ascii_case(field));
         match expr {
             Expr::And(a, b) | Expr::Or(a, b) => {
                 walk(a, field, out);
                 walk(b, field, out);
             }
             Expr::Not(_) => {}
-            Expr::Compare { field: path, op: CmpOp::Eq, value: Literal::String(s) } if matches(&path.parts) => {
-                out.push(s.clone())
-            }
-            Expr::In { field: path, negated: false, values } if matches(&path.parts) => {
-                out.extend(values.iter().filter_map(|v| match v {
-                    Literal::String(s) => Some(s.clone()),
-                    _ => None,
-                }))
-            }
+            Expr::Compare {
+                field: path,
+                op: CmpOp::Eq,
+                value: Literal::String(s),
+            } if matches(&path.parts) => out.push(s.clone()),
+            Expr::In {
+                field: path,
+                negated: false,
+                values,
+            } if matches(&path.parts) => out.extend(values.iter().filter_map(|v| match v {
+                Literal::String(s) => Some(s.clone()),
+                _ => None,
+            })),
             _ => {}
         }
     }
@@ -226,7 +242,10 @@ impl DataSource for OrgView<'_> {
     fn field(&self, object: &str, field: &str) -> Option<String> {
         let def = self.org.object(object)?;
         let f = def.field(field)?;
-        if def.crud_controlled && f.custom && !self.org.field_access(self.user_id, &def.name, f).read {
+        if def.crud_controlled
+            && f.custom
+            && !self.org.field_access(self.user_id, &def.name, f).read
+        {
             return None;
         }
         if matches!(f.kind, FieldKind::Complex) && !self.tooling {
@@ -248,7 +267,11 @@ impl DataSource for OrgView<'_> {
             return Ok(rows);
         }
         let def = self.org.object(object);
-        let rows = self.org.table(object).iter().filter(|r| r.get("IsDeleted") != Some(&json!(true)));
+        let rows = self
+            .org
+            .table(object)
+            .iter()
+            .filter(|r| r.get("IsDeleted") != Some(&json!(true)));
         let active_workflow = |r: &&Row| object != "WorkflowRule" || r.contains_key("__active");
         Ok(rows
             .filter(active_workflow)
@@ -260,7 +283,10 @@ impl DataSource for OrgView<'_> {
                     }
                     if let Some(def) = def {
                         if let Some(f) = def.field(k) {
-                            if def.crud_controlled && f.custom && !self.org.field_access(self.user_id, &def.name, f).read {
+                            if def.crud_controlled
+                                && f.custom
+                                && !self.org.field_access(self.user_id, &def.name, f).read
+                            {
                                 continue;
                             }
                         }
@@ -276,20 +302,28 @@ impl DataSource for OrgView<'_> {
         let key = key.as_str()?;
         if target_object == "EntityDefinition" {
             let def = self.org.object(key)?;
-            return Some(row(json!({"DurableId": def.name, "QualifiedApiName": def.name,
+            return Some(row(
+                json!({"DurableId": def.name, "QualifiedApiName": def.name,
                 "Label": def.label, "KeyPrefix": def.key_prefix, "NamespacePrefix": null,
-                "IsCustomizable": true})));
+                "IsCustomizable": true}),
+            ));
         }
         let rows = self.rows(target_object, None).ok()?;
         let id18 = sfid::to_18(key).ok();
         rows.into_iter().find(|r| {
-            r.get("Id").and_then(Value::as_str).is_some_and(|id| Some(id) == id18.as_deref())
+            r.get("Id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| Some(id) == id18.as_deref())
                 || r.get("DurableId").and_then(Value::as_str) == Some(key)
         })
     }
 
     fn record_url(&self, object: &str, row: &Row) -> String {
-        let api = if self.tooling { "tooling/sobjects" } else { "sobjects" };
+        let api = if self.tooling {
+            "tooling/sobjects"
+        } else {
+            "sobjects"
+        };
         let key = row
             .get("Id")
             .or_else(|| row.get("DurableId"))
@@ -303,9 +337,11 @@ impl DataSource for OrgView<'_> {
 pub fn run(view: &OrgView<'_>, soql_text: &str) -> Result<soql::QueryResult, SoqlError> {
     let result = soql::execute(soql_text, view)?;
     if view.tooling && result.records.len() > 1 {
-        let selects_metadata = result.records.first().and_then(Value::as_object).is_some_and(|r| {
-            r.contains_key("Metadata") || r.contains_key("FullName")
-        });
+        let selects_metadata = result
+            .records
+            .first()
+            .and_then(Value::as_object)
+            .is_some_and(|r| r.contains_key("Metadata") || r.contains_key("FullName"));
         if selects_metadata {
             return Err(SoqlError::new(
                 "MALFORMED_QUERY",

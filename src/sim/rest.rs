@@ -51,11 +51,19 @@ impl Reply {
 
     /// The REST error envelope: an array with one error object.
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
-        Reply::json(status, json!([{"message": message.into(), "errorCode": code}]))
+        Reply::json(
+            status,
+            json!([{"message": message.into(), "errorCode": code}]),
+        )
     }
 
     /// A DML error, which also names the fields involved.
-    pub fn dml_error(status: u16, code: &str, message: impl Into<String>, fields: &[String]) -> Reply {
+    pub fn dml_error(
+        status: u16,
+        code: &str,
+        message: impl Into<String>,
+        fields: &[String],
+    ) -> Reply {
         Reply::json(
             status,
             json!([{"message": message.into(), "errorCode": code, "fields": fields}]),
@@ -125,7 +133,11 @@ pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
     }
     let segments: Vec<String> = segments
         .iter()
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let ctx = Ctx {
@@ -149,7 +161,9 @@ pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
         ("PATCH", ["sobjects", object, id]) => update(org, &ctx, object, id, req),
         ("DELETE", ["sobjects", object, id]) => delete(org, &ctx, object, id),
         ("GET", ["process", "rules", object]) if !tooling => process_rules(org, object),
-        (_, ["limits"] | ["query"] | ["sobjects"] | ["sobjects", _, "describe"]) => method_not_allowed(req.method),
+        (_, ["limits"] | ["query"] | ["sobjects"] | ["sobjects", _, "describe"]) => {
+            method_not_allowed(req.method)
+        }
         _ => Reply::not_found(),
     }
 }
@@ -215,7 +229,11 @@ fn resources(ctx: &Ctx<'_>) -> Reply {
 
 fn limits(org: &Org, ctx: &Ctx<'_>) -> Reply {
     if !org.has_permission(ctx.user_id, "PermissionsViewSetup") {
-        return Reply::error(403, "INSUFFICIENT_ACCESS", "The requested resource requires the View Setup and Configuration permission");
+        return Reply::error(
+            403,
+            "INSUFFICIENT_ACCESS",
+            "The requested resource requires the View Setup and Configuration permission",
+        );
     }
     let remaining = org.api_max.saturating_sub(org.api_used);
     let mut daily = serde_json::Map::new();
@@ -224,7 +242,10 @@ fn limits(org: &Org, ctx: &Ctx<'_>) -> Reply {
     let mut apps: Vec<_> = org.api_used_by_app.iter().collect();
     apps.sort();
     for (app, used) in apps {
-        daily.insert(app.clone(), json!({"Max": 0, "Remaining": 0u64.saturating_sub(0), "Used": used}));
+        daily.insert(
+            app.clone(),
+            json!({"Max": 0, "Remaining": 0u64.saturating_sub(0), "Used": used}),
+        );
     }
     Reply::json(
         200,
@@ -259,7 +280,13 @@ fn soql_entity(org: &Org, soql_text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn page(org: &mut Org, ctx: &Ctx<'_>, mut records: Vec<Value>, total: usize, entity: String) -> Reply {
+fn page(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    mut records: Vec<Value>,
+    total: usize,
+    entity: String,
+) -> Reply {
     let rest = if records.len() > QUERY_BATCH {
         records.split_off(QUERY_BATCH)
     } else {
@@ -272,7 +299,8 @@ fn page(org: &mut Org, ctx: &Ctx<'_>, mut records: Vec<Value>, total: usize, ent
         let id = org.new_id("01g");
         let served = total - rest.len();
         let locator = format!("{}-{served}", &id[..15]);
-        org.cursors.insert(locator.clone(), (rest, total, entity.clone()));
+        org.cursors
+            .insert(locator.clone(), (rest, total, entity.clone()));
         Some(locator)
     };
     let mut body = serde_json::Map::new();
@@ -282,7 +310,10 @@ fn page(org: &mut Org, ctx: &Ctx<'_>, mut records: Vec<Value>, total: usize, ent
     body.insert("totalSize".into(), json!(total));
     body.insert("done".into(), json!(done));
     if let Some(l) = &locator {
-        body.insert("nextRecordsUrl".into(), json!(format!("{}/query/{l}", ctx.base())));
+        body.insert(
+            "nextRecordsUrl".into(),
+            json!(format!("{}/query/{l}", ctx.base())),
+        );
     }
     if ctx.tooling {
         body.insert("queryLocator".into(), json!(locator));
@@ -299,7 +330,11 @@ fn next_page(org: &mut Org, ctx: &Ctx<'_>, locator: &str) -> Reply {
     }
 }
 
-fn visible_object<'a>(org: &'a Org, ctx: &Ctx<'_>, name: &str) -> Option<&'a super::schema::ObjectDef> {
+fn visible_object<'a>(
+    org: &'a Org,
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Option<&'a super::schema::ObjectDef> {
     use super::soql::DataSource;
     let canonical = ctx.view(org).object(name)?;
     org.object(&canonical)
@@ -326,7 +361,10 @@ fn global_describe(org: &Org, ctx: &Ctx<'_>) -> Reply {
                             "rowTemplate": format!("{}/sobjects/{}/{{ID}}", ctx.base(), o.name)}})
         })
         .collect();
-    Reply::json(200, json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects}))
+    Reply::json(
+        200,
+        json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects}),
+    )
 }
 
 fn describe(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
@@ -344,7 +382,8 @@ fn describe(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
                 return Some(f.describe(false, false));
             }
             let fa = org.field_access(ctx.user_id, &def.name, f);
-            fa.read.then(|| f.describe(fa.edit, fa.edit && access.create))
+            fa.read
+                .then(|| f.describe(fa.edit, fa.edit && access.create))
         })
         .collect();
     let base = ctx.base();
@@ -446,7 +485,12 @@ fn sobject_info(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
 }
 
 /// The record (or Tooling sObject) a URL names, with Salesforce's errors for bad or deleted Ids.
-fn locate<'a>(org: &'a Org, ctx: &Ctx<'_>, object: &str, id: &str) -> Result<(&'a super::schema::ObjectDef, &'a Row), Reply> {
+fn locate<'a>(
+    org: &'a Org,
+    ctx: &Ctx<'_>,
+    object: &str,
+    id: &str,
+) -> Result<(&'a super::schema::ObjectDef, &'a Row), Reply> {
     let def = visible_object(org, ctx, object).ok_or_else(Reply::not_found)?;
     if sfid::to_18(id).is_err() {
         return Err(Reply::error(
@@ -457,7 +501,12 @@ fn locate<'a>(org: &'a Org, ctx: &Ctx<'_>, object: &str, id: &str) -> Result<(&'
     }
     let row = org.find(&def.name, id).ok_or_else(Reply::not_found)?;
     if row.get("IsDeleted") == Some(&json!(true)) {
-        return Err(Reply::dml_error(404, "ENTITY_IS_DELETED", "entity is deleted", &[]));
+        return Err(Reply::dml_error(
+            404,
+            "ENTITY_IS_DELETED",
+            "entity is deleted",
+            &[],
+        ));
     }
     Ok((def, row))
 }
@@ -502,7 +551,10 @@ fn get_record(org: &Org, ctx: &Ctx<'_>, object: &str, id: &str, query: Option<&s
         if matches!(f.kind, FieldKind::Complex) && !ctx.tooling {
             continue;
         }
-        out.insert(f.name.clone(), row.get(&f.name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            f.name.clone(),
+            row.get(&f.name).cloned().unwrap_or(Value::Null),
+        );
     }
     out.insert("Id".into(), record_id);
     Reply::json(200, Value::Object(out))
@@ -548,11 +600,20 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<(), Reply> {
     };
     match field.kind {
         FieldKind::Checkbox if !value.is_boolean() => return Err(type_error("boolean")),
-        FieldKind::Number if !value.is_number() && value.as_str().and_then(|s| s.parse::<f64>().ok()).is_none() => {
+        FieldKind::Number
+            if !value.is_number()
+                && value.as_str().and_then(|s| s.parse::<f64>().ok()).is_none() =>
+        {
             return Err(type_error("double"))
         }
-        FieldKind::Picklist | FieldKind::MultiPicklist | FieldKind::Text | FieldKind::TextArea
-        | FieldKind::LongTextArea | FieldKind::RichTextArea | FieldKind::Email | FieldKind::Phone
+        FieldKind::Picklist
+        | FieldKind::MultiPicklist
+        | FieldKind::Text
+        | FieldKind::TextArea
+        | FieldKind::LongTextArea
+        | FieldKind::RichTextArea
+        | FieldKind::Email
+        | FieldKind::Phone
         | FieldKind::Url => {
             let Some(text) = value.as_str() else {
                 return Err(type_error("string"));
@@ -563,18 +624,31 @@ fn check_value(field: &FieldDef, value: &Value) -> Result<(), Reply> {
                 return Err(Reply::dml_error(
                     400,
                     "STRING_TOO_LONG",
-                    format!("{}: data value too large: {shown} (max length={})", field.label, field.length),
+                    format!(
+                        "{}: data value too large: {shown} (max length={})",
+                        field.label, field.length
+                    ),
                     &fields,
                 ));
             }
-            if matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist) && field.restricted_picklist {
-                let allowed = |v: &str| field.picklist_values.iter().any(|p: &PicklistValue| p.active && p.value == v);
+            if matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist)
+                && field.restricted_picklist
+            {
+                let allowed = |v: &str| {
+                    field
+                        .picklist_values
+                        .iter()
+                        .any(|p: &PicklistValue| p.active && p.value == v)
+                };
                 let bad = text.split(';').find(|v| !allowed(v));
                 if let Some(bad) = bad {
                     return Err(Reply::dml_error(
                         400,
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                        format!("{}: bad value for restricted picklist field: {bad}", field.label),
+                        format!(
+                            "{}: bad value for restricted picklist field: {bad}",
+                            field.label
+                        ),
                         &fields,
                     ));
                 }
@@ -605,22 +679,38 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
         return update_permission_row(org, ctx, &def.name, &row, changes);
     }
     if !def.crud_controlled {
-        return Reply::error(400, "INVALID_TYPE_FOR_OPERATION", format!("entity type {} does not support update", def.name));
+        return Reply::error(
+            400,
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type {} does not support update", def.name),
+        );
     }
     // 1. Every named field must exist and be visible to the caller.
     let mut targets = Vec::new();
     for name in changes.keys() {
-        match def.field(name).filter(|f| !f.custom || org.field_access(ctx.user_id, &def.name, f).read) {
+        match def
+            .field(name)
+            .filter(|f| !f.custom || org.field_access(ctx.user_id, &def.name, f).read)
+        {
             Some(f) => targets.push(f.clone()),
             None => {
-                return Reply::error(400, "INVALID_FIELD", format!("No such column '{name}' on sobject of type {}", def.name))
+                return Reply::error(
+                    400,
+                    "INVALID_FIELD",
+                    format!("No such column '{name}' on sobject of type {}", def.name),
+                )
             }
         }
     }
     // 2. Object permission, then field-level security.
     let access = org.object_access(ctx.user_id, &def.name);
     if !access.edit {
-        return Reply::dml_error(400, "INSUFFICIENT_ACCESS_OR_READONLY", "entity is read-only", &[]);
+        return Reply::dml_error(
+            400,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "entity is read-only",
+            &[],
+        );
     }
     let read_only: Vec<String> = targets
         .iter()
@@ -638,20 +728,41 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
     // 3. Record-level access and locks.
     let level = org.record_access(ctx.user_id, &def.name, &row);
     if row.get("__locked") == Some(&json!(true)) && !access.modify_all {
-        return Reply::dml_error(400, "ENTITY_IS_LOCKED", "the entity is locked for editing", &[]);
+        return Reply::dml_error(
+            400,
+            "ENTITY_IS_LOCKED",
+            "the entity is locked for editing",
+            &[],
+        );
     }
     if !matches!(level, "Edit" | "Delete" | "Transfer" | "All") {
-        return Reply::dml_error(400, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", &[]);
+        return Reply::dml_error(
+            400,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object id",
+            &[],
+        );
     }
     // 4. Optimistic concurrency.
     if let Some(since) = req.if_unmodified_since {
         let Ok(since) = httpdate::parse_http_date(since) else {
-            return Reply::error(400, "INVALID_HEADER_TYPE", format!("Invalid If-Unmodified-Since header value: {since}"));
+            return Reply::error(
+                400,
+                "INVALID_HEADER_TYPE",
+                format!("Invalid If-Unmodified-Since header value: {since}"),
+            );
         };
         let since: chrono::DateTime<chrono::Utc> = since.into();
-        let modified = row.get("LastModifiedDate").and_then(Value::as_str).and_then(parse_stamp);
+        let modified = row
+            .get("LastModifiedDate")
+            .and_then(Value::as_str)
+            .and_then(parse_stamp);
         if modified.is_some_and(|m| m.timestamp() > since.timestamp()) {
-            return Reply::error(412, "PRECONDITION_FAILED", "The requested resource has been modified since the specified date");
+            return Reply::error(
+                412,
+                "PRECONDITION_FAILED",
+                "The requested resource has been modified since the specified date",
+            );
         }
     }
     // 5. Values.
@@ -675,22 +786,41 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
         if !rule.active || !rule.object.eq_ignore_ascii_case(&def.name) {
             continue;
         }
-        if rule.bypass_users.iter().any(|u| u.eq_ignore_ascii_case(&username)) {
+        if rule
+            .bypass_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(&username))
+        {
             continue;
         }
         let fires = rule.fires_when_changed.is_empty()
-            || rule.fires_when_changed.iter().any(|f| changed.iter().any(|c| c.eq_ignore_ascii_case(f)));
+            || rule
+                .fires_when_changed
+                .iter()
+                .any(|f| changed.iter().any(|c| c.eq_ignore_ascii_case(f)));
         if fires {
             let fields: Vec<String> = rule.error_display_field.iter().cloned().collect();
-            return Reply::dml_error(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", rule.error_message.clone(), &fields);
+            return Reply::dml_error(
+                400,
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.error_message.clone(),
+                &fields,
+            );
         }
     }
     for trigger in &org.automation.triggers {
         if trigger.status != "Active" || !trigger.object.eq_ignore_ascii_case(&def.name) {
             continue;
         }
-        if let (Some(failure), true) = (&trigger.fails_with, trigger.before_update || trigger.after_update) {
-            let phase = if trigger.before_update { "BeforeUpdate" } else { "AfterUpdate" };
+        if let (Some(failure), true) = (
+            &trigger.fails_with,
+            trigger.before_update || trigger.after_update,
+        ) {
+            let phase = if trigger.before_update {
+                "BeforeUpdate"
+            } else {
+                "AfterUpdate"
+            };
             return Reply::dml_error(
                 400,
                 "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY",
@@ -744,7 +874,12 @@ fn require(org: &Org, ctx: &Ctx<'_>, permission: &str) -> Result<(), Reply> {
     if org.has_permission(ctx.user_id, permission) || org.is_admin(ctx.user_id) {
         Ok(())
     } else {
-        Err(Reply::dml_error(400, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on cross-reference id", &[]))
+        Err(Reply::dml_error(
+            400,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on cross-reference id",
+            &[],
+        ))
     }
 }
 
@@ -779,27 +914,54 @@ fn create(org: &mut Org, ctx: &Ctx<'_>, object: &str, body: Option<&[u8]>) -> Re
     // Reject unknown keys the way Salesforce does.
     for key in fields.keys() {
         if key != "attributes" && def.field(key).is_none() && !key.starts_with("Permissions") {
-            return Reply::error(400, "INVALID_FIELD", format!("No such column '{key}' on sobject of type {}", def.name));
+            return Reply::error(
+                400,
+                "INVALID_FIELD",
+                format!("No such column '{key}' on sobject of type {}", def.name),
+            );
         }
     }
     match def.name.as_str() {
         "PermissionSet" => create_permission_set(org, ctx, &fields),
-        "ObjectPermissions" | "FieldPermissions" => create_permission_row(org, ctx, &def.name, &fields),
+        "ObjectPermissions" | "FieldPermissions" => {
+            create_permission_row(org, ctx, &def.name, &fields)
+        }
         "PermissionSetAssignment" => create_assignment(org, ctx, &fields),
         "PermissionSetLicenseAssign" => create_license_assignment(org, ctx, &fields),
         name if DATA_OBJECTS.contains(&name) => create_record(org, ctx, &def, &fields),
-        name => Reply::error(400, "INVALID_TYPE_FOR_OPERATION", format!("entity type {name} does not support insert")),
+        name => Reply::error(
+            400,
+            "INVALID_TYPE_FOR_OPERATION",
+            format!("entity type {name} does not support insert"),
+        ),
     }
 }
 
-fn create_record(org: &mut Org, ctx: &Ctx<'_>, def: &super::schema::ObjectDef, fields: &serde_json::Map<String, Value>) -> Reply {
+fn create_record(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    def: &super::schema::ObjectDef,
+    fields: &serde_json::Map<String, Value>,
+) -> Reply {
     if !org.object_access(ctx.user_id, &def.name).create {
-        return Reply::dml_error(400, "INSUFFICIENT_ACCESS_OR_READONLY", "entity type cannot be inserted: ".to_string() + &def.name, &[]);
+        return Reply::dml_error(
+            400,
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "entity type cannot be inserted: ".to_string() + &def.name,
+            &[],
+        );
     }
     let mut row = Row::new();
     for f in &def.fields {
         if !matches!(f.kind, FieldKind::Complex) {
-            row.insert(f.name.clone(), if matches!(f.kind, FieldKind::Checkbox) { json!(false) } else { Value::Null });
+            row.insert(
+                f.name.clone(),
+                if matches!(f.kind, FieldKind::Checkbox) {
+                    json!(false)
+                } else {
+                    Value::Null
+                },
+            );
         }
     }
     for (k, v) in fields {
@@ -823,11 +985,21 @@ fn create_record(org: &mut Org, ctx: &Ctx<'_>, def: &super::schema::ObjectDef, f
     let missing: Vec<String> = def
         .fields
         .iter()
-        .filter(|f| !f.nillable && !f.system && f.name != "Id" && row.get(&f.name).is_none_or(Value::is_null))
+        .filter(|f| {
+            !f.nillable
+                && !f.system
+                && f.name != "Id"
+                && row.get(&f.name).is_none_or(Value::is_null)
+        })
         .map(|f| f.name.clone())
         .collect();
     if !missing.is_empty() {
-        return Reply::dml_error(400, "REQUIRED_FIELD_MISSING", format!("Required fields are missing: [{}]", missing.join(", ")), &missing);
+        return Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.join(", ")),
+            &missing,
+        );
     }
     if row.get("OwnerId").is_some_and(Value::is_null) {
         row.insert("OwnerId".into(), json!(ctx.user_id));
@@ -851,7 +1023,11 @@ fn valid_developer_name(name: &str) -> bool {
         && name.len() <= 80
 }
 
-fn create_permission_set(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<String, Value>) -> Reply {
+fn create_permission_set(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    fields: &serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsManageProfilesPermissionsets") {
         return reply;
     }
@@ -865,7 +1041,12 @@ fn create_permission_set(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<
         missing.push("Label".to_string());
     }
     if !missing.is_empty() {
-        return Reply::dml_error(400, "REQUIRED_FIELD_MISSING", format!("Required fields are missing: [{}]", missing.join(", ")), &missing);
+        return Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.join(", ")),
+            &missing,
+        );
     }
     if !valid_developer_name(&name) {
         return Reply::dml_error(
@@ -879,24 +1060,39 @@ fn create_permission_set(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<
         return Reply::dml_error(
             400,
             "DUPLICATE_DEVELOPER_NAME",
-            format!("The permission set API name '{name}' is already in use. Choose a unique name."),
+            format!(
+                "The permission set API name '{name}' is already in use. Choose a unique name."
+            ),
             &["Name".to_string()],
         );
     }
     let license_id = str_of(fields, "LicenseId");
     if let Some(l) = &license_id {
         if org.find("PermissionSetLicense", l).is_none() && org.find("UserLicense", l).is_none() {
-            return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {l}"), &["LicenseId".to_string()]);
+            return Reply::dml_error(
+                400,
+                "INVALID_CROSS_REFERENCE_KEY",
+                format!("invalid cross reference id: {l}"),
+                &["LicenseId".to_string()],
+            );
         }
     }
-    let mut row = into_row(json!({"Name": name, "Label": label, "Description": str_of(fields, "Description"),
+    let mut row = into_row(
+        json!({"Name": name, "Label": label, "Description": str_of(fields, "Description"),
         "IsOwnedByProfile": false, "ProfileId": null, "Type": "Regular",
         "HasActivationRequired": bool_of(fields, "HasActivationRequired"), "IsCustom": true,
-        "LicenseId": license_id, "PermissionSetGroupId": null, "NamespacePrefix": null}));
+        "LicenseId": license_id, "PermissionSetGroupId": null, "NamespacePrefix": null}),
+    );
     for flag in super::schema::standard_objects()
         .iter()
         .find(|o| o.name == "PermissionSet")
-        .map(|o| o.fields.iter().filter(|f| f.name.starts_with("Permissions")).map(|f| f.name.clone()).collect::<Vec<_>>())
+        .map(|o| {
+            o.fields
+                .iter()
+                .filter(|f| f.name.starts_with("Permissions"))
+                .map(|f| f.name.clone())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
     {
         row.insert(flag.clone(), json!(bool_of(fields, &flag)));
@@ -906,8 +1102,20 @@ fn create_permission_set(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<
 }
 
 /// Validates and normalises an ObjectPermissions/FieldPermissions row; returns the row or the error.
-fn permission_row(org: &Org, object: &str, fields: &serde_json::Map<String, Value>, existing: Option<&Row>) -> Result<Row, Reply> {
-    let get_str = |k: &str| str_of(fields, k).or_else(|| existing.and_then(|r| r.get(k)).and_then(Value::as_str).map(str::to_string));
+fn permission_row(
+    org: &Org,
+    object: &str,
+    fields: &serde_json::Map<String, Value>,
+    existing: Option<&Row>,
+) -> Result<Row, Reply> {
+    let get_str = |k: &str| {
+        str_of(fields, k).or_else(|| {
+            existing
+                .and_then(|r| r.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+    };
     let get_bool = |k: &str| {
         fields
             .iter()
@@ -918,11 +1126,20 @@ fn permission_row(org: &Org, object: &str, fields: &serde_json::Map<String, Valu
     };
     let parent = get_str("ParentId").unwrap_or_default();
     if sfid::to_18(&parent).is_err() || org.find("PermissionSet", &parent).is_none() {
-        return Err(Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {parent}"), &["ParentId".to_string()]));
+        return Err(Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("invalid cross reference id: {parent}"),
+            &["ParentId".to_string()],
+        ));
     }
     let sobject = get_str("SobjectType").unwrap_or_default();
     let Some(target) = org.object(&sobject).filter(|o| o.crud_controlled) else {
-        let label = if object == "ObjectPermissions" { "Object Name" } else { "Object" };
+        let label = if object == "ObjectPermissions" {
+            "Object Name"
+        } else {
+            "Object"
+        };
         return Err(Reply::dml_error(
             400,
             "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
@@ -933,7 +1150,10 @@ fn permission_row(org: &Org, object: &str, fields: &serde_json::Map<String, Valu
     let read = get_bool("PermissionsRead");
     let edit = get_bool("PermissionsEdit");
     let mut row = Row::new();
-    row.insert("ParentId".into(), json!(sfid::to_18(&parent).unwrap_or(parent.clone())));
+    row.insert(
+        "ParentId".into(),
+        json!(sfid::to_18(&parent).unwrap_or(parent.clone())),
+    );
     row.insert("SobjectType".into(), json!(target.name));
     if object == "FieldPermissions" {
         let field = get_str("Field").unwrap_or_default();
@@ -954,24 +1174,49 @@ fn permission_row(org: &Org, object: &str, fields: &serde_json::Map<String, Valu
             return Err(Reply::dml_error(
                 400,
                 "FIELD_INTEGRITY_EXCEPTION",
-                format!("Permission Edit {}.{} depends on permission(s): Read {}.{}", target.name, def.name, target.name, def.name),
+                format!(
+                    "Permission Edit {}.{} depends on permission(s): Read {}.{}",
+                    target.name, def.name, target.name, def.name
+                ),
                 &[],
             ));
         }
-        row.insert("Field".into(), json!(format!("{}.{}", target.name, def.name)));
+        row.insert(
+            "Field".into(),
+            json!(format!("{}.{}", target.name, def.name)),
+        );
         row.insert("PermissionsRead".into(), json!(read));
         row.insert("PermissionsEdit".into(), json!(edit));
     } else {
-        let flags = ["PermissionsCreate", "PermissionsRead", "PermissionsEdit", "PermissionsDelete", "PermissionsViewAllRecords", "PermissionsModifyAllRecords", "PermissionsViewAllFields"];
+        let flags = [
+            "PermissionsCreate",
+            "PermissionsRead",
+            "PermissionsEdit",
+            "PermissionsDelete",
+            "PermissionsViewAllRecords",
+            "PermissionsModifyAllRecords",
+            "PermissionsViewAllFields",
+        ];
         for flag in flags {
             row.insert(flag.into(), json!(get_bool(flag)));
         }
-        for (dependent, needs) in [("Edit", "Read"), ("Create", "Read"), ("Delete", "Edit"), ("ViewAllRecords", "Read"), ("ModifyAllRecords", "Delete")] {
-            if get_bool(&format!("Permissions{dependent}")) && !get_bool(&format!("Permissions{needs}")) {
+        for (dependent, needs) in [
+            ("Edit", "Read"),
+            ("Create", "Read"),
+            ("Delete", "Edit"),
+            ("ViewAllRecords", "Read"),
+            ("ModifyAllRecords", "Delete"),
+        ] {
+            if get_bool(&format!("Permissions{dependent}"))
+                && !get_bool(&format!("Permissions{needs}"))
+            {
                 return Err(Reply::dml_error(
                     400,
                     "FIELD_INTEGRITY_EXCEPTION",
-                    format!("Permission {dependent} {} depends on permission(s): {needs} {}", target.name, target.name),
+                    format!(
+                        "Permission {dependent} {} depends on permission(s): {needs} {}",
+                        target.name, target.name
+                    ),
                     &[],
                 ));
             }
@@ -980,7 +1225,12 @@ fn permission_row(org: &Org, object: &str, fields: &serde_json::Map<String, Valu
     Ok(row)
 }
 
-fn create_permission_row(org: &mut Org, ctx: &Ctx<'_>, object: &str, fields: &serde_json::Map<String, Value>) -> Reply {
+fn create_permission_row(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    object: &str,
+    fields: &serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsManageProfilesPermissionsets") {
         return reply;
     }
@@ -988,18 +1238,36 @@ fn create_permission_row(org: &mut Org, ctx: &Ctx<'_>, object: &str, fields: &se
         Ok(row) => row,
         Err(reply) => return reply,
     };
-    let key = if object == "FieldPermissions" { "Field" } else { "SobjectType" };
-    let duplicate = org.table(object).iter().find(|r| r.get("ParentId") == row.get("ParentId") && r.get(key) == row.get(key));
+    let key = if object == "FieldPermissions" {
+        "Field"
+    } else {
+        "SobjectType"
+    };
+    let duplicate = org
+        .table(object)
+        .iter()
+        .find(|r| r.get("ParentId") == row.get("ParentId") && r.get(key) == row.get(key));
     if let Some(existing) = duplicate {
         let id = existing.get("Id").and_then(Value::as_str).unwrap_or("");
-        return Reply::dml_error(400, "DUPLICATE_VALUE", format!("duplicate value found: <unknown> duplicates value on record with id: {id}"), &[]);
+        return Reply::dml_error(
+            400,
+            "DUPLICATE_VALUE",
+            format!("duplicate value found: <unknown> duplicates value on record with id: {id}"),
+            &[],
+        );
     }
     let id = org.insert(object, row);
     org.recompute_groups();
     Reply::created(&id)
 }
 
-fn update_permission_row(org: &mut Org, ctx: &Ctx<'_>, object: &str, existing: &Row, changes: serde_json::Map<String, Value>) -> Reply {
+fn update_permission_row(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    object: &str,
+    existing: &Row,
+    changes: serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsManageProfilesPermissionsets") {
         return reply;
     }
@@ -1007,7 +1275,11 @@ fn update_permission_row(org: &mut Org, ctx: &Ctx<'_>, object: &str, existing: &
         Ok(row) => row,
         Err(reply) => return reply,
     };
-    let id = existing.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
+    let id = existing
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if let Some(stored) = org.find_mut(object, &id) {
         for (k, v) in row {
             stored.insert(k, v);
@@ -1018,38 +1290,81 @@ fn update_permission_row(org: &mut Org, ctx: &Ctx<'_>, object: &str, existing: &
     Reply::no_content()
 }
 
-fn create_assignment(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<String, Value>) -> Reply {
+fn create_assignment(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    fields: &serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsAssignPermissionSets") {
         return reply;
     }
     let assignee = str_of(fields, "AssigneeId").unwrap_or_default();
     let ps = str_of(fields, "PermissionSetId").unwrap_or_default();
     let Some(user) = org.find("User", &assignee).cloned() else {
-        return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {assignee}"), &["AssigneeId".to_string()]);
+        return Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("invalid cross reference id: {assignee}"),
+            &["AssigneeId".to_string()],
+        );
     };
     let Some(set) = org.find("PermissionSet", &ps).cloned() else {
-        return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {ps}"), &["PermissionSetId".to_string()]);
+        return Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("invalid cross reference id: {ps}"),
+            &["PermissionSetId".to_string()],
+        );
     };
-    let user_id = user.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
-    let ps_id = set.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
+    let user_id = user
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let ps_id = set
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if set.get("IsOwnedByProfile") == Some(&json!(true)) {
-        return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", "You can't assign a profile's permission set. Change the user's profile instead.", &["PermissionSetId".to_string()]);
+        return Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            "You can't assign a profile's permission set. Change the user's profile instead.",
+            &["PermissionSetId".to_string()],
+        );
     }
     let duplicate = org.table("PermissionSetAssignment").iter().any(|a| {
-        a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id) && a.get("PermissionSetId").and_then(Value::as_str) == Some(&ps_id)
+        a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id)
+            && a.get("PermissionSetId").and_then(Value::as_str) == Some(&ps_id)
     });
     if duplicate {
-        return Reply::dml_error(400, "DUPLICATE_VALUE", format!("Duplicate PermissionSetAssignment. Assignee: {user_id}, Permission Set: {ps_id}"), &[]);
+        return Reply::dml_error(
+            400,
+            "DUPLICATE_VALUE",
+            format!(
+                "Duplicate PermissionSetAssignment. Assignee: {user_id}, Permission Set: {ps_id}"
+            ),
+            &[],
+        );
     }
     // Licence checks: a set created with a permission set licence needs that licence on the user;
     // an Integration-licence user can only receive object permissions through such a set.
-    let license_id = set.get("LicenseId").and_then(Value::as_str).map(str::to_string);
+    let license_id = set
+        .get("LicenseId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(license_id) = &license_id {
         if let Some(psl) = org.find("PermissionSetLicense", license_id) {
-            let label = psl.get("MasterLabel").and_then(Value::as_str).unwrap_or("").to_string();
+            let label = psl
+                .get("MasterLabel")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let holds = org.table("PermissionSetLicenseAssign").iter().any(|a| {
                 a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id)
-                    && a.get("PermissionSetLicenseId").and_then(Value::as_str) == Some(license_id.as_str())
+                    && a.get("PermissionSetLicenseId").and_then(Value::as_str)
+                        == Some(license_id.as_str())
             });
             if !holds {
                 return Reply::dml_error(
@@ -1062,7 +1377,10 @@ fn create_assignment(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<Stri
         }
     }
     let user_license = org
-        .find("Profile", user.get("ProfileId").and_then(Value::as_str).unwrap_or(""))
+        .find(
+            "Profile",
+            user.get("ProfileId").and_then(Value::as_str).unwrap_or(""),
+        )
         .and_then(|p| p.get("UserLicenseId").and_then(Value::as_str))
         .and_then(|l| org.find("UserLicense", l))
         .and_then(|l| l.get("Name").and_then(Value::as_str))
@@ -1072,11 +1390,19 @@ fn create_assignment(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<Stri
         let first_object = org
             .table("ObjectPermissions")
             .iter()
-            .find(|r| r.get("ParentId").and_then(Value::as_str) == Some(&ps_id) && r.get("PermissionsRead") == Some(&json!(true)))
+            .find(|r| {
+                r.get("ParentId").and_then(Value::as_str) == Some(&ps_id)
+                    && r.get("PermissionsRead") == Some(&json!(true))
+            })
             .and_then(|r| r.get("SobjectType").and_then(Value::as_str))
             .map(str::to_string);
         if let Some(object) = first_object {
-            return Reply::dml_error(400, "FIELD_INTEGRITY_EXCEPTION", format!("The user license doesn't allow the permission: Read {object}"), &[]);
+            return Reply::dml_error(
+                400,
+                "FIELD_INTEGRITY_EXCEPTION",
+                format!("The user license doesn't allow the permission: Read {object}"),
+                &[],
+            );
         }
     }
     let expires = str_of(fields, "ExpirationDate");
@@ -1084,31 +1410,63 @@ fn create_assignment(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<Stri
     Reply::created(&id)
 }
 
-fn create_license_assignment(org: &mut Org, ctx: &Ctx<'_>, fields: &serde_json::Map<String, Value>) -> Reply {
+fn create_license_assignment(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    fields: &serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsManageUsers") {
         return reply;
     }
     let assignee = str_of(fields, "AssigneeId").unwrap_or_default();
     let psl = str_of(fields, "PermissionSetLicenseId").unwrap_or_default();
-    let Some(user_id) = org.find("User", &assignee).and_then(|u| u.get("Id").and_then(Value::as_str)).map(str::to_string) else {
-        return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {assignee}"), &["AssigneeId".to_string()]);
+    let Some(user_id) = org
+        .find("User", &assignee)
+        .and_then(|u| u.get("Id").and_then(Value::as_str))
+        .map(str::to_string)
+    else {
+        return Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("invalid cross reference id: {assignee}"),
+            &["AssigneeId".to_string()],
+        );
     };
     let Some(license) = org.find("PermissionSetLicense", &psl).cloned() else {
-        return Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("invalid cross reference id: {psl}"), &["PermissionSetLicenseId".to_string()]);
+        return Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("invalid cross reference id: {psl}"),
+            &["PermissionSetLicenseId".to_string()],
+        );
     };
-    let psl_id = license.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
+    let psl_id = license
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let duplicate = org.table("PermissionSetLicenseAssign").iter().any(|a| {
-        a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id) && a.get("PermissionSetLicenseId").and_then(Value::as_str) == Some(&psl_id)
+        a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id)
+            && a.get("PermissionSetLicenseId").and_then(Value::as_str) == Some(&psl_id)
     });
     if duplicate {
         return Reply::dml_error(400, "DUPLICATE_VALUE", format!("duplicate value found: PermissionSetLicenseId duplicates value on record with id: {psl_id}"), &[]);
     }
-    let used = license.get("UsedLicenses").and_then(Value::as_u64).unwrap_or(0);
-    let total = license.get("TotalLicenses").and_then(Value::as_u64).unwrap_or(0);
+    let used = license
+        .get("UsedLicenses")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let total = license
+        .get("TotalLicenses")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     if used >= total {
         return Reply::dml_error(400, "LICENSE_LIMIT_EXCEEDED", "License Limit Exceeded", &[]);
     }
-    let id = org.insert("PermissionSetLicenseAssign", into_row(json!({"AssigneeId": user_id, "PermissionSetLicenseId": psl_id})));
+    let id = org.insert(
+        "PermissionSetLicenseAssign",
+        into_row(json!({"AssigneeId": user_id, "PermissionSetLicenseId": psl_id})),
+    );
     if let Some(row) = org.find_mut("PermissionSetLicense", &psl_id) {
         row.insert("UsedLicenses".into(), json!(used + 1));
     }
@@ -1127,31 +1485,54 @@ fn delete(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str) -> Reply {
         Ok((def, row)) => (def.clone(), row.clone()),
         Err(reply) => return reply,
     };
-    let row_id = row.get("Id").and_then(Value::as_str).unwrap_or("").to_string();
+    let row_id = row
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     match def.name.as_str() {
         "PermissionSet" => {
             if let Err(reply) = require(org, ctx, "PermissionsManageProfilesPermissionsets") {
                 return reply;
             }
             if row.get("IsOwnedByProfile") == Some(&json!(true)) {
-                return Reply::dml_error(400, "DELETE_FAILED", "You can't delete a permission set owned by a profile.", &[]);
+                return Reply::dml_error(
+                    400,
+                    "DELETE_FAILED",
+                    "You can't delete a permission set owned by a profile.",
+                    &[],
+                );
             }
-            let assigned = org.table("PermissionSetAssignment").iter().any(|a| a.get("PermissionSetId").and_then(Value::as_str) == Some(&row_id));
+            let assigned = org
+                .table("PermissionSetAssignment")
+                .iter()
+                .any(|a| a.get("PermissionSetId").and_then(Value::as_str) == Some(&row_id));
             if assigned {
                 return Reply::dml_error(400, "DELETE_FAILED", "Your attempt to delete this permission set failed because it's assigned to users. Remove the assignments and try again.", &[]);
             }
             for table in ["ObjectPermissions", "FieldPermissions", "SetupEntityAccess"] {
-                org.table_mut(table).retain(|r| r.get("ParentId").and_then(Value::as_str) != Some(&row_id));
+                org.table_mut(table)
+                    .retain(|r| r.get("ParentId").and_then(Value::as_str) != Some(&row_id));
             }
         }
         "PermissionSetAssignment" => {
             if let Err(reply) = require(org, ctx, "PermissionsAssignPermissionSets") {
                 return reply;
             }
-            let ps = row.get("PermissionSetId").and_then(Value::as_str).unwrap_or("");
-            let owned = org.find("PermissionSet", ps).is_some_and(|p| p.get("IsOwnedByProfile") == Some(&json!(true)));
+            let ps = row
+                .get("PermissionSetId")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let owned = org
+                .find("PermissionSet", ps)
+                .is_some_and(|p| p.get("IsOwnedByProfile") == Some(&json!(true)));
             if owned {
-                return Reply::dml_error(400, "DELETE_FAILED", "You can't remove a profile's permission set assignment.", &[]);
+                return Reply::dml_error(
+                    400,
+                    "DELETE_FAILED",
+                    "You can't remove a profile's permission set assignment.",
+                    &[],
+                );
             }
         }
         "ObjectPermissions" | "FieldPermissions" | "PermissionSetLicenseAssign" => {
@@ -1161,18 +1542,34 @@ fn delete(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str) -> Reply {
         }
         name if DATA_OBJECTS.contains(&name) => {
             if !org.object_access(ctx.user_id, name).delete {
-                return Reply::dml_error(400, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", &[]);
+                return Reply::dml_error(
+                    400,
+                    "INSUFFICIENT_ACCESS_OR_READONLY",
+                    "insufficient access rights on object id",
+                    &[],
+                );
             }
             if let Some(stored) = org.find_mut(name, &row_id) {
                 stored.insert("IsDeleted".into(), json!(true));
             }
             return Reply::no_content();
         }
-        name => return Reply::error(400, "INVALID_TYPE_FOR_OPERATION", format!("entity type {name} does not support delete")),
+        name => {
+            return Reply::error(
+                400,
+                "INVALID_TYPE_FOR_OPERATION",
+                format!("entity type {name} does not support delete"),
+            )
+        }
     }
-    org.table_mut(&def.name).retain(|r| r.get("Id").and_then(Value::as_str) != Some(&row_id));
+    org.table_mut(&def.name)
+        .retain(|r| r.get("Id").and_then(Value::as_str) != Some(&row_id));
     if def.name == "PermissionSetLicenseAssign" {
-        let psl = row.get("PermissionSetLicenseId").and_then(Value::as_str).unwrap_or("").to_string();
+        let psl = row
+            .get("PermissionSetLicenseId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if let Some(l) = org.find_mut("PermissionSetLicense", &psl) {
             let used = l.get("UsedLicenses").and_then(Value::as_u64).unwrap_or(1);
             l.insert("UsedLicenses".into(), json!(used.saturating_sub(1)));
@@ -1238,13 +1635,27 @@ fn get_custom_field(org: &Org, ctx: &Ctx<'_>, id: &str) -> Reply {
 }
 
 /// Builds a field definition from a Tooling `CustomField` body, with Salesforce's validation.
-fn field_from_metadata(full_name: &str, meta: &serde_json::Map<String, Value>) -> Result<(String, FieldDef), Reply> {
-    let invalid = |message: String| Reply::dml_error(400, "FIELD_INTEGRITY_EXCEPTION", message, &[]);
+fn field_from_metadata(
+    full_name: &str,
+    meta: &serde_json::Map<String, Value>,
+) -> Result<(String, FieldDef), Reply> {
+    let invalid =
+        |message: String| Reply::dml_error(400, "FIELD_INTEGRITY_EXCEPTION", message, &[]);
     let Some((object, name)) = full_name.split_once('.') else {
-        return Err(Reply::dml_error(400, "INVALID_FIELD", format!("Invalid FullName: {full_name}. It must look like Object.Field__c"), &["FullName".to_string()]));
+        return Err(Reply::dml_error(
+            400,
+            "INVALID_FIELD",
+            format!("Invalid FullName: {full_name}. It must look like Object.Field__c"),
+            &["FullName".to_string()],
+        ));
     };
     if !DATA_OBJECTS.iter().any(|o| o.eq_ignore_ascii_case(object)) {
-        return Err(Reply::dml_error(400, "INVALID_CROSS_REFERENCE_KEY", format!("Cannot find entity {object}"), &["FullName".to_string()]));
+        return Err(Reply::dml_error(
+            400,
+            "INVALID_CROSS_REFERENCE_KEY",
+            format!("Cannot find entity {object}"),
+            &["FullName".to_string()],
+        ));
     }
     let base = name.strip_suffix("__c").unwrap_or("");
     if !valid_developer_name(base) {
@@ -1256,34 +1667,52 @@ fn field_from_metadata(full_name: &str, meta: &serde_json::Map<String, Value>) -
     };
     let label = str_of(meta, "label").unwrap_or_default();
     if label.is_empty() {
-        return Err(Reply::dml_error(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [label]", &["label".to_string()]));
+        return Err(Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [label]",
+            &["label".to_string()],
+        ));
     }
     let number = |k: &str| meta.get(k).and_then(Value::as_u64);
     let mut def = FieldDef::new(name, kind.clone());
     def.label = label;
     match kind {
         FieldKind::Text => {
-            let length = number("length").ok_or_else(|| invalid("Length is required for Text fields".into()))?;
+            let length = number("length")
+                .ok_or_else(|| invalid("Length is required for Text fields".into()))?;
             if !(1..=255).contains(&length) {
-                return Err(invalid(format!("Length must be between 1 and 255, was {length}")));
+                return Err(invalid(format!(
+                    "Length must be between 1 and 255, was {length}"
+                )));
             }
             def.length = length as u32;
         }
         FieldKind::TextArea => def.length = 255,
         FieldKind::LongTextArea | FieldKind::RichTextArea => {
-            let length = number("length").ok_or_else(|| invalid("Length is required for Long Text Area fields".into()))?;
+            let length = number("length")
+                .ok_or_else(|| invalid("Length is required for Long Text Area fields".into()))?;
             if !(256..=131_072).contains(&length) {
-                return Err(invalid(format!("Length must be between 256 and 131,072, was {length}")));
+                return Err(invalid(format!(
+                    "Length must be between 256 and 131,072, was {length}"
+                )));
             }
-            let lines = number("visibleLines").ok_or_else(|| invalid("Visible Lines is required for Long Text Area fields".into()))?;
+            let lines = number("visibleLines").ok_or_else(|| {
+                invalid("Visible Lines is required for Long Text Area fields".into())
+            })?;
             if !(2..=50).contains(&lines) {
-                return Err(invalid(format!("Visible Lines must be between 2 and 50, was {lines}")));
+                return Err(invalid(format!(
+                    "Visible Lines must be between 2 and 50, was {lines}"
+                )));
             }
             def.length = length as u32;
             def.visible_lines = Some(lines as u32);
         }
         FieldKind::Picklist | FieldKind::MultiPicklist => {
-            let value_set = meta.get("valueSet").and_then(Value::as_object).ok_or_else(|| invalid("Picklist fields need a valueSet".into()))?;
+            let value_set = meta
+                .get("valueSet")
+                .and_then(Value::as_object)
+                .ok_or_else(|| invalid("Picklist fields need a valueSet".into()))?;
             def.restricted_picklist = value_set.get("restricted") == Some(&json!(true));
             def.picklist_values = value_set
                 .get("valueSetDefinition")
@@ -1295,7 +1724,11 @@ fn field_from_metadata(full_name: &str, meta: &serde_json::Map<String, Value>) -
                         .filter_map(|v| {
                             let name = v.get("fullName")?.as_str()?.to_string();
                             Some(PicklistValue {
-                                label: v.get("label").and_then(Value::as_str).unwrap_or(&name).to_string(),
+                                label: v
+                                    .get("label")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or(&name)
+                                    .to_string(),
                                 value: name,
                                 active: true,
                                 default: v.get("default") == Some(&json!(true)),
@@ -1313,27 +1746,47 @@ fn field_from_metadata(full_name: &str, meta: &serde_json::Map<String, Value>) -
     def.unique = bool_of(meta, "unique");
     def.nillable = !bool_of(meta, "required");
     def.created_date = now_stamp();
-    let canonical_object = DATA_OBJECTS.iter().find(|o| o.eq_ignore_ascii_case(object)).map(|o| o.to_string()).unwrap_or_default();
+    let canonical_object = DATA_OBJECTS
+        .iter()
+        .find(|o| o.eq_ignore_ascii_case(object))
+        .map(|o| o.to_string())
+        .unwrap_or_default();
     Ok((canonical_object, def))
 }
 
-fn create_custom_field(org: &mut Org, ctx: &Ctx<'_>, body: &serde_json::Map<String, Value>) -> Reply {
+fn create_custom_field(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    body: &serde_json::Map<String, Value>,
+) -> Reply {
     if let Err(reply) = require(org, ctx, "PermissionsCustomizeApplication") {
         return reply;
     }
     let full_name = str_of(body, "FullName").unwrap_or_default();
     let Some(meta) = body.get("Metadata").and_then(Value::as_object) else {
-        return Reply::dml_error(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Metadata]", &["Metadata".to_string()]);
+        return Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [Metadata]",
+            &["Metadata".to_string()],
+        );
     };
     let (object, mut def) = match field_from_metadata(&full_name, meta) {
         Ok(x) => x,
         Err(reply) => return reply,
     };
-    if org.object(&object).and_then(|o| o.field(&def.name)).is_some() {
+    if org
+        .object(&object)
+        .and_then(|o| o.field(&def.name))
+        .is_some()
+    {
         return Reply::dml_error(
             400,
             "DUPLICATE_DEVELOPER_NAME",
-            format!("There is already a field named {} on {object}.", def.developer_name()),
+            format!(
+                "There is already a field named {} on {object}.",
+                def.developer_name()
+            ),
             &[],
         );
     }
@@ -1347,7 +1800,10 @@ fn create_custom_field(org: &mut Org, ctx: &Ctx<'_>, body: &serde_json::Map<Stri
     for row in org.table_mut(&object).iter_mut() {
         row.insert(name.clone(), Value::Null);
     }
-    Reply::json(201, json!({"id": id, "success": true, "errors": [], "warnings": [], "infos": []}))
+    Reply::json(
+        201,
+        json!({"id": id, "success": true, "errors": [], "warnings": [], "infos": []}),
+    )
 }
 
 fn update_custom_field(org: &mut Org, ctx: &Ctx<'_>, id: &str, body: Option<&[u8]>) -> Reply {
@@ -1361,9 +1817,15 @@ fn update_custom_field(org: &mut Org, ctx: &Ctx<'_>, id: &str, body: Option<&[u8
     let Some((object, existing)) = find_custom_field(org, id).map(|(o, f)| (o, f.clone())) else {
         return Reply::not_found();
     };
-    let full_name = str_of(&body, "FullName").unwrap_or_else(|| format!("{object}.{}", existing.name));
+    let full_name =
+        str_of(&body, "FullName").unwrap_or_else(|| format!("{object}.{}", existing.name));
     let Some(meta) = body.get("Metadata").and_then(Value::as_object) else {
-        return Reply::dml_error(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Metadata]", &["Metadata".to_string()]);
+        return Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [Metadata]",
+            &["Metadata".to_string()],
+        );
     };
     let (_, mut def) = match field_from_metadata(&full_name, meta) {
         Ok(x) => x,
@@ -1372,7 +1834,11 @@ fn update_custom_field(org: &mut Org, ctx: &Ctx<'_>, id: &str, body: Option<&[u8
     def.custom_field_id = existing.custom_field_id.clone();
     def.created_date = existing.created_date.clone();
     if let Some(o) = org.object_mut(&object) {
-        if let Some(slot) = o.fields.iter_mut().find(|f| f.custom_field_id == existing.custom_field_id) {
+        if let Some(slot) = o
+            .fields
+            .iter_mut()
+            .find(|f| f.custom_field_id == existing.custom_field_id)
+        {
             *slot = def;
         }
     }
@@ -1387,10 +1853,12 @@ fn delete_custom_field(org: &mut Org, ctx: &Ctx<'_>, id: &str) -> Reply {
         return Reply::not_found();
     };
     if let Some(o) = org.object_mut(&object) {
-        o.fields.retain(|f| f.custom_field_id != field.custom_field_id);
+        o.fields
+            .retain(|f| f.custom_field_id != field.custom_field_id);
     }
     let qualified = format!("{object}.{}", field.name);
-    org.table_mut("FieldPermissions").retain(|r| r.get("Field").and_then(Value::as_str) != Some(qualified.as_str()));
+    org.table_mut("FieldPermissions")
+        .retain(|r| r.get("Field").and_then(Value::as_str) != Some(qualified.as_str()));
     for row in org.table_mut(&object).iter_mut() {
         row.remove(&field.name);
     }

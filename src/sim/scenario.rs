@@ -171,7 +171,9 @@ fn merge(base: &mut Value, overlay: Value) {
                 }
             }
         }
-        (Value::Array(base), Value::Array(overlay)) if overlay.iter().all(|e| key_of(e).is_some()) => {
+        (Value::Array(base), Value::Array(overlay))
+            if overlay.iter().all(|e| key_of(e).is_some()) =>
+        {
             for entry in overlay {
                 let key = key_of(&entry);
                 let remove = entry.get("remove").and_then(Value::as_bool) == Some(true);
@@ -207,10 +209,12 @@ fn into_scenario(name: &str, value: Value) -> Result<Scenario, ScenarioError> {
         name: name.to_string(),
         message: e.to_string(),
     })?;
-    scenario.validate().map_err(|message| ScenarioError::Invalid {
-        name: name.to_string(),
-        message,
-    })?;
+    scenario
+        .validate()
+        .map_err(|message| ScenarioError::Invalid {
+            name: name.to_string(),
+            message,
+        })?;
     Ok(scenario)
 }
 
@@ -284,7 +288,10 @@ impl Scenario {
         }
         for u in &self.users {
             if !self.profiles.iter().any(|p| p.name == u.profile) {
-                return Err(format!("user {} has unknown profile '{}'", u.username, u.profile));
+                return Err(format!(
+                    "user {} has unknown profile '{}'",
+                    u.username, u.profile
+                ));
             }
             for ps in &u.permission_sets {
                 if !self.permission_sets.iter().any(|p| p.name == ps.name) {
@@ -312,7 +319,10 @@ impl Scenario {
             }
             for field in fields {
                 if !field.api_name.ends_with("__c") {
-                    return Err(format!("custom field {object}.{} must end in __c", field.api_name));
+                    return Err(format!(
+                        "custom field {object}.{} must end in __c",
+                        field.api_name
+                    ));
                 }
                 if super::schema::FieldKind::from_metadata_type(&field.r#type).is_none() {
                     return Err(format!(
@@ -832,7 +842,10 @@ mod tests {
         for name in builtin_names() {
             let scenario = load_builtin(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(scenario.name, name);
-            assert!(!scenario.description.is_empty(), "{name} has no description");
+            assert!(
+                !scenario.description.is_empty(),
+                "{name} has no description"
+            );
         }
     }
 
@@ -850,8 +863,12 @@ mod tests {
         "#;
         let scenario = load_str("custom", text).unwrap();
         let case_fields = &scenario.fields["Case"];
-        assert!(case_fields.iter().all(|f| f.api_name != "Enterpret_Summary__c"));
-        assert!(case_fields.iter().any(|f| f.api_name == "Enterpret_Sentiment__c"));
+        assert!(case_fields
+            .iter()
+            .all(|f| f.api_name != "Enterpret_Summary__c"));
+        assert!(case_fields
+            .iter()
+            .any(|f| f.api_name == "Enterpret_Sentiment__c"));
         let user = scenario
             .users
             .iter()
@@ -866,7 +883,11 @@ mod tests {
         let err = load_str("x", "name = ").unwrap_err();
         assert!(matches!(err, ScenarioError::Syntax { .. }), "{err}");
         let err = load_str("x", "extends = \"nope\"").unwrap_err();
-        assert!(err.to_string().contains("no built-in scenario named 'nope'"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no built-in scenario named 'nope'"),
+            "{err}"
+        );
         let err = load_str(
             "x",
             "extends = \"ready\"\nname=\"x\"\n[[fields.Case]]\napi_name=\"Bad\"\nlabel=\"B\"\ntype=\"Text\"",

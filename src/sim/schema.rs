@@ -546,7 +546,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         b("IsOwnedByProfile"),
         r("ProfileId", "Profile", "Profile"),
         r("LicenseId", "PermissionSetLicense", "License"),
-        r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+        r(
+            "PermissionSetGroupId",
+            "PermissionSetGroup",
+            "PermissionSetGroup",
+        ),
         s("Type"),
         b("HasActivationRequired"),
         b("IsCustom"),
@@ -603,7 +607,13 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             "UserLicense",
             "100",
             Api::Standard,
-            vec![id(), name(), s("MasterLabel"), s("LicenseDefinitionKey"), s("Status")],
+            vec![
+                id(),
+                name(),
+                s("MasterLabel"),
+                s("LicenseDefinitionKey"),
+                s("Status"),
+            ],
         ),
         ObjectDef::new("PermissionSet", "0PS", Api::Both, permission_set_fields),
         ObjectDef::new(
@@ -625,7 +635,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             Api::Standard,
             vec![
                 id(),
-                r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+                r(
+                    "PermissionSetGroupId",
+                    "PermissionSetGroup",
+                    "PermissionSetGroup",
+                ),
                 r("PermissionSetId", "PermissionSet", "PermissionSet"),
             ],
         ),
@@ -637,7 +651,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 id(),
                 r("AssigneeId", "User", "Assignee"),
                 r("PermissionSetId", "PermissionSet", "PermissionSet"),
-                r("PermissionSetGroupId", "PermissionSetGroup", "PermissionSetGroup"),
+                r(
+                    "PermissionSetGroupId",
+                    "PermissionSetGroup",
+                    "PermissionSetGroup",
+                ),
                 b("IsActive"),
                 f("ExpirationDate", K::DateTime),
                 dt("SystemModstamp"),
@@ -663,7 +681,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             vec![
                 id(),
                 r("AssigneeId", "User", "Assignee"),
-                r("PermissionSetLicenseId", "PermissionSetLicense", "PermissionSetLicense"),
+                r(
+                    "PermissionSetLicenseId",
+                    "PermissionSetLicense",
+                    "PermissionSetLicense",
+                ),
             ],
         ),
         ObjectDef::new(
@@ -783,7 +805,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("ProcessType"),
                 s("TriggerType"),
                 s("RecordTriggerType"),
-                r("TriggerObjectOrEventId", "EntityDefinition", "TriggerObjectOrEvent"),
+                r(
+                    "TriggerObjectOrEventId",
+                    "EntityDefinition",
+                    "TriggerObjectOrEvent",
+                ),
                 s("TriggerObjectOrEventLabel"),
                 b("IsActive"),
                 s("ActiveVersionId"),
@@ -942,7 +968,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             Api::Tooling,
             vec![
                 id(),
-                r("SubscriberPackageId", "SubscriberPackage", "SubscriberPackage"),
+                r(
+                    "SubscriberPackageId",
+                    "SubscriberPackage",
+                    "SubscriberPackage",
+                ),
                 s("SubscriberPackageVersionId"),
             ],
         ),
@@ -1017,7 +1047,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 f("Email", K::Email).len(80),
                 f("Phone", K::Phone),
                 f("Status", K::Picklist)
-                    .picklist(&["Open - Not Contacted", "Working - Contacted", "Closed - Converted"])
+                    .picklist(&[
+                        "Open - Not Contacted",
+                        "Working - Contacted",
+                        "Closed - Converted",
+                    ])
                     .len(40)
                     .labeled("Lead Status"),
                 r("OwnerId", "User", "Owner").labeled("Owner ID"),

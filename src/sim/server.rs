@@ -1,0 +1,528 @@
+//! The HTTP face of the simulated org (axum on tokio): authentication, API-call counting,
+//! `Sforce-Limit-Info`, injected faults, and routing to the REST, composite, SOAP and OAuth
+//! handlers. Usable in-process (port 0) by tests and benchmarks, and by `writeback-setup sim`.
+
+use super::org::Org;
+use super::rest::{self, Body as ReplyBody, Reply, RestRequest};
+use super::scenario::Scenario;
+use super::{composite, oauth, soap};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// A failure the simulator produces on demand, for the next request(s) to the REST or SOAP API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The next `n` requests answer 503, as during maintenance or concurrency throttling.
+    ServiceUnavailable(u32),
+    /// The next request gets an HTML error page instead of JSON (wrong host, proxy, outage).
+    HtmlErrorPage,
+    /// The next request gets a truncated JSON body with status 200.
+    MalformedJson,
+    /// The connection of the next request is cut mid-response.
+    DropConnection,
+    /// Every access token issued so far expires (401 "Session expired or invalid").
+    ExpireAllTokens,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Overrides the scenario's latency per request.
+    pub latency_ms: Option<u64>,
+}
+
+struct Shared {
+    org: Mutex<Org>,
+    faults: Mutex<VecDeque<Fault>>,
+    latency: Duration,
+    base_url: String,
+}
+
+impl Shared {
+    fn org(&self) -> MutexGuard<'_, Org> {
+        // A panic while holding the lock would be a simulator bug; keep serving the last state.
+        self.org
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn next_fault(&self) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        match faults.front_mut() {
+            Some(Fault::ServiceUnavailable(n)) if *n > 1 => {
+                *n -= 1;
+                Some(Fault::ServiceUnavailable(1))
+            }
+            Some(_) => faults.pop_front(),
+            None => None,
+        }
+    }
+}
+
+/// A running simulated org.
+pub struct SimServer {
+    shared: Arc<Shared>,
+    admin_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Starts serving `scenario` on 127.0.0.1.
+    pub async fn start(scenario: &Scenario, options: SimOptions) -> std::io::Result<SimServer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let mut org = Org::from_scenario(scenario);
+        let admin = org.admin_user_id.clone();
+        let admin_token = oauth::issue_access_token(
+            &mut org,
+            &admin,
+            Some("Salesforce CLI"),
+            vec!["api".into(), "web".into(), "refresh_token".into()],
+        );
+        let latency =
+            Duration::from_millis(options.latency_ms.unwrap_or(scenario.faults.latency_ms));
+        let shared = Arc::new(Shared {
+            org: Mutex::new(org),
+            faults: Mutex::new(VecDeque::new()),
+            latency,
+            base_url,
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(SimServer {
+            shared,
+            admin_token,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The instance URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// An access token of the scenario's admin.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// Issues an access token for any user of the org, as if it had logged in through `app`.
+    pub fn token_for(&self, username: &str, app: &str, scopes: &[&str]) -> Option<String> {
+        let mut org = self.shared.org();
+        let user_id = org.user_by_name(username)?.get("Id")?.as_str()?.to_string();
+        Some(oauth::issue_access_token(
+            &mut org,
+            &user_id,
+            Some(app),
+            scopes.iter().map(|s| s.to_string()).collect(),
+        ))
+    }
+
+    /// Queues a fault for the next request(s).
+    pub fn inject(&self, fault: Fault) {
+        if fault == Fault::ExpireAllTokens {
+            for session in self.shared.org().sessions.values_mut() {
+                session.expired = true;
+            }
+            return;
+        }
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(fault);
+    }
+
+    /// Daily API calls used and the daily maximum.
+    pub fn api_usage(&self) -> (u64, u64) {
+        let org = self.shared.org();
+        (org.api_used, org.api_max)
+    }
+
+    /// Reads or changes the org directly (tests use it to arrange and inspect state).
+    pub fn with_org<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        f(&mut self.shared.org())
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn json_response(status: u16, body: &Value, limit_info: Option<String>) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    if let Some(info) = limit_info.and_then(|i| HeaderValue::from_str(&i).ok()) {
+        response.headers_mut().insert("Sforce-Limit-Info", info);
+    }
+    response
+}
+
+fn reply_response(reply: Reply, limit_info: Option<String>) -> Response {
+    match reply.body {
+        ReplyBody::Json(body) => json_response(reply.status, &body, limit_info),
+        ReplyBody::Empty => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() =
+                StatusCode::from_u16(reply.status).unwrap_or(StatusCode::NO_CONTENT);
+            if let Some(info) = limit_info.and_then(|i| HeaderValue::from_str(&i).ok()) {
+                response.headers_mut().insert("Sforce-Limit-Info", info);
+            }
+            response
+        }
+    }
+}
+
+fn text_response(status: u16, content_type: &'static str, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::ServiceUnavailable(_) => json_response(
+            503,
+            &json!([{"errorCode": "SERVER_UNAVAILABLE", "message": "Server is temporarily unavailable. Please try again later."}]),
+            None,
+        ),
+        Fault::HtmlErrorPage => text_response(
+            500,
+            "text/html;charset=UTF-8",
+            "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>An unexpected error has occurred.</h1>\
+             <p>Please include this ErrorId if you contact support: 1183457298-40561 (-1509372011)</p></body></html>"
+                .into(),
+        ),
+        Fault::MalformedJson => text_response(
+            200,
+            "application/json;charset=UTF-8",
+            "{\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":{\"type\":\"Organiz".into(),
+        ),
+        Fault::DropConnection | Fault::ExpireAllTokens => {
+            // Promise more bytes than are sent, then fail the body: the client sees the connection cut.
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"totalSize\":")),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated drop")),
+            ];
+            let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("4096"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json;charset=UTF-8"),
+            );
+            response
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
+        .then(|| token.trim().to_string())
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// Why a session may not call the API, as Salesforce answers it (status, errorCode, message).
+fn refuse(org: &Org, token: Option<&str>) -> Result<String, (u16, &'static str, &'static str)> {
+    const EXPIRED: (u16, &str, &str) = (401, "INVALID_SESSION_ID", "Session expired or invalid");
+    let session = token.and_then(|t| org.sessions.get(t)).ok_or(EXPIRED)?;
+    let expired_by_count = org
+        .expire_token_after_calls
+        .is_some_and(|n| session.calls >= n);
+    if session.expired || expired_by_count {
+        return Err(EXPIRED);
+    }
+    let active = org
+        .find("User", &session.user_id)
+        .is_some_and(|u| u.get("IsActive") == Some(&json!(true)));
+    if !active {
+        return Err(EXPIRED);
+    }
+    if !session.allows_rest() {
+        return Err((
+            401,
+            "INVALID_SESSION_ID",
+            "This session is not valid for use with the REST API",
+        ));
+    }
+    if !org.info.api_enabled {
+        return Err((
+            403,
+            "API_DISABLED_FOR_ORG",
+            "The REST API is not enabled for this Organization.",
+        ));
+    }
+    if !org.has_permission(&session.user_id, "PermissionsApiEnabled") {
+        return Err((
+            403,
+            "API_CURRENTLY_DISABLED",
+            "API is disabled for this User",
+        ));
+    }
+    if org.api_used >= org.api_max {
+        return Err((
+            403,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        ));
+    }
+    Ok(session.user_id.clone())
+}
+
+/// Counts one API call against the org's daily quota and the session's app.
+fn count_call(org: &mut Org, token: &str) {
+    org.api_used += 1;
+    if let Some(session) = org.sessions.get_mut(token) {
+        session.calls += 1;
+        if let Some(app) = session.app.clone() {
+            *org.api_used_by_app.entry(app).or_insert(0) += 1;
+        }
+    }
+}
+
+fn limit_info(org: &Org) -> String {
+    format!("api-usage={}/{}", org.api_used, org.api_max)
+}
+
+async fn handle(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let path = uri.path().to_string();
+    let query = uri.query().map(str::to_string);
+    let api_path = path.starts_with("/services/data") || path.starts_with("/services/Soap/");
+    if api_path {
+        if let Some(fault) = shared.next_fault() {
+            return fault_response(fault);
+        }
+    }
+    if path.starts_with("/services/oauth2/") {
+        return oauth_route(&shared, &method, &path, query.as_deref(), &headers, &body);
+    }
+    if path.starts_with("/services/Soap/m/") && method == Method::POST {
+        let text = String::from_utf8_lossy(&body);
+        let mut org = shared.org();
+        let token = soap::session_id(&text);
+        return match refuse(&org, token.as_deref()) {
+            Ok(user_id) => {
+                count_call(&mut org, token.as_deref().unwrap_or(""));
+                let (status, xml) = soap::handle(&org, &user_id, &text);
+                text_response(status, "text/xml;charset=UTF-8", xml)
+            }
+            Err((_, code, message)) => {
+                let detail = if code == "INVALID_SESSION_ID" {
+                    format!("{code}: Invalid Session ID found in SessionHeader: Illegal Session. {message}")
+                } else {
+                    format!("{code}: {message}")
+                };
+                text_response(500, "text/xml;charset=UTF-8", soap::fault(code, &detail))
+            }
+        };
+    }
+    if let Some(id_path) = path.strip_prefix("/id/") {
+        let mut org = shared.org();
+        let token = bearer(&headers);
+        return match refuse(&org, token.as_deref()) {
+            Ok(user_id) if id_path.ends_with(&user_id) || id_path.ends_with(&user_id[..15]) => {
+                let _ = &mut org;
+                json_response(
+                    200,
+                    &oauth::userinfo(&org, &shared.base_url, &user_id),
+                    None,
+                )
+            }
+            Ok(_) => json_response(403, &json!("Bad_Id"), None),
+            Err(_) => text_response(403, "text/plain", "Bad_OAuth_Token".into()),
+        };
+    }
+    if !path.starts_with("/services/data") {
+        return json_response(
+            404,
+            &json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
+            None,
+        );
+    }
+    let mut org = shared.org();
+    if path.trim_end_matches('/') == "/services/data" {
+        // The version list needs no session and costs no API call.
+        return json_response(200, &rest::versions(&org), None);
+    }
+    let token = bearer(&headers);
+    let user_id = match refuse(&org, token.as_deref()) {
+        Ok(user_id) => user_id,
+        Err((status, code, message)) => {
+            let info = (status != 401).then(|| limit_info(&org));
+            return json_response(
+                status,
+                &json!([{"message": message, "errorCode": code}]),
+                info,
+            );
+        }
+    };
+    count_call(&mut org, token.as_deref().unwrap_or(""));
+    let header_text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let reply = match composite_target(&path) {
+        Some(_) if method != Method::POST => Reply::error(
+            405,
+            "METHOD_NOT_ALLOWED",
+            format!("HTTP Method '{method}' not allowed. Allowed are POST"),
+        ),
+        Some((version, tooling)) => {
+            composite::handle(&mut org, &user_id, &version, tooling, Some(&body))
+        }
+        None => {
+            let auto_assign = header_text("Sforce-Auto-Assign");
+            let since = header_text("If-Unmodified-Since");
+            rest::dispatch(
+                &mut org,
+                &user_id,
+                &RestRequest {
+                    method: method.as_str(),
+                    path: &path,
+                    query: query.as_deref(),
+                    body: Some(&body),
+                    auto_assign: auto_assign.is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+                    if_unmodified_since: since.as_deref(),
+                },
+            )
+        }
+    };
+    let info = limit_info(&org);
+    reply_response(reply, Some(info))
+}
+
+/// `(version, tooling)` when the path is a composite resource of a served version.
+fn composite_target(path: &str) -> Option<(String, bool)> {
+    let rest = path
+        .trim_end_matches('/')
+        .strip_prefix("/services/data/v")?;
+    if let Some(version) = rest.strip_suffix("/tooling/composite") {
+        return Some((version.to_string(), true));
+    }
+    rest.strip_suffix("/composite")
+        .map(|v| (v.to_string(), false))
+}
+
+fn oauth_route(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let mut org = shared.org();
+    let outcome = |o: oauth::AuthorizeOutcome| match o {
+        oauth::AuthorizeOutcome::Page { status, html } => {
+            text_response(status, "text/html;charset=UTF-8", html)
+        }
+        oauth::AuthorizeOutcome::Redirect(location) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::FOUND;
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+    };
+    match (method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "/services/oauth2/authorize") => outcome(oauth::authorize_page(
+            &org,
+            &form(query.unwrap_or("").as_bytes()),
+        )),
+        ("POST", "/services/oauth2/authorize") => {
+            outcome(oauth::authorize_submit(&mut org, &form(body)))
+        }
+        ("POST", "/services/oauth2/token") => {
+            let (status, body) = oauth::token(&mut org, &shared.base_url, &form(body));
+            json_response(status, &body, None)
+        }
+        ("POST", "/services/oauth2/revoke") => {
+            let mut params = form(body);
+            if let Some(q) = query {
+                params.extend(form(q.as_bytes()));
+            }
+            let (status, body) = oauth::revoke(&mut org, &params);
+            if status == 200 {
+                text_response(200, "text/plain", String::new())
+            } else {
+                json_response(status, &body, None)
+            }
+        }
+        ("GET", "/services/oauth2/userinfo") => {
+            let token = bearer(headers);
+            let session = token
+                .as_deref()
+                .and_then(|t| org.sessions.get(t))
+                .filter(|s| !s.expired);
+            match session.map(|s| s.user_id.clone()) {
+                Some(user_id) => json_response(
+                    200,
+                    &oauth::userinfo(&org, &shared.base_url, &user_id),
+                    None,
+                ),
+                None => text_response(403, "text/plain", "Bad_OAuth_Token".into()),
+            }
+        }
+        _ => json_response(
+            404,
+            &json!({"error": "not_found", "error_description": "The requested resource does not exist"}),
+            None,
+        ),
+    }
+}
