@@ -553,7 +553,7 @@ mod tests {
     fn pkce_matches_rfc7636_example() {
         // RFC 7636 appendix B.
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-1mB31K8_2lSBkL8bnE6vQwi0XYs0yY"),
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }

@@ -139,6 +139,7 @@ fn resolve(name: &str, mut value: Value, seen: &mut Vec<String>) -> Result<Value
 
 const MERGE_KEYS: &[&str] = &[
     "username",
+    "user",
     "api_name",
     "full_name",
     "field",
@@ -172,7 +173,7 @@ fn merge(base: &mut Value, overlay: Value) {
             }
         }
         (Value::Array(base), Value::Array(overlay))
-            if overlay.iter().all(|e| key_of(e).is_some()) =>
+            if !overlay.is_empty() && overlay.iter().all(|e| key_of(e).is_some()) =>
         {
             for entry in overlay {
                 let key = key_of(&entry);

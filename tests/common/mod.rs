@@ -1,0 +1,75 @@
+//! Shared helpers for integration tests against the simulated org.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use writeback_setup::sim::scenario;
+use writeback_setup::sim::server::{SimOptions, SimServer};
+
+pub const V: &str = "v66.0";
+
+/// Starts a built-in scenario on a free port.
+pub async fn start(name: &str) -> SimServer {
+    let scenario = scenario::load_builtin(name).expect("built-in scenario loads");
+    SimServer::start(&scenario, SimOptions::default())
+        .await
+        .expect("simulator starts")
+}
+
+/// A client that does not follow redirects (OAuth tests look at the Location header).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+/// GET a path (relative to the instance URL) with a bearer token; returns status and JSON body.
+pub async fn get(sim: &SimServer, token: &str, path: &str) -> (u16, Value) {
+    let response = client()
+        .get(format!("{}{path}", sim.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// Runs a SOQL query on the standard (`tooling = false`) or Tooling API.
+pub async fn query(sim: &SimServer, token: &str, soql: &str, tooling: bool) -> (u16, Value) {
+    let api = if tooling { "tooling/query" } else { "query" };
+    let q: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+    get(sim, token, &format!("/services/data/{V}/{api}/?q={q}")).await
+}
+
+/// Sends a request with a JSON body; returns status and JSON body (Null when empty).
+pub async fn send(sim: &SimServer, token: &str, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+    let response = client()
+        .request(method, format!("{}{path}", sim.url()))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    if text.is_empty() {
+        return (status, Value::Null);
+    }
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// The `errorCode` of a REST error body (the first error of the array).
+pub fn error_code(body: &Value) -> &str {
+    body.get(0)
+        .and_then(|e| e.get("errorCode"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// A token for the integration user of the built-in scenarios, through the Enterpret app.
+pub fn integration_token(sim: &SimServer) -> String {
+    sim.token_for("integration@acme.example", "Enterpret", &["api", "refresh_token"])
+        .expect("integration user exists")
+}
