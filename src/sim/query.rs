@@ -257,8 +257,12 @@ impl DataSource for OrgView<'_> {
     fn relationship(&self, object: &str, name: &str) -> Option<(String, String, String)> {
         let def = self.org.object(object)?;
         let f = def.relationship(name)?;
-        let target = f.reference_to.first()?.clone();
-        self.org.object(&target)?;
+        // Polymorphic lookups (Owner: Group or User) resolve to the target this org has.
+        let target = f
+            .reference_to
+            .iter()
+            .find(|t| self.org.object(t).is_some())?
+            .clone();
         Some((f.relationship_name.clone()?, f.name.clone(), target))
     }
 

@@ -423,6 +423,8 @@ fn describe(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
         json!({
             "actionOverrides": [],
             "activateable": false,
+            "associateEntityType": null,
+            "associateParentEntity": null,
             "childRelationships": [],
             "compactLayoutable": crud,
             "createable": crud && access.create,
@@ -458,6 +460,7 @@ fn describe(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
             "retrieveable": true,
             "searchLayoutable": crud,
             "searchable": crud,
+            "sobjectDescribeOption": "FULL",
             "supportedScopes": [{"label": "All records", "name": "everything"}, {"label": "My records", "name": "mine"}],
             "triggerable": crud,
             "undeletable": crud,

@@ -195,6 +195,7 @@ impl FieldDef {
     fn system(mut self) -> Self {
         self.system = true;
         self.permissionable = false;
+        self.nillable = false;
         self
     }
 
@@ -497,6 +498,13 @@ fn s(name: &str) -> FieldDef {
 }
 fn r(name: &str, target: &str, relationship: &str) -> FieldDef {
     f(name, K::Reference).reference(target, relationship)
+}
+/// Case, Contact and Lead owners may be a user or a queue.
+fn owner() -> FieldDef {
+    let mut field = r("OwnerId", "User", "Owner").labeled("Owner ID");
+    field.reference_to = vec!["Group".into(), "User".into()];
+    field.nillable = false;
+    field
 }
 fn dt(name: &str) -> FieldDef {
     f(name, K::DateTime).system()
@@ -1007,7 +1015,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                     .picklist(&["Installation", "Performance", "Other"])
                     .len(40)
                     .labeled("Case Reason"),
-                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                owner(),
                 r("AccountId", "Account", "Account").labeled("Account ID"),
                 r("ContactId", "Contact", "Contact").labeled("Contact ID"),
                 r("RecordTypeId", "RecordType", "RecordType").labeled("Record Type ID"),
@@ -1029,7 +1037,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 f("Phone", K::Phone),
                 s("Title").len(128),
                 r("AccountId", "Account", "Account").labeled("Account ID"),
-                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                owner(),
                 f("IsDeleted", K::Checkbox).system().labeled("Deleted"),
             ]),
         )
@@ -1054,7 +1062,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                     ])
                     .len(40)
                     .labeled("Lead Status"),
-                r("OwnerId", "User", "Owner").labeled("Owner ID"),
+                owner(),
                 f("IsDeleted", K::Checkbox).system().labeled("Deleted"),
             ]),
         )
