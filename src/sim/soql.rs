@@ -920,7 +920,8 @@ fn compare(v: &Value, op: CmpOp, lit: &Literal) -> bool {
         };
     }
     if v.is_null() {
-        return false;
+        // SOQL treats null as a value: `Field != 'x'` includes rows where Field is null.
+        return op == CmpOp::Ne;
     }
     match op {
         CmpOp::Eq => value_equals(v, lit),
@@ -1219,12 +1220,8 @@ impl Evaluator<'_> {
             } => {
                 let v = self.value_of(row, path);
                 let found = values.iter().any(|l| value_equals(&v, l));
-                if v.is_null() && !found {
-                    // A null value matches neither IN nor NOT IN (unless null is listed).
-                    false
-                } else {
-                    found != *negated
-                }
+                // SOQL treats null as a value: NOT IN includes rows where the field is null.
+                found != *negated
             }
         }
     }
@@ -1827,9 +1824,9 @@ mod tests {
             "SELECT Name FROM PermissionSet WHERE Name IN ('modifyall', 'UNUSED') ORDER BY Name",
         );
         assert_eq!(names(&r), vec!["ModifyAll", "Unused"]);
-        // A null value is in neither IN nor NOT IN, unless null is listed.
+        // SOQL treats null as a value: a null Department is NOT IN ('IT').
         let r = run("SELECT Name FROM User WHERE Department NOT IN ('IT')");
-        assert_eq!(names(&r), vec!["Carol", "Dave"]);
+        assert_eq!(names(&r), vec!["bob builder", "Carol", "Dave"]);
         let r = run("SELECT Name FROM User WHERE Department IN ('IT', null) ORDER BY Name");
         assert_eq!(names(&r), vec!["Alice Admin", "bob builder"]);
     }
@@ -1973,9 +1970,9 @@ mod tests {
         );
         let r = run("SELECT Subject FROM Case WHERE Hours = 10");
         assert_eq!(col(&r, "Subject"), vec![json!("Email down")]);
-        // Null values fail every comparison except "= null".
+        // Null values fail ordering comparisons but satisfy "!=" (SOQL treats null as a value).
         let r = run("SELECT COUNT() FROM Case WHERE Hours != 10");
-        assert_eq!(r.total_size, 2);
+        assert_eq!(r.total_size, 3);
         let r = run("SELECT COUNT() FROM Case WHERE Hours = null");
         assert_eq!(r.total_size, 1);
         let r = run("SELECT COUNT() FROM Case WHERE Hours != null");
