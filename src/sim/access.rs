@@ -1,9 +1,13 @@
 //! Who may do what: effective permissions computed the way Salesforce does, from the
 //! permission sets (profile-owned, assigned, and group aggregates) a user holds.
+//!
+//! `UserAccess` is computed in one pass over the permission tables and cached by `Org` until
+//! the tables change, so describing an object with thousands of fields stays cheap.
 
-use super::org::{parse_stamp, Org};
+use super::org::{parse_stamp, Org, Row};
 use super::schema::FieldDef;
 use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ObjectAccess {
@@ -21,40 +25,97 @@ pub struct FieldAccess {
     pub edit: bool,
 }
 
-impl Org {
-    /// Ids of the permission sets that apply to a user now: active, not expired, and not
-    /// needing session activation.
-    pub fn effective_permission_sets(&self, user_id: &str) -> Vec<String> {
+/// Everything one user's permission sets grant.
+#[derive(Debug, Default)]
+pub struct UserAccess {
+    /// Permission sets that apply now: assigned, not expired, not needing session activation.
+    pub sets: Vec<String>,
+    /// System permissions granted (`PermissionsApiEnabled`, ...).
+    permissions: HashSet<String>,
+    /// Object permissions by lower-case object name.
+    objects: HashMap<String, ObjectAccess>,
+    /// Field permissions by lower-case `object.field`.
+    fields: HashMap<String, FieldAccess>,
+}
+
+impl UserAccess {
+    pub fn compute(org: &Org, user_id: &str) -> UserAccess {
         let now = chrono::Utc::now();
-        self.table("PermissionSetAssignment")
+        let mut access = UserAccess::default();
+        let sets_by_id: HashMap<&str, &Row> = org
+            .table("PermissionSet")
             .iter()
-            .filter(|a| a.get("AssigneeId").and_then(Value::as_str) == Some(user_id))
-            .filter(|a| {
-                a.get("ExpirationDate")
-                    .and_then(Value::as_str)
-                    .and_then(parse_stamp)
-                    .is_none_or(|expiry| expiry > now)
-            })
-            .filter_map(|a| a.get("PermissionSetId").and_then(Value::as_str))
-            .filter(|ps| {
-                self.find("PermissionSet", ps)
-                    .is_some_and(|row| row.get("HasActivationRequired") != Some(&json!(true)))
-            })
-            .map(str::to_string)
-            .collect()
+            .filter_map(|r| Some((r.get("Id")?.as_str()?, r)))
+            .collect();
+        for assignment in org.table("PermissionSetAssignment") {
+            if assignment.get("AssigneeId").and_then(Value::as_str) != Some(user_id) {
+                continue;
+            }
+            let expired = assignment
+                .get("ExpirationDate")
+                .and_then(Value::as_str)
+                .and_then(parse_stamp)
+                .is_some_and(|expiry| expiry <= now);
+            let Some(set) = assignment
+                .get("PermissionSetId")
+                .and_then(Value::as_str)
+                .and_then(|id| sets_by_id.get(id))
+            else {
+                continue;
+            };
+            if expired || set.get("HasActivationRequired") == Some(&json!(true)) {
+                continue;
+            }
+            for (key, value) in set.iter() {
+                if key.starts_with("Permissions") && value == &json!(true) {
+                    access.permissions.insert(key.clone());
+                }
+            }
+            if let Some(id) = set.get("Id").and_then(Value::as_str) {
+                access.sets.push(id.to_string());
+            }
+        }
+        let held: HashSet<&str> = access.sets.iter().map(String::as_str).collect();
+        let granted_to = |row: &Row| {
+            row.get("ParentId")
+                .and_then(Value::as_str)
+                .is_some_and(|p| held.contains(p))
+        };
+        let flag = |row: &Row, name: &str| row.get(name) == Some(&json!(true));
+        for row in org.table("ObjectPermissions").iter().filter(|r| granted_to(r)) {
+            let object = row
+                .get("SobjectType")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            let entry = access.objects.entry(object).or_default();
+            entry.read |= flag(row, "PermissionsRead");
+            entry.create |= flag(row, "PermissionsCreate");
+            entry.edit |= flag(row, "PermissionsEdit");
+            entry.delete |= flag(row, "PermissionsDelete");
+            entry.view_all |= flag(row, "PermissionsViewAllRecords");
+            entry.modify_all |= flag(row, "PermissionsModifyAllRecords");
+        }
+        for row in org.table("FieldPermissions").iter().filter(|r| granted_to(r)) {
+            let field = row
+                .get("Field")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            let entry = access.fields.entry(field).or_default();
+            entry.read |= flag(row, "PermissionsRead");
+            entry.edit |= flag(row, "PermissionsEdit");
+        }
+        access
     }
 
-    /// Whether any applicable permission set grants a system permission such as `PermissionsApiEnabled`.
-    pub fn has_permission(&self, user_id: &str, permission: &str) -> bool {
-        self.effective_permission_sets(user_id).iter().any(|ps| {
-            self.find("PermissionSet", ps)
-                .is_some_and(|row| row.get(permission) == Some(&json!(true)))
-        })
+    /// Whether a system permission such as `PermissionsApiEnabled` is granted.
+    pub fn has(&self, permission: &str) -> bool {
+        self.permissions.contains(permission)
     }
 
-    pub fn object_access(&self, user_id: &str, object: &str) -> ObjectAccess {
-        let sets = self.effective_permission_sets(user_id);
-        if self.has_permission(user_id, "PermissionsModifyAllData") {
+    pub fn object(&self, object: &str) -> ObjectAccess {
+        if self.has("PermissionsModifyAllData") {
             return ObjectAccess {
                 read: true,
                 create: true,
@@ -64,22 +125,12 @@ impl Org {
                 modify_all: true,
             };
         }
-        let mut access = ObjectAccess::default();
-        for row in self.table("ObjectPermissions") {
-            let parent = row.get("ParentId").and_then(Value::as_str).unwrap_or("");
-            let sobject = row.get("SobjectType").and_then(Value::as_str).unwrap_or("");
-            if !sets.iter().any(|s| s == parent) || !sobject.eq_ignore_ascii_case(object) {
-                continue;
-            }
-            let flag = |name: &str| row.get(name) == Some(&json!(true));
-            access.read |= flag("PermissionsRead");
-            access.create |= flag("PermissionsCreate");
-            access.edit |= flag("PermissionsEdit");
-            access.delete |= flag("PermissionsDelete");
-            access.view_all |= flag("PermissionsViewAllRecords");
-            access.modify_all |= flag("PermissionsModifyAllRecords");
-        }
-        if self.has_permission(user_id, "PermissionsViewAllData") {
+        let mut access = self
+            .objects
+            .get(&object.to_lowercase())
+            .copied()
+            .unwrap_or_default();
+        if self.has("PermissionsViewAllData") {
             access.read = true;
             access.view_all = true;
         }
@@ -89,8 +140,8 @@ impl Org {
     /// Field-level security for one field, combined with the object permission it needs.
     /// Custom fields need a FieldPermissions grant (Modify All Data does not bypass FLS);
     /// standard permissionable fields follow the object permission in this simulator.
-    pub fn field_access(&self, user_id: &str, object: &str, field: &FieldDef) -> FieldAccess {
-        let object_access = self.object_access(user_id, object);
+    pub fn field(&self, object: &str, field: &FieldDef) -> FieldAccess {
+        let object_access = self.object(object);
         if field.system {
             return FieldAccess {
                 read: object_access.read,
@@ -103,48 +154,55 @@ impl Org {
                 edit: object_access.edit && field.formula.is_none(),
             };
         }
-        let sets = self.effective_permission_sets(user_id);
-        let qualified = format!("{object}.{}", field.name);
-        let mut access = FieldAccess::default();
-        for row in self.table("FieldPermissions") {
-            let parent = row.get("ParentId").and_then(Value::as_str).unwrap_or("");
-            let name = row.get("Field").and_then(Value::as_str).unwrap_or("");
-            if sets.iter().any(|s| s == parent) && name.eq_ignore_ascii_case(&qualified) {
-                access.read |= row.get("PermissionsRead") == Some(&json!(true));
-                access.edit |= row.get("PermissionsEdit") == Some(&json!(true));
-            }
-        }
+        let granted = self
+            .fields
+            .get(&format!("{object}.{}", field.name).to_lowercase())
+            .copied()
+            .unwrap_or_default();
         FieldAccess {
-            read: access.read && object_access.read,
-            edit: access.edit && object_access.edit && field.formula.is_none(),
+            read: granted.read && object_access.read,
+            edit: granted.edit && object_access.edit && field.formula.is_none(),
         }
+    }
+}
+
+impl Org {
+    /// Ids of the permission sets that apply to a user now.
+    pub fn effective_permission_sets(&self, user_id: &str) -> Vec<String> {
+        self.user_access(user_id).sets.clone()
+    }
+
+    /// Whether any applicable permission set grants a system permission such as `PermissionsApiEnabled`.
+    pub fn has_permission(&self, user_id: &str, permission: &str) -> bool {
+        self.user_access(user_id).has(permission)
+    }
+
+    pub fn object_access(&self, user_id: &str, object: &str) -> ObjectAccess {
+        self.user_access(user_id).object(object)
+    }
+
+    pub fn field_access(&self, user_id: &str, object: &str, field: &FieldDef) -> FieldAccess {
+        self.user_access(user_id).field(object, field)
     }
 
     /// Record-level access: the owner and users with View/Modify All have it; others follow
-    /// the org-wide default of Public Read/Write for Case, Contact and Lead.
-    pub fn record_access(
-        &self,
-        user_id: &str,
-        object: &str,
-        record: &serde_json::Map<String, Value>,
-    ) -> &'static str {
+    /// the org-wide default of Public Read/Write for Case, Contact and Lead. A locked record
+    /// (approval process) is read-only except to Modify All.
+    pub fn record_access(&self, user_id: &str, object: &str, record: &Row) -> &'static str {
         let access = self.object_access(user_id, object);
         if !access.read {
             return "None";
         }
-        let owner = record.get("OwnerId").and_then(Value::as_str) == Some(user_id);
-        let locked = record.get("__locked") == Some(&json!(true));
         if access.modify_all {
             return "All";
         }
-        if !access.edit || (locked && !owner) {
+        let owner = record.get("OwnerId").and_then(Value::as_str) == Some(user_id);
+        let locked = record.get("__locked") == Some(&json!(true));
+        if !access.edit || locked {
             return "Read";
         }
         if owner {
             return "All";
-        }
-        if locked {
-            return "Read";
         }
         "Edit"
     }

@@ -9,6 +9,7 @@ use super::schema::{FieldKind, DATA_OBJECTS};
 use super::soql::{self, CmpOp, DataSource, Expr, Literal, SoqlError};
 use crate::sfid;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 pub struct OrgView<'a> {
     pub org: &'a Org,
@@ -18,6 +19,19 @@ pub struct OrgView<'a> {
 }
 
 impl OrgView<'_> {
+    /// Custom fields of a data object the caller has no field-level read access to.
+    fn hidden_fields(&self, object: &str) -> HashSet<String> {
+        let Some(def) = self.org.object(object).filter(|d| d.crud_controlled) else {
+            return HashSet::new();
+        };
+        let access = self.org.user_access(self.user_id);
+        def.fields
+            .iter()
+            .filter(|f| f.custom && !access.field(&def.name, f).read)
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
     fn sees_object(&self, name: &str) -> bool {
         let Some(def) = self.org.object(name) else {
             return false;
@@ -163,6 +177,16 @@ impl OrgView<'_> {
     }
 }
 
+/// A stored row as an API shows it: no private `__` keys, no hidden fields, and no nulls
+/// (the SOQL engine reads a missing column as null).
+fn visible_row(stored: &Row, hidden: &HashSet<String>) -> Row {
+    stored
+        .iter()
+        .filter(|(k, v)| !v.is_null() && !k.starts_with("__") && !hidden.contains(k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 fn row(value: Value) -> Row {
     super::org::into_row(value)
 }
@@ -270,35 +294,13 @@ impl DataSource for OrgView<'_> {
         if let Some(rows) = self.virtual_rows(object, filter)? {
             return Ok(rows);
         }
-        let def = self.org.object(object);
-        let rows = self
+        let hidden = self.hidden_fields(object);
+        Ok(self
             .org
             .table(object)
             .iter()
-            .filter(|r| r.get("IsDeleted") != Some(&json!(true)));
-        let active_workflow = |r: &&Row| object != "WorkflowRule" || r.contains_key("__active");
-        Ok(rows
-            .filter(active_workflow)
-            .map(|r| {
-                let mut visible = Row::new();
-                for (k, v) in r {
-                    if k.starts_with("__") {
-                        continue;
-                    }
-                    if let Some(def) = def {
-                        if let Some(f) = def.field(k) {
-                            if def.crud_controlled
-                                && f.custom
-                                && !self.org.field_access(self.user_id, &def.name, f).read
-                            {
-                                continue;
-                            }
-                        }
-                    }
-                    visible.insert(k.clone(), v.clone());
-                }
-                visible
-            })
+            .filter(|r| r.get("IsDeleted") != Some(&json!(true)))
+            .map(|r| visible_row(r, &hidden))
             .collect())
     }
 
@@ -312,14 +314,15 @@ impl DataSource for OrgView<'_> {
                 "IsCustomizable": true}),
             ));
         }
-        let rows = self.rows(target_object, None).ok()?;
-        let id18 = sfid::to_18(key).ok();
-        rows.into_iter().find(|r| {
-            r.get("Id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| Some(id) == id18.as_deref())
-                || r.get("DurableId").and_then(Value::as_str) == Some(key)
-        })
+        let hidden = self.hidden_fields(target_object);
+        if let Some(found) = self.org.find(target_object, key) {
+            return Some(visible_row(found, &hidden));
+        }
+        self.org
+            .table(target_object)
+            .iter()
+            .find(|r| r.get("DurableId").and_then(Value::as_str) == Some(key))
+            .map(|r| visible_row(r, &hidden))
     }
 
     fn record_url(&self, object: &str, row: &Row) -> String {
