@@ -437,6 +437,7 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
                         app: app.clone(),
                         scopes: code.scopes.clone(),
                         oauth_token_id,
+                        access_tokens: vec![access.clone()],
                     },
                 );
                 refresh
@@ -473,6 +474,9 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
             }
             let access =
                 issue_access_token(org, &grant.user_id, Some(&grant.app), grant.scopes.clone());
+            if let Some(g) = org.refresh_tokens.get_mut(get("refresh_token")) {
+                g.access_tokens.push(access.clone());
+            }
             (
                 200,
                 token_body(org, base_url, &access, None, &grant.user_id, &grant.scopes),
@@ -491,9 +495,9 @@ pub fn revoke(org: &mut Org, form: &HashMap<String, String>) -> (u16, Value) {
         return (200, Value::Null);
     }
     if let Some(grant) = org.refresh_tokens.remove(token) {
-        org.sessions.retain(|_, s| {
-            !(s.user_id == grant.user_id && s.app.as_deref() == Some(grant.app.as_str()))
-        });
+        for access in &grant.access_tokens {
+            org.sessions.remove(access);
+        }
         let id = grant.oauth_token_id.clone();
         org.table_mut("OauthToken")
             .retain(|r| r.get("Id").and_then(Value::as_str) != Some(id.as_str()));

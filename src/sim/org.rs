@@ -99,6 +99,8 @@ pub struct RefreshGrant {
     pub app: String,
     pub scopes: Vec<String>,
     pub oauth_token_id: String,
+    /// Access tokens issued from this grant (revoking the refresh token ends them).
+    pub access_tokens: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -132,7 +134,17 @@ pub struct Org {
     pub expire_token_after_calls: Option<u64>,
     /// Open query cursors: locator -> (remaining records, entity name for Tooling answers).
     pub cursors: HashMap<String, (Vec<Value>, usize, String)>,
+    /// Derived from the tables and cleared on every change made through `table_mut`,
+    /// `find_mut` or `insert` (change tables only through those).
+    caches: Caches,
     next_id: u64,
+}
+
+#[derive(Clone, Default)]
+struct Caches {
+    /// Id (18 characters) -> (object, row index).
+    ids: std::cell::RefCell<Option<HashMap<String, (String, usize)>>>,
+    access: std::cell::RefCell<HashMap<String, std::sync::Arc<super::access::UserAccess>>>,
 }
 
 impl Org {
@@ -167,9 +179,11 @@ impl Org {
             admin_user_id: String::new(),
             expire_token_after_calls: scenario.faults.expire_token_after_calls,
             cursors: HashMap::new(),
+            caches: Caches::default(),
             next_id: 1,
         };
         org.load(scenario);
+        org.touch();
         org
     }
 
@@ -202,15 +216,48 @@ impl Org {
     }
 
     pub fn table_mut(&mut self, object: &str) -> &mut Vec<Row> {
+        self.touch();
         self.tables.entry(object.to_string()).or_default()
+    }
+
+    /// Forgets everything derived from the tables.
+    pub fn touch(&mut self) {
+        self.caches = Caches::default();
     }
 
     /// Finds a row by Id (15 or 18 characters) in one table.
     pub fn find(&self, object: &str, id: &str) -> Option<&Row> {
         let id18 = sfid::to_18(id).ok()?;
-        self.table(object)
-            .iter()
-            .find(|r| r.get("Id").and_then(Value::as_str) == Some(id18.as_str()))
+        let mut ids = self.caches.ids.borrow_mut();
+        let index = ids.get_or_insert_with(|| {
+            let mut index = HashMap::new();
+            for (name, rows) in &self.tables {
+                for (i, row) in rows.iter().enumerate() {
+                    if let Some(id) = row.get("Id").and_then(Value::as_str) {
+                        index.insert(id.to_string(), (name.clone(), i));
+                    }
+                }
+            }
+            index
+        });
+        let (table, i) = index.get(&id18)?;
+        if table != object {
+            return None;
+        }
+        self.tables.get(table)?.get(*i)
+    }
+
+    /// The effective access of a user, computed once per state of the tables.
+    pub fn user_access(&self, user_id: &str) -> std::sync::Arc<super::access::UserAccess> {
+        if let Some(found) = self.caches.access.borrow().get(user_id) {
+            return found.clone();
+        }
+        let computed = std::sync::Arc::new(super::access::UserAccess::compute(self, user_id));
+        self.caches
+            .access
+            .borrow_mut()
+            .insert(user_id.to_string(), computed.clone());
+        computed
     }
 
     pub fn find_mut(&mut self, object: &str, id: &str) -> Option<&mut Row> {

@@ -2,7 +2,7 @@
 //! `Sforce-Limit-Info`, injected faults, and routing to the REST, composite, SOAP and OAuth
 //! handlers. Usable in-process (port 0) by tests and benchmarks, and by `writeback-setup sim`.
 
-use super::org::Org;
+use super::org::{Org, Session};
 use super::rest::{self, Body as ReplyBody, Reply, RestRequest};
 use super::scenario::Scenario;
 use super::{composite, oauth, soap};
@@ -266,22 +266,22 @@ fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Why a session may not call the API, as Salesforce answers it (status, errorCode, message).
-fn refuse(org: &Org, token: Option<&str>) -> Result<String, (u16, &'static str, &'static str)> {
-    const EXPIRED: (u16, &str, &str) = (401, "INVALID_SESSION_ID", "Session expired or invalid");
-    let session = token.and_then(|t| org.sessions.get(t)).ok_or(EXPIRED)?;
+/// The session of `token` unless it has expired (also by call count) or its user is inactive.
+fn live_session<'a>(org: &'a Org, token: Option<&str>) -> Option<&'a Session> {
+    let session = token.and_then(|t| org.sessions.get(t))?;
     let expired_by_count = org
         .expire_token_after_calls
         .is_some_and(|n| session.calls >= n);
-    if session.expired || expired_by_count {
-        return Err(EXPIRED);
-    }
     let active = org
         .find("User", &session.user_id)
         .is_some_and(|u| u.get("IsActive") == Some(&json!(true)));
-    if !active {
-        return Err(EXPIRED);
-    }
+    (!session.expired && !expired_by_count && active).then_some(session)
+}
+
+/// Why a session may not call the API, as Salesforce answers it (status, errorCode, message).
+fn refuse(org: &Org, token: Option<&str>) -> Result<String, (u16, &'static str, &'static str)> {
+    const EXPIRED: (u16, &str, &str) = (401, "INVALID_SESSION_ID", "Session expired or invalid");
+    let session = live_session(org, token).ok_or(EXPIRED)?;
     if !session.allows_rest() {
         return Err((
             401,
@@ -506,11 +506,7 @@ fn oauth_route(
         }
         ("GET", "/services/oauth2/userinfo") => {
             let token = bearer(headers);
-            let session = token
-                .as_deref()
-                .and_then(|t| org.sessions.get(t))
-                .filter(|s| !s.expired);
-            match session.map(|s| s.user_id.clone()) {
+            match live_session(&org, token.as_deref()).map(|s| s.user_id.clone()) {
                 Some(user_id) => json_response(
                     200,
                     &oauth::userinfo(&org, &shared.base_url, &user_id),
