@@ -24,7 +24,7 @@ pub enum Command {
     /// Serve a simulated Salesforce org on 127.0.0.1 (for demos, tests and trying the app without a real org).
     ///
     /// Prints SF_INSTANCE_URL=... and SF_ACCESS_TOKEN=... (the scenario admin's token) as its
-    /// first two lines, so `eval "$(writeback-setup sim --scenario ready | head -2)"` works,
+    /// first two lines (the rest are `#` comments, so the output can be sourced by a shell),
     /// then serves until Ctrl-C.
     Sim(SimArgs),
 }
