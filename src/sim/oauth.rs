@@ -280,6 +280,14 @@ pub fn authorize_submit(org: &mut Org, form: &HashMap<String, String>) -> Author
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    // API Only users cannot log in through a login page, so not through this flow either.
+    if org.has_permission(&user_id, "PermissionsApiUserOnly") {
+        return login_page(
+            form,
+            &client.label,
+            Some("You can't log in to Salesforce from this page because your user is API only. Contact your Salesforce administrator."),
+        );
+    }
     if client.admin_approved_only {
         let sets = org.effective_permission_sets(&user_id);
         if !client.preauthorized.iter().any(|p| sets.contains(p)) {

@@ -1,0 +1,456 @@
+//! Injected faults, latency, token expiry, the Metadata SOAP endpoint over HTTP, and the `sim`
+//! command line, as a client of the simulated org notices them.
+
+mod common;
+
+use common::V;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use writeback_setup::sim::scenario;
+use writeback_setup::sim::server::{Fault, SimOptions, SimServer};
+
+const ORG_QUERY: &str = "SELECT Name FROM Organization";
+
+fn limits_url(sim: &SimServer) -> String {
+    format!("{}/services/data/{V}/limits/", sim.url())
+}
+
+/// GET a URL with the admin token; returns status, content type and the raw body.
+async fn raw_get(sim: &SimServer, url: &str) -> (u16, String, String) {
+    let response = common::client()
+        .get(url)
+        .bearer_auth(sim.admin_token())
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (
+        status,
+        content_type,
+        response.text().await.expect("body read"),
+    )
+}
+
+#[tokio::test]
+async fn service_unavailable_for_two_calls_then_success() {
+    let sim = common::start("ready").await;
+    let (used_before, _) = sim.api_usage();
+    sim.inject(Fault::ServiceUnavailable(2));
+    for attempt in 1..=2 {
+        let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+        assert_eq!(status, 503, "attempt {attempt}: {body}");
+        assert_eq!(common::error_code(&body), "SERVER_UNAVAILABLE", "{body}");
+    }
+    let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["records"][0]["Name"], "Acme Corp");
+    assert_eq!(
+        sim.api_usage().0,
+        used_before + 1,
+        "only the successful call counts"
+    );
+}
+
+#[tokio::test]
+async fn html_error_page_is_html_not_json() {
+    let sim = common::start("ready").await;
+    sim.inject(Fault::HtmlErrorPage);
+    let (status, content_type, body) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 500);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(body.to_ascii_lowercase().contains("<html"), "{body}");
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+    // The fault is used up.
+    let (status, content_type, _) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_has_status_200_but_does_not_parse() {
+    let sim = common::start("ready").await;
+    sim.inject(Fault::MalformedJson);
+    let (status, _, body) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 200);
+    assert!(!body.is_empty());
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+    let (status, _, body) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 200);
+    assert!(serde_json::from_str::<Value>(&body).is_ok(), "{body}");
+}
+
+#[tokio::test]
+async fn dropped_connection_fails_the_read_and_the_server_keeps_serving() {
+    let sim = common::start("ready").await;
+    sim.inject(Fault::DropConnection);
+    let outcome = match common::client()
+        .get(limits_url(&sim))
+        .bearer_auth(sim.admin_token())
+        .send()
+        .await
+    {
+        Ok(response) => response.bytes().await.map(|b| b.len()),
+        Err(e) => Err(e),
+    };
+    assert!(
+        outcome.is_err(),
+        "reading a cut response fails: {outcome:?}"
+    );
+
+    let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["records"][0]["Name"], "Acme Corp");
+}
+
+#[tokio::test]
+async fn faults_are_consumed_in_order() {
+    let sim = common::start("ready").await;
+    sim.inject(Fault::ServiceUnavailable(1));
+    sim.inject(Fault::HtmlErrorPage);
+    let (status, content_type, _) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 503);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let (status, content_type, _) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 500);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let (status, _, _) = raw_get(&sim, &limits_url(&sim)).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn latency_option_delays_each_answer() {
+    let scenario = scenario::load_builtin("ready").expect("built-in scenario loads");
+    let options = SimOptions {
+        latency_ms: Some(150),
+        ..Default::default()
+    };
+    let sim = SimServer::start(&scenario, options)
+        .await
+        .expect("simulator starts");
+    let started = std::time::Instant::now();
+    let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+    let elapsed = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        elapsed >= std::time::Duration::from_millis(150),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn token_expires_after_the_configured_number_of_calls() {
+    let text = "extends = \"ready\"\nname = \"t\"\n[faults]\nexpire_token_after_calls = 3";
+    let scenario = scenario::load_str("t", text).expect("scenario text loads");
+    let sim = SimServer::start(&scenario, SimOptions::default())
+        .await
+        .expect("simulator starts");
+    for call in 1..=3 {
+        let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+        assert_eq!(status, 200, "call {call}: {body}");
+    }
+    let (status, body) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(common::error_code(&body), "INVALID_SESSION_ID");
+    assert_eq!(body[0]["message"], "Session expired or invalid");
+    // A fresh token starts its own count.
+    let other = sim
+        .token_for(
+            "admin@acme.example",
+            "Salesforce CLI",
+            &["api", "refresh_token"],
+        )
+        .expect("admin exists");
+    let (status, body) = common::query(&sim, &other, ORG_QUERY, false).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+fn soap_envelope(session_id: &str, body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="http://soap.sforce.com/2006/04/metadata">
+ <soapenv:Header>
+  <met:CallOptions><met:client>writeback-setup-tests</met:client></met:CallOptions>
+  <met:SessionHeader><met:sessionId>{session_id}</met:sessionId></met:SessionHeader>
+ </soapenv:Header>
+ <soapenv:Body>{body}</soapenv:Body>
+</soapenv:Envelope>"#
+    )
+}
+
+const LIST_CONNECTED_APPS: &str =
+    "<met:listMetadata><met:queries><met:type>ConnectedApp</met:type></met:queries>\
+     <met:asOfVersion>66.0</met:asOfVersion></met:listMetadata>";
+const READ_ENTERPRET: &str = "<met:readMetadata><met:type>ConnectedApp</met:type>\
+     <met:fullNames>Enterpret_Connector</met:fullNames></met:readMetadata>";
+
+/// POST a SOAP envelope to the Metadata API; returns status, content type and body.
+async fn soap(sim: &SimServer, envelope: String) -> (u16, String, String) {
+    let response = common::client()
+        .post(format!("{}/services/Soap/m/66.0", sim.url()))
+        .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
+        .header("SOAPAction", "\"\"")
+        .body(envelope)
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (
+        status,
+        content_type,
+        response.text().await.expect("body read"),
+    )
+}
+
+/// The text of the first `<name>` element, whatever its prefix.
+fn element_text<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(&xml[start..end])
+}
+
+#[tokio::test]
+async fn metadata_list_and_read_connected_app_over_http() {
+    let sim = common::start("ready").await;
+    let (used_before, _) = sim.api_usage();
+    let (status, content_type, xml) =
+        soap(&sim, soap_envelope(sim.admin_token(), LIST_CONNECTED_APPS)).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(content_type.starts_with("text/xml"), "{content_type}");
+    assert!(xml.contains("listMetadataResponse"), "{xml}");
+    assert!(
+        xml.contains("<fullName>Enterpret_Connector</fullName>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<type>ConnectedApp</type>"), "{xml}");
+    assert_eq!(
+        sim.api_usage().0,
+        used_before + 1,
+        "a SOAP call is one API call"
+    );
+
+    let (status, _, xml) = soap(&sim, soap_envelope(sim.admin_token(), READ_ENTERPRET)).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("readMetadataResponse"), "{xml}");
+    assert!(
+        xml.contains("<fullName>Enterpret_Connector</fullName>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<scopes>Api</scopes>"), "{xml}");
+    assert!(xml.contains("<scopes>RefreshToken</scopes>"), "{xml}");
+    assert!(
+        xml.contains("<consumerKey>3MVG9SIMULATEDENTERPRETCONSUMERKEY</consumerKey>"),
+        "{xml}"
+    );
+    assert!(!xml.contains("consumerSecret"), "no secrets: {xml}");
+    assert_eq!(sim.api_usage().0, used_before + 2);
+}
+
+#[tokio::test]
+async fn metadata_with_bad_session_is_an_invalid_session_fault() {
+    let sim = common::start("ready").await;
+    let (used_before, _) = sim.api_usage();
+    let (status, content_type, xml) = soap(
+        &sim,
+        soap_envelope("00Dbogus!AQnotasession", LIST_CONNECTED_APPS),
+    )
+    .await;
+    assert_eq!(status, 500, "{xml}");
+    assert!(content_type.starts_with("text/xml"), "{content_type}");
+    assert!(xml.contains("Fault>"), "{xml}");
+    assert_eq!(
+        element_text(&xml, "faultcode"),
+        Some("sf:INVALID_SESSION_ID"),
+        "{xml}"
+    );
+    let faultstring = element_text(&xml, "faultstring").expect("faultstring");
+    assert!(
+        faultstring.starts_with("INVALID_SESSION_ID"),
+        "{faultstring}"
+    );
+    assert_eq!(
+        sim.api_usage().0,
+        used_before,
+        "a refused call is not counted"
+    );
+
+    // No SessionHeader at all is refused the same way.
+    let bare = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:met="http://soap.sforce.com/2006/04/metadata"><soapenv:Body>{LIST_CONNECTED_APPS}</soapenv:Body></soapenv:Envelope>"#
+    );
+    let (status, _, xml) = soap(&sim, bare).await;
+    assert_eq!(status, 500, "{xml}");
+    assert_eq!(
+        element_text(&xml, "faultcode"),
+        Some("sf:INVALID_SESSION_ID"),
+        "{xml}"
+    );
+}
+
+#[tokio::test]
+async fn metadata_as_the_integration_user_is_insufficient_access() {
+    let sim = common::start("ready").await;
+    let token = common::integration_token(&sim);
+    let (status, _, xml) = soap(&sim, soap_envelope(&token, READ_ENTERPRET)).await;
+    assert_eq!(status, 500, "{xml}");
+    assert_eq!(
+        element_text(&xml, "faultcode"),
+        Some("sf:INSUFFICIENT_ACCESS"),
+        "{xml}"
+    );
+    assert!(!xml.contains("<scopes>"), "{xml}");
+}
+
+#[tokio::test]
+async fn metadata_endpoint_gets_injected_faults_too() {
+    let sim = common::start("ready").await;
+    sim.inject(Fault::ServiceUnavailable(1));
+    let (status, _, _) = soap(&sim, soap_envelope(sim.admin_token(), LIST_CONNECTED_APPS)).await;
+    assert_eq!(status, 503);
+    let (status, _, xml) = soap(&sim, soap_envelope(sim.admin_token(), LIST_CONNECTED_APPS)).await;
+    assert_eq!(status, 200, "{xml}");
+}
+
+/// Kills the child process when dropped, so a failing assertion does not leave it running.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_writeback-setup"))
+}
+
+#[tokio::test]
+async fn sim_command_prints_url_and_token_and_serves() {
+    let child = bin()
+        .args(["sim", "--scenario", "ready", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut child = KillOnDrop(child);
+    let stdout = child.0.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("readable");
+    let second = lines.next().expect("a second line").expect("readable");
+
+    let url = first
+        .strip_prefix("SF_INSTANCE_URL=")
+        .unwrap_or_else(|| panic!("first line: {first}"));
+    let port = url
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("url: {url}"));
+    assert!(
+        port.parse::<u16>().is_ok_and(|p| p != 0),
+        "a real port: {port}"
+    );
+    let token = second
+        .strip_prefix("SF_ACCESS_TOKEN=")
+        .unwrap_or_else(|| panic!("second line: {second}"));
+    assert!(token.starts_with("00D"), "{token}");
+
+    let response = common::client()
+        .get(format!(
+            "{url}/services/data/{V}/query/?q=SELECT+Name+FROM+Organization"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.expect("JSON body");
+    assert_eq!(body["records"][0]["Name"], "Acme Corp", "{body}");
+
+    child.0.kill().expect("child killed");
+    child.0.wait().expect("child reaped");
+}
+
+#[test]
+fn sim_command_with_unknown_scenario_exits_2_and_names_the_builtins() {
+    let output = bin()
+        .args(["sim", "--scenario", "nope"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nope"), "{stderr}");
+    for name in ["ready", "eca", "user-inactive", "large-org"] {
+        assert!(stderr.contains(name), "stderr names '{name}': {stderr}");
+    }
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn sim_list_names_the_builtin_scenarios() {
+    let output = bin().args(["sim", "--list"]).output().expect("binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for name in ["ready", "eca", "user-inactive", "large-org"] {
+        assert!(names.contains(&name), "{name} listed: {stdout}");
+    }
+}
+
+#[test]
+fn sim_scenario_file_with_bad_field_type_exits_2_with_a_clear_message() {
+    let path = std::env::temp_dir().join(format!(
+        "writeback-setup-bad-field-{}-{}.toml",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::write(
+        &path,
+        "extends = \"ready\"\nname = \"bad-field\"\n\n[[fields.Case]]\n\
+         api_name = \"Enterpret_Summary__c\"\ntype = \"Banana\"\nlength = 255\n",
+    )
+    .expect("temp file written");
+    let output = bin()
+        .args(["sim", "--scenario-file"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Enterpret_Summary__c"), "{stderr}");
+    assert!(stderr.contains("Banana"), "{stderr}");
+    assert!(stderr.contains("type"), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "nothing served: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
