@@ -29,14 +29,20 @@ async fn large_org_figures() {
     let runs = 5;
     let started = Instant::now();
     for _ in 0..runs {
-        let (status, _) = common::get(&sim, &token, "/services/data/v66.0/sobjects/Case/describe/").await;
+        let (status, _) =
+            common::get(&sim, &token, "/services/data/v66.0/sobjects/Case/describe/").await;
         assert_eq!(status, 200);
     }
     report("Case describe, admin (2,000+ fields)", runs, started);
 
     let started = Instant::now();
     for _ in 0..runs {
-        let (status, _) = common::get(&sim, &integration, "/services/data/v66.0/sobjects/Case/describe/").await;
+        let (status, _) = common::get(
+            &sim,
+            &integration,
+            "/services/data/v66.0/sobjects/Case/describe/",
+        )
+        .await;
         assert_eq!(status, 200);
     }
     report("Case describe, integration user", runs, started);
@@ -50,7 +56,13 @@ async fn large_org_figures() {
     report("FieldPermissions semi-join for one user", runs, started);
 
     let started = Instant::now();
-    let (status, page) = common::query(&sim, &token, "SELECT Id, Field FROM FieldPermissions", false).await;
+    let (status, page) = common::query(
+        &sim,
+        &token,
+        "SELECT Id, Field FROM FieldPermissions",
+        false,
+    )
+    .await;
     assert_eq!(status, 200);
     let mut next = page["nextRecordsUrl"].as_str().map(str::to_string);
     let mut pages = 1;
@@ -59,11 +71,21 @@ async fn large_org_figures() {
         next = page["nextRecordsUrl"].as_str().map(str::to_string);
         pages += 1;
     }
-    report(&format!("all FieldPermissions rows ({pages} pages)"), 1, started);
+    report(
+        &format!("all FieldPermissions rows ({pages} pages)"),
+        1,
+        started,
+    );
 
     let started = Instant::now();
     for _ in 0..runs {
-        let (status, _) = common::query(&sim, &token, "SELECT Id, DeveloperName FROM CustomField WHERE TableEnumOrId = 'Case'", true).await;
+        let (status, _) = common::query(
+            &sim,
+            &token,
+            "SELECT Id, DeveloperName FROM CustomField WHERE TableEnumOrId = 'Case'",
+            true,
+        )
+        .await;
         assert_eq!(status, 200);
     }
     report("Tooling CustomField list on Case", runs, started);

@@ -21,7 +21,10 @@ fn fixtures_dir() -> Option<PathBuf> {
         "CI must run the conformance tests, but {} is missing",
         dir.display()
     );
-    eprintln!("skipped: {} is absent (fresh clone); conformance not checked", dir.display());
+    eprintln!(
+        "skipped: {} is absent (fresh clone); conformance not checked",
+        dir.display()
+    );
     None
 }
 
@@ -77,7 +80,10 @@ fn assert_same_shape(what: &str, recorded: &[Value], simulated: &[Value]) {
             let seen = &recorded_types[k];
             let t = json_type(v);
             let ok = seen.contains(t) || t == "null" || (seen.len() == 1 && seen.contains("null"));
-            assert!(ok, "{what}: key {k} is {t} ({v}); the recording has {seen:?}");
+            assert!(
+                ok,
+                "{what}: key {k} is {t} ({v}); the recording has {seen:?}"
+            );
         }
     }
 }
@@ -87,17 +93,28 @@ async fn case_describe_matches_recorded_describe() {
     let Some(dir) = fixtures_dir() else { return };
     let recorded = fixture(&dir, "case_describe_CumulusCI.json");
     let sim = common::start("ready").await;
-    let (status, simulated) = get(&sim, sim.admin_token(), &format!("/services/data/{V}/sobjects/Case/describe/")).await;
+    let (status, simulated) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/Case/describe/"),
+    )
+    .await;
     assert_eq!(status, 200);
 
     // The Case recording is API v48; newer versions (like the Contact recording) add a few
     // top-level keys. Every recorded key must be there, and nothing no recording has.
     let newer = fixture(&dir, "contact_describe_CumulusCI.json");
     let simulated_top = keys(&simulated);
-    assert!(keys(&recorded).is_subset(&simulated_top), "describe lacks keys of the v48 recording");
+    assert!(
+        keys(&recorded).is_subset(&simulated_top),
+        "describe lacks keys of the v48 recording"
+    );
     let known: BTreeSet<String> = keys(&recorded).union(&keys(&newer)).cloned().collect();
     let extra: Vec<_> = simulated_top.difference(&known).collect();
-    assert!(extra.is_empty(), "describe keys no recording has: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "describe keys no recording has: {extra:?}"
+    );
 
     let recorded_fields = recorded["fields"].as_array().unwrap();
     let simulated_fields = simulated["fields"].as_array().unwrap();
@@ -108,16 +125,32 @@ async fn case_describe_matches_recorded_describe() {
     let mut compared = 0;
     for sim_field in simulated_fields {
         let name = sim_field["name"].as_str().unwrap();
-        let Some(real) = by_name(recorded_fields, name) else { continue };
-        for key in ["type", "soapType", "length", "nillable", "calculated", "custom", "relationshipName"] {
+        let Some(real) = by_name(recorded_fields, name) else {
+            continue;
+        };
+        for key in [
+            "type",
+            "soapType",
+            "length",
+            "nillable",
+            "calculated",
+            "custom",
+            "relationshipName",
+        ] {
             assert_eq!(sim_field[key], real[key], "Case.{name}: {key}");
         }
         compared += 1;
     }
     assert!(compared >= 12, "only {compared} standard fields compared");
 
-    let real_picklist = recorded_fields.iter().find(|f| f["type"] == "picklist").unwrap();
-    let sim_picklist = simulated_fields.iter().find(|f| f["name"] == "Status").unwrap();
+    let real_picklist = recorded_fields
+        .iter()
+        .find(|f| f["type"] == "picklist")
+        .unwrap();
+    let sim_picklist = simulated_fields
+        .iter()
+        .find(|f| f["name"] == "Status")
+        .unwrap();
     assert_same_shape(
         "picklist value",
         real_picklist["picklistValues"].as_array().unwrap(),
@@ -135,7 +168,12 @@ async fn contact_describe_matches_recorded_describe() {
     let Some(dir) = fixtures_dir() else { return };
     let recorded = fixture(&dir, "contact_describe_CumulusCI.json");
     let sim = common::start("ready").await;
-    let (status, simulated) = get(&sim, sim.admin_token(), &format!("/services/data/{V}/sobjects/Contact/describe")).await;
+    let (status, simulated) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/Contact/describe"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(keys(&recorded), keys(&simulated));
     assert_same_shape(
@@ -151,7 +189,12 @@ async fn custom_fields_describe_like_recorded_custom_fields() {
     let recorded = fixture(&dir, "contact_describe_custom_fields_grouparoo.json");
     let recorded_fields: Vec<Value> = recorded["fields"].as_array().unwrap().to_vec();
     let sim = common::start("ready").await;
-    let (_, simulated) = get(&sim, sim.admin_token(), &format!("/services/data/{V}/sobjects/Case/describe")).await;
+    let (_, simulated) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/Case/describe"),
+    )
+    .await;
     let custom: Vec<Value> = simulated["fields"]
         .as_array()
         .unwrap()
@@ -165,13 +208,25 @@ async fn custom_fields_describe_like_recorded_custom_fields() {
     let recorded_types = types_by_key(&recorded_fields);
     for field in &custom {
         for (k, seen) in &recorded_types {
-            let v = field.get(k).unwrap_or_else(|| panic!("{}: missing key {k}", field["name"]));
+            let v = field
+                .get(k)
+                .unwrap_or_else(|| panic!("{}: missing key {k}", field["name"]));
             let t = json_type(v);
-            assert!(seen.contains(t) || t == "null" || seen.contains("null"), "{}: {k} is {t}, recorded {seen:?}", field["name"]);
+            assert!(
+                seen.contains(t) || t == "null" || seen.contains("null"),
+                "{}: {k} is {t}, recorded {seen:?}",
+                field["name"]
+            );
         }
     }
-    let real_text_area = recorded_fields.iter().find(|f| f["name"] == "textarea_field__c").unwrap();
-    let summary = custom.iter().find(|f| f["name"] == "Enterpret_Summary__c").unwrap();
+    let real_text_area = recorded_fields
+        .iter()
+        .find(|f| f["name"] == "textarea_field__c")
+        .unwrap();
+    let summary = custom
+        .iter()
+        .find(|f| f["name"] == "Enterpret_Summary__c")
+        .unwrap();
     for key in ["type", "extraTypeInfo", "soapType", "htmlFormatted"] {
         assert_eq!(summary[key], real_text_area[key], "long text area {key}");
     }
@@ -184,22 +239,55 @@ async fn query_envelopes_match_recordings() {
     let token = sim.admin_token();
 
     let recorded = fixture(&dir, "query_User_Snowfakery.json");
-    let (status, simulated) = query(&sim, token, "SELECT Id, FirstName, LastName FROM User", false).await;
+    let (status, simulated) = query(
+        &sim,
+        token,
+        "SELECT Id, FirstName, LastName FROM User",
+        false,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(keys(&recorded), keys(&simulated), "query envelope keys");
-    assert_same_shape("User record", recorded["records"].as_array().unwrap(), simulated["records"].as_array().unwrap());
-    let url = simulated["records"][0]["attributes"]["url"].as_str().unwrap();
-    let recorded_url = recorded["records"][0]["attributes"]["url"].as_str().unwrap();
-    let shape = |u: &str| u.split('/').take(5).map(|s| if s.starts_with('v') { "v" } else { s }).collect::<Vec<_>>().join("/");
+    assert_same_shape(
+        "User record",
+        recorded["records"].as_array().unwrap(),
+        simulated["records"].as_array().unwrap(),
+    );
+    let url = simulated["records"][0]["attributes"]["url"]
+        .as_str()
+        .unwrap();
+    let recorded_url = recorded["records"][0]["attributes"]["url"]
+        .as_str()
+        .unwrap();
+    let shape = |u: &str| {
+        u.split('/')
+            .take(5)
+            .map(|s| if s.starts_with('v') { "v" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     assert_eq!(shape(url), shape(recorded_url), "record url shape");
 
     let recorded = fixture(&dir, "query_Profile_Snowfakery.json");
-    let (_, simulated) = query(&sim, token, "select Id from Profile where Name = 'System Administrator'", false).await;
+    let (_, simulated) = query(
+        &sim,
+        token,
+        "select Id from Profile where Name = 'System Administrator'",
+        false,
+    )
+    .await;
     assert_eq!(recorded["totalSize"], simulated["totalSize"]);
-    assert_same_shape("Profile record", recorded["records"].as_array().unwrap(), simulated["records"].as_array().unwrap());
+    assert_same_shape(
+        "Profile record",
+        recorded["records"].as_array().unwrap(),
+        simulated["records"].as_array().unwrap(),
+    );
 
     // Parent relationships come back as nested records with their own attributes.
-    let recorded = fixture(&dir, "sfdx_cli_query_PermissionSetAssignment_sfpowerscripts.json");
+    let recorded = fixture(
+        &dir,
+        "sfdx_cli_query_PermissionSetAssignment_sfpowerscripts.json",
+    );
     let recorded = &recorded["result"];
     let (_, simulated) = query(
         &sim,
@@ -209,11 +297,18 @@ async fn query_envelopes_match_recordings() {
     )
     .await;
     assert_eq!(keys(recorded), keys(&simulated));
-    assert_same_shape("PermissionSetAssignment record", recorded["records"].as_array().unwrap(), simulated["records"].as_array().unwrap());
+    assert_same_shape(
+        "PermissionSetAssignment record",
+        recorded["records"].as_array().unwrap(),
+        simulated["records"].as_array().unwrap(),
+    );
     let real_parent = &recorded["records"][0]["PermissionSet"];
     let sim_parent = &simulated["records"][0]["PermissionSet"];
     assert_eq!(keys(real_parent), keys(sim_parent));
-    assert_eq!(keys(&real_parent["attributes"]), keys(&sim_parent["attributes"]));
+    assert_eq!(
+        keys(&real_parent["attributes"]),
+        keys(&sim_parent["attributes"])
+    );
 }
 
 #[tokio::test]
@@ -221,16 +316,42 @@ async fn tooling_query_envelope_matches_recording() {
     let Some(dir) = fixtures_dir() else { return };
     let recorded = fixture(&dir, "tooling_query_ApexClass_CumulusCI.json");
     let sim = common::start("ready").await;
-    let (status, simulated) = query(&sim, sim.admin_token(), "SELECT Id, Name FROM ApexTrigger", true).await;
+    let (status, simulated) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id, Name FROM ApexTrigger",
+        true,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(keys(&recorded), keys(&simulated), "tooling envelope keys");
-    for key in ["size", "totalSize", "done", "queryLocator", "entityTypeName"] {
-        assert_eq!(json_type(&recorded[key]), json_type(&simulated[key]), "{key}");
+    for key in [
+        "size",
+        "totalSize",
+        "done",
+        "queryLocator",
+        "entityTypeName",
+    ] {
+        assert_eq!(
+            json_type(&recorded[key]),
+            json_type(&simulated[key]),
+            "{key}"
+        );
     }
-    assert_same_shape("tooling record", recorded["records"].as_array().unwrap(), simulated["records"].as_array().unwrap());
-    assert!(simulated["records"][0]["attributes"]["url"].as_str().unwrap().contains("/tooling/sobjects/ApexTrigger/"));
+    assert_same_shape(
+        "tooling record",
+        recorded["records"].as_array().unwrap(),
+        simulated["records"].as_array().unwrap(),
+    );
+    assert!(simulated["records"][0]["attributes"]["url"]
+        .as_str()
+        .unwrap()
+        .contains("/tooling/sobjects/ApexTrigger/"));
 
-    let recorded = fixture(&dir, "tooling_query_InstalledSubscriberPackage_CumulusCI.json");
+    let recorded = fixture(
+        &dir,
+        "tooling_query_InstalledSubscriberPackage_CumulusCI.json",
+    );
     let sim = common::start("ready").await;
     sim.with_org(|org| {
         let package = org.insert("SubscriberPackage", serde_json::from_value(json!({"Name": "Enterpret", "NamespacePrefix": "ent"})).unwrap());
@@ -247,15 +368,28 @@ async fn tooling_query_envelope_matches_recording() {
     )
     .await;
     assert_eq!(keys(&recorded), keys(&simulated));
-    assert_same_shape("installed package", recorded["records"].as_array().unwrap(), simulated["records"].as_array().unwrap());
-    assert_eq!(keys(&recorded["records"][0]["SubscriberPackage"]), keys(&simulated["records"][0]["SubscriberPackage"]));
+    assert_same_shape(
+        "installed package",
+        recorded["records"].as_array().unwrap(),
+        simulated["records"].as_array().unwrap(),
+    );
+    assert_eq!(
+        keys(&recorded["records"][0]["SubscriberPackage"]),
+        keys(&simulated["records"][0]["SubscriberPackage"])
+    );
 }
 
 #[tokio::test]
 async fn paginated_query_matches_recorded_pages() {
     let Some(dir) = fixtures_dir() else { return };
-    let first = fixture(&dir, "restforce__sobject__query_paginated_first_page_response.json");
-    let last = fixture(&dir, "restforce__sobject__query_paginated_last_page_response.json");
+    let first = fixture(
+        &dir,
+        "restforce__sobject__query_paginated_first_page_response.json",
+    );
+    let last = fixture(
+        &dir,
+        "restforce__sobject__query_paginated_last_page_response.json",
+    );
     let sim = common::start("large-org").await;
     let token = sim.admin_token();
     let (status, page) = query(&sim, token, "SELECT Id, Field FROM FieldPermissions", false).await;
@@ -263,7 +397,10 @@ async fn paginated_query_matches_recorded_pages() {
     assert_eq!(keys(&first), keys(&page), "first page keys");
     assert_eq!(page["done"], false);
     let next = page["nextRecordsUrl"].as_str().unwrap();
-    assert!(next.starts_with(&format!("/services/data/{V}/query/")), "{next}");
+    assert!(
+        next.starts_with(&format!("/services/data/{V}/query/")),
+        "{next}"
+    );
     let mut total = page["records"].as_array().unwrap().len();
     let mut next = Some(next.to_string());
     let mut last_page = Value::Null;
@@ -288,13 +425,26 @@ async fn composite_answers_match_recordings() {
         {"method": "GET", "referenceId": "refXYZZY", "url": format!("/services/data/{V}/query/?q=select+count()+from+XYZZY")},
         {"method": "GET", "referenceId": "missing", "url": format!("/services/data/{V}/sobjects/Case/500000000000000AAA")},
     ]});
-    let (status, simulated) = send(&sim, token, reqwest::Method::POST, &format!("/services/data/{V}/composite"), &body).await;
+    let (status, simulated) = send(
+        &sim,
+        token,
+        reqwest::Method::POST,
+        &format!("/services/data/{V}/composite"),
+        &body,
+    )
+    .await;
     assert_eq!(status, 200);
 
     let success = fixture(&dir, "composite_success_CumulusCI.json");
     let mixed = fixture(&dir, "composite_mixed_INVALID_TYPE_CumulusCI.json");
     let mut recorded: Vec<Value> = success["compositeResponse"].as_array().unwrap().clone();
-    recorded.extend(mixed["compositeResponse"].as_array().unwrap().iter().cloned());
+    recorded.extend(
+        mixed["compositeResponse"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned(),
+    );
     let responses = simulated["compositeResponse"].as_array().unwrap();
     assert_same_shape("composite subresponse", &recorded, responses);
 
@@ -304,7 +454,11 @@ async fn composite_answers_match_recordings() {
     assert_eq!(sim_error["httpStatusCode"], real_error["httpStatusCode"]);
     assert_eq!(sim_error["body"], real_error["body"]);
     assert_eq!(responses[0]["body"]["done"], true);
-    assert_eq!(keys(&responses[0]["body"]), keys(&mixed["compositeResponse"][0]["body"]), "count() body keys");
+    assert_eq!(
+        keys(&responses[0]["body"]),
+        keys(&mixed["compositeResponse"][0]["body"]),
+        "count() body keys"
+    );
 
     let not_found = fixture(&dir, "composite_error_NOT_FOUND_CumulusCI.json");
     let real = &not_found["compositeResponse"][0];
@@ -324,25 +478,48 @@ async fn error_bodies_match_recordings() {
     assert_eq!(body, recorded, "INVALID_TYPE body, byte for byte");
 
     let recorded = fixture(&dir, "error_404_NOT_FOUND_record_grouparoo.json");
-    let (status, body) = get(&sim, token, &format!("/services/data/{V}/sobjects/Contact/0034x00000AbCdEAAV")).await;
+    let (status, body) = get(
+        &sim,
+        token,
+        &format!("/services/data/{V}/sobjects/Contact/0034x00000AbCdEAAV"),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(keys(&body[0]), keys(&recorded[0]));
     assert_eq!(body[0]["message"], recorded[0]["message"]);
     assert_eq!(error_code(&body), error_code(&recorded));
 
     let recorded = fixture(&dir, "restforce__expired_session_response.json");
-    let (status, body) = get(&sim, "00D5g000004Qmn2!AQnotatoken", &format!("/services/data/{V}/limits/")).await;
+    let (status, body) = get(
+        &sim,
+        "00D5g000004Qmn2!AQnotatoken",
+        &format!("/services/data/{V}/limits/"),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(body, recorded, "expired session body");
 
     let recorded = fixture(&dir, "restforce__sobject__write_error_response.json");
     let case_id = writeback_setup::sfid::to_18("5005g00000AbCdE").unwrap();
-    let (status, body) = send(&sim, token, reqwest::Method::PATCH, &format!("/services/data/{V}/sobjects/Case/{case_id}"), &json!({"foo": 1})).await;
+    let (status, body) = send(
+        &sim,
+        token,
+        reqwest::Method::PATCH,
+        &format!("/services/data/{V}/sobjects/Case/{case_id}"),
+        &json!({"foo": 1}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(keys(&body[0]), keys(&recorded[0]));
     assert_eq!(error_code(&body), "INVALID_FIELD");
-    assert_eq!(body[0]["message"], "No such column 'foo' on sobject of type Case");
-    assert_eq!(recorded[0]["message"], "No such column 'foo' on sobject of type Bar");
+    assert_eq!(
+        body[0]["message"],
+        "No such column 'foo' on sobject of type Case"
+    );
+    assert_eq!(
+        recorded[0]["message"],
+        "No such column 'foo' on sobject of type Bar"
+    );
 
     let recorded = fixture(&dir, "restforce__sobject__query_error_response.json");
     let (_, body) = query(&sim, token, "SELECT Nope__c FROM Case", false).await;
@@ -357,7 +534,11 @@ async fn oauth_answers_match_recordings() {
     let recorded = fixture(&dir, "restforce__refresh_error_response.json");
     let response = common::client()
         .post(format!("{}/services/oauth2/token", sim.url()))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", "5Aep861bogus"), ("client_id", "3MVG9WRITEBACKSETUPASSISTANT")])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "5Aep861bogus"),
+            ("client_id", "3MVG9WRITEBACKSETUPASSISTANT"),
+        ])
         .send()
         .await
         .unwrap();
@@ -375,22 +556,47 @@ async fn records_use_recorded_field_names() {
     let recorded = fixture(&dir, "organization_record_CumulusCI.json");
     let (_, org) = query(&sim, token, "SELECT Id FROM Organization", false).await;
     let org_id = org["records"][0]["Id"].as_str().unwrap().to_string();
-    let (status, simulated) = get(&sim, token, &format!("/services/data/{V}/sobjects/Organization/{org_id}")).await;
+    let (status, simulated) = get(
+        &sim,
+        token,
+        &format!("/services/data/{V}/sobjects/Organization/{org_id}"),
+    )
+    .await;
     assert_eq!(status, 200);
-    let extra: Vec<_> = keys(&simulated).difference(&keys(&recorded)).cloned().collect();
-    assert!(extra.is_empty(), "Organization fields a real org does not have: {extra:?}");
+    let extra: Vec<_> = keys(&simulated)
+        .difference(&keys(&recorded))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "Organization fields a real org does not have: {extra:?}"
+    );
     for k in keys(&simulated) {
         let (r, s) = (&recorded[&k], &simulated[&k]);
-        assert!(json_type(r) == json_type(s) || r.is_null() || s.is_null(), "Organization.{k}: {s} vs recorded {r}");
+        assert!(
+            json_type(r) == json_type(s) || r.is_null() || s.is_null(),
+            "Organization.{k}: {s} vs recorded {r}"
+        );
     }
 
     let recorded = fixture(&dir, "sobject_get_Contact_record_grouparoo.json");
     let (_, contacts) = query(&sim, token, "SELECT Id FROM Contact LIMIT 1", false).await;
     let contact_id = contacts["records"][0]["Id"].as_str().unwrap().to_string();
-    let (status, simulated) = get(&sim, token, &format!("/services/data/{V}/sobjects/Contact/{contact_id}")).await;
+    let (status, simulated) = get(
+        &sim,
+        token,
+        &format!("/services/data/{V}/sobjects/Contact/{contact_id}"),
+    )
+    .await;
     assert_eq!(status, 200);
-    let extra: Vec<_> = keys(&simulated).difference(&keys(&recorded)).cloned().collect();
-    assert!(extra.is_empty(), "Contact fields a real org does not have: {extra:?}");
+    let extra: Vec<_> = keys(&simulated)
+        .difference(&keys(&recorded))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "Contact fields a real org does not have: {extra:?}"
+    );
 
     let recorded = fixture(&dir, "global_describe_sobjects_CumulusCI.json");
     let (_, simulated) = get(&sim, token, &format!("/services/data/{V}/sobjects/")).await;
@@ -398,6 +604,9 @@ async fn records_use_recorded_field_names() {
     let real_entry = &recorded["sobjects"][0];
     for entry in simulated["sobjects"].as_array().unwrap() {
         let extra: Vec<_> = keys(entry).difference(&keys(real_entry)).cloned().collect();
-        assert!(extra.is_empty(), "global describe entry keys a real org does not send: {extra:?}");
+        assert!(
+            extra.is_empty(),
+            "global describe entry keys a real org does not send: {extra:?}"
+        );
     }
 }

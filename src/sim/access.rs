@@ -82,7 +82,11 @@ impl UserAccess {
                 .is_some_and(|p| held.contains(p))
         };
         let flag = |row: &Row, name: &str| row.get(name) == Some(&json!(true));
-        for row in org.table("ObjectPermissions").iter().filter(|r| granted_to(r)) {
+        for row in org
+            .table("ObjectPermissions")
+            .iter()
+            .filter(|r| granted_to(r))
+        {
             let object = row
                 .get("SobjectType")
                 .and_then(Value::as_str)
@@ -96,7 +100,11 @@ impl UserAccess {
             entry.view_all |= flag(row, "PermissionsViewAllRecords");
             entry.modify_all |= flag(row, "PermissionsModifyAllRecords");
         }
-        for row in org.table("FieldPermissions").iter().filter(|r| granted_to(r)) {
+        for row in org
+            .table("FieldPermissions")
+            .iter()
+            .filter(|r| granted_to(r))
+        {
             let field = row
                 .get("Field")
                 .and_then(Value::as_str)

@@ -33,7 +33,10 @@ pub async fn get(sim: &SimServer, token: &str, path: &str) -> (u16, Value) {
         .expect("request sent");
     let status = response.status().as_u16();
     let text = response.text().await.expect("body read");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Runs a SOQL query on the standard (`tooling = false`) or Tooling API.
@@ -44,7 +47,13 @@ pub async fn query(sim: &SimServer, token: &str, soql: &str, tooling: bool) -> (
 }
 
 /// Sends a request with a JSON body; returns status and JSON body (Null when empty).
-pub async fn send(sim: &SimServer, token: &str, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+pub async fn send(
+    sim: &SimServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
     let response = client()
         .request(method, format!("{}{path}", sim.url()))
         .bearer_auth(token)
@@ -57,7 +66,10 @@ pub async fn send(sim: &SimServer, token: &str, method: reqwest::Method, path: &
     if text.is_empty() {
         return (status, Value::Null);
     }
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// The `errorCode` of a REST error body (the first error of the array).
@@ -70,6 +82,10 @@ pub fn error_code(body: &Value) -> &str {
 
 /// A token for the integration user of the built-in scenarios, through the Enterpret app.
 pub fn integration_token(sim: &SimServer) -> String {
-    sim.token_for("integration@acme.example", "Enterpret", &["api", "refresh_token"])
-        .expect("integration user exists")
+    sim.token_for(
+        "integration@acme.example",
+        "Enterpret",
+        &["api", "refresh_token"],
+    )
+    .expect("integration user exists")
 }
