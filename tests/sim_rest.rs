@@ -1483,3 +1483,27 @@ async fn computed_access_reflects_missing_permissions() {
     assert_eq!(entity_editable(&sim).await, true);
     assert_eq!(field_updatable(&sim).await, false);
 }
+
+#[tokio::test]
+async fn unknown_api_versions_are_not_found() {
+    let sim = common::start("ready").await;
+    let token = sim.admin_token();
+    for path in [
+        "/services/data/v99.0/sobjects/Case/describe",
+        "/services/data/v66/limits",
+        "/services/data/latest/limits",
+    ] {
+        let (status, body) = common::get(&sim, token, path).await;
+        assert_eq!((status, error_code(&body)), (404, "NOT_FOUND"), "{path}");
+    }
+    let body = json!({"compositeRequest": []});
+    let (status, answer) = common::send(
+        &sim,
+        token,
+        reqwest::Method::POST,
+        "/services/data/v99.0/composite",
+        &body,
+    )
+    .await;
+    assert_eq!((status, error_code(&answer)), (404, "NOT_FOUND"));
+}

@@ -110,7 +110,8 @@ pub fn versions(org: &Org) -> Value {
     )
 }
 
-fn served_version(org: &Org, segment: &str) -> Option<String> {
+/// The version of a `v66.0` path segment when the org serves it.
+pub fn served_version(org: &Org, segment: &str) -> Option<String> {
     let version = segment.strip_prefix('v')?;
     let wanted: f64 = version.parse().ok()?;
     let max: f64 = org.api_version.parse().unwrap_or(66.0);
@@ -241,11 +242,9 @@ fn limits(org: &Org, ctx: &Ctx<'_>) -> Reply {
     daily.insert("Remaining".into(), json!(remaining));
     let mut apps: Vec<_> = org.api_used_by_app.iter().collect();
     apps.sort();
-    for (app, used) in apps {
-        daily.insert(
-            app.clone(),
-            json!({"Max": 0, "Remaining": 0u64.saturating_sub(0), "Used": used}),
-        );
+    for (app, _used) in apps {
+        // Real orgs list each connected app that called with Max/Remaining (mostly zeros).
+        daily.insert(app.clone(), json!({"Max": 0, "Remaining": 0}));
     }
     Reply::json(
         200,

@@ -422,6 +422,9 @@ async fn handle(
             "METHOD_NOT_ALLOWED",
             format!("HTTP Method '{method}' not allowed. Allowed are POST"),
         ),
+        Some((version, _)) if rest::served_version(&org, &format!("v{version}")).is_none() => {
+            Reply::not_found()
+        }
         Some((version, tooling)) => {
             composite::handle(&mut org, &user_id, &version, tooling, Some(&body))
         }
