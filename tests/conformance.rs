@@ -88,6 +88,18 @@ fn assert_same_shape(what: &str, recorded: &[Value], simulated: &[Value]) {
     }
 }
 
+/// Every key the simulator sends for a record exists in the recorded record of that object.
+fn assert_known_keys(what: &str, recorded: &Value, simulated: &Value) {
+    let extra: Vec<_> = keys(simulated)
+        .difference(&keys(recorded))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "{what} fields a real org does not have: {extra:?}"
+    );
+}
+
 #[tokio::test]
 async fn case_describe_matches_recorded_describe() {
     let Some(dir) = fixtures_dir() else { return };
@@ -563,14 +575,7 @@ async fn records_use_recorded_field_names() {
     )
     .await;
     assert_eq!(status, 200);
-    let extra: Vec<_> = keys(&simulated)
-        .difference(&keys(&recorded))
-        .cloned()
-        .collect();
-    assert!(
-        extra.is_empty(),
-        "Organization fields a real org does not have: {extra:?}"
-    );
+    assert_known_keys("Organization", &recorded, &simulated);
     for k in keys(&simulated) {
         let (r, s) = (&recorded[&k], &simulated[&k]);
         assert!(
@@ -589,24 +594,13 @@ async fn records_use_recorded_field_names() {
     )
     .await;
     assert_eq!(status, 200);
-    let extra: Vec<_> = keys(&simulated)
-        .difference(&keys(&recorded))
-        .cloned()
-        .collect();
-    assert!(
-        extra.is_empty(),
-        "Contact fields a real org does not have: {extra:?}"
-    );
+    assert_known_keys("Contact", &recorded, &simulated);
 
     let recorded = fixture(&dir, "global_describe_sobjects_CumulusCI.json");
     let (_, simulated) = get(&sim, token, &format!("/services/data/{V}/sobjects/")).await;
     assert_eq!(keys(&recorded), keys(&simulated));
     let real_entry = &recorded["sobjects"][0];
     for entry in simulated["sobjects"].as_array().unwrap() {
-        let extra: Vec<_> = keys(entry).difference(&keys(real_entry)).cloned().collect();
-        assert!(
-            extra.is_empty(),
-            "global describe entry keys a real org does not send: {extra:?}"
-        );
+        assert_known_keys("global describe entry", real_entry, entry);
     }
 }
