@@ -1507,3 +1507,46 @@ async fn unknown_api_versions_are_not_found() {
     .await;
     assert_eq!((status, error_code(&answer)), (404, "NOT_FOUND"));
 }
+
+#[tokio::test]
+async fn patch_failing_trigger_is_cannot_insert_update_activate_entity() {
+    let sim = start_text(
+        r#"
+extends = "ready"
+name = "trigger-fails"
+[[apex_triggers]]
+name = "CaseRollupTrigger"
+before_update = true
+fails_with = "System.NullPointerException: Attempt to de-reference a null object"
+"#,
+    )
+    .await;
+    let token = integration_token(&sim);
+    let (status, text) = patch_case(
+        &sim,
+        &token,
+        &case18(),
+        &[NO_ASSIGN],
+        &json!({SUMMARY: "probe"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    let body = parse(&text);
+    assert_eq!(error_code(&body), "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY");
+    assert!(
+        message(&body).starts_with("CaseRollupTrigger: execution of BeforeUpdate"),
+        "{text}"
+    );
+    assert!(
+        message(&body).contains("System.NullPointerException"),
+        "{text}"
+    );
+    // Nothing was written.
+    let (_, record) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("{}?fields={SUMMARY}", case_path(&case18())),
+    )
+    .await;
+    assert_eq!(record[SUMMARY], Value::Null);
+}
