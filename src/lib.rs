@@ -1,6 +1,10 @@
 #![recursion_limit = "256"]
 //! Write-back Setup Assistant: gets a Salesforce org ready for an integration that writes data
 //! back into it. See ARCHITECTURE.md for the module map.
+pub mod checks;
 pub mod cli;
+pub mod profile;
+pub mod readiness;
+pub mod salesforce;
 pub mod sfid;
 pub mod sim;

@@ -290,6 +290,15 @@ impl DataSource for OrgView<'_> {
         Some((f.relationship_name.clone()?, f.name.clone(), target))
     }
 
+    fn child_relationship(&self, object: &str, name: &str) -> Option<(String, String, String)> {
+        let def = self.org.object(object)?;
+        let c = def.child_relationship(name)?;
+        // The children must be queryable by the caller on this API.
+        let child = self.object(&c.child_object)?;
+        let field = self.org.object(&child)?.field(&c.field)?.name.clone();
+        Some((c.name.clone(), child, field))
+    }
+
     fn rows(&self, object: &str, filter: Option<&Expr>) -> Result<Vec<Row>, SoqlError> {
         if let Some(rows) = self.virtual_rows(object, filter)? {
             return Ok(rows);

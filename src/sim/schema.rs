@@ -434,6 +434,19 @@ pub struct ObjectDef {
     /// Objects whose CRUD is governed by ObjectPermissions (Case, Contact, Lead).
     pub crud_controlled: bool,
     pub fields: Vec<FieldDef>,
+    /// Child relationships (`SELECT (SELECT ... FROM Assignments) FROM PermissionSet`).
+    pub children: Vec<ChildRelationship>,
+}
+
+/// A parent-to-child relationship: the children are the rows of `child_object` whose `field`
+/// holds the parent's Id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildRelationship {
+    /// The relationship name as Salesforce spells it, e.g. `Assignments`.
+    pub name: String,
+    pub child_object: String,
+    /// The foreign-key field on the child, e.g. `PermissionSetId`.
+    pub field: String,
 }
 
 impl ObjectDef {
@@ -448,7 +461,25 @@ impl ObjectDef {
             computed: false,
             crud_controlled: false,
             fields,
+            children: Vec::new(),
         }
+    }
+
+    /// Declares a child relationship `name` (rows of `child_object` whose `field` points here).
+    fn child(mut self, name: &str, child_object: &str, field: &str) -> Self {
+        self.children.push(ChildRelationship {
+            name: name.into(),
+            child_object: child_object.into(),
+            field: field.into(),
+        });
+        self
+    }
+
+    /// A child relationship by name (case-insensitive).
+    pub fn child_relationship(&self, name: &str) -> Option<&ChildRelationship> {
+        self.children
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     fn data(mut self, label: &str, plural: &str) -> Self {
@@ -609,7 +640,12 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("TimeZoneSidKey"),
             ]),
         )
-        .data("User", "Users"),
+        .data("User", "Users")
+        .child(
+            "PermissionSetAssignments",
+            "PermissionSetAssignment",
+            "AssigneeId",
+        ),
         ObjectDef::new("Profile", "00e", Api::Both, with_audit(profile_fields)),
         ObjectDef::new(
             "UserLicense",
@@ -623,7 +659,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("Status"),
             ],
         ),
-        ObjectDef::new("PermissionSet", "0PS", Api::Both, permission_set_fields),
+        ObjectDef::new("PermissionSet", "0PS", Api::Both, permission_set_fields)
+            .child("Assignments", "PermissionSetAssignment", "PermissionSetId")
+            .child("ObjectPerms", "ObjectPermissions", "ParentId")
+            .child("FieldPerms", "FieldPermissions", "ParentId")
+            .child("SetupEntityAccessItems", "SetupEntityAccess", "ParentId"),
         ObjectDef::new(
             "PermissionSetGroup",
             "0PG",
@@ -636,6 +676,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("Status"),
                 s("NamespacePrefix"),
             ]),
+        )
+        .child(
+            "PermissionSetGroupComponents",
+            "PermissionSetGroupComponent",
+            "PermissionSetGroupId",
         ),
         ObjectDef::new(
             "PermissionSetGroupComponent",
@@ -1076,6 +1121,33 @@ pub const DATA_OBJECTS: &[&str] = &["Case", "Contact", "Lead"];
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn child_relationships_point_at_their_parent() {
+        let objects = standard_objects();
+        let mut count = 0;
+        for parent in &objects {
+            for c in &parent.children {
+                let child = objects
+                    .iter()
+                    .find(|o| o.name == c.child_object)
+                    .unwrap_or_else(|| panic!("{}: no object {}", c.name, c.child_object));
+                let fk = child
+                    .field(&c.field)
+                    .unwrap_or_else(|| panic!("{}: no field {}", c.name, c.field));
+                assert!(fk.reference_to.contains(&parent.name), "{}", c.name);
+                count += 1;
+            }
+        }
+        assert_eq!(count, 6);
+        let ps = objects.iter().find(|o| o.name == "PermissionSet").unwrap();
+        assert_eq!(
+            ps.child_relationship("objectperms")
+                .map(|c| c.name.as_str()),
+            Some("ObjectPerms")
+        );
+        assert!(ps.child_relationship("Nope").is_none());
+    }
 
     #[test]
     fn labels_read_like_salesforce() {

@@ -2,10 +2,12 @@
 //!
 //! Supported: `SELECT field paths | COUNT() FROM Object [WHERE ...] [ORDER BY ...] [LIMIT n] [OFFSET n]`
 //! with comparison operators, `LIKE`, `IN`/`NOT IN` (literal lists and semi-/anti-join sub-selects),
-//! `AND`/`OR`/`NOT`, parentheses and parent-relationship traversal of any depth. Errors are worded
-//! the way Salesforce words them (query line, caret, `ERROR at Row:R:Column:C`, text).
+//! `AND`/`OR`/`NOT`, parentheses, parent-relationship traversal of any depth and parent-to-child
+//! relationship subqueries in the SELECT list (`(SELECT ... FROM Assignments WHERE ...)`, one level).
+//! Errors are worded the way Salesforce words them (query line, caret, `ERROR at Row:R:Column:C`, text).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -41,6 +43,9 @@ pub enum SelectItem {
     Field(FieldPath),
     /// `COUNT()`
     CountAll,
+    /// A parent-to-child relationship subquery, `(SELECT ... FROM Rel [WHERE ...] [ORDER BY ...] [LIMIT n])`.
+    /// Its `from` is the child relationship name (e.g. `Assignments`), not an object name.
+    Subquery(Box<Query>),
 }
 
 /// A (possibly dotted) field path as typed, e.g. `["Profile", "Name"]` or `["Id"]`.
@@ -142,6 +147,13 @@ pub trait DataSource {
     /// A parent relationship by name (case-insensitive) on an object:
     /// `(canonical relationship name, foreign-key field name, target object)`.
     fn relationship(&self, object: &str, name: &str) -> Option<(String, String, String)>;
+    /// A child relationship by name (case-insensitive) on an object:
+    /// `(canonical relationship name, child object, foreign-key field on the child pointing at the
+    /// parent's Id)`. None if unknown or the child object is not visible. Defaults to none.
+    fn child_relationship(&self, object: &str, name: &str) -> Option<(String, String, String)> {
+        let _ = (object, name);
+        None
+    }
     /// All rows of an object. `filter` is the query's WHERE clause, so that computed objects can insist on a
     /// filter and return an error; ordinary objects ignore it. The evaluator still applies the WHERE clause.
     fn rows(&self, object: &str, filter: Option<&Expr>) -> Result<Vec<Row>, SoqlError>;
@@ -219,6 +231,18 @@ fn bad_relationship(src: &str, pos: Pos, rel: &str) -> SoqlError {
         pos,
         &format!(
             "Didn't understand relationship '{rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+        ),
+    )
+}
+
+fn bad_child_relationship(src: &str, rel: &Ident) -> SoqlError {
+    located_error(
+        "INVALID_TYPE",
+        src,
+        rel.pos,
+        &format!(
+            "Didn't understand relationship '{}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.",
+            rel.name
         ),
     )
 }
@@ -453,6 +477,14 @@ const RESERVED: &[&str] = &[
     "NULL", "TRUE", "FALSE", "GROUP", "HAVING", "WITH", "ASC", "DESC", "NULLS",
 ];
 
+/// Where a SELECT is being parsed: child relationship subqueries are only allowed at the top.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    Top,
+    SemiJoin,
+    Child,
+}
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
@@ -512,13 +544,30 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_query(&mut self) -> Result<Query, SoqlError> {
+    fn parse_query(&mut self, nesting: Nesting) -> Result<Query, SoqlError> {
         self.expect_kw("SELECT")?;
         let mut select = Vec::new();
         loop {
-            if self.is_kw("COUNT") && self.peek2().kind == Tok::LParen {
+            let next = self.peek2();
+            if self.peek().kind == Tok::LParen
+                && next.kind == Tok::Ident
+                && next.text.eq_ignore_ascii_case("SELECT")
+            {
+                self.next();
+                if nesting != Nesting::Top {
+                    return Err(located_error(
+                        "MALFORMED_QUERY",
+                        self.src,
+                        self.peek().pos,
+                        "SOQL statements cannot query aggregate relationships more than 1 level away from the root entity object.",
+                    ));
+                }
+                let sub = self.parse_query(Nesting::Child)?;
+                self.expect(Tok::RParen)?;
+                select.push(SelectItem::Subquery(Box::new(sub)));
+            } else if self.is_kw("COUNT") && self.peek2().kind == Tok::LParen {
                 let count = self.next();
-                if !select.is_empty() {
+                if !select.is_empty() || nesting == Nesting::Child {
                     return Err(self.unexpected(&count));
                 }
                 self.expect(Tok::LParen)?;
@@ -526,8 +575,9 @@ impl Parser<'_> {
                 select.push(SelectItem::CountAll);
                 // COUNT() stands alone: FROM must follow.
                 break;
+            } else {
+                select.push(SelectItem::Field(self.parse_path()?));
             }
-            select.push(SelectItem::Field(self.parse_path()?));
             if self.peek().kind == Tok::Comma {
                 self.next();
             } else {
@@ -680,7 +730,7 @@ impl Parser<'_> {
         self.expect(Tok::LParen)?;
         if self.is_kw("SELECT") {
             let select_tok = self.peek().clone();
-            let subquery = self.parse_query()?;
+            let subquery = self.parse_query(Nesting::SemiJoin)?;
             let single_field = matches!(subquery.select.as_slice(), [SelectItem::Field(_)]);
             if !single_field {
                 return Err(located_error(
@@ -736,7 +786,7 @@ pub fn parse(soql: &str) -> Result<Query, SoqlError> {
         toks,
         i: 0,
     };
-    let q = p.parse_query()?;
+    let q = p.parse_query(Nesting::Top)?;
     let t = p.next();
     if t.kind != Tok::Eof {
         return Err(p.unexpected(&t));
@@ -1029,10 +1079,34 @@ enum CExpr {
     },
 }
 
+/// A compiled child relationship subquery.
+struct ChildQuery {
+    /// Canonical relationship name: the key of the subquery's results in each parent record.
+    rel: String,
+    /// Foreign-key field on the child object pointing at the parent's Id.
+    fk: String,
+    /// How many of the parent's `fields` precede the subquery in the SELECT list.
+    at: usize,
+    sub: Compiled,
+}
+
+/// Child rows grouped by the parent they belong to (keyed by `id_key` of the parent Id).
+type ChildGroups = HashMap<String, Vec<Row>>;
+
+/// A key under which 15- and 18-character forms of an id meet.
+fn id_key(id: &str) -> &str {
+    if id.len() == 18 && id.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        &id[..15]
+    } else {
+        id
+    }
+}
+
 struct Compiled {
     object: String,
     count: bool,
     fields: Vec<Resolved>,
+    children: Vec<ChildQuery>,
     filter: Option<CExpr>,
     where_ast: Option<Expr>,
     order: Vec<(Resolved, bool, bool)>,
@@ -1051,12 +1125,38 @@ impl Evaluator<'_> {
             .source
             .object(&q.from.name)
             .ok_or_else(|| invalid_type(self.src, &q.from))?;
+        self.compile_on(object, q)
+    }
+
+    /// Compiles a query whose FROM has already been resolved to `object`.
+    fn compile_on(&self, object: String, q: &Query) -> Result<Compiled, SoqlError> {
         let mut fields = Vec::new();
+        let mut children = Vec::new();
         let mut count = false;
         let mut seen = std::collections::HashSet::new();
         for item in &q.select {
             match item {
                 SelectItem::CountAll => count = true,
+                SelectItem::Subquery(sub) => {
+                    let (rel, child_object, fk) = self
+                        .source
+                        .child_relationship(&object, &sub.from.name)
+                        .ok_or_else(|| bad_child_relationship(self.src, &sub.from))?;
+                    if !seen.insert(format!("({})", rel.to_lowercase())) {
+                        return Err(located_error(
+                            "MALFORMED_QUERY",
+                            self.src,
+                            sub.from.pos,
+                            &format!("duplicate field selected: {}", sub.from.name),
+                        ));
+                    }
+                    children.push(ChildQuery {
+                        rel,
+                        fk,
+                        at: fields.len(),
+                        sub: self.compile_on(child_object, sub)?,
+                    });
+                }
                 SelectItem::Field(fp) => {
                     let r = self.resolve(&object, fp)?;
                     if !seen.insert(r.key()) {
@@ -1084,6 +1184,7 @@ impl Evaluator<'_> {
             object,
             count,
             fields,
+            children,
             filter,
             where_ast: q.where_clause.clone(),
             order,
@@ -1228,28 +1329,58 @@ impl Evaluator<'_> {
 
     /// Fetches, filters, sorts and pages the rows of a compiled query.
     fn run(&self, q: &mut Compiled) -> Result<Vec<Row>, SoqlError> {
+        let rows = self.fetch(q)?;
+        let rows = self.sort(rows, &q.order);
+        Ok(page(rows, q.offset, q.limit))
+    }
+
+    /// Fetches the rows of a compiled query and applies its WHERE clause.
+    fn fetch(&self, q: &mut Compiled) -> Result<Vec<Row>, SoqlError> {
         if let Some(f) = q.filter.as_mut() {
             self.materialize(f)?;
         }
         let rows = self.source.rows(&q.object, q.where_ast.as_ref())?;
-        let mut rows: Vec<Row> = match &q.filter {
+        Ok(match &q.filter {
             Some(f) => rows.into_iter().filter(|r| self.eval(f, r)).collect(),
             None => rows,
-        };
-        if !q.order.is_empty() {
+        })
+    }
+
+    /// The rows of a child subquery for all parents at once (one `rows` call), grouped by the
+    /// parent Id they point at, each group ordered and paged by the subquery.
+    fn child_groups(&self, c: &mut ChildQuery) -> Result<ChildGroups, SoqlError> {
+        let rows = self.fetch(&mut c.sub)?;
+        let rows = self.sort(rows, &c.sub.order);
+        let mut groups = ChildGroups::new();
+        for r in rows {
+            let Some(parent) = row_get(&r, &c.fk).and_then(Value::as_str) else {
+                continue;
+            };
+            groups
+                .entry(id_key(parent).to_string())
+                .or_default()
+                .push(r);
+        }
+        if c.sub.offset.is_some() || c.sub.limit.is_some() {
+            for group in groups.values_mut() {
+                *group = page(std::mem::take(group), c.sub.offset, c.sub.limit);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Sorts rows by ORDER BY items (a stable sort: ties keep their order).
+    fn sort(&self, mut rows: Vec<Row>, order: &[(Resolved, bool, bool)]) -> Vec<Row> {
+        if !order.is_empty() {
             let mut keyed: Vec<(Vec<Value>, Row)> = rows
                 .into_iter()
                 .map(|r| {
-                    let keys = q
-                        .order
-                        .iter()
-                        .map(|(p, _, _)| self.value_of(&r, p))
-                        .collect();
+                    let keys = order.iter().map(|(p, _, _)| self.value_of(&r, p)).collect();
                     (keys, r)
                 })
                 .collect();
             keyed.sort_by(|(a, _), (b, _)| {
-                for (i, (_, desc, nulls_last)) in q.order.iter().enumerate() {
+                for (i, (_, desc, nulls_last)) in order.iter().enumerate() {
                     let ord = match (a[i].is_null(), b[i].is_null()) {
                         (true, true) => Ordering::Equal,
                         (true, false) if *nulls_last => Ordering::Greater,
@@ -1273,9 +1404,7 @@ impl Evaluator<'_> {
             });
             rows = keyed.into_iter().map(|(_, r)| r).collect();
         }
-        let offset = q.offset.unwrap_or(0);
-        let limit = q.limit.unwrap_or(usize::MAX);
-        Ok(rows.into_iter().skip(offset).take(limit).collect())
+        rows
     }
 
     fn attributes(&self, object: &str, row: &Row) -> Value {
@@ -1288,11 +1417,33 @@ impl Evaluator<'_> {
         Value::Object(a)
     }
 
-    fn record(&self, object: &str, row: &Row, fields: &[Resolved]) -> Value {
+    /// A record as the REST API shows it: `attributes`, then the SELECT list in order (nested
+    /// objects for parent relationships, `{totalSize, done, records}` or null for child subqueries).
+    /// `groups[i]` holds the rows of `q.children[i]`.
+    fn record(&self, q: &Compiled, row: &Row, groups: &[ChildGroups]) -> Value {
         let mut rec = Map::new();
-        rec.insert("attributes".to_string(), self.attributes(object, row));
-        for f in fields {
-            self.insert_path(&mut rec, row, &f.steps, &f.field);
+        rec.insert("attributes".to_string(), self.attributes(&q.object, row));
+        let parent_id = row_get(row, "Id").and_then(Value::as_str).map(id_key);
+        let mut children = q.children.iter().zip(groups).peekable();
+        for i in 0..=q.fields.len() {
+            while let Some((c, g)) = children.next_if(|(c, _)| c.at <= i) {
+                let rows = parent_id.and_then(|id| g.get(id)).filter(|r| !r.is_empty());
+                let value = match rows {
+                    None => Value::Null,
+                    Some(rows) => {
+                        let mut m = Map::new();
+                        m.insert("totalSize".to_string(), Value::from(rows.len()));
+                        m.insert("done".to_string(), Value::Bool(true));
+                        let records = rows.iter().map(|r| self.record(&c.sub, r, &[])).collect();
+                        m.insert("records".to_string(), Value::Array(records));
+                        Value::Object(m)
+                    }
+                };
+                rec.insert(c.rel.clone(), value);
+            }
+            if let Some(f) = q.fields.get(i) {
+                self.insert_path(&mut rec, row, &f.steps, &f.field);
+            }
         }
         Value::Object(rec)
     }
@@ -1325,9 +1476,17 @@ impl Evaluator<'_> {
     }
 }
 
+/// Skips `offset` rows and keeps at most `limit`.
+fn page(rows: Vec<Row>, offset: Option<usize>, limit: Option<usize>) -> Vec<Row> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(usize::MAX);
+    rows.into_iter().skip(offset).take(limit).collect()
+}
+
 /// Parses and evaluates a query against a data source. Records are shaped exactly like Salesforce
 /// REST query records (`attributes` first, then fields in SELECT order, nested objects per parent
-/// relationship). For `COUNT()` queries `records` is empty and `total_size` is the count.
+/// relationship, `{"totalSize", "done", "records"}` or null per child relationship subquery).
+/// For `COUNT()` queries `records` is empty and `total_size` is the count.
 pub fn execute(soql: &str, source: &dyn DataSource) -> Result<QueryResult, SoqlError> {
     let q = parse(soql)?;
     let ev = Evaluator { src: soql, source };
@@ -1339,9 +1498,15 @@ pub fn execute(soql: &str, source: &dyn DataSource) -> Result<QueryResult, SoqlE
             records: Vec::new(),
         });
     }
+    // Each child subquery fetches its rows once for all parents.
+    let groups = compiled
+        .children
+        .iter_mut()
+        .map(|c| ev.child_groups(c))
+        .collect::<Result<Vec<_>, SoqlError>>()?;
     let records: Vec<Value> = rows
         .iter()
-        .map(|r| ev.record(&compiled.object, r, &compiled.fields))
+        .map(|r| ev.record(&compiled, r, &groups))
         .collect();
     Ok(QueryResult {
         total_size: records.len(),
@@ -1360,7 +1525,11 @@ mod tests {
         objects: Vec<(&'static str, Vec<&'static str>)>,
         /// (object, relationship, foreign key, target)
         rels: Vec<(&'static str, &'static str, &'static str, &'static str)>,
+        /// (object, child relationship, child object, foreign key on the child)
+        children: Vec<(&'static str, &'static str, &'static str, &'static str)>,
         data: std::collections::HashMap<&'static str, Vec<Row>>,
+        /// The objects `rows` was asked for, in order.
+        fetched: std::cell::RefCell<Vec<String>>,
     }
 
     fn row(v: Value) -> Row {
@@ -1487,7 +1656,29 @@ mod tests {
                 ),
                 ("ObjectPermissions", "Parent", "ParentId", "PermissionSet"),
             ],
+            children: vec![
+                (
+                    "PermissionSet",
+                    "Assignments",
+                    "PermissionSetAssignment",
+                    "PermissionSetId",
+                ),
+                (
+                    "PermissionSet",
+                    "ObjectPerms",
+                    "ObjectPermissions",
+                    "ParentId",
+                ),
+                (
+                    "User",
+                    "PermissionSetAssignments",
+                    "PermissionSetAssignment",
+                    "AssigneeId",
+                ),
+                ("User", "EntityAccess", "UserEntityAccess", "UserId"),
+            ],
             data,
+            fetched: Default::default(),
         }
     }
 
@@ -1511,7 +1702,14 @@ mod tests {
                 .find(|(o, r, _, _)| *o == object && r.eq_ignore_ascii_case(name))
                 .map(|(_, r, fk, t)| (r.to_string(), fk.to_string(), t.to_string()))
         }
+        fn child_relationship(&self, object: &str, name: &str) -> Option<(String, String, String)> {
+            self.children
+                .iter()
+                .find(|(o, r, _, _)| *o == object && r.eq_ignore_ascii_case(name))
+                .map(|(_, r, c, fk)| (r.to_string(), c.to_string(), fk.to_string()))
+        }
         fn rows(&self, object: &str, filter: Option<&Expr>) -> Result<Vec<Row>, SoqlError> {
+            self.fetched.borrow_mut().push(object.to_string());
             if object == "UserEntityAccess" && filter.is_none() {
                 return Err(SoqlError::new(
                     "MALFORMED_QUERY",
@@ -2180,5 +2378,307 @@ mod tests {
                 .ends_with("duplicate field selected: PROFILE.name"),
             "{e}"
         );
+    }
+
+    // ----- parent-to-child relationship subqueries -----
+
+    /// The keys of a JSON object, in order.
+    fn keys(v: &Value) -> Vec<&str> {
+        v.as_object()
+            .unwrap_or_else(|| panic!("not an object: {v}"))
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn parses_child_subqueries() {
+        let q = parse(
+            "SELECT Id, (SELECT Id, Assignee.Name FROM Assignments WHERE Assignee.IsActive = true \
+             ORDER BY Assignee.Name DESC LIMIT 5), Name FROM PermissionSet",
+        )
+        .unwrap();
+        assert_eq!(q.select.len(), 3);
+        assert_eq!(q.select[0], SelectItem::Field(path(&["Id"], 1, 8)));
+        assert_eq!(q.select[2], SelectItem::Field(path(&["Name"], 1, 124)));
+        let SelectItem::Subquery(sub) = &q.select[1] else {
+            panic!("{:?}", q.select[1]);
+        };
+        assert_eq!(sub.from.name, "Assignments");
+        assert_eq!(sub.from.pos, Pos { row: 1, column: 43 });
+        assert_eq!(
+            sub.select,
+            vec![
+                SelectItem::Field(path(&["Id"], 1, 20)),
+                SelectItem::Field(path(&["Assignee", "Name"], 1, 24)),
+            ]
+        );
+        assert!(matches!(
+            &sub.where_clause,
+            Some(Expr::Compare { field, op: CmpOp::Eq, value: Literal::Bool(true) })
+                if field.parts == ["Assignee", "IsActive"]
+        ));
+        assert_eq!(sub.order_by.len(), 1);
+        assert!(sub.order_by[0].descending);
+        assert_eq!(sub.limit, Some(5));
+        assert_eq!(q.from.name, "PermissionSet");
+        // Only a sub-select in parentheses is a subquery.
+        let e = err("SELECT Id, (Name) FROM PermissionSet");
+        assert!(
+            e.message.ends_with("Column:12\nunexpected token: '('"),
+            "{e}"
+        );
+        let e = err("SELECT Id, (SELECT Id FROM Assignments FROM PermissionSet");
+        assert!(e.message.ends_with("unexpected token: 'FROM'"), "{e}");
+    }
+
+    #[test]
+    fn nested_child_subqueries_are_malformed() {
+        let e = err("SELECT Id, (SELECT Id, (SELECT Id FROM ObjectPerms) FROM Assignments) FROM PermissionSet");
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+        assert_eq!(
+            e.message,
+            "\nSELECT Id, (SELECT Id, (SELECT Id FROM ObjectPerms) FROM Assignments) FROM PermissionSet\n                        ^\nERROR at Row:1:Column:25\nSOQL statements cannot query aggregate relationships more than 1 level away from the root entity object."
+        );
+        // Not inside a semi-join sub-select either.
+        let e = err("SELECT Id FROM PermissionSet WHERE Id IN (SELECT (SELECT Id FROM Assignments) FROM PermissionSet)");
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+        // COUNT() is no child subquery item.
+        let e = err("SELECT Id, (SELECT COUNT() FROM Assignments) FROM PermissionSet");
+        assert!(
+            e.message.ends_with("Column:20\nunexpected token: 'COUNT'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn child_subquery_records_or_null() {
+        let r = run("SELECT Id, Name, (SELECT Id, Assignee.Name FROM Assignments), \
+             (SELECT SobjectType FROM ObjectPerms WHERE SobjectType = 'Case') FROM PermissionSet ORDER BY Name");
+        assert_eq!(names(&r), vec!["ModifyAll", "ReadOnly", "Unused"]);
+        for rec in &r.records {
+            assert_eq!(
+                keys(rec),
+                vec!["attributes", "Id", "Name", "Assignments", "ObjectPerms"]
+            );
+        }
+        let modify_all = &r.records[0];
+        assert_eq!(
+            modify_all["Assignments"],
+            json!({"totalSize": 1, "done": true, "records": [{
+                "attributes": {"type": "PermissionSetAssignment",
+                    "url": "/services/data/v62.0/sobjects/PermissionSetAssignment/0Pa000000000001AAA"},
+                "Id": "0Pa000000000001AAA",
+                "Assignee": {"attributes": {"type": "User", "url": format!("/services/data/v62.0/sobjects/User/{U1}")},
+                    "Name": "Alice Admin"}}]})
+        );
+        assert_eq!(
+            keys(&modify_all["Assignments"]),
+            vec!["totalSize", "done", "records"]
+        );
+        // Its only object permission (Account) is filtered out: null, not an empty list.
+        assert_eq!(modify_all["ObjectPerms"], Value::Null);
+        let read_only = &r.records[1];
+        assert_eq!(read_only["Assignments"]["totalSize"], 2);
+        assert_eq!(read_only["ObjectPerms"]["totalSize"], 1);
+        assert_eq!(
+            read_only["ObjectPerms"]["records"][0]["SobjectType"],
+            "Case"
+        );
+        assert_eq!(
+            keys(&read_only["ObjectPerms"]["records"][0]),
+            vec!["attributes", "SobjectType"]
+        );
+        let unused = &r.records[2];
+        assert_eq!(unused["Assignments"], Value::Null);
+        assert_eq!(unused["ObjectPerms"], Value::Null);
+        // The subquery keeps its place in the SELECT list; the key is the canonical name.
+        let r = run(
+            "SELECT (select id FROM assignments), Name FROM PermissionSet WHERE Name = 'ReadOnly'",
+        );
+        assert_eq!(
+            keys(&r.records[0]),
+            vec!["attributes", "Assignments", "Name"]
+        );
+        // Child relationships of another object.
+        let r = run(&format!(
+            "SELECT Name, (SELECT PermissionSet.Name FROM PermissionSetAssignments ORDER BY PermissionSet.Name) FROM User WHERE Id = '{U1}'"
+        ));
+        let recs = &r.records[0]["PermissionSetAssignments"]["records"];
+        assert_eq!(recs[0]["PermissionSet"]["Name"], "ModifyAll");
+        assert_eq!(recs[1]["PermissionSet"]["Name"], "ReadOnly");
+    }
+
+    #[test]
+    fn child_subquery_where_order_and_limit() {
+        let q = |order: &str| {
+            run(&format!(
+                "SELECT Name, (SELECT Assignee.Name FROM Assignments WHERE Assignee.IsActive = true {order}) \
+                 FROM PermissionSet WHERE Name = 'ReadOnly'"
+            ))
+        };
+        let assignees = |r: &QueryResult| -> Vec<Value> {
+            r.records[0]["Assignments"]["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["Assignee"]["Name"].clone())
+                .collect()
+        };
+        let r = q("ORDER BY Assignee.Name");
+        assert_eq!(
+            assignees(&r),
+            vec![json!("Alice Admin"), json!("bob builder")]
+        );
+        let r = q("ORDER BY Assignee.Name DESC");
+        assert_eq!(
+            assignees(&r),
+            vec![json!("bob builder"), json!("Alice Admin")]
+        );
+        let r = q("ORDER BY Assignee.Name DESC LIMIT 1");
+        assert_eq!(assignees(&r), vec![json!("bob builder")]);
+        assert_eq!(r.records[0]["Assignments"]["totalSize"], 1);
+        // The limit applies per parent, not to all child rows together.
+        let r = run("SELECT Name, (SELECT Id FROM Assignments ORDER BY Id LIMIT 1) FROM PermissionSet ORDER BY Name");
+        assert_eq!(r.records[0]["Assignments"]["totalSize"], 1);
+        assert_eq!(
+            r.records[1]["Assignments"]["records"][0]["Id"],
+            "0Pa000000000002AAA"
+        );
+        // A WHERE that matches nothing gives null.
+        let r = q("AND Assignee.Name = 'nobody'");
+        assert_eq!(r.records[0]["Assignments"], Value::Null);
+        // Semi-joins work inside the subquery's WHERE.
+        let r = run(&format!(
+            "SELECT Name, (SELECT Id FROM Assignments WHERE AssigneeId IN (SELECT Id FROM User WHERE Name = 'bob builder')) \
+             FROM PermissionSet WHERE Id = '{PS2}'"
+        ));
+        assert_eq!(
+            r.records[0]["Assignments"]["records"][0]["Id"],
+            "0Pa000000000003AAA"
+        );
+    }
+
+    #[test]
+    fn child_rows_are_fetched_once_and_matched_by_id() {
+        let mut o = org();
+        // A 15-character foreign key still points at its parent.
+        o.data
+            .get_mut("PermissionSetAssignment")
+            .unwrap()
+            .push(row(json!({"Id": "0Pa000000000004AAA", "AssigneeId": U4, "PermissionSetId": "0PS000000000003"})));
+        let r = execute(
+            "SELECT Name, (SELECT Id FROM Assignments), (SELECT Id FROM ObjectPerms) FROM PermissionSet ORDER BY Name",
+            &o,
+        )
+        .unwrap();
+        assert_eq!(r.total_size, 3);
+        assert_eq!(
+            r.records[2]["Assignments"]["records"][0]["Id"],
+            "0Pa000000000004AAA"
+        );
+        assert_eq!(
+            *o.fetched.borrow(),
+            vec![
+                "PermissionSet",
+                "PermissionSetAssignment",
+                "ObjectPermissions"
+            ]
+        );
+        // The subquery's WHERE reaches the data source, and its errors propagate.
+        let e = err(&format!(
+            "SELECT Id, (SELECT Id FROM EntityAccess) FROM User WHERE Id = '{U1}'"
+        ));
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+    }
+
+    #[test]
+    fn child_subquery_errors() {
+        let e = err("SELECT Id, (SELECT Id FROM Foo) FROM PermissionSet");
+        assert_eq!(e.error_code, "INVALID_TYPE");
+        assert_eq!(
+            e.message,
+            "\nSELECT Id, (SELECT Id FROM Foo) FROM PermissionSet\n                           ^\nERROR at Row:1:Column:28\nDidn't understand relationship 'Foo' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."
+        );
+        // A child relationship of another object is unknown here.
+        let e = err("SELECT Id, (SELECT Id FROM PermissionSetAssignments) FROM PermissionSet");
+        assert!(
+            e.message
+                .contains("Didn't understand relationship 'PermissionSetAssignments' in FROM part"),
+            "{e}"
+        );
+        // An object name is no relationship name.
+        let e = err("SELECT Id, (SELECT Id FROM PermissionSetAssignment) FROM PermissionSet");
+        assert_eq!(e.error_code, "INVALID_TYPE");
+        // Unknown fields are reported against the child object.
+        let e = err("SELECT Id, (SELECT Id, Bogus FROM Assignments) FROM PermissionSet");
+        assert_eq!(e.error_code, "INVALID_FIELD");
+        assert_eq!(
+            e.message,
+            "\nSELECT Id, (SELECT Id, Bogus FROM Assignments) FROM PermissionSet\n                       ^\nERROR at Row:1:Column:24\nNo such column 'Bogus' on entity 'PermissionSetAssignment'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."
+        );
+        let e = err(
+            "SELECT Id, (SELECT Id FROM Assignments WHERE Assignee.Bogus = 'x') FROM PermissionSet",
+        );
+        assert!(
+            e.message
+                .contains("No such column 'Bogus' on entity 'User'."),
+            "{e}"
+        );
+        let e = err("SELECT Id, (SELECT Id FROM Assignments ORDER BY Name) FROM PermissionSet");
+        assert!(
+            e.message
+                .contains("No such column 'Name' on entity 'PermissionSetAssignment'."),
+            "{e}"
+        );
+        let e = err("SELECT Id, (SELECT Nope.Name FROM Assignments) FROM PermissionSet");
+        assert!(
+            e.message
+                .contains("Didn't understand relationship 'Nope' in field path."),
+            "{e}"
+        );
+        // The same relationship twice.
+        let e = err("SELECT Id, (SELECT Id FROM Assignments), (SELECT Name FROM assignments) FROM PermissionSet");
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+        assert!(
+            e.message.ends_with("duplicate field selected: assignments"),
+            "{e}"
+        );
+    }
+
+    /// A data source that only implements the required methods.
+    struct NoChildren(Mem);
+
+    impl DataSource for NoChildren {
+        fn object(&self, name: &str) -> Option<String> {
+            self.0.object(name)
+        }
+        fn field(&self, object: &str, field: &str) -> Option<String> {
+            self.0.field(object, field)
+        }
+        fn relationship(&self, object: &str, name: &str) -> Option<(String, String, String)> {
+            self.0.relationship(object, name)
+        }
+        fn rows(&self, object: &str, filter: Option<&Expr>) -> Result<Vec<Row>, SoqlError> {
+            self.0.rows(object, filter)
+        }
+        fn parent(&self, target_object: &str, key: &Value) -> Option<Row> {
+            self.0.parent(target_object, key)
+        }
+        fn record_url(&self, object: &str, row: &Row) -> String {
+            self.0.record_url(object, row)
+        }
+    }
+
+    #[test]
+    fn data_sources_without_child_relationships() {
+        let e = execute(
+            "SELECT Id, (SELECT Id FROM Assignments) FROM PermissionSet",
+            &NoChildren(org()),
+        )
+        .unwrap_err();
+        assert_eq!(e.error_code, "INVALID_TYPE");
+        let r = execute("SELECT Name FROM PermissionSet", &NoChildren(org())).unwrap();
+        assert_eq!(r.total_size, 3);
     }
 }

@@ -1,5 +1,7 @@
 //! The command line (clap). Each subcommand is a thin shell over the library modules.
 
+mod check;
+
 use crate::sim::scenario::{self, Scenario};
 use crate::sim::server::{SimOptions, SimServer};
 use clap::{Parser, Subcommand};
@@ -27,6 +29,52 @@ pub enum Command {
     /// first two lines (the rest are `#` comments, so the output can be sourced by a shell),
     /// then serves until Ctrl-C.
     Sim(SimArgs),
+    /// Check, live, whether the org is ready for the integration's write-back.
+    ///
+    /// Exit code: 0 ready, 1 not ready, 2 bad usage or input, 3 could not check (or incomplete).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConnectionArgs {
+    /// Check the built-in simulated org instead of a real one (a scenario name, see `sim --list`).
+    #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token"])]
+    pub demo: Option<String>,
+    /// The org's URL, e.g. https://acme.my.salesforce.com.
+    #[arg(long, env = "SF_INSTANCE_URL", value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// An access token for the org (a session id). Never stored.
+    #[arg(
+        long,
+        env = "SF_ACCESS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Md,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Integration profile: a built-in name (feedback-writeback, survey-responses, conversation-cases) or a .toml file.
+    #[arg(long, default_value = crate::profile::DEFAULT_PROFILE, value_name = "NAME|FILE")]
+    pub profile: String,
+    /// Username of the integration user (the Salesforce user whose login authorizes the integration).
+    #[arg(long, value_name = "USERNAME")]
+    pub integration_user: Option<String>,
+    /// A record (15- or 18-character Id) to check the integration user's access to.
+    #[arg(long, value_name = "ID")]
+    pub record: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,6 +99,7 @@ pub struct SimArgs {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Sim(args) => run_sim(args),
+        Command::Check(args) => check::run(args),
     }
 }
 

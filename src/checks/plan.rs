@@ -1,0 +1,347 @@
+//! What to fetch for a run of the checks, as data: composite subrequests (standard and Tooling)
+//! packed within Salesforce's composite limits, and whether to read the app's metadata.
+
+use super::Inputs;
+use crate::profile::{FieldType, Profile};
+
+/// Metadata types listed to find the integration's app (one `listMetadata` call).
+pub const APP_METADATA_TYPES: [&str; 2] = ["ConnectedApp", "ExtlClntAppOauthSettings"];
+
+/// Salesforce's composite limits: 25 subrequests, of which at most 5 queries.
+const MAX_SUBREQUESTS: usize = 25;
+const MAX_QUERIES: usize = 5;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedRequest {
+    pub reference_id: String,
+    /// Path relative to the API version root, e.g. `query/?q=...` or `sobjects/Case/describe`.
+    pub path: String,
+    pub is_query: bool,
+}
+
+/// The round trips a run makes: each inner Vec is one composite request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub standard: Vec<Vec<PlannedRequest>>,
+    pub tooling: Vec<Vec<PlannedRequest>>,
+}
+
+/// A SOQL string literal: quotes and backslashes escaped.
+pub fn soql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn list(values: impl IntoIterator<Item = String>) -> String {
+    values
+        .into_iter()
+        .map(|v| soql_string(&v))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `query/?q=...` with the query percent-encoded, except composite references `@{...}`,
+/// which Salesforce resolves in the URL as written.
+fn query_path(tooling_query: bool, soql: &str) -> String {
+    let _ = tooling_query;
+    let mut encoded = String::new();
+    let mut rest = soql;
+    while let Some(start) = rest.find("@{") {
+        encoded.extend(url::form_urlencoded::byte_serialize(
+            &rest.as_bytes()[..start],
+        ));
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        encoded.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    encoded.extend(url::form_urlencoded::byte_serialize(rest.as_bytes()));
+    format!("query/?q={encoded}")
+}
+
+fn query(reference_id: &str, soql: &str) -> PlannedRequest {
+    PlannedRequest {
+        reference_id: reference_id.to_string(),
+        path: query_path(false, soql),
+        is_query: true,
+    }
+}
+
+fn resource(reference_id: &str, path: String) -> PlannedRequest {
+    PlannedRequest {
+        reference_id: reference_id.to_string(),
+        path,
+        is_query: false,
+    }
+}
+
+/// Splits requests into composites within the limits, keeping order (a request that
+/// references an earlier one must stay in its composite: `pinned` pairs are kept together).
+fn pack(requests: Vec<PlannedRequest>) -> Vec<Vec<PlannedRequest>> {
+    let mut composites: Vec<Vec<PlannedRequest>> = Vec::new();
+    let mut current: Vec<PlannedRequest> = Vec::new();
+    for request in requests {
+        let queries = current.iter().filter(|r| r.is_query).count();
+        let depends_on_previous = request.path.contains("@{");
+        let full = current.len() >= MAX_SUBREQUESTS || (request.is_query && queries >= MAX_QUERIES);
+        if full && !depends_on_previous {
+            composites.push(std::mem::take(&mut current));
+        }
+        current.push(request);
+    }
+    if !current.is_empty() {
+        composites.push(current);
+    }
+    composites
+}
+
+/// The custom field's `DeveloperName` (no `__c`, no namespace) and namespace.
+fn developer_name(api_name: &str) -> (String, Option<String>) {
+    let base = api_name.trim_end_matches("__c");
+    match base.split_once("__") {
+        Some((ns, name)) => (name.to_string(), Some(ns.to_string())),
+        None => (base.to_string(), None),
+    }
+}
+
+pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
+    let object = soql_string(&profile.object);
+    let mut standard = Vec::new();
+    if !inputs.logged_in.org_id.is_empty() {
+        standard.push(resource(
+            "org",
+            format!(
+                "sobjects/Organization/{}?fields=Id,Name,OrganizationType,IsSandbox,InstanceName,TrialExpirationDate",
+                inputs.logged_in.org_id
+            ),
+        ));
+    }
+    standard.push(resource(
+        "describe",
+        format!("sobjects/{}/describe", profile.object),
+    ));
+
+    match &inputs.integration_user {
+        Some(username) => {
+            let user = soql_string(username);
+            let field_names: Vec<String> = profile
+                .fields
+                .iter()
+                .map(|f| format!("{}.{}", profile.object, f.api_name))
+                .collect();
+            let field_perms = if field_names.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", (SELECT Field, PermissionsRead, PermissionsEdit FROM FieldPerms WHERE Field IN ({}))",
+                    list(field_names)
+                )
+            };
+            standard.push(query(
+                "perms",
+                &format!(
+                    "SELECT Id, Name, Label, Type, IsOwnedByProfile, Profile.Name, \
+                     PermissionSetGroup.DeveloperName, PermissionSetGroup.MasterLabel, HasActivationRequired, \
+                     PermissionsApiEnabled, PermissionsModifyAllData, PermissionsViewAllData, \
+                     (SELECT SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit FROM ObjectPerms WHERE SobjectType = {object}){field_perms}, \
+                     (SELECT AssigneeId, ExpirationDate, PermissionSetGroupId, Assignee.Username, Assignee.Name, Assignee.IsActive, \
+                     Assignee.UserType, Assignee.Profile.Name, Assignee.Profile.UserLicense.Name FROM Assignments WHERE Assignee.Username = {user}) \
+                     FROM PermissionSet WHERE Id IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username = {user})"
+                ),
+            ));
+            if let Some(record) = &inputs.record_id {
+                standard.push(query(
+                    "record",
+                    &format!(
+                        "SELECT RecordId, HasReadAccess, HasEditAccess, MaxAccessLevel FROM UserRecordAccess \
+                         WHERE UserId = '@{{perms.records[0].Assignments.records[0].AssigneeId}}' AND RecordId = {}",
+                        soql_string(record)
+                    ),
+                ));
+            }
+        }
+        None => standard.push(query(
+            "candidates",
+            "SELECT Id, Username, Name, IsActive, Profile.Name, Profile.UserLicense.Name FROM User \
+             WHERE IsActive = true AND (Profile.UserLicense.Name = 'Salesforce Integration' \
+             OR Profile.PermissionsApiUserOnly = true OR Username LIKE '%integration%' OR Name LIKE '%integration%') \
+             ORDER BY Username LIMIT 50",
+        )),
+    }
+    standard.push(query(
+        "tokens",
+        &format!(
+            "SELECT Id, AppName, User.Username, User.IsActive, CreatedDate, LastUsedDate, UseCount FROM OauthToken \
+             WHERE AppName = {} ORDER BY CreatedDate DESC",
+            soql_string(&profile.app.label)
+        ),
+    ));
+    standard.push(query(
+        "flows",
+        &format!(
+            "SELECT ApiName, Label, ProcessType, TriggerType, RecordTriggerType, NamespacePrefix FROM FlowDefinitionView \
+             WHERE TriggerObjectOrEvent.QualifiedApiName = {object} AND IsActive = true"
+        ),
+    ));
+    if profile.object == "Case" {
+        standard.push(query(
+            "assignment",
+            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
+        ));
+    }
+    if let Some(rt) = &profile.record_type {
+        standard.push(query(
+            "record_type",
+            &format!(
+                "SELECT Id, Name, DeveloperName, IsActive FROM RecordType WHERE SobjectType = {object} AND DeveloperName = {}",
+                soql_string(&rt.developer_name)
+            ),
+        ));
+    }
+
+    let mut tooling = Vec::new();
+    let mut wanted: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
+    if let Some(lookup) = &profile.lookup {
+        if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&lookup.field)) {
+            wanted.push(lookup.field.clone());
+        }
+    }
+    if !wanted.is_empty() {
+        tooling.push(query(
+            "fields",
+            &format!(
+                "SELECT QualifiedApiName, Label, DataType, Length, DurableId FROM FieldDefinition \
+                 WHERE EntityDefinition.QualifiedApiName = {object} AND QualifiedApiName IN ({})",
+                list(wanted)
+            ),
+        ));
+    }
+    for (i, field) in profile.fields.iter().enumerate() {
+        let picklist_matters = !field.values.is_empty()
+            && field.custom
+            && field
+                .accept
+                .iter()
+                .any(|t| matches!(t, FieldType::Picklist | FieldType::MultiselectPicklist));
+        if !picklist_matters {
+            continue;
+        }
+        let (name, namespace) = developer_name(&field.api_name);
+        let namespace = namespace
+            .map(|ns| format!(" AND NamespacePrefix = {}", soql_string(&ns)))
+            .unwrap_or_default();
+        tooling.push(query(
+            &format!("picklist_{i}"),
+            &format!(
+                "SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = {object} AND DeveloperName = {}{namespace}",
+                soql_string(&name)
+            ),
+        ));
+    }
+    tooling.push(query(
+        "validation",
+        &format!(
+            "SELECT Id, ValidationName, ErrorDisplayField, ErrorMessage, Description, NamespacePrefix FROM ValidationRule \
+             WHERE EntityDefinition.QualifiedApiName = {object} AND Active = true"
+        ),
+    ));
+    tooling.push(query(
+        "triggers",
+        &format!(
+            "SELECT Id, Name, NamespacePrefix, UsageBeforeInsert, UsageAfterInsert, UsageBeforeUpdate, UsageAfterUpdate \
+             FROM ApexTrigger WHERE TableEnumOrId = {object} AND Status = 'Active'"
+        ),
+    ));
+    tooling.push(query(
+        "workflow",
+        &format!(
+            "SELECT Id, Name, NamespacePrefix FROM WorkflowRule WHERE TableEnumOrId = {object}"
+        ),
+    ));
+    if profile.package.is_some() {
+        tooling.push(query(
+            "package",
+            "SELECT SubscriberPackage.NamespacePrefix, SubscriberPackage.Name, SubscriberPackageVersionId FROM InstalledSubscriberPackage",
+        ));
+    }
+    Plan {
+        standard: pack(standard),
+        tooling: pack(tooling),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::LoggedIn;
+
+    fn inputs(user: Option<&str>, record: Option<&str>) -> Inputs {
+        Inputs {
+            integration_user: user.map(str::to_string),
+            record_id: record.map(str::to_string),
+            logged_in: LoggedIn {
+                user_id: "0055g000000000YAAQ".into(),
+                username: "admin@acme.example".into(),
+                org_id: "00D5g000004Qmn2EAC".into(),
+            },
+            now: "2026-11-21T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn default_profile_fits_one_standard_and_one_tooling_composite() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        for record in [None, Some("5005g00000AbCdEAAV")] {
+            let plan = plan(&profile, &inputs(Some("integration@acme.example"), record));
+            assert_eq!(plan.standard.len(), 1, "{plan:#?}");
+            assert_eq!(plan.tooling.len(), 1, "{plan:#?}");
+            for composite in plan.standard.iter().chain(&plan.tooling) {
+                assert!(composite.iter().filter(|r| r.is_query).count() <= MAX_QUERIES);
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_escaped_and_references_stay_literal() {
+        assert_eq!(soql_string("o'brien\\x"), "'o\\'brien\\\\x'");
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let plan = plan(
+            &profile,
+            &inputs(Some("o'brien@acme.example"), Some("5005g00000AbCdEAAV")),
+        );
+        let all: Vec<&PlannedRequest> = plan.standard.iter().flatten().collect();
+        let perms = all.iter().find(|r| r.reference_id == "perms").unwrap();
+        assert!(perms.path.contains("o%5C%27brien"), "{}", perms.path);
+        let record = all.iter().find(|r| r.reference_id == "record").unwrap();
+        assert!(
+            record
+                .path
+                .contains("@{perms.records[0].Assignments.records[0].AssigneeId}"),
+            "{}",
+            record.path
+        );
+    }
+
+    #[test]
+    fn packing_respects_query_limit() {
+        let requests: Vec<PlannedRequest> = (0..12)
+            .map(|i| query(&format!("q{i}"), "SELECT Id FROM User"))
+            .collect();
+        let packed = pack(requests);
+        assert_eq!(
+            packed.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![5, 5, 2]
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! `writeback-setup check`: validate the inputs, connect, run the checks, print the report.
+
+use super::{CheckArgs, Format};
+use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
+use crate::profile::{self, Profile};
+use crate::readiness::{self, CheckRequest};
+use crate::salesforce::{Client, SfError, StaticToken};
+use crate::sfid;
+use crate::sim::scenario;
+use crate::sim::server::{SimOptions, SimServer};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const READY: u8 = 0;
+const NOT_READY: u8 = 1;
+const BAD_INPUT: u8 = 2;
+const COULD_NOT_CHECK: u8 = 3;
+
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+/// Key prefixes of the objects the built-in profiles write to, to catch an Id of the wrong kind.
+fn key_prefix(object: &str) -> Option<&'static str> {
+    match object {
+        "Case" => Some("500"),
+        "Contact" => Some("003"),
+        "Lead" => Some("00Q"),
+        "Account" => Some("001"),
+        _ => None,
+    }
+}
+
+fn validate_record(profile: &Profile, id: &str) -> Result<String, String> {
+    let id18 = sfid::to_18(id).map_err(|e| format!("--record: {e}"))?;
+    if let Some(prefix) = key_prefix(&profile.object) {
+        if !id18.starts_with(prefix) {
+            return Err(format!(
+                "--record: {id} is not a {} Id ({} Ids start with {prefix}); copy the Id from the record's URL",
+                profile.object, profile.object
+            ));
+        }
+    }
+    Ok(id18)
+}
+
+fn validate_username(name: &str) -> Result<(), String> {
+    let ok = name.contains('@')
+        && !name.contains(char::is_whitespace)
+        && !name.starts_with('@')
+        && !name.ends_with('@');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("--integration-user: '{name}' is not a Salesforce username; usernames look like email addresses, e.g. integration@yourcompany.com"))
+    }
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let profile = match profile::resolve(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(BAD_INPUT, e),
+    };
+    let record_id = match args
+        .record
+        .as_deref()
+        .map(|r| validate_record(&profile, r))
+        .transpose()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(BAD_INPUT, e),
+    };
+    if let Some(user) = &args.integration_user {
+        if let Err(e) = validate_username(user) {
+            return fail(BAD_INPUT, e);
+        }
+    }
+    let demo = match &args.connection.demo {
+        Some(name) => match scenario::load_builtin(name) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(BAD_INPUT, e),
+        },
+        None => None,
+    };
+    if demo.is_none()
+        && (args.connection.instance_url.is_none() || args.connection.access_token.is_none())
+    {
+        return fail(
+            BAD_INPUT,
+            "say which org to check: --demo SCENARIO, or --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
+        );
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(
+                COULD_NOT_CHECK,
+                format!("cannot start the async runtime: {e}"),
+            )
+        }
+    };
+    runtime.block_on(async move {
+        // The simulated org lives as long as the check.
+        let mut _sim = None;
+        let (url, token, integration_user) = match &demo {
+            Some(scenario) => {
+                let sim = match SimServer::start(scenario, SimOptions::default()).await {
+                    Ok(sim) => sim,
+                    Err(e) => {
+                        return fail(COULD_NOT_CHECK, format!("cannot start the demo org: {e}"))
+                    }
+                };
+                let connection = (
+                    sim.url().to_string(),
+                    sim.admin_token().to_string(),
+                    args.integration_user
+                        .clone()
+                        .or(scenario.integration_user.clone()),
+                );
+                _sim = Some(sim);
+                connection
+            }
+            None => (
+                args.connection.instance_url.clone().unwrap_or_default(),
+                args.connection.access_token.clone().unwrap_or_default(),
+                args.integration_user.clone(),
+            ),
+        };
+        let progress = Progress::new();
+        progress.note(&format!("Connecting to {url}"));
+        let client = match Client::connect(&url, Arc::new(StaticToken::new(token))).await {
+            Ok(c) => c,
+            Err(e) => {
+                progress.clear();
+                let code = if matches!(e, SfError::InvalidInput { .. }) {
+                    BAD_INPUT
+                } else {
+                    COULD_NOT_CHECK
+                };
+                return fail(code, format!("{e}\n{}", e.explanation()));
+            }
+        };
+        let request = CheckRequest {
+            profile,
+            integration_user,
+            record_id,
+        };
+        let report = readiness::run(&client, &request, &|note| progress.note(note)).await;
+        progress.clear();
+        match report {
+            Ok(report) => {
+                let text = match args.format {
+                    Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+                    Format::Md => markdown(&report),
+                    Format::Text => plain(&report),
+                };
+                println!("{text}");
+                ExitCode::from(match report.verdict {
+                    Verdict::Ready => READY,
+                    Verdict::NotReady => NOT_READY,
+                    Verdict::Incomplete => COULD_NOT_CHECK,
+                })
+            }
+            Err(e) => fail(
+                COULD_NOT_CHECK,
+                format!("could not check the org: {e}\n{}", e.explanation()),
+            ),
+        }
+    })
+}
+
+/// A one-line status on stderr when it is a terminal; silent otherwise.
+struct Progress {
+    terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if self.terminal {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K... {text}");
+            let _ = err.flush();
+        }
+    }
+
+    fn clear(&self) {
+        if self.terminal {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+fn glyph(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "[ ok ]",
+        Status::Warn => "[warn]",
+        Status::Fail => "[FAIL]",
+        Status::Unknown => "[ ?? ]",
+        Status::Skipped => "[ -- ]",
+    }
+}
+
+fn verdict_line(report: &CheckReport) -> String {
+    match report.verdict {
+        Verdict::Ready => "READY: the org is set up for the write-back.".to_string(),
+        Verdict::NotReady => {
+            let n = report
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Fail)
+                .count();
+            format!(
+                "NOT READY: {n} check{} failed. Fix them in order, then run the check again.",
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        Verdict::Incomplete => {
+            "INCOMPLETE: some checks could not run; see the ?? lines.".to_string()
+        }
+    }
+}
+
+fn steps(report: &CheckReport) -> Vec<(Step, Vec<&Finding>)> {
+    let mut out: Vec<(Step, Vec<&Finding>)> = Vec::new();
+    for f in &report.checks {
+        match out.last_mut() {
+            Some((step, list)) if *step == f.step => list.push(f),
+            _ => out.push((f.step, vec![f])),
+        }
+    }
+    out
+}
+
+fn plain(report: &CheckReport) -> String {
+    let org = &report.org;
+    let mut out = String::new();
+    let kind = if org.is_sandbox {
+        "SANDBOX"
+    } else {
+        "PRODUCTION"
+    };
+    out.push_str(&format!(
+        "{} [{kind}] {} - {}\n",
+        org.name, org.edition, org.instance_url
+    ));
+    out.push_str(&format!(
+        "Profile {}; integration user {}; logged in as {}\n\n",
+        report.profile,
+        report.integration_user.as_deref().unwrap_or("(not chosen)"),
+        org.logged_in_as
+    ));
+    for (step, findings) in steps(report) {
+        out.push_str(&format!("{}\n", step.title()));
+        for f in findings {
+            out.push_str(&format!("  {} {}  ({})\n", glyph(f.status), f.title, f.id));
+            if f.status != Status::Pass && !f.detail.is_empty() {
+                out.push_str(&format!("         {}\n", f.detail));
+            }
+            if let Some(fix) = f.fix.as_ref().filter(|_| f.status != Status::Pass) {
+                out.push_str(&format!("         Fix: {fix}\n"));
+            }
+            if let Some(path) = f
+                .setup_path
+                .as_ref()
+                .filter(|_| matches!(f.status, Status::Fail | Status::Unknown))
+            {
+                out.push_str(&format!("         Setup: {}{path}\n", org.instance_url));
+            }
+        }
+        out.push('\n');
+    }
+    if !report.candidates.is_empty() {
+        out.push_str(&format!(
+            "Possible integration users: {}\n",
+            report.candidates.join(", ")
+        ));
+    }
+    let usage = org
+        .api_usage
+        .map(|u| format!("; org API use today {}/{}", u.used, u.max))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{}\n({} API calls in {} requests{usage})",
+        verdict_line(report),
+        report.api_calls,
+        report.round_trips
+    ));
+    out
+}
+
+/// Markdown escaping for text that comes from the org.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn markdown(report: &CheckReport) -> String {
+    let org = &report.org;
+    let mut out = format!(
+        "# Write-back readiness: {}\n\n**{}**\n\n- Org: {} ({}, {}), {}\n- Profile: {}\n- Integration user: {}\n\n",
+        md(&org.name),
+        md(&verdict_line(report)),
+        md(&org.name),
+        md(&org.edition),
+        if org.is_sandbox { "sandbox" } else { "production" },
+        md(&org.instance_url),
+        md(&report.profile),
+        md(report.integration_user.as_deref().unwrap_or("(not chosen)")),
+    );
+    for (step, findings) in steps(report) {
+        out.push_str(&format!("## {}\n\n", step.title()));
+        for f in findings {
+            out.push_str(&format!(
+                "- **{}** {} (`{}`)\n",
+                f.status.word(),
+                md(&f.title),
+                f.id
+            ));
+            if f.status != Status::Pass && !f.detail.is_empty() {
+                out.push_str(&format!("  - {}\n", md(&f.detail)));
+            }
+            if let Some(fix) = f.fix.as_ref().filter(|_| f.status != Status::Pass) {
+                out.push_str(&format!("  - Fix: {}\n", md(fix)));
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "_{} API calls in {} requests._\n",
+        report.api_calls, report.round_trips
+    ));
+    out
+}
