@@ -1958,7 +1958,15 @@ pub fn evaluate(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Evaluation 
     let app = check_app(profile, user.as_ref(), g, &mut findings);
     let app_known = matches!(g.app_listings, Some(Ok(_)));
     findings.extend(user_findings);
-    check_reauth(profile, inputs, app.as_ref(), app_known, g, &mut findings);
+    check_reauth(
+        profile,
+        inputs,
+        user.as_ref(),
+        app.as_ref(),
+        app_known,
+        g,
+        &mut findings,
+    );
     check_automation(profile, g, &mut findings);
     findings.sort_by_key(|f| f.step);
 

@@ -1,0 +1,466 @@
+//! The readiness checks against every built-in scenario of the simulated org.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use writeback_setup::checks::{CheckReport, Status, Verdict};
+use writeback_setup::profile;
+use writeback_setup::readiness::{self, CheckRequest};
+use writeback_setup::salesforce::{Client, StaticToken};
+use writeback_setup::sim::server::SimServer;
+
+const INTEGRATION: &str = "integration@acme.example";
+
+async fn check_with(
+    sim: &SimServer,
+    profile_id: &str,
+    user: Option<&str>,
+    record: Option<&str>,
+) -> CheckReport {
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
+        .await
+        .expect("connects");
+    let request = CheckRequest {
+        profile: profile::builtin(profile_id).expect("built-in profile"),
+        integration_user: user.map(str::to_string),
+        record_id: record.map(|r| writeback_setup::sfid::to_18(r).expect("valid id")),
+    };
+    readiness::run(&client, &request, &|_| {})
+        .await
+        .expect("checks run")
+}
+
+async fn check(scenario: &str) -> CheckReport {
+    let sim = common::start(scenario).await;
+    check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), None).await
+}
+
+fn with_status(report: &CheckReport, status: Status) -> BTreeSet<String> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.status == status)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test]
+async fn ready_org_passes_every_check() {
+    let report = check("ready").await;
+    assert_eq!(report.verdict, Verdict::Ready);
+    for c in &report.checks {
+        let expected = if c.id == "user.record_access" {
+            Status::Skipped
+        } else {
+            Status::Pass
+        };
+        assert_eq!(c.status, expected, "{}: {} - {}", c.id, c.title, c.detail);
+    }
+    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.clone()).collect();
+    for id in [
+        "org.api_access",
+        "org.api_budget",
+        "fields.exist",
+        "fields.types",
+        "fields.picklist",
+        "app.found",
+        "app.scopes",
+        "app.policy",
+        "user.found",
+        "user.api_enabled",
+        "user.object_access",
+        "user.field_access",
+        "user.record_access",
+        "reauth.token",
+        "automation.object",
+    ] {
+        assert!(ids.contains(id), "missing check {id}");
+    }
+    assert_eq!(report.org.name, "Acme Corp");
+    assert_eq!(report.org.edition, "Enterprise Edition");
+}
+
+/// Each failing scenario fails exactly the checks it is about, with an explanation and a fix.
+#[tokio::test]
+async fn each_scenario_fails_exactly_its_checks() {
+    let table: &[(&str, &[&str])] = &[
+        ("fields-missing", &["fields.exist"]),
+        ("field-wrong-type", &["fields.types"]),
+        ("restricted-picklist", &["fields.picklist"]),
+        ("no-field-edit", &["user.field_access"]),
+        ("no-object-edit", &["user.object_access"]),
+        ("user-inactive", &["user.found"]),
+        ("user-no-api", &["user.api_enabled"]),
+        ("app-missing", &["app.found"]),
+        ("app-missing-api-scope", &["app.scopes"]),
+        ("not-reauthorized", &["reauth.token"]),
+        ("validation-rule-blocks", &["automation.object"]),
+        ("api-disabled", &["org.api_access"]),
+        ("api-budget-low", &["org.api_budget"]),
+        (
+            "fresh",
+            &[
+                "fields.exist",
+                "app.scopes",
+                "user.object_access",
+                "reauth.token",
+            ],
+        ),
+    ];
+    for (scenario, expected) in table {
+        let report = check(scenario).await;
+        assert_eq!(
+            with_status(&report, Status::Fail),
+            set(expected),
+            "{scenario}: failing checks"
+        );
+        assert_eq!(report.verdict, Verdict::NotReady, "{scenario}");
+        for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
+            assert!(!c.detail.is_empty(), "{scenario} {}: no explanation", c.id);
+            assert!(
+                c.fix.as_deref().is_some_and(|f| !f.is_empty()),
+                "{scenario} {}: no fix",
+                c.id
+            );
+            assert!(
+                c.setup_path
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("/lightning/setup/")),
+                "{scenario} {}: no Setup page",
+                c.id
+            );
+        }
+        if *scenario != "api-disabled" {
+            assert!(
+                with_status(&report, Status::Unknown).is_empty(),
+                "{scenario}: unknown {:?}",
+                with_status(&report, Status::Unknown)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn explanations_name_the_cause_and_the_fix() {
+    let report = check("restricted-picklist").await;
+    let picklist = report
+        .checks
+        .iter()
+        .find(|c| c.id == "fields.picklist")
+        .unwrap();
+    assert!(picklist.detail.contains("Neutral"), "{}", picklist.detail);
+    assert!(picklist.fix.as_deref().unwrap().contains("Text(255)"));
+
+    let report = check("field-wrong-type").await;
+    let types = report
+        .checks
+        .iter()
+        .find(|c| c.id == "fields.types")
+        .unwrap();
+    assert!(
+        types.detail.contains("Enterpret_Summary__c is Text"),
+        "{}",
+        types.detail
+    );
+    assert!(
+        types.detail.contains("Long Text Area of at least 32,768"),
+        "{}",
+        types.detail
+    );
+
+    let report = check("no-field-edit").await;
+    let access = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.field_access")
+        .unwrap();
+    assert!(access.detail.contains("read-only"), "{}", access.detail);
+
+    let report = check("ready").await;
+    let object = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.object_access")
+        .unwrap();
+    assert_eq!(
+        object.granted_by,
+        vec!["permission set Enterpret Integration".to_string()]
+    );
+    let fields = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.field_access")
+        .unwrap();
+    assert!(
+        fields
+            .granted_by
+            .iter()
+            .all(|g| g.ends_with("permission set Enterpret Integration")),
+        "{:?}",
+        fields.granted_by
+    );
+    let automation = report
+        .checks
+        .iter()
+        .find(|c| c.id == "automation.object")
+        .unwrap();
+    assert!(
+        automation
+            .evidence
+            .iter()
+            .any(|e| e.contains("CaseMilestoneTrigger")),
+        "{:?}",
+        automation.evidence
+    );
+
+    let report = check("not-reauthorized").await;
+    let reauth = report
+        .checks
+        .iter()
+        .find(|c| c.id == "reauth.token")
+        .unwrap();
+    assert!(
+        reauth.detail.contains("2025-02-03") && reauth.detail.contains("2026-11-18"),
+        "{}",
+        reauth.detail
+    );
+}
+
+#[tokio::test]
+async fn a_full_check_costs_at_most_four_requests_and_four_api_calls() {
+    for scenario in ["ready", "large-org"] {
+        let sim = common::start(scenario).await;
+        let (used_before, _) = sim.api_usage();
+        let report = check_with(
+            &sim,
+            profile::DEFAULT_PROFILE,
+            Some(INTEGRATION),
+            Some("5005g00000AbCdE"),
+        )
+        .await;
+        let (used_after, _) = sim.api_usage();
+        assert!(
+            report.round_trips <= 4,
+            "{scenario}: {} requests",
+            report.round_trips
+        );
+        assert!(
+            report.api_calls <= 4,
+            "{scenario}: {} API calls",
+            report.api_calls
+        );
+        assert_eq!(
+            used_after - used_before,
+            report.api_calls,
+            "{scenario}: the org counted the same calls"
+        );
+        assert_eq!(
+            report.verdict,
+            Verdict::Ready,
+            "{scenario}: {:#?}",
+            report
+                .checks
+                .iter()
+                .filter(|c| c.status != Status::Pass)
+                .collect::<Vec<_>>()
+        );
+        let record = report
+            .checks
+            .iter()
+            .find(|c| c.id == "user.record_access")
+            .unwrap();
+        assert_eq!(record.status, Status::Pass, "{}", record.detail);
+    }
+}
+
+#[tokio::test]
+async fn record_the_user_may_not_edit_fails_record_access() {
+    let text = r#"
+extends = "ready"
+name = "locked-case"
+[[records.Case]]
+Subject = "Locked by approval"
+locked = true
+"#;
+    let scenario = writeback_setup::sim::scenario::load_str("locked", text).unwrap();
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .unwrap();
+    let id = sim.with_org(|org| {
+        org.table("Case")
+            .iter()
+            .find(|r| r.get("Subject").and_then(|v| v.as_str()) == Some("Locked by approval"))
+            .and_then(|r| r.get("Id").and_then(|v| v.as_str()).map(str::to_string))
+            .unwrap()
+    });
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), Some(&id)).await;
+    let record = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.record_access")
+        .unwrap();
+    assert_eq!(record.status, Status::Fail, "{}", record.detail);
+    assert!(record.detail.contains("Read"), "{}", record.detail);
+}
+
+#[tokio::test]
+async fn without_an_integration_user_candidates_are_proposed() {
+    let sim = common::start("ready").await;
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, None, None).await;
+    assert_eq!(report.verdict, Verdict::Incomplete);
+    assert!(
+        report.candidates.contains(&INTEGRATION.to_string()),
+        "{:?}",
+        report.candidates
+    );
+    for id in [
+        "user.found",
+        "user.api_enabled",
+        "user.object_access",
+        "user.field_access",
+        "reauth.token",
+    ] {
+        let c = report.checks.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.status, Status::Unknown, "{id}");
+    }
+    let found = report.checks.iter().find(|c| c.id == "user.found").unwrap();
+    assert!(found.detail.contains(INTEGRATION), "{}", found.detail);
+}
+
+#[tokio::test]
+async fn unknown_user_fails_user_found() {
+    let sim = common::start("ready").await;
+    let report = check_with(
+        &sim,
+        profile::DEFAULT_PROFILE,
+        Some("nobody@acme.example"),
+        None,
+    )
+    .await;
+    assert_eq!(with_status(&report, Status::Fail), set(&["user.found"]));
+}
+
+#[tokio::test]
+async fn expired_and_session_only_grants_do_not_count() {
+    let text = r#"
+extends = "ready"
+name = "grants-that-do-not-count"
+[[permission_sets]]
+name = "Enterpret_Integration"
+session_activation_required = true
+[[permission_sets]]
+name = "Old_Grant"
+license = "SalesforceAPIIntegrationPsl"
+api_enabled = true
+object_permissions = [{ object = "Case", read = true, edit = true }]
+[[users]]
+username = "integration@acme.example"
+permission_sets = [{ name = "Enterpret_Integration" }, { name = "Old_Grant", expires = "2026-01-01T00:00:00Z" }]
+"#;
+    let scenario = writeback_setup::sim::scenario::load_str("grants", text).unwrap();
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .unwrap();
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), None).await;
+    let object = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.object_access")
+        .unwrap();
+    assert_eq!(object.status, Status::Fail, "{}", object.detail);
+    assert!(
+        object.detail.contains("expired") && object.detail.contains("session activation"),
+        "{}",
+        object.detail
+    );
+}
+
+#[tokio::test]
+async fn permission_set_groups_name_the_group() {
+    let text = r#"
+extends = "ready"
+name = "via-group"
+[[permission_set_groups]]
+name = "Integrations"
+label = "Integrations"
+permission_sets = ["Enterpret_Integration"]
+[[users]]
+username = "integration@acme.example"
+permission_sets = []
+permission_set_groups = ["Integrations"]
+"#;
+    let scenario = writeback_setup::sim::scenario::load_str("group", text).unwrap();
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .unwrap();
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), None).await;
+    let object = report
+        .checks
+        .iter()
+        .find(|c| c.id == "user.object_access")
+        .unwrap();
+    assert_eq!(object.status, Status::Pass, "{}", object.detail);
+    assert!(
+        object
+            .granted_by
+            .iter()
+            .any(|g| g == "permission set group Integrations"),
+        "{:?}",
+        object.granted_by
+    );
+}
+
+#[tokio::test]
+async fn admin_without_metadata_access_gets_manual_confirmation() {
+    // The agent may query but not read Connected App settings.
+    let sim = common::start("ready").await;
+    let token = sim
+        .token_for("agent@acme.example", "Salesforce CLI", &["api"])
+        .unwrap();
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(token)))
+        .await
+        .unwrap();
+    let request = CheckRequest {
+        profile: profile::builtin(profile::DEFAULT_PROFILE).unwrap(),
+        integration_user: Some(INTEGRATION.into()),
+        record_id: None,
+    };
+    let report = readiness::run(&client, &request, &|_| {}).await.unwrap();
+    let scopes = report.checks.iter().find(|c| c.id == "app.scopes").unwrap();
+    assert_eq!(scopes.status, Status::Unknown);
+    assert!(
+        scopes
+            .fix
+            .as_deref()
+            .unwrap()
+            .starts_with("Confirm manually"),
+        "{:?}",
+        scopes.fix
+    );
+    assert_eq!(report.verdict, Verdict::Incomplete);
+}
+
+#[tokio::test]
+async fn other_profiles_run_their_own_checks() {
+    let sim = common::start("ready").await;
+    let report = check_with(&sim, "survey-responses", Some(INTEGRATION), None).await;
+    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.clone()).collect();
+    assert!(
+        ids.contains("object.lookup_field") && ids.contains("object.required_fields"),
+        "{ids:?}"
+    );
+    // The demo org has none of the survey fields.
+    assert!(with_status(&report, Status::Fail).contains("fields.exist"));
+
+    let report = check_with(&sim, "conversation-cases", Some(INTEGRATION), None).await;
+    let failing = with_status(&report, Status::Fail);
+    assert!(
+        failing.contains("package.installed") && failing.contains("object.record_type"),
+        "{failing:?}"
+    );
+}
