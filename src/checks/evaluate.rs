@@ -1523,6 +1523,7 @@ const TOKENS_PER_USER_AND_APP: usize = 5;
 fn check_reauth(
     profile: &Profile,
     inputs: &Inputs,
+    user: Option<&UserFacts>,
     app: Option<&AppListing>,
     app_known: bool,
     g: &Gathered,
@@ -1541,6 +1542,18 @@ fn check_reauth(
         );
         return;
     };
+    if user.is_none() && matches!(answer(g, "perms"), Some(Ok(_))) {
+        out.push(
+            finding(
+                "reauth.token",
+                Step::Reauthorize,
+                Status::Skipped,
+                "Re-authorization",
+            )
+            .detail("The integration user was not found (step 3)."),
+        );
+        return;
+    }
     if app.is_none() {
         let status = if app_known {
             Status::Skipped
