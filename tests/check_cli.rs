@@ -1,0 +1,197 @@
+//! `writeback-setup check` as a user runs it: exit codes, formats, input validation.
+
+mod common;
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_writeback-setup"));
+    command
+        .args(args)
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_ready_is_ready() {
+    let o = run(&["check", "--demo", "ready"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("READY: the org is set up"), "{text}");
+    assert!(text.contains("Acme Corp [PRODUCTION]"), "{text}");
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let o = run(&["check", "--demo", "fresh", "--format", "json"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(report["verdict"], "not_ready");
+    assert_eq!(report["profile"], "feedback-writeback");
+    assert_eq!(report["org"]["name"], "Acme Corp");
+    assert!(report["api_calls"].as_u64().unwrap() <= 4);
+    assert!(report["round_trips"].as_u64().unwrap() <= 4);
+    let checks = report["checks"].as_array().unwrap();
+    for c in checks {
+        for key in [
+            "id",
+            "step",
+            "status",
+            "title",
+            "detail",
+            "fix",
+            "setup_path",
+            "granted_by",
+            "evidence",
+        ] {
+            assert!(c.get(key).is_some(), "check without {key}: {c}");
+        }
+    }
+    let exist = checks.iter().find(|c| c["id"] == "fields.exist").unwrap();
+    assert_eq!(exist["status"], "fail");
+    assert_eq!(exist["step"], "fields");
+}
+
+#[test]
+fn markdown_report() {
+    let o = run(
+        &["check", "--demo", "no-object-edit", "--format", "md"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("# Write-back readiness: Acme Corp"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- **fail** No Edit on Case (`user.object_access`)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_what_to_do() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--demo", "ready", "--record", "500123"],
+            "15 or 18",
+        ),
+        (
+            &["check", "--demo", "ready", "--record", "5005g00000AbCdEAAX"],
+            "do not match",
+        ),
+        (
+            &["check", "--demo", "ready", "--record", "0035g00000AbCdE"],
+            "not a Case Id",
+        ),
+        (&["check", "--demo", "ready", "--profile", "nope"], "nope"),
+        (&["check", "--demo", "nope"], "built-in scenario"),
+        (
+            &[
+                "check",
+                "--demo",
+                "ready",
+                "--integration-user",
+                "integration",
+            ],
+            "email",
+        ),
+        (&["check"], "--demo SCENARIO, or --instance-url"),
+        (
+            &[
+                "check",
+                "--instance-url",
+                "ftp://acme.example",
+                "--access-token",
+                "x",
+            ],
+            "https",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = run(args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn unreachable_org_exits_3() {
+    let o = run(
+        &[
+            "check",
+            "--instance-url",
+            "http://127.0.0.1:9",
+            "--access-token",
+            "00Dx!secret",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("could not reach Salesforce"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("00Dx!secret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_connection_and_no_token_in_output() {
+    let sim = common::start("ready").await;
+    let url = sim.url().to_string();
+    let token = sim.admin_token().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "check",
+                "--integration-user",
+                "integration@acme.example",
+                "--format",
+                "json",
+            ],
+            &[("SF_INSTANCE_URL", &url), ("SF_ACCESS_TOKEN", &token)],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        !all.contains(sim.admin_token()),
+        "the token leaked into the output"
+    );
+
+    let url = sim.url().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "check",
+                "--instance-url",
+                &url,
+                "--access-token",
+                "00D5g000004Qmn2!AQwrong",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no longer valid"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("AQwrong"));
+}
