@@ -8,3 +8,4 @@ pub mod readiness;
 pub mod salesforce;
 pub mod sfid;
 pub mod sim;
+pub mod xml;

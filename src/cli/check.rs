@@ -92,18 +92,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             "say which org to check: --demo SCENARIO, or --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
         );
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            return fail(
-                COULD_NOT_CHECK,
-                format!("cannot start the async runtime: {e}"),
-            )
-        }
+        Err(e) => return fail(COULD_NOT_CHECK, e),
     };
     runtime.block_on(async move {
         // The simulated org lives as long as the check.

@@ -103,6 +103,15 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The one tokio runtime of a command (2 workers: the machines this runs on are small).
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
 fn load_scenario(args: &SimArgs) -> Result<Scenario, scenario::ScenarioError> {
     match &args.scenario_file {
         Some(path) => scenario::load_file(path),
@@ -125,14 +134,10 @@ fn run_sim(args: SimArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
