@@ -14,11 +14,15 @@ use std::process::ExitCode;
     name = "writeback-setup",
     version,
     about = "Write-back Setup Assistant: get a Salesforce org ready for an integration that writes data back into it",
-    arg_required_else_help = true
+    long_about = "Write-back Setup Assistant: get a Salesforce org ready for an integration that writes data back into it.\n\nWithout a command it opens the desktop app; `--demo` connects it to the built-in simulated org.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    /// Open the desktop app on the built-in demo org (a scenario name, default "fresh"; see `sim --list`).
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "fresh")]
+    pub demo: Option<String>,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,8 +102,26 @@ pub struct SimArgs {
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Sim(args) => run_sim(args),
-        Command::Check(args) => check::run(args),
+        Some(Command::Sim(args)) => run_sim(args),
+        Some(Command::Check(args)) => check::run(args),
+        None => run_app(cli.demo),
+    }
+}
+
+fn run_app(demo: Option<String>) -> ExitCode {
+    if let Some(name) = &demo {
+        if let Err(e) = scenario::load_builtin(name) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    match crate::ui::run(demo) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the desktop window could not open: {e}");
+            eprintln!("The app needs a graphical desktop. Without one, check an org with `writeback-setup check --demo fresh` (or --instance-url/--access-token).");
+            ExitCode::FAILURE
+        }
     }
 }
 

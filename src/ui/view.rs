@@ -1,0 +1,917 @@
+//! Rendering: the top bar, the step checklist, the page of the current step, the profile editor.
+
+use super::{App, Page, ProfileDraft, Run, PAGES};
+use crate::checks::{Finding, Status, Step, Verdict};
+use crate::profile::{self, FieldType};
+use crate::sim::scenario;
+use eframe::egui;
+use egui::{Color32, RichText};
+
+fn status_color(ui: &egui::Ui, status: Option<Status>) -> Color32 {
+    let dark = ui.visuals().dark_mode;
+    match status {
+        Some(Status::Pass) => {
+            if dark {
+                Color32::from_rgb(110, 200, 120)
+            } else {
+                Color32::from_rgb(20, 130, 50)
+            }
+        }
+        Some(Status::Warn) => {
+            if dark {
+                Color32::from_rgb(240, 190, 80)
+            } else {
+                Color32::from_rgb(170, 110, 0)
+            }
+        }
+        Some(Status::Fail) => {
+            if dark {
+                Color32::from_rgb(255, 110, 100)
+            } else {
+                Color32::from_rgb(190, 30, 30)
+            }
+        }
+        Some(Status::Unknown) => {
+            if dark {
+                Color32::from_rgb(170, 160, 230)
+            } else {
+                Color32::from_rgb(100, 80, 170)
+            }
+        }
+        Some(Status::Skipped) | None => ui.visuals().weak_text_color(),
+    }
+}
+
+/// Glyph plus word: status is never shown by colour alone.
+fn status_text(status: Option<Status>) -> &'static str {
+    match status {
+        Some(Status::Pass) => "✔ ok",
+        Some(Status::Warn) => "⚠ warning",
+        Some(Status::Fail) => "✖ fix",
+        Some(Status::Unknown) => "? confirm",
+        Some(Status::Skipped) => "– skipped",
+        None => "· pending",
+    }
+}
+
+fn chip(ui: &mut egui::Ui, status: Option<Status>) {
+    let color = status_color(ui, status);
+    ui.label(RichText::new(status_text(status)).color(color).strong());
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn show(app: &mut App, ui: &mut egui::Ui) {
+    keyboard(app, ui);
+    egui::Panel::top("top_bar").show(ui, |ui| top_bar(app, ui));
+    egui::Panel::bottom("navigation").show(ui, |ui| navigation(app, ui));
+    egui::Panel::left("steps")
+        .resizable(false)
+        .exact_size(250.0)
+        .show(ui, |ui| checklist(app, ui));
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.set_max_width(860.0);
+                page(app, ui);
+            });
+    });
+    profile_editor(app, ui.ctx());
+}
+
+fn keyboard(app: &mut App, ui: &mut egui::Ui) {
+    let typing = ui.ctx().memory(|m| m.focused().is_some());
+    if typing {
+        return;
+    }
+    let (next, previous) = ui.input(|i| {
+        (
+            i.key_pressed(egui::Key::ArrowDown) || i.key_pressed(egui::Key::PageDown),
+            i.key_pressed(egui::Key::ArrowUp) || i.key_pressed(egui::Key::PageUp),
+        )
+    });
+    let index = PAGES.iter().position(|p| *p == app.page).unwrap_or(0);
+    if next && index + 1 < PAGES.len() {
+        app.page = PAGES[index + 1];
+    }
+    if previous && index > 0 {
+        app.page = PAGES[index - 1];
+    }
+}
+
+fn top_bar(app: &mut App, ui: &mut egui::Ui) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(super::APP_NAME).strong());
+        ui.separator();
+        match (&app.connection, &app.report) {
+            (Some(connection), report) => {
+                let org = report.as_ref().map(|r| &r.org);
+                let name = org
+                    .map(|o| o.name.clone())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| connection.org_id.clone());
+                ui.label(RichText::new(name).strong());
+                let sandbox = org.is_some_and(|o| o.is_sandbox);
+                let (badge, fill) = if sandbox {
+                    (" SANDBOX ", Color32::from_rgb(40, 110, 200))
+                } else {
+                    (" PRODUCTION ", Color32::from_rgb(200, 60, 20))
+                };
+                if org.is_some() {
+                    ui.label(
+                        RichText::new(badge)
+                            .color(Color32::WHITE)
+                            .background_color(fill)
+                            .strong(),
+                    );
+                }
+                if let Some(demo) = &connection.demo {
+                    ui.label(
+                        RichText::new(format!(" DEMO: {demo} "))
+                            .background_color(ui.visuals().faint_bg_color),
+                    );
+                }
+                if let Some(edition) = org.map(|o| o.edition.clone()).filter(|e| !e.is_empty()) {
+                    ui.label(edition);
+                }
+                ui.label(format!("Logged in as {}", connection.username));
+                if let Some(usage) = org.and_then(|o| o.api_usage) {
+                    ui.separator();
+                    let fraction = usage.used as f32 / usage.max.max(1) as f32;
+                    ui.label(format!(
+                        "API today: {} / {}",
+                        thousands(usage.used),
+                        thousands(usage.max)
+                    ));
+                    ui.add(egui::ProgressBar::new(fraction).desired_width(80.0));
+                }
+            }
+            (None, _) => {
+                ui.label(RichText::new("Not connected").weak());
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        let profile_label = ui.label("Profile:");
+        let current = app.profile.title.clone();
+        let mut chosen: Option<String> = None;
+        egui::ComboBox::from_id_salt("profile_picker")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for id in profile::builtin_ids() {
+                    if let Ok(p) = profile::builtin(id) {
+                        if ui
+                            .selectable_label(app.profile.id == id, p.title.clone())
+                            .clicked()
+                        {
+                            chosen = Some(id.to_string());
+                        }
+                    }
+                }
+            })
+            .response
+            .labelled_by(profile_label.id);
+        if let Some(id) = chosen {
+            if let Ok(p) = profile::builtin(&id) {
+                app.set_profile(p, id);
+            }
+        }
+        if app.can_write() && ui.button("Edit profile…").clicked() {
+            app.draft = Some(ProfileDraft {
+                profile: app.profile.clone(),
+                save_path: format!("{}.toml", app.profile.id),
+                message: None,
+            });
+        }
+        let user_label = ui.label("Integration user:");
+        let hint = app
+            .connection
+            .as_ref()
+            .and_then(|c| c.integration_user_hint.clone())
+            .unwrap_or_else(|| "integration@yourcompany.com".into());
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.remembered.integration_user)
+                    .hint_text(hint)
+                    .desired_width(220.0),
+            )
+            .labelled_by(user_label.id);
+        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            app.run_checks(None);
+        }
+        ui.separator();
+        match app.run.clone() {
+            Run::Running { note, .. } => {
+                ui.add(egui::Spinner::new());
+                ui.label(format!("Checking: {note}"));
+                if ui.button("Cancel").clicked() {
+                    app.cancel();
+                }
+            }
+            Run::Idle => {
+                if ui
+                    .add_enabled(app.connection.is_some(), egui::Button::new("Re-check all"))
+                    .clicked()
+                {
+                    app.run_checks(None);
+                }
+            }
+        }
+    });
+    if let Some(message) = &app.profile_error {
+        ui.colored_label(status_color(ui, Some(Status::Warn)), message);
+    }
+    ui.add_space(2.0);
+}
+
+fn checklist(app: &mut App, ui: &mut egui::Ui) {
+    ui.add_space(6.0);
+    for page in PAGES {
+        let status = match page {
+            Page::Step(step) => app.step_status(step),
+            Page::Report => app.report.as_ref().map(|r| match r.verdict {
+                Verdict::Ready => Status::Pass,
+                Verdict::NotReady => Status::Fail,
+                Verdict::Incomplete => Status::Unknown,
+            }),
+        };
+        let running = app.is_running()
+            && match (&app.run, page) {
+                (Run::Running { step: Some(s), .. }, Page::Step(p)) => *s == p,
+                (Run::Running { step: None, .. }, Page::Step(_)) => true,
+                _ => false,
+            };
+        ui.horizontal(|ui| {
+            ui.set_min_height(26.0);
+            let text = if running {
+                "… checking".to_string()
+            } else {
+                status_text(status).to_string()
+            };
+            ui.add_sized(
+                [86.0, 22.0],
+                egui::Label::new(RichText::new(text).color(status_color(ui, status)).strong()),
+            );
+            let selected = app.page == page;
+            if ui
+                .selectable_label(selected, RichText::new(page.title()).size(15.0))
+                .clicked()
+            {
+                app.page = page;
+            }
+        });
+    }
+    ui.add_space(16.0);
+    ui.separator();
+    ui.checkbox(&mut app.remembered.verify_only, "Verify only (CSM)")
+        .on_hover_text("Read-only: hides every action that would change the org or the profile.");
+    if let Some(connection) = &app.connection {
+        ui.add_space(8.0);
+        ui.label(RichText::new(&connection.instance_url).small().weak());
+        if ui.button("Disconnect").clicked() {
+            app.disconnect();
+        }
+    }
+}
+
+fn navigation(app: &mut App, ui: &mut egui::Ui) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let index = PAGES.iter().position(|p| *p == app.page).unwrap_or(0);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .add_enabled(index + 1 < PAGES.len(), egui::Button::new("Next ›"))
+                .clicked()
+            {
+                app.page = PAGES[index + 1];
+            }
+            if let Page::Step(step) = app.page {
+                let can = app.connection.is_some() && !app.is_running();
+                if ui
+                    .add_enabled(can, egui::Button::new("Re-check this step"))
+                    .clicked()
+                {
+                    app.run_checks(Some(step));
+                }
+            }
+            if ui
+                .add_enabled(index > 0, egui::Button::new("‹ Back"))
+                .clicked()
+            {
+                app.page = PAGES[index - 1];
+            }
+            if let Some(report) = &app.report {
+                ui.label(
+                    RichText::new(format!(
+                        "{} API calls in {} requests",
+                        report.api_calls, report.round_trips
+                    ))
+                    .small()
+                    .weak(),
+                );
+            }
+        });
+    });
+    ui.add_space(4.0);
+}
+
+fn intro(app: &App, step: Step) -> String {
+    let p = &app.profile;
+    let vendor = &p.vendor;
+    let object = &p.object;
+    match step {
+        Step::Connect => "Log in to the org the integration writes to. The assistant reads the setup the way an admin sees it in Setup, and checks it as the integration user will experience it. It changes nothing.".to_string(),
+        Step::Fields => format!(
+            "{vendor} writes {} values onto each {object}. Create these custom fields with exactly these API names (or change the names in the profile). Field types matter: a long summary does not fit a Text(255) field, and a restricted picklist rejects values it does not list.",
+            p.fields.len()
+        ),
+        Step::App => format!(
+            "{vendor} connects through its app, \"{}\". To write data, the app's OAuth scopes must include api (\"Manage user data via APIs\"). Change scopes before re-authorizing in step 4, or the new login will not carry them.",
+            p.app.label
+        ),
+        Step::Access => format!(
+            "The integration user is the Salesforce user whose login authorizes {vendor}. It needs {} on {object} and Visible + Editable on every field. A dedicated permission set assigned to that user is the cleanest way.",
+            [(p.access.read, "Read"), (p.access.create, "Create"), (p.access.edit, "Edit")].iter().filter(|(on, _)| *on).map(|(_, w)| *w).collect::<Vec<_>>().join(" + ")
+        ),
+        Step::Reauthorize => format!(
+            "Existing logins keep the scopes they were issued with. After steps 1 to 3, reconnect Salesforce inside {vendor} as the integration user, so the new token carries write access."
+        ),
+        Step::TestWrite => format!(
+            "Salesforce treats the integration's writes as normal updates: validation rules, triggers, flows and workflow rules on {object} run on every write. Review what fires. A safe test write-back (write, read back, restore) comes in a later version of the assistant."
+        ),
+    }
+}
+
+fn page(app: &mut App, ui: &mut egui::Ui) {
+    ui.add_space(8.0);
+    match app.page {
+        Page::Step(step) => {
+            let index = PAGES.iter().position(|p| *p == app.page).unwrap_or(0);
+            let heading = match step {
+                Step::Connect => "Connect to the org".to_string(),
+                other => format!(
+                    "Step {} – {}",
+                    index,
+                    other
+                        .title()
+                        .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
+                ),
+            };
+            ui.heading(heading);
+            ui.add_space(4.0);
+            ui.label(intro(app, step));
+            ui.add_space(8.0);
+            match step {
+                Step::Connect => connect_page(app, ui),
+                Step::Fields => fields_table(app, ui),
+                Step::Access => record_picker(app, ui),
+                _ => {}
+            }
+            findings(app, ui, step);
+        }
+        Page::Report => report_page(app, ui),
+    }
+}
+
+fn connect_page(app: &mut App, ui: &mut egui::Ui) {
+    if let Some(connection) = app.connection.clone() {
+        ui.label(format!(
+            "Connected to {} as {}{}.",
+            connection.instance_url,
+            if connection.display_name.is_empty() {
+                &connection.username
+            } else {
+                &connection.display_name
+            },
+            connection
+                .demo
+                .as_ref()
+                .map(|d| format!(" (demo scenario \"{d}\")"))
+                .unwrap_or_default()
+        ));
+    }
+    ui.add_space(6.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new("Try the demo org").strong());
+        ui.label("A simulated Salesforce org. Pick a scenario to see each problem and its fix.");
+        ui.horizontal(|ui| {
+            let current = app.remembered.demo_scenario.clone();
+            egui::ComboBox::from_label("Scenario")
+                .selected_text(current.clone())
+                .width(220.0)
+                .show_ui(ui, |ui| {
+                    for name in scenario::builtin_names() {
+                        let description = scenario::builtin_description(name).unwrap_or_default();
+                        ui.selectable_value(
+                            &mut app.remembered.demo_scenario,
+                            name.to_string(),
+                            name,
+                        )
+                        .on_hover_text(description);
+                    }
+                });
+            let enabled = !app.connecting;
+            if ui
+                .add_enabled(enabled, egui::Button::new("Connect to the demo org"))
+                .clicked()
+            {
+                let scenario = app.remembered.demo_scenario.clone();
+                app.connect_demo(&scenario);
+            }
+        });
+        if let Some(description) = scenario::builtin_description(&app.remembered.demo_scenario) {
+            ui.label(RichText::new(description).weak());
+        }
+    });
+    ui.add_space(6.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new("Use a session of your org").strong());
+        ui.label("Paste your org's URL and an access token (for example from `sf org display`). The token stays in memory only. Browser login comes in a later version.");
+        egui::Grid::new("session_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+            let url_label = ui.label("Instance URL");
+            ui.add(egui::TextEdit::singleline(&mut app.remembered.instance_url).hint_text("https://yourcompany.my.salesforce.com").desired_width(380.0))
+                .labelled_by(url_label.id);
+            ui.end_row();
+            let token_label = ui.label("Access token");
+            ui.add(egui::TextEdit::singleline(&mut app.token_input).password(true).hint_text("00D…!…").desired_width(380.0))
+                .labelled_by(token_label.id);
+            ui.end_row();
+        });
+        let ready = !app.remembered.instance_url.trim().is_empty() && !app.token_input.trim().is_empty() && !app.connecting;
+        if ui.add_enabled(ready, egui::Button::new("Connect with this session")).clicked() {
+            app.connect_session();
+        }
+    });
+    if app.connecting {
+        ui.horizontal(|ui| {
+            ui.add(egui::Spinner::new());
+            ui.label("Connecting…");
+        });
+    }
+    if let Some(error) = app.connect_error.clone() {
+        error_box(ui, &error, "connect_error");
+    }
+}
+
+fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
+    ui.add_space(6.0);
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, status_color(ui, Some(Status::Fail))))
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(&error.message)
+                    .color(status_color(ui, Some(Status::Fail)))
+                    .strong(),
+            );
+            ui.label(&error.fix);
+            egui::CollapsingHeader::new("Details")
+                .id_salt(id)
+                .show(ui, |ui| {
+                    ui.label(RichText::new(&error.details).monospace());
+                });
+        });
+}
+
+fn copy_button(ui: &mut egui::Ui, value: &str) {
+    if ui
+        .button("Copy")
+        .accessible_name(format!("Copy {value}"))
+        .on_hover_text(format!("Copy {value}"))
+        .clicked()
+    {
+        ui.ctx().copy_text(value.to_string());
+    }
+}
+
+fn fields_table(app: &mut App, ui: &mut egui::Ui) {
+    let present: Vec<String> = app
+        .report
+        .as_ref()
+        .and_then(|r| r.checks.iter().find(|c| c.id == "fields.exist"))
+        .map(|f| f.detail.clone())
+        .into_iter()
+        .collect();
+    egui::Grid::new("fields_table")
+        .striped(true)
+        .num_columns(4)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(RichText::new("Field label").strong());
+            ui.label(RichText::new("API name").strong());
+            ui.label(RichText::new("Type").strong());
+            ui.label("");
+            ui.end_row();
+            for field in &app.profile.fields {
+                ui.label(&field.label);
+                ui.label(RichText::new(&field.api_name).monospace());
+                let length = field
+                    .length
+                    .map(|l| format!(" ({})", thousands(u64::from(l))))
+                    .unwrap_or_default();
+                let values = if field.values.is_empty() {
+                    String::new()
+                } else {
+                    format!(", values {}", field.values.join(" / "))
+                };
+                ui.label(format!("{}{length}{values}", field.field_type.label()));
+                copy_button(ui, &field.api_name);
+                ui.end_row();
+            }
+        });
+    let _ = present;
+    ui.add_space(8.0);
+}
+
+fn record_picker(app: &mut App, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        let label = ui.label(format!(
+            "{} Id for the record-access check (optional)",
+            app.profile.object
+        ));
+        ui.add(
+            egui::TextEdit::singleline(&mut app.record_input)
+                .hint_text("500…")
+                .desired_width(200.0),
+        )
+        .labelled_by(label.id);
+        let valid = app.record_id();
+        if ui
+            .add_enabled(
+                valid.is_ok() && app.connection.is_some() && !app.is_running(),
+                egui::Button::new("Check this record"),
+            )
+            .clicked()
+        {
+            app.run_checks(Some(Step::Access));
+        }
+        if let Err(e) = valid {
+            ui.colored_label(status_color(ui, Some(Status::Fail)), e);
+        }
+    });
+    ui.add_space(6.0);
+}
+
+fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
+    if let Some(error) = app.check_error.clone() {
+        error_box(ui, &error, "check_error");
+    }
+    let Some(report) = app.report.clone() else {
+        if app.connection.is_some() {
+            ui.label(RichText::new("Checks run as soon as you connect…").weak());
+        } else if step != Step::Connect {
+            ui.label(RichText::new("Connect to an org first (step Connect).").weak());
+        }
+        return;
+    };
+    let list: Vec<&Finding> = report.checks.iter().filter(|c| c.step == step).collect();
+    for finding in list {
+        finding_card(app, ui, finding, &report.org.instance_url);
+    }
+    if step == Step::Access && !report.candidates.is_empty() {
+        ui.add_space(4.0);
+        ui.label("Users who look like the integration user:");
+        for candidate in &report.candidates {
+            if ui.button(format!("Use {candidate}")).clicked() {
+                app.remembered.integration_user = candidate.clone();
+                app.run_checks(None);
+            }
+        }
+    }
+    if let Some(next) = next_hint(app, step) {
+        ui.add_space(8.0);
+        ui.label(RichText::new(next).strong());
+    }
+}
+
+fn next_hint(app: &App, step: Step) -> Option<String> {
+    let status = app.step_status(step)?;
+    let order = [
+        Step::Connect,
+        Step::Fields,
+        Step::App,
+        Step::Access,
+        Step::Reauthorize,
+        Step::TestWrite,
+    ];
+    let position = order.iter().position(|s| *s == step)?;
+    if matches!(status, Status::Fail | Status::Unknown) {
+        return Some("Fix the items above, then press Re-check this step.".into());
+    }
+    let following = order.get(position + 1)?;
+    Some(format!("Next: {}.", following.title()))
+}
+
+fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_url: &str) {
+    let status = app.effective_status(&finding.id, finding.status);
+    let stroke_color = status_color(ui, Some(status));
+    egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, stroke_color.gamma_multiply(0.6))).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            chip(ui, Some(status));
+            ui.label(RichText::new(&finding.title).strong());
+        });
+        if !finding.detail.is_empty() {
+            ui.label(&finding.detail);
+        }
+        if let Some(fix) = finding.fix.as_ref().filter(|_| status != Status::Pass) {
+            ui.label(RichText::new(format!("Fix: {fix}")).color(ui.visuals().strong_text_color()));
+        }
+        ui.horizontal_wrapped(|ui| {
+            if let Some(path) = &finding.setup_path {
+                let url = format!("{}{path}", instance_url.trim_end_matches('/'));
+                if ui.button("Open in Salesforce Setup").accessible_name(format!("Open in Salesforce Setup: {}", finding.title)).on_hover_text(&url).clicked() {
+                    ui.ctx().open_url(egui::OpenUrl::new_tab(url));
+                }
+            }
+        });
+        if finding.status == Status::Unknown {
+            let entry = app.manual.entry(finding.id.clone()).or_default();
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut entry.confirmed, "Confirm manually").on_hover_text("You checked this yourself in Setup. The report records it as confirmed by a person, not by the app.");
+                let note_label = ui.label("Note");
+                ui.add(egui::TextEdit::singleline(&mut entry.note).hint_text("what you saw").desired_width(260.0)).labelled_by(note_label.id);
+            });
+        }
+        if !finding.granted_by.is_empty() || !finding.evidence.is_empty() {
+            egui::CollapsingHeader::new(format!("Evidence ({})", finding.id)).id_salt(&finding.id).show(ui, |ui| {
+                if !finding.granted_by.is_empty() {
+                    ui.label(format!("Granted by: {}", finding.granted_by.join("; ")));
+                }
+                evidence_rows(ui, &finding.evidence);
+            });
+        }
+    });
+    ui.add_space(6.0);
+}
+
+/// Evidence can be hundreds of lines on a large org: only the visible rows are laid out.
+fn evidence_rows(ui: &mut egui::Ui, lines: &[String]) {
+    let row_height = ui.text_style_height(&egui::TextStyle::Body);
+    if lines.len() <= 20 {
+        for line in lines {
+            ui.label(RichText::new(line).small());
+        }
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .max_height(row_height * 16.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, lines.len(), |ui, range| {
+            for line in &lines[range] {
+                ui.label(RichText::new(line).small());
+            }
+        });
+}
+
+fn report_page(app: &mut App, ui: &mut egui::Ui) {
+    ui.heading("Report");
+    let Some(report) = app.report.clone() else {
+        ui.label("Connect and run the checks first.");
+        return;
+    };
+    let (text, status) = match report.verdict {
+        Verdict::Ready => ("Ready: the org is set up for the write-back.", Status::Pass),
+        Verdict::NotReady => ("Not ready: some steps need work.", Status::Fail),
+        Verdict::Incomplete => ("Incomplete: some checks could not run.", Status::Unknown),
+    };
+    ui.label(
+        RichText::new(text)
+            .size(18.0)
+            .color(status_color(ui, Some(status)))
+            .strong(),
+    );
+    ui.add_space(6.0);
+    for step in [
+        Step::Connect,
+        Step::Fields,
+        Step::App,
+        Step::Access,
+        Step::Reauthorize,
+        Step::TestWrite,
+    ] {
+        ui.horizontal(|ui| {
+            chip(ui, app.step_status(step));
+            ui.label(step.title());
+        });
+    }
+    let confirmed: Vec<String> = app
+        .manual
+        .iter()
+        .filter(|(_, m)| m.confirmed)
+        .map(|(id, m)| {
+            format!(
+                "{id} ({})",
+                if m.note.is_empty() {
+                    "no note"
+                } else {
+                    &m.note
+                }
+            )
+        })
+        .collect();
+    if !confirmed.is_empty() {
+        ui.label(format!("Confirmed by a person: {}", confirmed.join(", ")));
+    }
+    ui.add_space(8.0);
+    if ui
+        .button("Copy summary")
+        .on_hover_text("Markdown, for a ticket or a chat")
+        .clicked()
+    {
+        ui.ctx().copy_text(crate::report::markdown(&report));
+    }
+    ui.label(
+        RichText::new("Saving the report as HTML, PDF or JSON comes in a later version.").weak(),
+    );
+}
+
+fn profile_editor(app: &mut App, ctx: &egui::Context) {
+    let Some(mut draft) = app.draft.take() else {
+        return;
+    };
+    if !app.can_write() {
+        return;
+    }
+    let mut open = true;
+    let mut apply = false;
+    egui::Window::new("Edit profile")
+        .open(&mut open)
+        .default_width(720.0)
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "{}: what {} needs. Change API names if your org uses other ones.",
+                draft.profile.title, draft.profile.vendor
+            ));
+            let problems = draft_problems(&draft.profile);
+            egui::Grid::new("profile_fields")
+                .num_columns(5)
+                .spacing([8.0, 6.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new("Label").strong());
+                    ui.label(RichText::new("API name").strong());
+                    ui.label(RichText::new("Type").strong());
+                    ui.label(RichText::new("Length").strong());
+                    ui.label("");
+                    ui.end_row();
+                    for (i, field) in draft.profile.fields.iter_mut().enumerate() {
+                        ui.add(egui::TextEdit::singleline(&mut field.label).desired_width(170.0))
+                            .accessible_name(format!("Label of field {}", i + 1));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut field.api_name).desired_width(220.0),
+                        )
+                        .accessible_name(format!("API name of field {}", i + 1));
+                        egui::ComboBox::from_id_salt(("field_type", i))
+                            .selected_text(field.field_type.label())
+                            .show_ui(ui, |ui| {
+                                for t in [
+                                    FieldType::Text,
+                                    FieldType::TextArea,
+                                    FieldType::LongTextArea,
+                                    FieldType::Picklist,
+                                    FieldType::Number,
+                                    FieldType::Checkbox,
+                                    FieldType::Date,
+                                    FieldType::DateTime,
+                                    FieldType::Email,
+                                    FieldType::Url,
+                                ] {
+                                    ui.selectable_value(&mut field.field_type, t, t.label());
+                                }
+                            })
+                            .response
+                            .accessible_name(format!("Type of field {}", i + 1));
+                        let mut length = field.length.unwrap_or(0);
+                        if ui
+                            .add(egui::DragValue::new(&mut length).range(0..=131_072))
+                            .accessible_name(format!("Length of field {}", i + 1))
+                            .changed()
+                        {
+                            field.length = (length > 0).then_some(length);
+                        }
+                        match problems.iter().find(|(index, _)| *index == Some(i)) {
+                            Some((_, message)) => {
+                                ui.colored_label(Color32::from_rgb(200, 50, 40), message)
+                            }
+                            None => ui.label(""),
+                        };
+                        ui.end_row();
+                    }
+                });
+            ui.horizontal(|ui| {
+                let label = ui.label("App name");
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.profile.app.label).desired_width(200.0),
+                )
+                .labelled_by(label.id);
+                let user = ui.label("Integration user");
+                let mut default_user = draft.profile.integration_user.clone().unwrap_or_default();
+                if ui
+                    .add(egui::TextEdit::singleline(&mut default_user).desired_width(220.0))
+                    .labelled_by(user.id)
+                    .changed()
+                {
+                    draft.profile.integration_user =
+                        (!default_user.trim().is_empty()).then(|| default_user.trim().to_string());
+                }
+            });
+            for (index, message) in &problems {
+                if index.is_none() {
+                    ui.colored_label(Color32::from_rgb(200, 50, 40), message);
+                }
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(problems.is_empty(), egui::Button::new("Apply and re-check"))
+                    .clicked()
+                {
+                    apply = true;
+                }
+                let path_label = ui.label("Save as");
+                ui.add(egui::TextEdit::singleline(&mut draft.save_path).desired_width(240.0))
+                    .labelled_by(path_label.id);
+                if ui
+                    .add_enabled(problems.is_empty(), egui::Button::new("Save profile file"))
+                    .clicked()
+                {
+                    let path = std::path::PathBuf::from(draft.save_path.trim());
+                    draft.message = Some(match std::fs::write(&path, draft.profile.to_toml()) {
+                        Ok(()) => format!("Saved to {}.", path.display()),
+                        Err(e) => format!(
+                            "Could not save to {}: {e}. Choose another folder.",
+                            path.display()
+                        ),
+                    });
+                }
+            });
+            if let Some(message) = &draft.message {
+                ui.label(message);
+            }
+        });
+    if apply {
+        let text = draft.profile.to_toml();
+        match profile::parse("edited profile", &text) {
+            Ok(p) => {
+                let remembered = if draft
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("Saved"))
+                {
+                    draft.save_path.clone()
+                } else {
+                    app.remembered.profile.clone()
+                };
+                app.set_profile(p, remembered);
+                return;
+            }
+            Err(e) => draft.message = Some(e.to_string()),
+        }
+    }
+    if open {
+        app.draft = Some(draft);
+    }
+}
+
+/// Problems with the draft, by field index (None: the profile as a whole), checked as you type.
+fn draft_problems(p: &profile::Profile) -> Vec<(Option<usize>, String)> {
+    let mut problems = Vec::new();
+    for (i, field) in p.fields.iter().enumerate() {
+        if let Err(e) = profile::validate_api_name(field.api_name.trim()) {
+            problems.push((Some(i), e));
+            continue;
+        }
+        let duplicate = p.fields.iter().enumerate().any(|(j, other)| {
+            j != i
+                && other
+                    .api_name
+                    .trim()
+                    .eq_ignore_ascii_case(field.api_name.trim())
+        });
+        if duplicate {
+            problems.push((Some(i), "appears twice".to_string()));
+        } else if field.field_type.is_text() && field.length.is_none_or(|l| l == 0) {
+            problems.push((Some(i), "needs a length".to_string()));
+        } else if matches!(field.field_type, FieldType::Text | FieldType::TextArea)
+            && field.length.is_some_and(|l| l > 255)
+        {
+            problems.push((Some(i), "at most 255 for this type".to_string()));
+        } else if field.label.trim().is_empty() {
+            problems.push((Some(i), "needs a label".to_string()));
+        }
+    }
+    if p.app.label.trim().is_empty() {
+        problems.push((None, "The app name is empty.".to_string()));
+    }
+    problems
+}
