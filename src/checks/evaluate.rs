@@ -422,11 +422,19 @@ fn check_fields(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) -> Vec<
         }
     }
     // fields.exist
-    let evidence = vec![format!(
+    let mut evidence = vec![format!(
         "FieldDefinition (Tooling API) and the {object} describe: {} of {} found",
         existing.len(),
         profile.fields.len()
     )];
+    evidence.extend(profile.fields.iter().map(|f| {
+        let found = existing.iter().any(|e| e.api_name == f.api_name);
+        format!(
+            "{}: {}",
+            f.api_name,
+            if found { "found" } else { "missing" }
+        )
+    }));
     let exist = if missing.is_empty() {
         finding(
             "fields.exist",
@@ -463,7 +471,7 @@ fn check_fields(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) -> Vec<
             if names.len() == 1 { "does" } else { "do" },
             if names.len() == 1 { "it" } else { "them" }
         ))
-        .fix(missing.iter().map(|f| field_create_fix(profile, f)).collect::<Vec<_>>().join(" "))
+        .fix(missing.iter().map(|f| field_create_fix(profile, f)).collect::<Vec<_>>().join("\n"))
     };
     out.push(exist.page(FIELDS_PAGE, object).evidence(evidence));
 

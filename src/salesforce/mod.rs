@@ -722,7 +722,15 @@ impl Client {
         let location = header("location");
         let limit = header("sforce-limit-info");
         if let Some(usage) = limit.as_deref().and_then(parse_limit_info) {
-            self.state().usage = Some(usage);
+            // Concurrent answers arrive in any order: keep the highest count seen, since the
+            // day's usage only grows (a new maximum, e.g. a changed limit, replaces it).
+            let mut state = self.state();
+            let keep = state
+                .usage
+                .is_some_and(|old| old.max == usage.max && old.used > usage.used);
+            if !keep {
+                state.usage = Some(usage);
+            }
         }
         let bytes = response
             .bytes()

@@ -108,6 +108,8 @@ pub struct App {
     /// The pasted access token: lives only in this field until Connect sends it to the worker.
     pub token_input: String,
     pub record_input: String,
+    /// Open every finding's evidence (a toggle on each step page).
+    pub expand_evidence: bool,
     worker: Worker,
 }
 
@@ -137,6 +139,7 @@ impl App {
             draft: None,
             token_input: String::new(),
             record_input: String::new(),
+            expand_evidence: false,
             worker,
         }
     }

@@ -42,21 +42,92 @@ fn status_color(ui: &egui::Ui, status: Option<Status>) -> Color32 {
     }
 }
 
-/// Glyph plus word: status is never shown by colour alone.
-fn status_text(status: Option<Status>) -> &'static str {
+/// The word for a status: status is never shown by colour alone (an icon shape and a word too).
+fn status_word(status: Option<Status>) -> &'static str {
     match status {
-        Some(Status::Pass) => "✔ ok",
-        Some(Status::Warn) => "⚠ warning",
-        Some(Status::Fail) => "✖ fix",
-        Some(Status::Unknown) => "? confirm",
-        Some(Status::Skipped) => "– skipped",
-        None => "· pending",
+        Some(Status::Pass) => "ok",
+        Some(Status::Warn) => "warning",
+        Some(Status::Fail) => "fix",
+        Some(Status::Unknown) => "confirm",
+        Some(Status::Skipped) => "skipped",
+        None => "pending",
+    }
+}
+
+/// A small status icon drawn with shapes (no font glyphs needed): a check, a cross, a
+/// triangle, a question mark, a dash, or a hollow circle.
+fn status_icon(ui: &mut egui::Ui, status: Option<Status>) {
+    let color = status_color(ui, status);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect.expand(1.0));
+    let c = rect.center();
+    let stroke = egui::Stroke::new(2.0, color);
+    match status {
+        Some(Status::Pass) => {
+            painter.line_segment(
+                [c + egui::vec2(-5.0, 0.0), c + egui::vec2(-1.5, 4.0)],
+                stroke,
+            );
+            painter.line_segment(
+                [c + egui::vec2(-1.5, 4.0), c + egui::vec2(5.5, -4.5)],
+                stroke,
+            );
+        }
+        Some(Status::Fail) => {
+            painter.line_segment(
+                [c + egui::vec2(-4.5, -4.5), c + egui::vec2(4.5, 4.5)],
+                stroke,
+            );
+            painter.line_segment(
+                [c + egui::vec2(-4.5, 4.5), c + egui::vec2(4.5, -4.5)],
+                stroke,
+            );
+        }
+        Some(Status::Warn) => {
+            let points = vec![
+                c + egui::vec2(0.0, -6.0),
+                c + egui::vec2(6.0, 5.0),
+                c + egui::vec2(-6.0, 5.0),
+            ];
+            painter.add(egui::Shape::convex_polygon(
+                points,
+                egui::Color32::TRANSPARENT,
+                egui::Stroke::new(1.6, color),
+            ));
+            painter.line_segment(
+                [c + egui::vec2(0.0, -2.0), c + egui::vec2(0.0, 1.5)],
+                egui::Stroke::new(1.6, color),
+            );
+        }
+        Some(Status::Unknown) => {
+            painter.circle_stroke(c, 6.0, egui::Stroke::new(1.6, color));
+            painter.text(
+                c,
+                egui::Align2::CENTER_CENTER,
+                "?",
+                egui::FontId::proportional(10.0),
+                color,
+            );
+        }
+        Some(Status::Skipped) => {
+            painter.line_segment(
+                [c + egui::vec2(-4.0, 0.0), c + egui::vec2(4.0, 0.0)],
+                stroke,
+            );
+        }
+        None => {
+            painter.circle_stroke(c, 4.5, egui::Stroke::new(1.4, color));
+        }
     }
 }
 
 fn chip(ui: &mut egui::Ui, status: Option<Status>) {
     let color = status_color(ui, status);
-    ui.label(RichText::new(status_text(status)).color(color).strong());
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        status_icon(ui, status);
+        ui.label(RichText::new(status_word(status)).color(color).strong());
+    });
 }
 
 fn thousands(n: u64) -> String {
@@ -77,7 +148,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     egui::Panel::bottom("navigation").show(ui, |ui| navigation(app, ui));
     egui::Panel::left("steps")
         .resizable(false)
-        .exact_size(250.0)
+        .exact_size(310.0)
         .show(ui, |ui| checklist(app, ui));
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
@@ -155,7 +226,11 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
                         thousands(usage.used),
                         thousands(usage.max)
                     ));
-                    ui.add(egui::ProgressBar::new(fraction).desired_width(80.0));
+                    ui.add(
+                        egui::ProgressBar::new(fraction)
+                            .desired_width(90.0)
+                            .text(format!("{:.0}%", fraction * 100.0)),
+                    );
                 }
             }
             (None, _) => {
@@ -255,14 +330,18 @@ fn checklist(app: &mut App, ui: &mut egui::Ui) {
             };
         ui.horizontal(|ui| {
             ui.set_min_height(26.0);
-            let text = if running {
-                "… checking".to_string()
-            } else {
-                status_text(status).to_string()
-            };
-            ui.add_sized(
-                [86.0, 22.0],
-                egui::Label::new(RichText::new(text).color(status_color(ui, status)).strong()),
+            ui.allocate_ui_with_layout(
+                egui::vec2(78.0, 22.0),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| {
+                    ui.set_min_width(78.0);
+                    if running {
+                        ui.add(egui::Spinner::new().size(14.0));
+                        ui.label(RichText::new("checking").weak());
+                    } else {
+                        chip(ui, status);
+                    }
+                },
             );
             let selected = app.page == page;
             if ui
@@ -496,24 +575,47 @@ fn copy_button(ui: &mut egui::Ui, value: &str) {
 }
 
 fn fields_table(app: &mut App, ui: &mut egui::Ui) {
-    let present: Vec<String> = app
+    // Per-field presence comes from the fields.exist evidence ("API_name: found|missing").
+    let evidence: Vec<String> = app
         .report
         .as_ref()
         .and_then(|r| r.checks.iter().find(|c| c.id == "fields.exist"))
-        .map(|f| f.detail.clone())
-        .into_iter()
-        .collect();
+        .map(|f| f.evidence.clone())
+        .unwrap_or_default();
+    let presence = |api_name: &str| -> Option<Status> {
+        evidence.iter().find_map(|line| {
+            let (name, state) = line.split_once(": ")?;
+            (name == api_name).then(|| {
+                if state == "found" {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                }
+            })
+        })
+    };
     egui::Grid::new("fields_table")
         .striped(true)
-        .num_columns(4)
+        .num_columns(5)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
+            ui.label("");
             ui.label(RichText::new("Field label").strong());
             ui.label(RichText::new("API name").strong());
             ui.label(RichText::new("Type").strong());
             ui.label("");
             ui.end_row();
             for field in &app.profile.fields {
+                let status = presence(&field.api_name);
+                let word = match status {
+                    Some(Status::Pass) => "exists",
+                    Some(_) => "missing",
+                    None => "pending",
+                };
+                ui.horizontal(|ui| {
+                    status_icon(ui, status);
+                    ui.label(RichText::new(word).color(status_color(ui, status)).strong());
+                });
                 ui.label(&field.label);
                 ui.label(RichText::new(&field.api_name).monospace());
                 let length = field
@@ -530,7 +632,6 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
                 ui.end_row();
             }
         });
-    let _ = present;
     ui.add_space(8.0);
 }
 
@@ -576,6 +677,9 @@ fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
         return;
     };
     let list: Vec<&Finding> = report.checks.iter().filter(|c| c.step == step).collect();
+    if !list.is_empty() {
+        ui.checkbox(&mut app.expand_evidence, "Show all evidence");
+    }
     for finding in list {
         finding_card(app, ui, finding, &report.org.instance_url);
     }
@@ -645,7 +749,10 @@ fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_ur
             });
         }
         if !finding.granted_by.is_empty() || !finding.evidence.is_empty() {
-            egui::CollapsingHeader::new(format!("Evidence ({})", finding.id)).id_salt(&finding.id).show(ui, |ui| {
+            egui::CollapsingHeader::new(format!("Evidence ({})", finding.id))
+                .id_salt((&finding.id, app.expand_evidence))
+                .default_open(app.expand_evidence)
+                .show(ui, |ui| {
                 if !finding.granted_by.is_empty() {
                     ui.label(format!("Granted by: {}", finding.granted_by.join("; ")));
                 }
