@@ -433,8 +433,72 @@ fn intro(app: &App, step: Step) -> String {
     }
 }
 
+/// Where the org stands, and the first step that needs work: on every page.
+fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
+    let Some(report) = &app.report else { return };
+    let order = [
+        Step::Connect,
+        Step::Fields,
+        Step::App,
+        Step::Access,
+        Step::Reauthorize,
+        Step::TestWrite,
+    ];
+    let first_open = order
+        .into_iter()
+        .find(|s| matches!(app.step_status(*s), Some(Status::Fail | Status::Unknown)));
+    let (status, text) = match (report.verdict, first_open) {
+        (Verdict::Ready, _) | (_, None) => (
+            Status::Pass,
+            "Ready: the org is set up for the write-back.".to_string(),
+        ),
+        (Verdict::NotReady, Some(step)) => {
+            let n = report
+                .checks
+                .iter()
+                .filter(|c| app.effective_status(&c.id, c.status) == Status::Fail)
+                .count();
+            (
+                Status::Fail,
+                format!(
+                    "Not ready: {n} thing{} to fix. Start with {}.",
+                    if n == 1 { "" } else { "s" },
+                    step.title()
+                ),
+            )
+        }
+        (Verdict::Incomplete, Some(step)) => (
+            Status::Unknown,
+            format!(
+                "Almost there: some checks need a manual confirmation, starting with {}.",
+                step.title()
+            ),
+        ),
+    };
+    let color = status_color(ui, Some(status));
+    egui::Frame::new()
+        .fill(color.gamma_multiply(0.12))
+        .stroke(egui::Stroke::new(1.0, color))
+        .inner_margin(8.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                status_icon(ui, Some(status));
+                ui.label(RichText::new(text).strong().color(color));
+                if let Some(step) = first_open.filter(|s| app.page != Page::Step(*s)) {
+                    if ui.button(format!("Go to {}", step.title())).clicked() {
+                        app.page = Page::Step(step);
+                    }
+                }
+            });
+        });
+}
+
 fn page(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
+    verdict_banner(app, ui);
+    ui.add_space(4.0);
     match app.page {
         Page::Step(step) => {
             let index = PAGES.iter().position(|p| *p == app.page).unwrap_or(0);
