@@ -314,3 +314,26 @@ fn snapshots_of_the_main_screens() {
         }
     }
 }
+
+#[test]
+fn every_widget_has_an_accessible_name() {
+    // `run()` checks the accessibility tree: every input widget must be named.
+    let mut h = connected_and_checked("fresh");
+    for page in [
+        "1 Create the fields",
+        "2 Connected App scope",
+        "3 Integration user access",
+        "Report",
+    ] {
+        h.get_by_label(page).click();
+        h.run();
+    }
+    h.state_mut().page = Page::Step(Step::App);
+    h.run();
+    h.get_by_label("Copy api");
+    h.get_by_label("Copy Enterpret");
+    h.get_by_label("Edit profile…").click();
+    h.run();
+    h.get_by_label("API name of field 3");
+    h.get_by_label("Save profile file");
+}

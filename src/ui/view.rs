@@ -520,6 +520,7 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
                 Step::Connect => connect_page(app, ui),
                 Step::Fields => fields_table(app, ui),
                 Step::Access => record_picker(app, ui),
+                Step::App => app_values(app, ui),
                 _ => {}
             }
             findings(app, ui, step);
@@ -693,6 +694,31 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
                 };
                 ui.label(format!("{}{length}{values}", field.field_type.label()));
                 copy_button(ui, &field.api_name);
+                ui.end_row();
+            }
+        });
+    ui.add_space(8.0);
+}
+
+/// Values an admin types when setting up or checking the app, each with a copy button.
+fn app_values(app: &App, ui: &mut egui::Ui) {
+    let app_req = &app.profile.app;
+    egui::Grid::new("app_values")
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("App name");
+            ui.label(RichText::new(&app_req.label).monospace());
+            copy_button(ui, &app_req.label);
+            ui.end_row();
+            ui.label("OAuth scope");
+            ui.label(RichText::new("Manage user data via APIs (api)").monospace());
+            copy_button(ui, "api");
+            ui.end_row();
+            if let Some(callback) = &app_req.callback_url {
+                ui.label("Callback URL");
+                ui.label(RichText::new(callback).monospace());
+                copy_button(ui, callback);
                 ui.end_row();
             }
         });
