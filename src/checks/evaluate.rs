@@ -135,7 +135,8 @@ fn day(text: &str) -> String {
         .unwrap_or_else(|| text.to_string())
 }
 
-fn thousands(n: u64) -> String {
+/// 1234567 as "1,234,567", the way Setup shows counts.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -6,7 +6,7 @@
 mod evaluate;
 mod plan;
 
-pub use evaluate::{evaluate, pick_app, Evaluation};
+pub use evaluate::{evaluate, pick_app, thousands, Evaluation};
 pub use plan::{plan, soql_string, Plan, PlannedRequest, APP_METADATA_TYPES};
 
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Rendering: the top bar, the step checklist, the page of the current step, the profile editor.
 
 use super::{App, Page, ProfileDraft, Run, PAGES};
-use crate::checks::{Finding, Status, Step, Verdict};
+use crate::checks::{thousands, Finding, Status, Step, Verdict};
 use crate::profile::{self, FieldType};
 use crate::sim::scenario;
 use eframe::egui;
@@ -128,18 +128,6 @@ fn chip(ui: &mut egui::Ui, status: Option<Status>) {
         status_icon(ui, status);
         ui.label(RichText::new(status_word(status)).color(color).strong());
     });
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
