@@ -3,6 +3,7 @@
 //! back into it. See ARCHITECTURE.md for the module map.
 pub mod checks;
 pub mod cli;
+pub mod login;
 pub mod profile;
 pub mod readiness;
 pub mod report;

@@ -115,17 +115,13 @@ impl SfError {
                  keeps happening, the answer may have been cut off by a proxy."
             ),
             SfError::InvalidInput { message } => message.clone(),
-            SfError::OAuth { error, .. } => match error.as_str() {
-                "invalid_grant" => "Salesforce refused the login or refresh token (expired, \
-                    revoked, or the user cannot log in). Log in again."
-                    .into(),
+            SfError::OAuth {
+                error, description, ..
+            } => match error.as_str() {
                 "Bad_OAuth_Token" => "The access token is no longer valid (expired or revoked). \
                     Log in again."
                     .into(),
-                "invalid_client" | "invalid_client_id" => "Salesforce does not know the app's \
-                    consumer key in this org, or the secret is wrong."
-                    .into(),
-                _ => format!("Salesforce's login service refused the request ({error})."),
+                _ => super::oauth::explain_oauth_error(error, description),
             },
             SfError::Api { code, message, .. } | SfError::SoapFault { code, message } => {
                 explain_code(code, message)

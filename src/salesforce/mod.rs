@@ -7,6 +7,7 @@
 //! carries the access token.
 
 mod error;
+pub mod oauth;
 mod soap;
 
 pub use error::SfError;
