@@ -1,2 +1,4 @@
-//! Logging in to Salesforce: the browser flow (OAuth web server flow with PKCE).
+//! Logging in to Salesforce.
 pub mod browser;
+pub mod sf_cli;
+pub mod url;

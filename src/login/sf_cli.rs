@@ -1,0 +1,862 @@
+//! "Use my Salesforce CLI login": borrow an org the Salesforce CLI (`sf`) is already logged in to.
+//!
+//! The CLI keeps the refresh token in its own encrypted store and refreshes the session itself;
+//! this module only asks it for a short-lived access token and stores nothing.
+//!
+//! - [`SfCli::list_orgs`] runs `sf org list --json --skip-connection-status`.
+//! - [`SfCli::access_token`] runs `sf org auth show-access-token --target-org X --json` (CLI
+//!   2.136.8 / plugin-org 5.11 and later redact the token everywhere else), and falls back to
+//!   `sf org display --target-org X --json` on an older CLI that does not have that command.
+//! - [`SfCliTokenSource`] is a [`TokenSource`] whose `refresh` simply asks the CLI again.
+//!
+//! Every command runs with `SF_JSON_TO_STDOUT=true` (errors come as JSON on stdout), `NO_COLOR=1`
+//! and `FORCE_COLOR` removed (colour codes break JSON), `SF_DISABLE_TELEMETRY=true`,
+//! `SF_AUTOUPDATE_DISABLE=true` and stdin closed (so a "did you mean ...?" prompt cannot hang).
+//! Text before the JSON (warnings some CLI versions print) and ANSI escape codes are skipped.
+//!
+//! On Windows the CLI is a batch shim, `sf.cmd`, which is what [`SfCli::new`] runs there
+//! (Rust runs `.cmd` files through `cmd.exe` with proper argument escaping). This path is not
+//! tested.
+//!
+//! No error and no `Debug` output ever contains an access token.
+
+use crate::salesforce::{RefreshFuture, SfError, TokenSource};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The CLI's program name: `sf`, or the `sf.cmd` shim on Windows.
+#[cfg(windows)]
+const DEFAULT_PROGRAM: &str = "sf.cmd";
+#[cfg(not(windows))]
+const DEFAULT_PROGRAM: &str = "sf";
+
+/// How long one CLI command may run before it is stopped (refreshing a session goes over the
+/// network; node start-up alone takes a second or two).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Longest piece of CLI output quoted in an error.
+const MAX_EXCERPT: usize = 300;
+
+/// One org the CLI knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SfOrg {
+    pub alias: Option<String>,
+    pub username: String,
+    /// May be empty when the CLI's auth file has none.
+    pub instance_url: String,
+    pub org_id: Option<String>,
+    /// `Some(true)` when the CLI lists it under `sandboxes` or its auth file says so.
+    pub is_sandbox: Option<bool>,
+    /// The CLI's default org (`isDefaultUsername`, the "(U)" marker).
+    pub is_default: bool,
+    /// From `connectedStatus`: "Connected" is `Some(true)`, an error status `Some(false)`, and
+    /// unknown (as with `--skip-connection-status`) `None`.
+    pub connected: Option<bool>,
+}
+
+/// What can go wrong when using the Salesforce CLI. Never holds an access token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SfCliError {
+    #[error("The Salesforce CLI (sf) is not installed or not on PATH. Install it from developer.salesforce.com/tools/salesforcecli, run `sf org login web`, then try again.")]
+    NotInstalled,
+    /// The CLI's own error message (JSON `status` != 0, or a failed run without JSON).
+    #[error("The Salesforce CLI command `{command}` failed: {message}")]
+    CommandFailed { command: String, message: String },
+    /// The output is not the JSON this app expects.
+    #[error("Could not read the answer of the Salesforce CLI command `{command}`: {message}. Update the CLI with `sf update` and try again.")]
+    Unreadable { command: String, message: String },
+    /// The CLI gave no access token, or a redacted one.
+    #[error("The Salesforce CLI did not hand out an access token for {username}. Update the CLI with `sf update` (it needs `sf org auth show-access-token`), or log in again with `sf org login web`, then try again.")]
+    NoToken { username: String },
+}
+
+/// A logged-in session from the CLI. `Debug` hides the access token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SfSession {
+    pub instance_url: String,
+    pub username: String,
+    pub access_token: String,
+}
+
+impl fmt::Debug for SfSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SfSession")
+            .field("instance_url", &self.instance_url)
+            .field("username", &self.username)
+            .field("access_token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Which org a [`SfCliTokenSource`] is for (a session without its token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SfOrgLogin {
+    pub instance_url: String,
+    pub username: String,
+}
+
+/// Runs the Salesforce CLI.
+#[derive(Clone, Debug)]
+pub struct SfCli {
+    program: PathBuf,
+    timeout: Duration,
+}
+
+impl Default for SfCli {
+    fn default() -> Self {
+        SfCli::new()
+    }
+}
+
+/// What one command gave.
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Why fetching a token did not work.
+enum TokenError {
+    /// This CLI does not have the command (older CLI).
+    NoSuchCommand,
+    Failed(SfCliError),
+}
+
+impl From<SfCliError> for TokenError {
+    fn from(e: SfCliError) -> Self {
+        TokenError::Failed(e)
+    }
+}
+
+/// A token with whatever the command said about the org.
+struct FreshToken {
+    access_token: String,
+    instance_url: Option<String>,
+    username: Option<String>,
+}
+
+impl SfCli {
+    /// The CLI found on PATH (`sf`, or `sf.cmd` on Windows).
+    pub fn new() -> SfCli {
+        SfCli::with_program(DEFAULT_PROGRAM)
+    }
+
+    /// A specific program (a full path, or a name looked up on PATH).
+    pub fn with_program(program: impl Into<PathBuf>) -> SfCli {
+        SfCli {
+            program: program.into(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// How long one command may run before it is stopped (default two minutes).
+    pub fn with_timeout(mut self, timeout: Duration) -> SfCli {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The program this runs.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// Whether the program exists (a path that is a file, or a name found on PATH). Does not run
+    /// it.
+    pub fn is_available(&self) -> bool {
+        if self.program.components().count() > 1 {
+            return is_executable(&self.program);
+        }
+        let Some(path) = std::env::var_os("PATH") else {
+            return false;
+        };
+        std::env::split_paths(&path).any(|dir| is_executable(&dir.join(&self.program)))
+    }
+
+    /// `sf org list --json --skip-connection-status`: every org in `result.nonScratchOrgs`,
+    /// `scratchOrgs`, `sandboxes`, `devHubs` and `other`, once per username, in that order.
+    pub fn list_orgs(&self) -> Result<Vec<SfOrg>, SfCliError> {
+        let args = ["org", "list", "--json", "--skip-connection-status"];
+        let command = self.command_line(&args);
+        let output = self.run(&args)?;
+        let result = match parse_envelope(&command, &output)? {
+            Ok(result) => result,
+            Err(failure) => return Err(failure.into_error(&command)),
+        };
+        let Some(result) = result.as_object() else {
+            return Err(SfCliError::Unreadable {
+                command,
+                message: "`result` is not an object".into(),
+            });
+        };
+        let mut orgs: Vec<SfOrg> = Vec::new();
+        for category in [
+            "nonScratchOrgs",
+            "scratchOrgs",
+            "sandboxes",
+            "devHubs",
+            "other",
+        ] {
+            let Some(entries) = result.get(category).and_then(Value::as_array) else {
+                continue;
+            };
+            for entry in entries.iter().filter_map(Value::as_object) {
+                let Some(org) = org_from_entry(entry, category == "sandboxes") else {
+                    continue;
+                };
+                match orgs.iter_mut().find(|o| o.username == org.username) {
+                    Some(known) => merge_org(known, org),
+                    None => orgs.push(org),
+                }
+            }
+        }
+        Ok(orgs)
+    }
+
+    /// A fresh access token for an alias or username.
+    ///
+    /// Runs `sf org auth show-access-token --target-org X --json` (the CLI refreshes the session
+    /// first). When its answer lacks the instance URL or username, `sf org display` supplies
+    /// them. On an older CLI without that command, `sf org display --target-org X --json`
+    /// gives all three. A redacted or empty token is [`SfCliError::NoToken`].
+    pub fn access_token(&self, target: &str) -> Result<SfSession, SfCliError> {
+        let fresh = self.fresh_token(target)?;
+        let (instance_url, username) = match (fresh.instance_url, fresh.username) {
+            (Some(url), Some(user)) => (url, user),
+            (url, user) => {
+                let display = self.display(target)?;
+                let url = url.or_else(|| string_field(&display, "instanceUrl"));
+                let user = user.or_else(|| string_field(&display, "username"));
+                match url {
+                    Some(url) => (url, user.unwrap_or_else(|| target.to_string())),
+                    None => {
+                        return Err(SfCliError::Unreadable {
+                            command: self.command_line(&display_args(target)),
+                            message: "`result.instanceUrl` is missing".into(),
+                        })
+                    }
+                }
+            }
+        };
+        Ok(SfSession {
+            instance_url,
+            username,
+            access_token: fresh.access_token,
+        })
+    }
+
+    /// The token alone: `show-access-token`, or `org display` on an older CLI.
+    fn fresh_token(&self, target: &str) -> Result<FreshToken, SfCliError> {
+        match self.show_access_token(target) {
+            Ok(fresh) => Ok(fresh),
+            Err(TokenError::Failed(e)) => Err(e),
+            Err(TokenError::NoSuchCommand) => {
+                let display = self.display(target)?;
+                let username = string_field(&display, "username");
+                let token = token_field(&display, username.as_deref().unwrap_or(target))?;
+                Ok(FreshToken {
+                    access_token: token,
+                    instance_url: string_field(&display, "instanceUrl"),
+                    username,
+                })
+            }
+        }
+    }
+
+    fn show_access_token(&self, target: &str) -> Result<FreshToken, TokenError> {
+        let args = [
+            "org",
+            "auth",
+            "show-access-token",
+            "--target-org",
+            target,
+            "--json",
+        ];
+        let command = self.command_line(&args);
+        let output = self.run(&args)?;
+        let envelope = match find_json(&output.stdout).or_else(|| find_json(&output.stderr)) {
+            Some(envelope) => envelope,
+            None if mentions_missing_command(&output.stdout)
+                || mentions_missing_command(&output.stderr) =>
+            {
+                return Err(TokenError::NoSuchCommand)
+            }
+            None => return Err(no_json_error(&command, &output).into()),
+        };
+        let result = match envelope_result(&command, envelope, &output)? {
+            Ok(result) => result,
+            Err(failure) if failure.is_missing_command() => return Err(TokenError::NoSuchCommand),
+            Err(failure) => return Err(failure.into_error(&command).into()),
+        };
+        let username = string_field(&result, "username");
+        let token = token_field(&result, username.as_deref().unwrap_or(target))?;
+        Ok(FreshToken {
+            access_token: token,
+            instance_url: string_field(&result, "instanceUrl"),
+            username,
+        })
+    }
+
+    /// `result` of `sf org display --target-org X --json`.
+    fn display(&self, target: &str) -> Result<Value, SfCliError> {
+        let args = display_args(target);
+        let command = self.command_line(&args);
+        let output = self.run(&args)?;
+        match parse_envelope(&command, &output)? {
+            Ok(result) if result.is_object() => Ok(result),
+            Ok(_) => Err(SfCliError::Unreadable {
+                command,
+                message: "`result` is not an object".into(),
+            }),
+            Err(failure) => Err(failure.into_error(&command)),
+        }
+    }
+
+    /// How a command is shown in errors: "sf org list --json".
+    fn command_line(&self, args: &[&str]) -> String {
+        let name = self
+            .program
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sf".into());
+        let mut line = name;
+        for arg in args {
+            line.push(' ');
+            line.push_str(arg);
+        }
+        line
+    }
+
+    /// Runs the CLI with the JSON-friendly environment; stops it after the timeout.
+    fn run(&self, args: &[&str]) -> Result<Output, SfCliError> {
+        let command = self.command_line(args);
+        let mut child = self.spawn(args, &command)?;
+        let stdout = reader(child.stdout.take());
+        let stderr = reader(child.stderr.take());
+        let started = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() >= self.timeout => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    // The reader threads end when the last holder of the pipes exits.
+                    return Err(SfCliError::CommandFailed {
+                        command,
+                        message: format!(
+                            "it did not finish within {} seconds and was stopped",
+                            self.timeout.as_secs()
+                        ),
+                    });
+                }
+                Ok(None) => thread::sleep(Duration::from_millis(10)),
+                Err(e) => {
+                    let _ = child.kill();
+                    return Err(SfCliError::CommandFailed {
+                        command,
+                        message: format!("could not wait for it: {e}"),
+                    });
+                }
+            }
+        };
+        Ok(Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        })
+    }
+
+    fn spawn(&self, args: &[&str], command: &str) -> Result<Child, SfCliError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let spawned = Command::new(&self.program)
+                .args(args)
+                .env("SF_JSON_TO_STDOUT", "true")
+                .env("NO_COLOR", "1")
+                .env_remove("FORCE_COLOR")
+                .env("SF_DISABLE_TELEMETRY", "true")
+                .env("SF_AUTOUPDATE_DISABLE", "true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn();
+            match spawned {
+                Ok(child) => return Ok(child),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(SfCliError::NotInstalled)
+                }
+                // "Text file busy": the program was just written (an update in progress, or a
+                // test's fake CLI); it goes away quickly.
+                Err(e) if e.kind() == io::ErrorKind::ExecutableFileBusy && attempts < 5 => {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => {
+                    return Err(SfCliError::CommandFailed {
+                        command: command.to_string(),
+                        message: format!("could not start it: {e}"),
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn display_args(target: &str) -> [&str; 5] {
+    ["org", "display", "--target-org", target, "--json"]
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = path.metadata() else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// A JSON error answer (`status` != 0).
+struct Failure {
+    name: String,
+    message: String,
+}
+
+impl Failure {
+    fn is_missing_command(&self) -> bool {
+        self.name == "CommandNotFound"
+            || self.name == "CommandNotFoundError"
+            || mentions_missing_command(&self.message)
+    }
+
+    fn into_error(self, command: &str) -> SfCliError {
+        SfCliError::CommandFailed {
+            command: command.to_string(),
+            message: self.message,
+        }
+    }
+}
+
+fn mentions_missing_command(text: &str) -> bool {
+    let text = strip_ansi(text).to_ascii_lowercase();
+    text.contains("not a sf command") || text.contains("command not found")
+}
+
+/// The `result` of a successful answer, a [`Failure`], or an unreadable answer.
+fn parse_envelope(command: &str, output: &Output) -> Result<Result<Value, Failure>, SfCliError> {
+    match find_json(&output.stdout).or_else(|| find_json(&output.stderr)) {
+        Some(envelope) => envelope_result(command, envelope, output),
+        None => Err(no_json_error(command, output)),
+    }
+}
+
+fn envelope_result(
+    command: &str,
+    envelope: Map<String, Value>,
+    output: &Output,
+) -> Result<Result<Value, Failure>, SfCliError> {
+    let status = envelope.get("status").and_then(Value::as_i64);
+    let failed = match status {
+        Some(status) => status != 0,
+        None => !output.status.success(),
+    };
+    if failed {
+        let name = string_in(&envelope, "name").unwrap_or_default();
+        let message = string_in(&envelope, "message")
+            .map(|m| scrub(&m))
+            .unwrap_or_else(|| {
+                if name.is_empty() {
+                    "the CLI reported an error without a message".to_string()
+                } else {
+                    name.clone()
+                }
+            });
+        return Ok(Err(Failure { name, message }));
+    }
+    match envelope.get("result") {
+        Some(result) => Ok(Ok(result.clone())),
+        None => Err(SfCliError::Unreadable {
+            command: command.to_string(),
+            message: "the JSON has no `result`".into(),
+        }),
+    }
+}
+
+/// No JSON at all: a failed run quotes stderr; anything else is unreadable.
+fn no_json_error(command: &str, output: &Output) -> SfCliError {
+    let stderr = excerpt(&output.stderr);
+    let stdout = excerpt(&output.stdout);
+    if !output.status.success() {
+        let detail = if !stderr.is_empty() { stderr } else { stdout };
+        let message = if detail.is_empty() {
+            format!("it exited with {}", output.status)
+        } else {
+            detail
+        };
+        return SfCliError::CommandFailed {
+            command: command.to_string(),
+            message,
+        };
+    }
+    let message = if stdout.is_empty() {
+        "it printed nothing".to_string()
+    } else {
+        format!("expected JSON, got \"{stdout}\"")
+    };
+    SfCliError::Unreadable {
+        command: command.to_string(),
+        message,
+    }
+}
+
+/// The first JSON object in the output with a `status` (the envelope), skipping warnings and
+/// colour codes printed before it.
+fn find_json(text: &str) -> Option<Map<String, Value>> {
+    let text = strip_ansi(text);
+    let mut fallback = None;
+    for (start, _) in text.match_indices('{') {
+        let mut values = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
+        if let Some(Ok(Value::Object(object))) = values.next() {
+            if object.contains_key("status") || object.contains_key("result") {
+                return Some(object);
+            }
+            fallback.get_or_insert(object);
+        }
+    }
+    fallback
+}
+
+/// Removes ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL/ST`, and two-byte
+/// escapes).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('\u{40}'..='\u{7e}').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' {
+                        break;
+                    }
+                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A short, single-line, token-free piece of output for an error message.
+fn excerpt(text: &str) -> String {
+    let text = strip_ansi(text);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let scrubbed = scrub(&joined);
+    if scrubbed.chars().count() <= MAX_EXCERPT {
+        scrubbed
+    } else {
+        let cut: String = scrubbed.chars().take(MAX_EXCERPT).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Replaces anything shaped like a Salesforce session token ("00D...!...") with "[redacted]".
+fn scrub(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if looks_like_token(word) {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || c == '"' || c == '\'' || c == ',' {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn looks_like_token(word: &str) -> bool {
+    match word.split_once('!') {
+        Some((org, rest)) => {
+            org.len() >= 15 && org.chars().all(|c| c.is_ascii_alphanumeric()) && rest.len() >= 10
+        }
+        None => false,
+    }
+}
+
+/// A redacted placeholder ("[REDACTED] Use 'sf org auth show-access-token' to view") or nothing.
+fn is_redacted(token: &str) -> bool {
+    let token = token.trim();
+    token.is_empty()
+        || token.to_ascii_uppercase().contains("REDACTED")
+        || token.chars().any(char::is_whitespace)
+}
+
+fn token_field(result: &Value, username: &str) -> Result<String, SfCliError> {
+    match result.get("accessToken").and_then(Value::as_str) {
+        Some(token) if !is_redacted(token) => Ok(token.trim().to_string()),
+        _ => Err(SfCliError::NoToken {
+            username: username.to_string(),
+        }),
+    }
+}
+
+fn string_field(value: &Value, key: &str) -> Option<String> {
+    value.as_object().and_then(|o| string_in(o, key))
+}
+
+fn string_in(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn org_from_entry(entry: &Map<String, Value>, in_sandboxes: bool) -> Option<SfOrg> {
+    let username = string_in(entry, "username")?;
+    let is_sandbox = match entry.get("isSandbox").and_then(Value::as_bool) {
+        Some(flag) => Some(flag || in_sandboxes),
+        None if in_sandboxes => Some(true),
+        None => None,
+    };
+    let is_default = entry.get("isDefaultUsername").and_then(Value::as_bool) == Some(true)
+        || string_in(entry, "defaultMarker").is_some_and(|m| m.contains('U'));
+    let connected = string_in(entry, "connectedStatus").and_then(|s| {
+        if s == "Connected" {
+            Some(true)
+        } else if s.eq_ignore_ascii_case("unknown") {
+            None
+        } else {
+            Some(false)
+        }
+    });
+    Some(SfOrg {
+        alias: string_in(entry, "alias"),
+        username,
+        instance_url: string_in(entry, "instanceUrl")
+            .or_else(|| string_in(entry, "loginUrl"))
+            .unwrap_or_default(),
+        org_id: string_in(entry, "orgId"),
+        is_sandbox,
+        is_default,
+        connected,
+    })
+}
+
+/// The same username listed twice (`nonScratchOrgs` repeats `sandboxes` and others): keep the
+/// first, fill in what it lacks.
+fn merge_org(known: &mut SfOrg, other: SfOrg) {
+    if known.alias.is_none() {
+        known.alias = other.alias;
+    }
+    if known.instance_url.is_empty() {
+        known.instance_url = other.instance_url;
+    }
+    if known.org_id.is_none() {
+        known.org_id = other.org_id;
+    }
+    known.is_sandbox = match (known.is_sandbox, other.is_sandbox) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (known, other) => known.or(other),
+    };
+    known.is_default |= other.is_default;
+    if known.connected.is_none() {
+        known.connected = other.connected;
+    }
+}
+
+/// A [`TokenSource`] backed by the CLI. `refresh` asks the CLI again (the CLI owns the refresh
+/// token); nothing is stored by this app.
+pub struct SfCliTokenSource {
+    cli: SfCli,
+    target: String,
+    token: Mutex<String>,
+}
+
+impl fmt::Debug for SfCliTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SfCliTokenSource")
+            .field("cli", &self.cli)
+            .field("target", &self.target)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+impl SfCliTokenSource {
+    /// Fetches a first token for `target` (alias or username); also returns the org's instance
+    /// URL and username, for [`crate::salesforce::Client::connect`]. Blocks while the CLI runs.
+    pub fn new(cli: SfCli, target: &str) -> Result<(SfCliTokenSource, SfOrgLogin), SfCliError> {
+        let session = cli.access_token(target)?;
+        let login = SfOrgLogin {
+            instance_url: session.instance_url,
+            username: session.username,
+        };
+        let source = SfCliTokenSource {
+            cli,
+            target: target.to_string(),
+            token: Mutex::new(session.access_token),
+        };
+        Ok((source, login))
+    }
+
+    /// The alias or username the CLI is asked about.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    fn set_token(&self, token: String) {
+        match self.token.lock() {
+            Ok(mut guard) => *guard = token,
+            Err(poisoned) => *poisoned.into_inner() = token,
+        }
+    }
+}
+
+impl TokenSource for SfCliTokenSource {
+    fn access_token(&self) -> String {
+        match self.token.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn refresh(&self) -> RefreshFuture<'_> {
+        let cli = self.cli.clone();
+        let target = self.target.clone();
+        Box::pin(async move {
+            let fresh = tokio::task::spawn_blocking(move || cli.fresh_token(&target))
+                .await
+                .map_err(|e| SfError::InvalidInput {
+                    message: format!("The Salesforce CLI could not be run: {e}"),
+                })?
+                .map_err(|e| SfError::InvalidInput {
+                    message: e.to_string(),
+                })?;
+            self.set_token(fresh.access_token.clone());
+            Ok(Some(fresh.access_token))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_colour_codes_and_osc_links() {
+        let text = "\u{1b}[33mWarning\u{1b}[39m: x \u{1b}]8;;http://a\u{7}link\u{1b}]8;;\u{1b}\\ {";
+        assert_eq!(strip_ansi(text), "Warning: x link {");
+    }
+
+    #[test]
+    fn finds_the_envelope_after_warnings_with_braces() {
+        let text =
+            "\u{1b}[1mWarning:\u{1b}[22m use {x} soon\n{\"status\":0,\"result\":{\"a\":1}}\n";
+        let envelope = find_json(text).expect("envelope");
+        assert_eq!(envelope["result"]["a"], 1);
+        assert!(find_json("no json here").is_none());
+        assert!(find_json("{broken").is_none());
+    }
+
+    #[test]
+    fn redacted_tokens() {
+        assert!(is_redacted(""));
+        assert!(is_redacted("  "));
+        assert!(is_redacted(
+            "[REDACTED] Use 'sf org auth show-access-token' to view"
+        ));
+        assert!(is_redacted("redacted"));
+        assert!(!is_redacted("00D5g000000AbCdE!AQ4AQFakeToken.value_1"));
+    }
+
+    #[test]
+    fn scrub_hides_token_shaped_words() {
+        let text = "bad token 00D5g000000AbCdE!AQ4AQFakeToken.value_1, see \"00Dxx!short\"";
+        assert_eq!(scrub(text), "bad token [redacted], see \"00Dxx!short\"");
+        assert_eq!(excerpt("a\n\n  b"), "a b");
+        assert!(excerpt(&"x".repeat(400)).ends_with("..."));
+    }
+
+    #[test]
+    fn session_debug_hides_the_token() {
+        let session = SfSession {
+            instance_url: "https://x.my.salesforce.com".into(),
+            username: "a@b.c".into(),
+            access_token: "00D5g000000AbCdE!secret".into(),
+        };
+        let shown = format!("{session:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("a@b.c"));
+    }
+
+    #[test]
+    fn org_entry_fields() {
+        let entry = serde_json::json!({
+            "username": "a@b.c", "alias": "", "orgId": "00D000000000001",
+            "instanceUrl": "https://a.my.salesforce.com", "isDefaultUsername": false,
+            "defaultMarker": "(U)", "connectedStatus": "RefreshTokenAuthError"
+        });
+        let org = org_from_entry(entry.as_object().unwrap(), true).unwrap();
+        assert_eq!(org.alias, None);
+        assert_eq!(org.is_sandbox, Some(true));
+        assert!(org.is_default);
+        assert_eq!(org.connected, Some(false));
+        assert!(org_from_entry(&Map::new(), false).is_none());
+    }
+
+    #[test]
+    fn missing_command_messages() {
+        assert!(mentions_missing_command(
+            "Warning: org auth show-access-token is not a sf command."
+        ));
+        assert!(!mentions_missing_command(
+            "No authorization information found for x."
+        ));
+    }
+}
