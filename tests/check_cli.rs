@@ -110,7 +110,7 @@ fn bad_input_exits_2_with_what_to_do() {
             ],
             "email",
         ),
-        (&["check"], "--demo SCENARIO, or --instance-url"),
+        (&["check"], "--demo SCENARIO, --sf-org ALIAS, or --instance-url"),
         (
             &[
                 "check",
@@ -194,4 +194,51 @@ async fn env_connection_and_no_token_in_output() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("no longer valid"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("AQwrong"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn salesforce_cli_login_is_used_and_the_token_never_shown() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = common::start("ready").await;
+    let dir = std::env::temp_dir().join(format!("fake-sf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "#!/usr/bin/env bash\ncase \"$*\" in\n  *show-access-token*) echo '{{\"status\":0,\"result\":{{\"accessToken\":\"{token}\",\"instanceUrl\":\"{url}\",\"username\":\"admin@acme.example\"}}}}' ;;\n  *) echo '{{\"status\":1,\"name\":\"Error\",\"message\":\"unexpected: '\"$*\"'\"}}'; exit 1 ;;\nesac\n",
+        token = sim.admin_token(),
+        url = sim.url()
+    );
+    let sf = dir.join("sf");
+    std::fs::write(&sf, script).unwrap();
+    std::fs::set_permissions(&sf, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = tokio::task::spawn_blocking(move || {
+        run(
+            &[
+                "check",
+                "--sf-org",
+                "acme",
+                "--integration-user",
+                "integration@acme.example",
+            ],
+            &[("PATH", &path)],
+        )
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("READY"));
+    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(sim.admin_token()));
+
+    let o = run(&["check", "--sf-org", "acme"], &[("PATH", "/nonexistent")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("Salesforce CLI (sf) is not installed"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -85,14 +85,27 @@ pub fn run(args: CheckArgs) -> ExitCode {
         },
         None => None,
     };
+    let sf_org = args.connection.sf_org.clone();
     if demo.is_none()
+        && sf_org.is_none()
         && (args.connection.instance_url.is_none() || args.connection.access_token.is_none())
     {
         return fail(
             BAD_INPUT,
-            "say which org to check: --demo SCENARIO, or --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
+            "say which org to check: --demo SCENARIO, --sf-org ALIAS, or --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
         );
     }
+    // The Salesforce CLI owns that login (and its refresh); nothing is stored here.
+    let cli_login = match &sf_org {
+        Some(alias) => {
+            let cli = crate::login::sf_cli::SfCli::new();
+            match crate::login::sf_cli::SfCliTokenSource::new(cli, alias) {
+                Ok(found) => Some(found),
+                Err(e) => return fail(COULD_NOT_CHECK, e),
+            }
+        }
+        None => None,
+    };
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => return fail(COULD_NOT_CHECK, e),
@@ -100,17 +113,18 @@ pub fn run(args: CheckArgs) -> ExitCode {
     runtime.block_on(async move {
         // The simulated org lives as long as the check.
         let mut _sim = None;
-        let (url, token, integration_user) = match &demo {
-            Some(scenario) => {
+        let mut tokens: Option<Arc<dyn crate::salesforce::TokenSource>> = None;
+        let (url, integration_user) = match (&demo, cli_login) {
+            (Some(scenario), _) => {
                 let sim = match SimServer::start(scenario, SimOptions::default()).await {
                     Ok(sim) => sim,
                     Err(e) => {
                         return fail(COULD_NOT_CHECK, format!("cannot start the demo org: {e}"))
                     }
                 };
+                tokens = Some(Arc::new(StaticToken::new(sim.admin_token())));
                 let connection = (
                     sim.url().to_string(),
-                    sim.admin_token().to_string(),
                     args.integration_user
                         .clone()
                         .or(scenario.integration_user.clone()),
@@ -118,15 +132,23 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 _sim = Some(sim);
                 connection
             }
-            None => (
+            (None, Some((source, login))) => {
+                tokens = Some(Arc::new(source));
+                (login.instance_url, args.integration_user.clone())
+            }
+            (None, None) => (
                 args.connection.instance_url.clone().unwrap_or_default(),
-                args.connection.access_token.clone().unwrap_or_default(),
                 args.integration_user.clone(),
             ),
         };
+        let tokens = tokens.unwrap_or_else(|| {
+            Arc::new(StaticToken::new(
+                args.connection.access_token.clone().unwrap_or_default(),
+            ))
+        });
         let progress = Progress::new();
         progress.note(&format!("Connecting to {url}"));
-        let client = match Client::connect(&url, Arc::new(StaticToken::new(token))).await {
+        let client = match Client::connect(&url, tokens).await {
             Ok(c) => c,
             Err(e) => {
                 progress.clear();

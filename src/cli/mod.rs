@@ -42,8 +42,11 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct ConnectionArgs {
     /// Check the built-in simulated org instead of a real one (a scenario name, see `sim --list`).
-    #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token"])]
+    #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token", "sf_org"])]
     pub demo: Option<String>,
+    /// Use an org you logged in to with the Salesforce CLI (`sf org login web`): its alias or username.
+    #[arg(long, value_name = "ALIAS", conflicts_with_all = ["instance_url", "access_token"])]
+    pub sf_org: Option<String>,
     /// The org's URL, e.g. https://acme.my.salesforce.com.
     #[arg(long, env = "SF_INSTANCE_URL", value_name = "URL")]
     pub instance_url: Option<String>,
