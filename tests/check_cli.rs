@@ -110,7 +110,10 @@ fn bad_input_exits_2_with_what_to_do() {
             ],
             "email",
         ),
-        (&["check"], "--demo SCENARIO, --sf-org ALIAS, or --instance-url"),
+        (
+            &["check"],
+            "--demo SCENARIO, --sf-org ALIAS, or --instance-url",
+        ),
         (
             &[
                 "check",
