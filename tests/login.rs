@@ -72,6 +72,16 @@ async fn log_in_in_browser(
     answer.headers()["location"].to_str().unwrap().to_string()
 }
 
+/// The assistant's side of a login: waits (in the background) for the browser's redirect.
+fn wait_for_redirect(
+    login: BrowserLogin,
+    oauth: &OAuthClient,
+) -> tokio::task::JoinHandle<Result<writeback_setup::salesforce::oauth::TokenResponse, LoginError>>
+{
+    let oauth = oauth.clone();
+    tokio::spawn(async move { login.finish(&oauth, Duration::from_secs(10)).await })
+}
+
 /// Follows the redirect to the loopback listener, as the browser would; returns the page text.
 async fn follow(location: &str) -> (u16, String) {
     let response = browser().get(location).send().await.unwrap();
@@ -86,10 +96,7 @@ async fn browser_login_connects_and_the_checks_run() {
     let login = BrowserLogin::start(&oauth).await.unwrap();
     let url = login.authorize_url.clone();
     assert!(url.contains("code_challenge_method=S256") && url.contains("state="));
-    let waiting = tokio::spawn({
-        let oauth = oauth.clone();
-        async move { login.finish(&oauth, Duration::from_secs(10)).await }
-    });
+    let waiting = wait_for_redirect(login, &oauth);
     let location = log_in_in_browser(&sim, &url, "admin@acme.example", "allow").await;
     assert!(
         location.starts_with(&format!("http://localhost:{port}/OauthRedirect?code=")),
@@ -128,10 +135,7 @@ async fn a_redirect_with_another_state_is_refused() {
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
-    let waiting = tokio::spawn({
-        let oauth = oauth.clone();
-        async move { login.finish(&oauth, Duration::from_secs(10)).await }
-    });
+    let waiting = wait_for_redirect(login, &oauth);
     let (status, page) = follow(&format!(
         "http://localhost:{port}/OauthRedirect?code=abc&state=forged"
     ))
@@ -151,10 +155,7 @@ async fn denied_consent_is_explained() {
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
     let url = login.authorize_url.clone();
-    let waiting = tokio::spawn({
-        let oauth = oauth.clone();
-        async move { login.finish(&oauth, Duration::from_secs(10)).await }
-    });
+    let waiting = wait_for_redirect(login, &oauth);
     let location = log_in_in_browser(&sim, &url, "admin@acme.example", "deny").await;
     assert!(location.contains("error=access_denied"), "{location}");
     let (status, page) = follow(&location).await;
@@ -266,10 +267,7 @@ async fn stray_requests_do_not_end_the_login() {
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
     let url = login.authorize_url.clone();
-    let waiting = tokio::spawn({
-        let oauth = oauth.clone();
-        async move { login.finish(&oauth, Duration::from_secs(10)).await }
-    });
+    let waiting = wait_for_redirect(login, &oauth);
     let (status, _) = follow(&format!("http://localhost:{port}/favicon.ico")).await;
     assert_eq!(status, 404);
     let preflight = browser()
