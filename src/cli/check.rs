@@ -86,15 +86,27 @@ pub fn run(args: CheckArgs) -> ExitCode {
         None => None,
     };
     let sf_org = args.connection.sf_org.clone();
-    if demo.is_none()
-        && sf_org.is_none()
-        && (args.connection.instance_url.is_none() || args.connection.access_token.is_none())
-    {
-        return fail(
-            BAD_INPUT,
-            "say which org to check: --demo SCENARIO, --sf-org ALIAS, or --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
-        );
-    }
+    let other_connection = demo.is_some() || sf_org.is_some();
+    let pasted = match (&args.connection.instance_url, &args.connection.access_token) {
+        _ if other_connection => false,
+        (Some(_), Some(_)) => true,
+        (None, None) => false,
+        _ => {
+            return fail(
+                BAD_INPUT,
+                "a pasted session needs both --instance-url URL and --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
+            )
+        }
+    };
+    // With no other connection, the login saved by `writeback-setup login` (the latest, or --login).
+    let saved = if !other_connection && !pasted {
+        match super::login::saved_login(args.connection.login.as_deref()) {
+            Ok(saved) => Some(saved),
+            Err(e) => return fail(BAD_INPUT, e),
+        }
+    } else {
+        None
+    };
     // The Salesforce CLI owns that login (and its refresh); nothing is stored here.
     let cli_login = match &sf_org {
         Some(alias) => {
@@ -147,17 +159,33 @@ pub fn run(args: CheckArgs) -> ExitCode {
             ))
         });
         let progress = Progress::new();
-        progress.note(&format!("Connecting to {url}"));
-        let client = match Client::connect(&url, tokens).await {
+        let connected = match &saved {
+            Some(saved) => {
+                progress.note(&format!(
+                    "Connecting to {} as {}",
+                    saved.instance_url, saved.username
+                ));
+                super::login::resume(saved)
+                    .await
+                    .map_err(|e| (COULD_NOT_CHECK, e))
+            }
+            None => {
+                progress.note(&format!("Connecting to {url}"));
+                Client::connect(&url, tokens).await.map_err(|e| {
+                    let code = if matches!(e, SfError::InvalidInput { .. }) {
+                        BAD_INPUT
+                    } else {
+                        COULD_NOT_CHECK
+                    };
+                    (code, format!("{e}\n{}", e.explanation()))
+                })
+            }
+        };
+        let client = match connected {
             Ok(c) => c,
-            Err(e) => {
+            Err((code, message)) => {
                 progress.clear();
-                let code = if matches!(e, SfError::InvalidInput { .. }) {
-                    BAD_INPUT
-                } else {
-                    COULD_NOT_CHECK
-                };
-                return fail(code, format!("{e}\n{}", e.explanation()));
+                return fail(code, message);
             }
         };
         let request = CheckRequest {

@@ -1,6 +1,7 @@
 //! The command line (clap). Each subcommand is a thin shell over the library modules.
 
 mod check;
+mod login;
 
 use crate::sim::scenario::{self, Scenario};
 use crate::sim::server::{SimOptions, SimServer};
@@ -37,13 +38,22 @@ pub enum Command {
     ///
     /// Exit code: 0 ready, 1 not ready, 2 bad usage or input, 3 could not check (or incomplete).
     Check(CheckArgs),
+    /// Log in to an org in your browser (OAuth with PKCE) and keep the session in the system
+    /// keychain, so `check` (and the app) can use it without logging in again.
+    Login(login::LoginArgs),
+    /// Sign out: revoke a saved login's session at Salesforce and forget it here.
+    Logout(login::LogoutArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ConnectionArgs {
     /// Check the built-in simulated org instead of a real one (a scenario name, see `sim --list`).
-    #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token", "sf_org"])]
+    #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token", "sf_org", "login"])]
     pub demo: Option<String>,
+    /// Use a login saved by `writeback-setup login` (its username or org Id). Without any
+    /// connection option the most recent saved login is used.
+    #[arg(long, value_name = "USERNAME", conflicts_with_all = ["instance_url", "access_token", "sf_org"])]
+    pub login: Option<String>,
     /// Use an org you logged in to with the Salesforce CLI (`sf org login web`): its alias or username.
     #[arg(long, value_name = "ALIAS", conflicts_with_all = ["instance_url", "access_token"])]
     pub sf_org: Option<String>,
@@ -107,6 +117,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Login(args)) => login::run_login(args),
+        Some(Command::Logout(args)) => login::run_logout(args),
         None => run_app(cli.demo),
     }
 }

@@ -2,3 +2,5 @@
 pub mod browser;
 pub mod sf_cli;
 pub mod url;
+pub mod session;
+pub mod store;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     is_custom, validate_api_name, Access, AppRequirement, FieldRequirement, FieldType,
-    LookupRequirement, PackageRequirement, Profile, ProfileError, RecordTypeRequirement, Usage,
+    LoginApp, LookupRequirement, PackageRequirement, Profile, ProfileError, RecordTypeRequirement, Usage,
 };
 
 /// Longest text a Salesforce text field can hold (Long/Rich Text Area).
@@ -37,8 +37,17 @@ struct ProfileFile {
     record_type: Option<RecordTypeFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<PackageFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login: Option<LoginFile>,
     #[serde(default)]
     fields: Vec<FieldFile>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct LoginFile {
+    client_id: String,
+    callback_url: String,
 }
 
 fn yes() -> bool {
@@ -316,7 +325,27 @@ fn convert(raw: ProfileFile, problems: &mut Problems) -> Profile {
         }
     });
 
+    let login = raw.login.map(|l| {
+        let client_id = l.client_id.trim().to_string();
+        if client_id.is_empty() || !client_id.chars().all(|c| c.is_ascii_graphic()) {
+            problems.profile(
+                "[login] client_id must be the app's consumer key (letters, digits and symbols, no spaces)",
+            );
+        }
+        if crate::login::browser::redirect_port_and_path(&l.callback_url).is_none() {
+            problems.profile(format!(
+                "[login] callback_url '{}' must be a http://localhost:PORT/path address: the assistant receives the login on this computer",
+                l.callback_url
+            ));
+        }
+        LoginApp {
+            client_id,
+            callback_url: l.callback_url,
+        }
+    });
+
     Profile {
+        login,
         id,
         title: raw.title,
         vendor: raw.vendor,
@@ -673,6 +702,10 @@ pub(super) fn to_toml(profile: &Profile) -> String {
         package: profile.package.as_ref().map(|p| PackageFile {
             namespace: p.namespace.clone(),
             name: p.name.clone(),
+        }),
+        login: profile.login.as_ref().map(|l| LoginFile {
+            client_id: l.client_id.clone(),
+            callback_url: l.callback_url.clone(),
         }),
         fields: profile
             .fields

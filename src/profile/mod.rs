@@ -111,6 +111,18 @@ pub struct Profile {
     pub record_type: Option<RecordTypeRequirement>,
     pub package: Option<PackageRequirement>,
     pub sandbox_supported: bool,
+    /// The app this assistant logs in through (a vendor may ship its own); None: the assistant's.
+    pub login: Option<LoginApp>,
+}
+
+/// The OAuth client the assistant's browser login uses: a Connected App or External Client App
+/// with PKCE and a `http://localhost:PORT/...` callback.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LoginApp {
+    /// The consumer key.
+    pub client_id: String,
+    /// e.g. "http://localhost:1717/OauthRedirect".
+    pub callback_url: String,
 }
 
 impl Profile {

@@ -42,6 +42,7 @@ struct Client {
     admin_approved_only: bool,
     preauthorized: Vec<String>,
     installed: bool,
+    rotates_refresh_tokens: bool,
 }
 
 fn client(org: &Org, client_id: &str) -> Option<Client> {
@@ -67,6 +68,7 @@ fn client(org: &Org, client_id: &str) -> Option<Client> {
             admin_approved_only: app.spec.admin_approved_only,
             preauthorized: preauthorized(org, &app.id),
             installed: true,
+            rotates_refresh_tokens: app.spec.refresh_token_rotation,
         });
     }
     org.external_client_apps
@@ -80,6 +82,7 @@ fn client(org: &Org, client_id: &str) -> Option<Client> {
             admin_approved_only: app.spec.admin_approved_only,
             preauthorized: preauthorized(org, &app.id),
             installed: app.spec.installed,
+            rotates_refresh_tokens: app.spec.refresh_token_rotation,
         })
 }
 
@@ -482,12 +485,30 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
             }
             let access =
                 issue_access_token(org, &grant.user_id, Some(&grant.app), grant.scopes.clone());
-            if let Some(g) = org.refresh_tokens.get_mut(get("refresh_token")) {
+            let rotates = client(org, &grant.client_id).is_some_and(|c| c.rotates_refresh_tokens);
+            let mut rotated = None;
+            if let Some(mut g) = org.refresh_tokens.remove(get("refresh_token")) {
                 g.access_tokens.push(access.clone());
+                // With rotation the old refresh token ends here; its sessions live on.
+                let key = if rotates {
+                    let new = format!("5Aep861{}", Alphanumeric.sample_string(&mut rand::rng(), 80));
+                    rotated = Some(new.clone());
+                    new
+                } else {
+                    get("refresh_token").to_string()
+                };
+                org.refresh_tokens.insert(key, g);
             }
             (
                 200,
-                token_body(org, base_url, &access, None, &grant.user_id, &grant.scopes),
+                token_body(
+                    org,
+                    base_url,
+                    &access,
+                    rotated.as_deref(),
+                    &grant.user_id,
+                    &grant.scopes,
+                ),
             )
         }
         "" => oauth_error(400, "invalid_request", "grant type not specified"),

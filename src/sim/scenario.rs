@@ -730,6 +730,9 @@ pub struct ConnectedAppSpec {
     pub namespace: Option<String>,
     #[serde(default = "default_refresh_policy")]
     pub refresh_token_policy: String,
+    /// "Enable Refresh Token Rotation": each refresh returns a new refresh token and ends the old.
+    #[serde(default)]
+    pub refresh_token_rotation: bool,
 }
 
 fn default_callback() -> String {
@@ -768,6 +771,9 @@ pub struct ExternalClientAppSpec {
     pub created: String,
     #[serde(default = "default_app_created")]
     pub last_modified: String,
+    /// "Enable Refresh Token Rotation".
+    #[serde(default)]
+    pub refresh_token_rotation: bool,
 }
 
 fn default_distribution() -> String {

@@ -1,0 +1,253 @@
+//! `writeback-setup login` and `logout`, and the saved-login connection `check` falls back to.
+
+use crate::login::session::{self, LoginSettings, SessionError, LOGIN_TIMEOUT};
+use crate::login::store::{open_secret_store, LoginBook, SavedLogin};
+use crate::login::url::LoginTarget;
+use crate::salesforce::Client;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Log in to a sandbox (test.salesforce.com).
+    #[arg(long, conflicts_with = "url")]
+    pub sandbox: bool,
+    /// Your org's address (My Domain, or any page of the org you are logged in to).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The consumer key of the app to log in through (default: the profile's, else the assistant's).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The port of the app's callback URL http://localhost:PORT/OauthRedirect.
+    #[arg(long, value_name = "PORT")]
+    pub callback_port: Option<u32>,
+    /// Integration profile whose login app to use (a built-in name or a .toml file).
+    #[arg(long, default_value = crate::profile::DEFAULT_PROFILE, value_name = "NAME|FILE")]
+    pub profile: String,
+    /// Do not open a browser; print the address to open instead.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Seconds to wait for the browser.
+    #[arg(long, value_name = "SECONDS", default_value_t = LOGIN_TIMEOUT.as_secs())]
+    pub timeout: u64,
+    /// List the saved logins and exit.
+    #[arg(long, conflicts_with_all = ["sandbox", "url", "client_id", "callback_port", "no_browser"])]
+    pub list: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// The saved login to sign out (username or org Id); default: the most recent.
+    #[arg(value_name = "USERNAME")]
+    pub who: Option<String>,
+    /// Sign out every saved login.
+    #[arg(long, conflicts_with = "who")]
+    pub all: bool,
+}
+
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn book() -> Result<LoginBook, String> {
+    LoginBook::open_default().ok_or_else(|| {
+        format!(
+            "this computer has no config folder for the app (no home directory); set {} to a folder",
+            crate::login::store::CONFIG_DIR_ENV
+        )
+    })
+}
+
+pub fn run_login(args: LoginArgs) -> ExitCode {
+    let book = match book() {
+        Ok(b) => b,
+        Err(e) => return fail(1, e),
+    };
+    if args.list {
+        return list(&book);
+    }
+    let profile = match crate::profile::resolve(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(2, e),
+    };
+    let target = match (&args.url, args.sandbox) {
+        (Some(url), _) => LoginTarget::Url(url.clone()),
+        (None, true) => LoginTarget::Sandbox,
+        (None, false) => LoginTarget::Production,
+    };
+    let settings = match LoginSettings::new(
+        &target,
+        profile.login.as_ref(),
+        args.client_id.as_deref(),
+        args.callback_port,
+    ) {
+        Ok(s) => s,
+        Err(e) => return fail(2, e),
+    };
+    let runtime = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, e),
+    };
+    let store = open_secret_store();
+    if let Some(note) = &settings.host.note {
+        eprintln!("{note}");
+    }
+    let no_browser = args.no_browser;
+    let result = runtime.block_on(session::browser_login(
+        &settings,
+        store.clone(),
+        Some(&book),
+        Duration::from_secs(args.timeout.max(1)),
+        |url| show_login_url(url, no_browser),
+    ));
+    match result {
+        Ok(session) => {
+            println!(
+                "Logged in as {} ({}) to {}.",
+                session.identity.username, session.identity.name, session.login.instance_url
+            );
+            println!("{}", session.kept);
+            if store.persistent() {
+                println!("`writeback-setup check` now uses this login; `writeback-setup logout` signs out.");
+            } else {
+                println!("Without a keychain this login ends with this command. Use the desktop app (it keeps the session while open) or `check --sf-org ALIAS` with a Salesforce CLI login.");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, login_failure(&e, &settings)),
+    }
+}
+
+/// The error, plus the app settings to use when the app itself is the problem.
+fn login_failure(e: &SessionError, settings: &LoginSettings) -> String {
+    let mut text = format!("the login did not finish. {e}");
+    let app_problem = matches!(
+        e,
+        SessionError::Login(crate::login::browser::LoginError::Denied { error, .. })
+            if matches!(error.as_str(), "invalid_client_id" | "invalid_client" | "redirect_uri_mismatch" | "OAUTH_EC_APP_NOT_FOUND" | "invalid_scope" | "invalid_request")
+    );
+    if app_problem {
+        text.push_str("\nTo log in through your own External Client App, create one in Setup > External Client App Manager with:");
+        for (setting, value) in session::own_app_settings(&settings.redirect_uri) {
+            text.push_str(&format!("\n  {setting}: {value}"));
+        }
+        text.push_str("\nthen run `writeback-setup login --client-id <Consumer Key>`.");
+    }
+    text
+}
+
+fn show_login_url(url: &str, no_browser: bool) {
+    if !no_browser {
+        eprintln!("Opening your browser to log in to Salesforce...");
+        if webbrowser::open(url).is_err() {
+            eprintln!("The browser could not be opened.");
+        }
+    }
+    eprintln!("If no login page appears, open this address in your browser:\n{url}");
+    eprintln!("Waiting for the login to finish (Ctrl-C to cancel)...");
+}
+
+fn list(book: &LoginBook) -> ExitCode {
+    match book.list() {
+        Ok(logins) if logins.is_empty() => {
+            println!("No saved logins. Log in with `writeback-setup login`.");
+            ExitCode::SUCCESS
+        }
+        Ok(logins) => {
+            for (i, login) in logins.iter().enumerate() {
+                println!(
+                    "{}{} {} org {} {}saved {}",
+                    if i == 0 { "* " } else { "  " },
+                    login.username,
+                    login.instance_url,
+                    login.org_id,
+                    if login.sandbox { "sandbox, " } else { "" },
+                    login.saved_at
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, e),
+    }
+}
+
+pub fn run_logout(args: LogoutArgs) -> ExitCode {
+    let book = match book() {
+        Ok(b) => b,
+        Err(e) => return fail(1, e),
+    };
+    let targets = match (args.all, book.list()) {
+        (_, Err(e)) => return fail(1, e),
+        (true, Ok(all)) => all,
+        (false, Ok(_)) => match book.find(args.who.as_deref()) {
+            Ok(Some(login)) => vec![login],
+            Ok(None) => {
+                return fail(
+                    2,
+                    match &args.who {
+                        Some(who) => format!("no saved login for '{who}'; `writeback-setup login --list` shows them"),
+                        None => "there is no saved login to sign out".to_string(),
+                    },
+                )
+            }
+            Err(e) => return fail(1, e),
+        },
+    };
+    if targets.is_empty() {
+        println!("There is no saved login to sign out.");
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, e),
+    };
+    let store = open_secret_store();
+    let mut code = ExitCode::SUCCESS;
+    for login in targets {
+        match runtime.block_on(session::sign_out_saved(&login, store.as_ref(), Some(&book))) {
+            Ok(done) => match done.revoke_problem {
+                None => println!(
+                    "Signed out {}: Salesforce revoked the session and it is forgotten here.",
+                    login.title()
+                ),
+                Some(problem) => println!(
+                    "Signed out {}: forgotten here, but Salesforce did not confirm the revoke ({problem}). To be sure, revoke it in Salesforce: Setup > Connected Apps OAuth Usage.",
+                    login.title()
+                ),
+            },
+            Err(e) => {
+                eprintln!("error: could not sign out {}: {e}", login.title());
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    code
+}
+
+/// The saved login `check` uses: `who` or the most recent.
+pub fn saved_login(who: Option<&str>) -> Result<SavedLogin, String> {
+    let book = book()?;
+    match book.find(who).map_err(|e| e.to_string())? {
+        Some(login) => Ok(login),
+        None => Err(match who {
+            Some(who) => format!(
+                "--login: no saved login for '{who}'; `writeback-setup login --list` shows them"
+            ),
+            None => "say which org to check: --demo SCENARIO, --sf-org ALIAS, --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN), or log in first with `writeback-setup login`".to_string(),
+        }),
+    }
+}
+
+/// Connects with a saved login (refreshing its token); the error says what to do.
+pub async fn resume(saved: &SavedLogin) -> Result<Client, String> {
+    let store = open_secret_store();
+    let book = LoginBook::open_default();
+    match session::resume(saved, store, book.as_ref()).await {
+        Ok(session) => Ok(session.client),
+        Err(e) => Err(format!(
+            "could not use the saved login of {}: {e}\nLog in again with `writeback-setup login`.",
+            saved.title()
+        )),
+    }
+}

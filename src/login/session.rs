@@ -1,0 +1,393 @@
+//! A logged-in session, shared by the desktop app and the command line: the browser login's
+//! settings, turning the token answer into a connected [`Client`], resuming a saved login with
+//! its refresh token (storing a rotated one), and signing out (revoke at Salesforce, then
+//! forget).
+
+use super::browser::{redirect_port_and_path, BrowserLogin, LoginError};
+use super::store::{LoginBook, SavedLogin, SecretStore, StoreError};
+use super::url::{login_host, LoginHost, LoginTarget, LoginUrlError};
+use crate::profile::LoginApp;
+use crate::salesforce::oauth::{OAuthClient, TokenResponse};
+use crate::salesforce::{Client, Identity, RefreshFuture, SfError, StaticToken, TokenSource};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use thiserror::Error;
+
+/// The assistant's own app (an External Client App with PKCE, no secret). A vendor's profile may
+/// name its own in `[login]`; an admin may bring theirs (see [`own_app_settings`]).
+pub const ASSISTANT_CLIENT_ID: &str = "3MVG9WRITEBACKSETUPASSISTANT";
+pub const ASSISTANT_CALLBACK_URL: &str = "http://localhost:1717/OauthRedirect";
+/// How long the loopback listener waits for the browser.
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error("{0}")]
+    Url(#[from] LoginUrlError),
+    #[error("{0}")]
+    Login(#[from] LoginError),
+    #[error("{}", .0.explanation())]
+    Salesforce(#[from] SfError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("The saved login of {username} has no session left in the keychain (it was signed out or deleted there). Log in again.")]
+    NotSaved { username: String },
+    #[error("The client id must be the app's consumer key (no spaces); '{0}' is not.")]
+    BadClientId(String),
+    #[error("The callback port must be between 1024 and 65535; {0} is not.")]
+    BadPort(u32),
+}
+
+/// Where and through which app the browser login goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginSettings {
+    pub host: LoginHost,
+    pub client_id: String,
+    pub redirect_uri: String,
+}
+
+impl LoginSettings {
+    /// Settings from the admin's choices: the profile's app (or the assistant's), then the
+    /// overrides of the settings panel or the command line.
+    pub fn new(
+        target: &LoginTarget,
+        app: Option<&LoginApp>,
+        client_id: Option<&str>,
+        callback_port: Option<u32>,
+    ) -> Result<LoginSettings, SessionError> {
+        let host = login_host(target)?;
+        let client_id = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(id) => id.to_string(),
+            None => app
+                .map(|a| a.client_id.clone())
+                .unwrap_or_else(|| ASSISTANT_CLIENT_ID.to_string()),
+        };
+        if !client_id.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(SessionError::BadClientId(client_id));
+        }
+        let mut redirect_uri = app
+            .map(|a| a.callback_url.clone())
+            .unwrap_or_else(|| ASSISTANT_CALLBACK_URL.to_string());
+        if let Some(port) = callback_port {
+            if !(1024..=65535).contains(&port) {
+                return Err(SessionError::BadPort(port));
+            }
+            let path = redirect_port_and_path(&redirect_uri)
+                .map(|(_, path)| path)
+                .unwrap_or_else(|| "/OauthRedirect".to_string());
+            redirect_uri = format!("http://localhost:{port}{path}");
+        }
+        Ok(LoginSettings {
+            host,
+            client_id,
+            redirect_uri,
+        })
+    }
+
+    pub fn oauth(&self) -> Result<OAuthClient, SfError> {
+        OAuthClient::new(&self.host.login_url, &self.client_id, &self.redirect_uri)
+    }
+}
+
+/// What an admin enters when creating their own External Client App for the assistant, as
+/// (setting, value) pairs in Setup's words.
+pub fn own_app_settings(redirect_uri: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("Enable OAuth", "on".into()),
+        ("Callback URL", redirect_uri.to_string()),
+        (
+            "OAuth Scopes",
+            "Manage user data via APIs (api); Perform requests at any time (refresh_token, offline_access)"
+                .into(),
+        ),
+        ("Require Proof Key for Code Exchange (PKCE)", "on".into()),
+        ("Require secret for Web Server Flow", "off".into()),
+        (
+            "Then",
+            "copy the app's Consumer Key into \"Client id\" here".into(),
+        ),
+    ]
+}
+
+/// Access token in memory, refresh token in memory and in the secret store; a refresh stores a
+/// rotated refresh token before the new access token is used.
+pub struct RefreshingToken {
+    oauth: OAuthClient,
+    access: Mutex<String>,
+    refresh: Mutex<Option<String>>,
+    store: Arc<dyn SecretStore>,
+    account: String,
+    /// One refresh at a time: with rotation a second concurrent refresh would use a dead token.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl fmt::Debug for RefreshingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshingToken")
+            .field("oauth", &self.oauth)
+            .field("account", &self.account)
+            .field("tokens", &"[redacted]")
+            .finish()
+    }
+}
+
+fn locked<T: Clone>(m: &Mutex<T>) -> T {
+    m.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+impl RefreshingToken {
+    fn refresh_token(&self) -> Option<String> {
+        locked(&self.refresh)
+    }
+
+    fn keep(&self, answer: &TokenResponse) -> Result<(), StoreError> {
+        *self.access.lock().unwrap_or_else(|p| p.into_inner()) = answer.access_token.clone();
+        if let Some(new) = &answer.refresh_token {
+            if self.refresh_token().as_ref() != Some(new) {
+                *self.refresh.lock().unwrap_or_else(|p| p.into_inner()) = Some(new.clone());
+                self.store.set(&self.account, new)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TokenSource for RefreshingToken {
+    fn access_token(&self) -> String {
+        locked(&self.access)
+    }
+
+    fn refresh(&self) -> RefreshFuture<'_> {
+        Box::pin(async move {
+            let failed = self.access_token();
+            let _one_at_a_time = self.refreshing.lock().await;
+            if self.access_token() != failed {
+                // Another request refreshed while this one waited.
+                return Ok(Some(self.access_token()));
+            }
+            let Some(refresh_token) = self.refresh_token() else {
+                return Ok(None);
+            };
+            let answer = self.oauth.refresh(&refresh_token).await?;
+            // A rotated token that cannot be stored would make the next start fail: say so.
+            self.keep(&answer).map_err(|e| SfError::InvalidInput {
+                message: format!("Salesforce issued a new refresh token but it could not be saved: {e}"),
+            })?;
+            Ok(Some(answer.access_token))
+        })
+    }
+}
+
+/// A connected session.
+pub struct Session {
+    pub client: Client,
+    pub identity: Identity,
+    pub login: SavedLogin,
+    /// Where the refresh token is kept, in words ("Saved in the system keychain.").
+    pub kept: String,
+    tokens: Option<Arc<RefreshingToken>>,
+    source: Arc<dyn TokenSource>,
+    oauth: OAuthClient,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("login", &self.login)
+            .field("kept", &self.kept)
+            .finish()
+    }
+}
+
+/// Runs a whole browser login: binds the listener, hands the URL to `show` (which opens the
+/// browser and shows the URL), waits for the redirect, then connects. Dropping the future
+/// cancels it.
+pub async fn browser_login(
+    settings: &LoginSettings,
+    store: Arc<dyn SecretStore>,
+    book: Option<&LoginBook>,
+    timeout: Duration,
+    show: impl FnOnce(&str),
+) -> Result<Session, SessionError> {
+    let oauth = settings.oauth()?;
+    let login = BrowserLogin::start(&oauth).await?;
+    show(&login.authorize_url);
+    let tokens = login.finish(&oauth, timeout).await?;
+    session_from_tokens(settings, oauth, tokens, store, book).await
+}
+
+/// Connects with the token endpoint's answer, saves the refresh token and the login.
+pub async fn session_from_tokens(
+    settings: &LoginSettings,
+    oauth: OAuthClient,
+    answer: TokenResponse,
+    store: Arc<dyn SecretStore>,
+    book: Option<&LoginBook>,
+) -> Result<Session, SessionError> {
+    let (org_id, user_id) = answer.org_and_user().unwrap_or_default();
+    let account = format!("refresh-token:{org_id}:{user_id}");
+    let tokens = answer.refresh_token.as_ref().map(|refresh| {
+        Arc::new(RefreshingToken {
+            oauth: oauth.clone(),
+            access: Mutex::new(answer.access_token.clone()),
+            refresh: Mutex::new(Some(refresh.clone())),
+            store: store.clone(),
+            account: account.clone(),
+            refreshing: tokio::sync::Mutex::new(()),
+        })
+    });
+    let source: Arc<dyn TokenSource> = match &tokens {
+        Some(t) => t.clone(),
+        None => Arc::new(StaticToken::new(answer.access_token.clone())),
+    };
+    let client = Client::connect(&answer.instance_url, source.clone()).await?;
+    let identity = client.identity().await?;
+    let login = SavedLogin {
+        username: identity.username.clone(),
+        user_id: identity.user_id.clone(),
+        org_id: identity.organization_id.clone(),
+        instance_url: client.instance_url().to_string(),
+        login_url: settings.host.login_url.clone(),
+        client_id: settings.client_id.clone(),
+        redirect_uri: settings.redirect_uri.clone(),
+        sandbox: settings.host.sandbox,
+        saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let kept = match &answer.refresh_token {
+        Some(refresh) => {
+            store.set(&login.account(), refresh)?;
+            if let (true, Some(book)) = (store.persistent(), book) {
+                book.remember(&login)?;
+            }
+            store.describe()
+        }
+        None => "Salesforce gave no refresh token (the app lacks the refresh_token scope), so this session ends when the app closes.".to_string(),
+    };
+    Ok(Session {
+        client,
+        identity,
+        login,
+        kept,
+        tokens,
+        source,
+        oauth,
+    })
+}
+
+/// Resumes a saved login: a fresh access token from the stored refresh token (storing a rotated
+/// one), then connects.
+pub async fn resume(
+    saved: &SavedLogin,
+    store: Arc<dyn SecretStore>,
+    book: Option<&LoginBook>,
+) -> Result<Session, SessionError> {
+    let Some(refresh) = store.get(&saved.account())? else {
+        return Err(SessionError::NotSaved {
+            username: saved.username.clone(),
+        });
+    };
+    let oauth = OAuthClient::new(&saved.login_url, &saved.client_id, &saved.redirect_uri)?;
+    let answer = oauth.refresh(&refresh).await?;
+    let tokens = Arc::new(RefreshingToken {
+        oauth: oauth.clone(),
+        access: Mutex::new(String::new()),
+        refresh: Mutex::new(Some(refresh)),
+        store: store.clone(),
+        account: saved.account(),
+        refreshing: tokio::sync::Mutex::new(()),
+    });
+    tokens.keep(&answer)?;
+    let client = Client::connect(&answer.instance_url, tokens.clone()).await?;
+    let identity = client.identity().await?;
+    let mut login = saved.clone();
+    login.instance_url = client.instance_url().to_string();
+    login.username = identity.username.clone();
+    if let (true, Some(book)) = (store.persistent(), book) {
+        book.remember(&login)?;
+    }
+    Ok(Session {
+        client,
+        identity,
+        login,
+        kept: store.describe(),
+        tokens: Some(tokens.clone()),
+        source: tokens,
+        oauth,
+    })
+}
+
+/// What signing out did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SignedOut {
+    /// Salesforce confirmed the revoke.
+    pub revoked: bool,
+    /// Why not, in words (the token is forgotten here either way).
+    pub revoke_problem: Option<String>,
+}
+
+impl Session {
+    /// Revokes the session at Salesforce (the refresh token, which ends its access tokens too)
+    /// and forgets it here.
+    pub async fn sign_out(
+        self,
+        store: &dyn SecretStore,
+        book: Option<&LoginBook>,
+    ) -> Result<SignedOut, SessionError> {
+        // Without a refresh token the access token is all there is to revoke.
+        let token = self
+            .tokens
+            .as_ref()
+            .and_then(|t| t.refresh_token())
+            .unwrap_or_else(|| self.source.access_token());
+        finish_sign_out(&self.oauth, &token, &self.login, store, book).await
+    }
+}
+
+/// Signs out a saved login without connecting (the command line's `logout`).
+pub async fn sign_out_saved(
+    saved: &SavedLogin,
+    store: &dyn SecretStore,
+    book: Option<&LoginBook>,
+) -> Result<SignedOut, SessionError> {
+    let oauth = OAuthClient::new(&saved.login_url, &saved.client_id, &saved.redirect_uri)?;
+    match store.get(&saved.account())? {
+        Some(token) => finish_sign_out(&oauth, &token, saved, store, book).await,
+        None => {
+            if let Some(book) = book {
+                book.forget(saved)?;
+            }
+            Ok(SignedOut {
+                revoked: false,
+                revoke_problem: Some(
+                    "nothing was saved in the keychain for this login any more".into(),
+                ),
+            })
+        }
+    }
+}
+
+async fn finish_sign_out(
+    oauth: &OAuthClient,
+    token: &str,
+    login: &SavedLogin,
+    store: &dyn SecretStore,
+    book: Option<&LoginBook>,
+) -> Result<SignedOut, SessionError> {
+    let revoke = oauth.revoke(token).await;
+    // Forget locally whatever Salesforce answered: the admin asked to sign out.
+    store.delete(&login.account())?;
+    if let Some(book) = book {
+        book.forget(login)?;
+    }
+    Ok(match revoke {
+        Ok(()) => SignedOut {
+            revoked: true,
+            revoke_problem: None,
+        },
+        Err(e) => SignedOut {
+            revoked: false,
+            revoke_problem: Some(e.explanation()),
+        },
+    })
+}
