@@ -26,10 +26,7 @@ impl SecretStore for FakeKeychain {
         Ok(self.0.lock().unwrap().get(account).cloned())
     }
     fn set(&self, account: &str, secret: &str) -> Result<(), StoreError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(account.into(), secret.into());
+        self.0.lock().unwrap().insert(account.into(), secret.into());
         Ok(())
     }
     fn delete(&self, account: &str) -> Result<(), StoreError> {
@@ -177,7 +174,10 @@ async fn an_expired_session_is_refreshed_and_a_rotated_refresh_token_is_saved() 
     let identity = session.client.identity().await.unwrap();
     assert_eq!(identity.username, "admin@acme.example");
     let rotated = keychain.only_secret();
-    assert_ne!(rotated, first_refresh, "the rotated token replaced the old one");
+    assert_ne!(
+        rotated, first_refresh,
+        "the rotated token replaced the old one"
+    );
     assert_eq!(refresh_grants(&sim), vec![rotated.clone()]);
     // The old one is dead at Salesforce.
     let oauth = settings(&sim, port).oauth().unwrap();
@@ -212,7 +212,11 @@ async fn signing_out_revokes_at_salesforce_and_forgets_here() {
     assert_eq!(sim.with_org(|org| org.sessions.len()), sessions_before + 1);
     let saved = session.login.clone();
     let refresh = keychain.only_secret();
-    let done = session.sign_out(keychain.as_ref(), Some(&book)).await.unwrap();
+    let done = session
+        .revoker
+        .sign_out(keychain.as_ref(), Some(&book))
+        .await
+        .unwrap();
     assert!(done.revoked, "{done:?}");
     assert!(refresh_grants(&sim).is_empty(), "revoked at Salesforce");
     assert_eq!(
@@ -249,14 +253,17 @@ async fn a_session_revoked_elsewhere_asks_to_log_in_again() {
         .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("Start the login again"), "{text}");
-    assert!(!text.contains(&keychain.only_secret()), "no token in the error");
+    assert!(
+        !text.contains(&keychain.only_secret()),
+        "no token in the error"
+    );
 }
 
 #[tokio::test]
 async fn login_settings_come_from_the_profile_and_the_overrides() {
     let mut profile = writeback_setup::profile::builtin("feedback-writeback").unwrap();
-    let defaults = LoginSettings::new(&LoginTarget::Sandbox, profile.login.as_ref(), None, None)
-        .unwrap();
+    let defaults =
+        LoginSettings::new(&LoginTarget::Sandbox, profile.login.as_ref(), None, None).unwrap();
     assert_eq!(defaults.host.login_url, "https://test.salesforce.com");
     assert!(defaults.host.sandbox);
     assert_eq!(defaults.client_id, session::ASSISTANT_CLIENT_ID);
@@ -266,13 +273,15 @@ async fn login_settings_come_from_the_profile_and_the_overrides() {
         client_id: "3MVG9VENDORKEY".into(),
         callback_url: "http://localhost:7777/callback".into(),
     });
-    let vendor = LoginSettings::new(&LoginTarget::Production, profile.login.as_ref(), None, None)
-        .unwrap();
+    let vendor =
+        LoginSettings::new(&LoginTarget::Production, profile.login.as_ref(), None, None).unwrap();
     assert_eq!(vendor.client_id, "3MVG9VENDORKEY");
     assert_eq!(vendor.redirect_uri, "http://localhost:7777/callback");
 
     let overridden = LoginSettings::new(
-        &LoginTarget::Url("https://acme.lightning.force.com/lightning/setup/SetupOneHome/home".into()),
+        &LoginTarget::Url(
+            "https://acme.lightning.force.com/lightning/setup/SetupOneHome/home".into(),
+        ),
         profile.login.as_ref(),
         Some(" 3MVG9MINE "),
         Some(8765),
@@ -282,13 +291,23 @@ async fn login_settings_come_from_the_profile_and_the_overrides() {
     assert_eq!(overridden.client_id, "3MVG9MINE");
     assert_eq!(overridden.redirect_uri, "http://localhost:8765/callback");
 
-    for (client_id, port) in [(Some("has space"), None), (None, Some(80)), (None, Some(70000))] {
+    for (client_id, port) in [
+        (Some("has space"), None),
+        (None, Some(80)),
+        (None, Some(70000)),
+    ] {
         assert!(
             LoginSettings::new(&LoginTarget::Production, None, client_id, port).is_err(),
             "{client_id:?} {port:?}"
         );
     }
-    assert!(LoginSettings::new(&LoginTarget::Url("https://example.com".into()), None, None, None).is_err());
+    assert!(LoginSettings::new(
+        &LoginTarget::Url("https://example.com".into()),
+        None,
+        None,
+        None
+    )
+    .is_err());
 }
 
 #[test]
@@ -297,7 +316,10 @@ fn a_damaged_logins_file_is_named_in_the_error() {
     let book = LoginBook::at(&dir);
     std::fs::write(book.path(), "{ not json").unwrap();
     let err = book.list().unwrap_err().to_string();
-    assert!(err.contains("logins.json") && err.contains("Delete the file"), "{err}");
+    assert!(
+        err.contains("logins.json") && err.contains("Delete the file"),
+        "{err}"
+    );
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

@@ -16,7 +16,10 @@ fn app(scenario: &str) -> App {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    App::new(Worker::spawn(|| {}), remembered)
+    App::new(
+        Worker::spawn_with(|| {}, common::offline_login_env),
+        remembered,
+    )
 }
 
 fn harness(app: App) -> Harness<'static, App> {
@@ -276,6 +279,8 @@ fn fixed_screen(scenario: &str, page: Page, theme: egui::Theme) -> Harness<'stat
         org_id: report.org.id.clone(),
         demo: Some(scenario.into()),
         integration_user_hint: Some("integration@acme.example".into()),
+        kept: None,
+        signs_out: false,
     });
     app.report = Some(report);
     app.page = page;

@@ -1,6 +1,6 @@
 //! Logging in to Salesforce.
 pub mod browser;
-pub mod sf_cli;
-pub mod url;
 pub mod session;
+pub mod sf_cli;
 pub mod store;
+pub mod url;

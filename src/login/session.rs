@@ -172,7 +172,9 @@ impl TokenSource for RefreshingToken {
             let answer = self.oauth.refresh(&refresh_token).await?;
             // A rotated token that cannot be stored would make the next start fail: say so.
             self.keep(&answer).map_err(|e| SfError::InvalidInput {
-                message: format!("Salesforce issued a new refresh token but it could not be saved: {e}"),
+                message: format!(
+                    "Salesforce issued a new refresh token but it could not be saved: {e}"
+                ),
             })?;
             Ok(Some(answer.access_token))
         })
@@ -180,22 +182,29 @@ impl TokenSource for RefreshingToken {
 }
 
 /// A connected session.
+#[derive(Debug)]
 pub struct Session {
     pub client: Client,
     pub identity: Identity,
     pub login: SavedLogin,
     /// Where the refresh token is kept, in words ("Saved in the system keychain.").
     pub kept: String,
+    /// Signs this session out; kept apart so the client can go elsewhere.
+    pub revoker: Revoker,
+}
+
+/// What it takes to end a session at Salesforce: the token to revoke, never shown.
+pub struct Revoker {
+    login: SavedLogin,
     tokens: Option<Arc<RefreshingToken>>,
     source: Arc<dyn TokenSource>,
     oauth: OAuthClient,
 }
 
-impl fmt::Debug for Session {
+impl fmt::Debug for Revoker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("login", &self.login)
-            .field("kept", &self.kept)
+        f.debug_struct("Revoker")
+            .field("login", &self.login.title())
             .finish()
     }
 }
@@ -267,11 +276,14 @@ pub async fn session_from_tokens(
     Ok(Session {
         client,
         identity,
+        revoker: Revoker {
+            login: login.clone(),
+            tokens,
+            source,
+            oauth,
+        },
         login,
         kept,
-        tokens,
-        source,
-        oauth,
     })
 }
 
@@ -309,11 +321,14 @@ pub async fn resume(
     Ok(Session {
         client,
         identity,
+        revoker: Revoker {
+            login: login.clone(),
+            tokens: Some(tokens.clone()),
+            source: tokens,
+            oauth,
+        },
         login,
         kept: store.describe(),
-        tokens: Some(tokens.clone()),
-        source: tokens,
-        oauth,
     })
 }
 
@@ -326,7 +341,7 @@ pub struct SignedOut {
     pub revoke_problem: Option<String>,
 }
 
-impl Session {
+impl Revoker {
     /// Revokes the session at Salesforce (the refresh token, which ends its access tokens too)
     /// and forgets it here.
     pub async fn sign_out(

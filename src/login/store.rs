@@ -48,7 +48,8 @@ pub struct KeychainStore;
 
 impl KeychainStore {
     fn entry(account: &str) -> Result<keyring::Entry, StoreError> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, account).map_err(|e| StoreError::Keychain(e.to_string()))
+        keyring::Entry::new(KEYCHAIN_SERVICE, account)
+            .map_err(|e| StoreError::Keychain(e.to_string()))
     }
 }
 
@@ -147,7 +148,9 @@ pub fn open_secret_store() -> Arc<dyn SecretStore> {
         )));
     }
     if let Err(e) = keyring::Entry::store_status() {
-        return Arc::new(MemoryStore::new(format!("no system keychain is running: {e}")));
+        return Arc::new(MemoryStore::new(format!(
+            "no system keychain is running: {e}"
+        )));
     }
     // A lookup of an entry that never exists tells whether the keychain service answers.
     match KeychainStore.get("probe") {
@@ -273,11 +276,8 @@ impl LoginBook {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| self.file_error("create the folder of", e))?;
         }
-        let text = serde_json::to_string_pretty(&LoginsFile {
-            version: 1,
-            logins,
-        })
-        .unwrap_or_default();
+        let text =
+            serde_json::to_string_pretty(&LoginsFile { version: 1, logins }).unwrap_or_default();
         // Write then rename, so a crash never leaves half a file.
         let temp = self.path.with_extension("json.tmp");
         std::fs::write(&temp, text).map_err(|e| self.file_error("write", e))?;

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    is_custom, validate_api_name, Access, AppRequirement, FieldRequirement, FieldType,
-    LoginApp, LookupRequirement, PackageRequirement, Profile, ProfileError, RecordTypeRequirement, Usage,
+    is_custom, validate_api_name, Access, AppRequirement, FieldRequirement, FieldType, LoginApp,
+    LookupRequirement, PackageRequirement, Profile, ProfileError, RecordTypeRequirement, Usage,
 };
 
 /// Longest text a Salesforce text field can hold (Long/Rich Text Area).

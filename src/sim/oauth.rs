@@ -491,7 +491,10 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
                 g.access_tokens.push(access.clone());
                 // With rotation the old refresh token ends here; its sessions live on.
                 let key = if rotates {
-                    let new = format!("5Aep861{}", Alphanumeric.sample_string(&mut rand::rng(), 80));
+                    let new = format!(
+                        "5Aep861{}",
+                        Alphanumeric.sample_string(&mut rand::rng(), 80)
+                    );
                     rotated = Some(new.clone());
                     new
                 } else {

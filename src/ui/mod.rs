@@ -3,6 +3,7 @@
 //! `App` holds what is on screen; a background `Worker` owns the Salesforce client. The UI sends
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
+mod connect;
 mod view;
 pub mod worker;
 
@@ -25,6 +26,22 @@ pub struct Remembered {
     pub integration_user: String,
     pub demo_scenario: String,
     pub verify_only: bool,
+    /// Where the browser login goes.
+    pub login_where: LoginWhere,
+    /// The org address typed for `LoginWhere::MyDomain`.
+    pub login_url: String,
+    /// Overrides of the profile's login app (empty: the profile's, else the assistant's).
+    pub client_id: String,
+    pub callback_port: String,
+}
+
+/// The browser login's destination.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginWhere {
+    #[default]
+    Production,
+    Sandbox,
+    MyDomain,
 }
 
 impl Default for Remembered {
@@ -35,6 +52,10 @@ impl Default for Remembered {
             integration_user: String::new(),
             demo_scenario: "fresh".to_string(),
             verify_only: false,
+            login_where: LoginWhere::Production,
+            login_url: String::new(),
+            client_id: String::new(),
+            callback_port: String::new(),
         }
     }
 }
@@ -110,7 +131,26 @@ pub struct App {
     pub record_input: String,
     /// Open every finding's evidence (a toggle on each step page).
     pub expand_evidence: bool,
+    /// The login page's state.
+    pub login: LoginState,
     worker: Worker,
+}
+
+/// What the Connect page knows about logging in.
+#[derive(Debug, Default)]
+pub struct LoginState {
+    /// The authorize URL while the browser login waits for the admin.
+    pub waiting_at: Option<String>,
+    /// A browser login was asked for and has not answered yet.
+    pub starting: bool,
+    pub saved: Vec<crate::login::store::SavedLogin>,
+    /// Where sessions are kept, in words, and whether that survives a restart.
+    pub keychain: String,
+    pub keychain_persistent: bool,
+    pub cli_orgs: Option<Result<Vec<crate::login::sf_cli::SfOrg>, UiError>>,
+    pub finding_cli_orgs: bool,
+    /// The outcome of a sign-out, shown once.
+    pub notice: Option<String>,
 }
 
 impl App {
@@ -140,6 +180,7 @@ impl App {
             token_input: String::new(),
             record_input: String::new(),
             expand_evidence: false,
+            login: LoginState::default(),
             worker,
         }
     }
@@ -178,6 +219,85 @@ impl App {
             instance_url: self.remembered.instance_url.trim().to_string(),
             access_token: access_token.trim().to_string(),
         });
+    }
+
+    /// The browser login's settings from the page (profile's app, overrides), or what is wrong.
+    pub fn login_settings(&self) -> Result<crate::login::session::LoginSettings, String> {
+        use crate::login::url::LoginTarget;
+        let target = match self.remembered.login_where {
+            LoginWhere::Production => LoginTarget::Production,
+            LoginWhere::Sandbox => LoginTarget::Sandbox,
+            LoginWhere::MyDomain => LoginTarget::Url(self.remembered.login_url.trim().to_string()),
+        };
+        let port = match self.remembered.callback_port.trim() {
+            "" => None,
+            typed => Some(typed.parse::<u32>().map_err(|_| {
+                format!("The callback port must be a number such as 1717; '{typed}' is not.")
+            })?),
+        };
+        crate::login::session::LoginSettings::new(
+            &target,
+            self.profile.login.as_ref(),
+            Some(self.remembered.client_id.as_str()),
+            port,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    pub fn start_browser_login(&mut self) {
+        match self.login_settings() {
+            Ok(settings) => {
+                self.connect_error = None;
+                self.login.notice = None;
+                self.login.starting = true;
+                self.report = None;
+                self.worker.send(Command::BrowserLogin(Box::new(settings)));
+            }
+            Err(message) => {
+                self.connect_error = Some(UiError {
+                    message: "The login cannot start.".into(),
+                    fix: message.clone(),
+                    details: message,
+                })
+            }
+        }
+    }
+
+    pub fn cancel_login(&mut self) {
+        self.worker.send(Command::CancelLogin);
+    }
+
+    pub fn resume_login(&mut self, saved: crate::login::store::SavedLogin) {
+        self.connecting = true;
+        self.connect_error = None;
+        self.login.notice = None;
+        self.report = None;
+        self.worker.send(Command::ResumeLogin(Box::new(saved)));
+    }
+
+    pub fn forget_login(&mut self, saved: crate::login::store::SavedLogin) {
+        self.worker.send(Command::ForgetLogin(Box::new(saved)));
+    }
+
+    pub fn find_cli_orgs(&mut self) {
+        self.login.finding_cli_orgs = true;
+        self.worker.send(Command::FindCliOrgs);
+    }
+
+    pub fn connect_cli(&mut self, target: String) {
+        self.connecting = true;
+        self.connect_error = None;
+        self.report = None;
+        self.worker.send(Command::ConnectCli { target });
+    }
+
+    /// Ends a browser login at Salesforce and here.
+    pub fn sign_out(&mut self) {
+        self.worker.send(Command::SignOut);
+        self.connection = None;
+        self.report = None;
+        self.run = Run::Idle;
+        self.page = PAGES[0];
     }
 
     pub fn disconnect(&mut self) {
@@ -247,6 +367,8 @@ impl App {
             match event {
                 Event::Connected(connection) => {
                     self.connecting = false;
+                    self.login.starting = false;
+                    self.login.waiting_at = None;
                     if connection.demo.is_none() {
                         self.remembered.instance_url = connection.instance_url.clone();
                     }
@@ -255,6 +377,8 @@ impl App {
                 }
                 Event::ConnectFailed(e) => {
                     self.connecting = false;
+                    self.login.starting = false;
+                    self.login.waiting_at = None;
                     self.connect_error = Some(e);
                 }
                 Event::Progress(note) => {
@@ -289,7 +413,32 @@ impl App {
                     self.check_error = Some(e);
                 }
                 Event::Cancelled => self.run = Run::Idle,
-                Event::Disconnected => {}
+                Event::Disconnected { message } => {
+                    if message.is_some() {
+                        self.login.notice = message;
+                    }
+                }
+                Event::LoginStarted { authorize_url } => {
+                    self.login.starting = false;
+                    self.login.waiting_at = Some(authorize_url);
+                }
+                Event::LoginCancelled => {
+                    self.login.starting = false;
+                    self.login.waiting_at = None;
+                }
+                Event::SavedLogins {
+                    logins,
+                    keychain,
+                    persistent,
+                } => {
+                    self.login.saved = logins;
+                    self.login.keychain = keychain;
+                    self.login.keychain_persistent = persistent;
+                }
+                Event::CliOrgs(found) => {
+                    self.login.finding_cli_orgs = false;
+                    self.login.cli_orgs = Some(found);
+                }
             }
         }
     }

@@ -3,11 +3,10 @@
 use super::{App, Page, ProfileDraft, Run, PAGES};
 use crate::checks::{thousands, Finding, Status, Step, Verdict};
 use crate::profile::{self, FieldType};
-use crate::sim::scenario;
 use eframe::egui;
 use egui::{Color32, RichText};
 
-fn status_color(ui: &egui::Ui, status: Option<Status>) -> Color32 {
+pub(super) fn status_color(ui: &egui::Ui, status: Option<Status>) -> Color32 {
     let dark = ui.visuals().dark_mode;
     match status {
         Some(Status::Pass) => {
@@ -505,7 +504,7 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
             ui.label(intro(app, step));
             ui.add_space(8.0);
             match step {
-                Step::Connect => connect_page(app, ui),
+                Step::Connect => super::connect::connect_page(app, ui),
                 Step::Fields => fields_table(app, ui),
                 Step::Access => record_picker(app, ui),
                 Step::App => app_values(app, ui),
@@ -517,87 +516,7 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
     }
 }
 
-fn connect_page(app: &mut App, ui: &mut egui::Ui) {
-    if let Some(connection) = app.connection.clone() {
-        ui.label(format!(
-            "Connected to {} as {}{}.",
-            connection.instance_url,
-            if connection.display_name.is_empty() {
-                &connection.username
-            } else {
-                &connection.display_name
-            },
-            connection
-                .demo
-                .as_ref()
-                .map(|d| format!(" (demo scenario \"{d}\")"))
-                .unwrap_or_default()
-        ));
-    }
-    ui.add_space(6.0);
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new("Try the demo org").strong());
-        ui.label("A simulated Salesforce org. Pick a scenario to see each problem and its fix.");
-        ui.horizontal(|ui| {
-            let current = app.remembered.demo_scenario.clone();
-            egui::ComboBox::from_label("Scenario")
-                .selected_text(current.clone())
-                .width(220.0)
-                .show_ui(ui, |ui| {
-                    for name in scenario::builtin_names() {
-                        let description = scenario::builtin_description(name).unwrap_or_default();
-                        ui.selectable_value(
-                            &mut app.remembered.demo_scenario,
-                            name.to_string(),
-                            name,
-                        )
-                        .on_hover_text(description);
-                    }
-                });
-            let enabled = !app.connecting;
-            if ui
-                .add_enabled(enabled, egui::Button::new("Connect to the demo org"))
-                .clicked()
-            {
-                let scenario = app.remembered.demo_scenario.clone();
-                app.connect_demo(&scenario);
-            }
-        });
-        if let Some(description) = scenario::builtin_description(&app.remembered.demo_scenario) {
-            ui.label(RichText::new(description).weak());
-        }
-    });
-    ui.add_space(6.0);
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new("Use a session of your org").strong());
-        ui.label("Paste your org's URL and an access token (for example from `sf org display`). The token stays in memory only. Browser login comes in a later version.");
-        egui::Grid::new("session_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-            let url_label = ui.label("Instance URL");
-            ui.add(egui::TextEdit::singleline(&mut app.remembered.instance_url).hint_text("https://yourcompany.my.salesforce.com").desired_width(380.0))
-                .labelled_by(url_label.id);
-            ui.end_row();
-            let token_label = ui.label("Access token");
-            ui.add(egui::TextEdit::singleline(&mut app.token_input).password(true).hint_text("00D…!…").desired_width(380.0))
-                .labelled_by(token_label.id);
-            ui.end_row();
-        });
-        let ready = !app.remembered.instance_url.trim().is_empty() && !app.token_input.trim().is_empty() && !app.connecting;
-        if ui.add_enabled(ready, egui::Button::new("Connect with this session")).clicked() {
-            app.connect_session();
-        }
-    });
-    if app.connecting {
-        ui.horizontal(|ui| {
-            ui.add(egui::Spinner::new());
-            ui.label("Connecting…");
-        });
-    }
-    if let Some(error) = app.connect_error.clone() {
-        error_box(ui, &error, "connect_error");
-    }
-}
-
-fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
+pub(super) fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
     ui.add_space(6.0);
     egui::Frame::group(ui.style())
         .stroke(egui::Stroke::new(1.5, status_color(ui, Some(Status::Fail))))
@@ -616,7 +535,7 @@ fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
         });
 }
 
-fn copy_button(ui: &mut egui::Ui, value: &str) {
+pub(super) fn copy_button(ui: &mut egui::Ui, value: &str) {
     if ui
         .button("Copy")
         .accessible_name(format!("Copy {value}"))

@@ -2,6 +2,9 @@
 //! asks for, and answers with events. The UI thread never waits on the network.
 
 use crate::checks::CheckReport;
+use crate::login::session::{self as login_session, LoginSettings, Revoker, LOGIN_TIMEOUT};
+use crate::login::sf_cli::{SfCli, SfCliTokenSource, SfOrg};
+use crate::login::store::{open_secret_store, LoginBook, SavedLogin, SecretStore};
 use crate::readiness::{self, CheckRequest};
 use crate::salesforce::{Client, Identity, SfError, StaticToken};
 use crate::sim::scenario;
@@ -19,9 +22,26 @@ pub enum Command {
         instance_url: String,
         access_token: String,
     },
+    /// Browser login (OAuth web-server flow with PKCE); answers `LoginStarted` with the URL.
+    BrowserLogin(Box<LoginSettings>),
+    /// Stops waiting for the browser.
+    CancelLogin,
+    /// Connects with a saved login's refresh token.
+    ResumeLogin(Box<SavedLogin>),
+    /// Signs out a saved login without connecting (revoke, forget).
+    ForgetLogin(Box<SavedLogin>),
+    /// Lists the Salesforce CLI's orgs.
+    FindCliOrgs,
+    /// Connects with a Salesforce CLI login (alias or username).
+    ConnectCli {
+        target: String,
+    },
     RunChecks(Box<CheckRequest>),
     Cancel,
+    /// Leaves the org (a saved login stays saved).
     Disconnect,
+    /// Leaves the org and ends a browser login at Salesforce (revoke) and here (forget).
+    SignOut,
 }
 
 impl std::fmt::Debug for Command {
@@ -31,9 +51,16 @@ impl std::fmt::Debug for Command {
             Command::ConnectSession { instance_url, .. } => {
                 write!(f, "ConnectSession({instance_url}, [token redacted])")
             }
+            Command::BrowserLogin(s) => write!(f, "BrowserLogin({})", s.host.login_url),
+            Command::CancelLogin => f.write_str("CancelLogin"),
+            Command::ResumeLogin(l) => write!(f, "ResumeLogin({})", l.title()),
+            Command::ForgetLogin(l) => write!(f, "ForgetLogin({})", l.title()),
+            Command::FindCliOrgs => f.write_str("FindCliOrgs"),
+            Command::ConnectCli { target } => write!(f, "ConnectCli({target})"),
             Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
             Command::Cancel => f.write_str("Cancel"),
             Command::Disconnect => f.write_str("Disconnect"),
+            Command::SignOut => f.write_str("SignOut"),
         }
     }
 }
@@ -49,6 +76,10 @@ pub struct Connection {
     pub demo: Option<String>,
     /// The scenario's integration user (demo only).
     pub integration_user_hint: Option<String>,
+    /// How the session is held, in words ("Saved in the system keychain.", "…in memory only…").
+    pub kept: Option<String>,
+    /// A browser login: "Sign out" ends it at Salesforce.
+    pub signs_out: bool,
 }
 
 /// An error in an admin's words, with the raw error one click away.
@@ -78,7 +109,46 @@ pub enum Event {
     Checked(Box<CheckReport>),
     CheckFailed(UiError),
     Cancelled,
-    Disconnected,
+    /// `message` says whether Salesforce confirmed a sign-out.
+    Disconnected {
+        message: Option<String>,
+    },
+    /// The browser login waits for the admin at this address (show it with a Copy button).
+    LoginStarted {
+        authorize_url: String,
+    },
+    LoginCancelled,
+    /// The saved logins and where sessions are kept (sent at start and after every change).
+    SavedLogins {
+        logins: Vec<SavedLogin>,
+        keychain: String,
+        persistent: bool,
+    },
+    CliOrgs(Result<Vec<SfOrg>, UiError>),
+}
+
+/// What the worker logs in with: the secret store, the saved-logins book, the Salesforce CLI and
+/// the way to open a browser. Tests pass their own.
+pub struct LoginEnv {
+    pub store: Arc<dyn SecretStore>,
+    pub book: Option<LoginBook>,
+    pub sf_cli: SfCli,
+    pub open_browser: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl LoginEnv {
+    /// The system keychain (or memory), the config folder, `sf` on PATH, the default browser.
+    pub fn system() -> LoginEnv {
+        LoginEnv {
+            store: open_secret_store(),
+            book: LoginBook::open_default(),
+            sf_cli: SfCli::new(),
+            open_browser: Arc::new(|url: &str| {
+                // The URL is on screen with a Copy button too, so a failure here is not fatal.
+                let _ = webbrowser::open(url);
+            }),
+        }
+    }
 }
 
 pub struct Worker {
@@ -87,8 +157,17 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread; `wake` is called after every event (the UI repaints).
+    /// Starts the worker thread with the system's keychain, CLI and browser; `wake` is called
+    /// after every event (the UI repaints).
     pub fn spawn(wake: impl Fn() + Send + Sync + 'static) -> Worker {
+        Worker::spawn_with(wake, LoginEnv::system)
+    }
+
+    /// Starts the worker thread; `env` is built on it (opening the keychain may take a moment).
+    pub fn spawn_with(
+        wake: impl Fn() + Send + Sync + 'static,
+        env: impl FnOnce() -> LoginEnv + Send + 'static,
+    ) -> Worker {
         let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
@@ -111,7 +190,7 @@ impl Worker {
                         return;
                     }
                 };
-                runtime.block_on(serve(command_rx, event_tx, wake));
+                runtime.block_on(serve(command_rx, event_tx, wake, env()));
             })
             .expect("a thread can be spawned");
         Worker {
@@ -135,6 +214,8 @@ struct Session {
     identity: Identity,
     /// Kept alive while connected to the demo org.
     _sim: Option<SimServer>,
+    /// A browser login's way to sign out.
+    revoker: Option<Revoker>,
 }
 
 async fn connect(
@@ -157,21 +238,82 @@ async fn connect(
         org_id: identity.organization_id.clone(),
         demo: demo.as_ref().map(|d| d.0.clone()),
         integration_user_hint: demo.and_then(|d| d.1),
+        kept: None,
+        signs_out: false,
     };
     Ok((
         Session {
             client: Arc::new(client),
             identity,
             _sim: sim,
+            revoker: None,
         },
         connection,
     ))
+}
+
+/// A session from a browser login or a saved one.
+fn from_login(session: login_session::Session) -> (Session, Connection) {
+    let connection = Connection {
+        instance_url: session.client.instance_url().to_string(),
+        username: session.identity.username.clone(),
+        display_name: session.identity.name.clone(),
+        org_id: session.identity.organization_id.clone(),
+        demo: None,
+        integration_user_hint: None,
+        kept: Some(session.kept.clone()),
+        signs_out: true,
+    };
+    (
+        Session {
+            client: Arc::new(session.client),
+            identity: session.identity,
+            _sim: None,
+            revoker: Some(session.revoker),
+        },
+        connection,
+    )
+}
+
+fn login_error(context: &str, e: &login_session::SessionError) -> UiError {
+    match e {
+        login_session::SessionError::Salesforce(sf) => UiError::from_sf(context, sf),
+        other => UiError {
+            message: format!("{context}."),
+            fix: other.to_string(),
+            details: format!("{other:?}"),
+        },
+    }
+}
+
+fn saved_logins(env: &LoginEnv) -> Event {
+    Event::SavedLogins {
+        logins: env
+            .book
+            .as_ref()
+            .and_then(|b| b.list().ok())
+            .unwrap_or_default(),
+        keychain: env.store.describe(),
+        persistent: env.store.persistent(),
+    }
+}
+
+/// Signs a browser login out at Salesforce; the words for the UI.
+async fn sign_out(revoker: Revoker, env: &LoginEnv) -> String {
+    match revoker.sign_out(env.store.as_ref(), env.book.as_ref()).await {
+        Ok(done) => match done.revoke_problem {
+            None => "Signed out: Salesforce ended the session and it is forgotten here.".into(),
+            Some(problem) => format!("Signed out here, but Salesforce did not confirm it ({problem}). To be sure, revoke the session in Setup > Connected Apps OAuth Usage."),
+        },
+        Err(e) => format!("Sign-out did not finish: {e}"),
+    }
 }
 
 async fn serve(
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<Event>,
     wake: Arc<dyn Fn() + Send + Sync>,
+    env: LoginEnv,
 ) {
     let send = {
         let events = events.clone();
@@ -183,8 +325,184 @@ async fn serve(
     };
     let mut session: Option<Session> = None;
     let mut running: Option<tokio::task::JoinHandle<()>> = None;
-    while let Some(command) = commands.recv().await {
+    send(saved_logins(&env));
+    // A command that arrived while a browser login waited: it ended the wait, now it runs.
+    let mut pending: Option<Command> = None;
+    loop {
+        let command = match pending.take() {
+            Some(c) => c,
+            None => match commands.recv().await {
+                Some(c) => c,
+                None => break,
+            },
+        };
         match command {
+            Command::BrowserLogin(settings) => {
+                if let Some(task) = running.take() {
+                    task.abort();
+                }
+                session = None;
+                let open_browser = env.open_browser.clone();
+                let show = {
+                    let send = send.clone();
+                    move |url: &str| {
+                        send(Event::LoginStarted {
+                            authorize_url: url.to_string(),
+                        });
+                        let url = url.to_string();
+                        // Opening a browser may wait on a helper program; never on this thread.
+                        std::thread::spawn(move || open_browser(&url));
+                    }
+                };
+                let login = login_session::browser_login(
+                    &settings,
+                    env.store.clone(),
+                    env.book.as_ref(),
+                    LOGIN_TIMEOUT,
+                    show,
+                );
+                tokio::pin!(login);
+                let outcome = tokio::select! {
+                    result = &mut login => Some(result),
+                    next = commands.recv() => {
+                        pending = next.filter(|c| !matches!(c, Command::CancelLogin));
+                        None
+                    }
+                };
+                match outcome {
+                    None => send(Event::LoginCancelled),
+                    Some(Ok(logged_in)) => {
+                        let (s, connection) = from_login(logged_in);
+                        session = Some(s);
+                        send(saved_logins(&env));
+                        send(Event::Connected(connection));
+                    }
+                    Some(Err(e)) => send(Event::ConnectFailed(login_error(
+                        "The login did not finish",
+                        &e,
+                    ))),
+                }
+            }
+            Command::CancelLogin => send(Event::LoginCancelled),
+            Command::ResumeLogin(saved) => {
+                if let Some(task) = running.take() {
+                    task.abort();
+                }
+                session = None;
+                match login_session::resume(&saved, env.store.clone(), env.book.as_ref()).await {
+                    Ok(resumed) => {
+                        let (s, connection) = from_login(resumed);
+                        session = Some(s);
+                        send(saved_logins(&env));
+                        send(Event::Connected(connection));
+                    }
+                    Err(e) => send(Event::ConnectFailed(login_error(
+                        &format!("Could not continue as {}", saved.username),
+                        &e,
+                    ))),
+                }
+            }
+            Command::ForgetLogin(saved) => {
+                let message = match login_session::sign_out_saved(&saved, env.store.as_ref(), env.book.as_ref()).await {
+                    Ok(done) => match done.revoke_problem {
+                        None => format!("Signed out {}: Salesforce ended the session and it is forgotten here.", saved.username),
+                        Some(problem) => format!("Forgot {} here, but Salesforce did not confirm the sign-out ({problem}).", saved.username),
+                    },
+                    Err(e) => format!("Could not sign out {}: {e}", saved.username),
+                };
+                send(saved_logins(&env));
+                send(Event::Disconnected {
+                    message: Some(message),
+                });
+            }
+            Command::FindCliOrgs => {
+                let cli = env.sf_cli.clone();
+                let found = tokio::task::spawn_blocking(move || cli.list_orgs()).await;
+                send(Event::CliOrgs(match found {
+                    Ok(Ok(orgs)) => Ok(orgs),
+                    Ok(Err(e)) => Err(UiError {
+                        message: "The Salesforce CLI's logins could not be read.".into(),
+                        fix: e.to_string(),
+                        details: format!("{e:?}"),
+                    }),
+                    Err(e) => Err(UiError {
+                        message: "The Salesforce CLI could not be run.".into(),
+                        fix: "Check that `sf` works in a terminal.".into(),
+                        details: e.to_string(),
+                    }),
+                }));
+            }
+            Command::ConnectCli { target } => {
+                if let Some(task) = running.take() {
+                    task.abort();
+                }
+                session = None;
+                let cli = env.sf_cli.clone();
+                let who = target.clone();
+                let found =
+                    tokio::task::spawn_blocking(move || SfCliTokenSource::new(cli, &who)).await;
+                let (source, login) = match found {
+                    Ok(Ok(found)) => found,
+                    Ok(Err(e)) => {
+                        send(Event::ConnectFailed(UiError {
+                            message: format!(
+                                "The Salesforce CLI has no usable login for {target}."
+                            ),
+                            fix: e.to_string(),
+                            details: format!("{e:?}"),
+                        }));
+                        continue;
+                    }
+                    Err(e) => {
+                        send(Event::ConnectFailed(UiError {
+                            message: "The Salesforce CLI could not be run.".into(),
+                            fix: "Check that `sf` works in a terminal.".into(),
+                            details: e.to_string(),
+                        }));
+                        continue;
+                    }
+                };
+                let connected = match Client::connect(&login.instance_url, Arc::new(source)).await {
+                    Ok(client) => match client.identity().await {
+                        Ok(identity) => Ok((client, identity)),
+                        Err(e) => Err(UiError::from_sf("Could not log in", &e)),
+                    },
+                    Err(e) => Err(UiError::from_sf("Could not connect", &e)),
+                };
+                match connected {
+                    Ok((client, identity)) => {
+                        let connection = Connection {
+                            instance_url: client.instance_url().to_string(),
+                            username: identity.username.clone(),
+                            display_name: identity.name.clone(),
+                            org_id: identity.organization_id.clone(),
+                            demo: None,
+                            integration_user_hint: None,
+                            kept: Some(format!("The Salesforce CLI keeps this login ({target}); the assistant stores nothing.")),
+                            signs_out: false,
+                        };
+                        session = Some(Session {
+                            client: Arc::new(client),
+                            identity,
+                            _sim: None,
+                            revoker: None,
+                        });
+                        send(Event::Connected(connection));
+                    }
+                    Err(e) => send(Event::ConnectFailed(e)),
+                }
+            }
+            Command::SignOut => {
+                if let Some(task) = running.take() {
+                    task.abort();
+                }
+                let message = match session.take().and_then(|s| s.revoker) {
+                    Some(revoker) => Some(sign_out(revoker, &env).await),
+                    None => None,
+                };
+                send(saved_logins(&env));
+                send(Event::Disconnected { message });
+            }
             Command::ConnectDemo { scenario: name } => {
                 if let Some(task) = running.take() {
                     task.abort();
@@ -281,7 +599,7 @@ async fn serve(
                     task.abort();
                 }
                 session = None;
-                send(Event::Disconnected);
+                send(Event::Disconnected { message: None });
             }
         }
     }

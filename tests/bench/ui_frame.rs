@@ -35,7 +35,20 @@ fn main() {
         (report, sim.url().to_string())
     });
     let evidence_lines: usize = report.checks.iter().map(|c| c.evidence.len()).sum();
-    let mut app = App::new(Worker::spawn(|| {}), Remembered::default());
+    let mut app = App::new(
+        Worker::spawn_with(
+            || {},
+            || writeback_setup::ui::worker::LoginEnv {
+                store: std::sync::Arc::new(writeback_setup::login::store::MemoryStore::new(
+                    "benchmark",
+                )),
+                book: None,
+                sf_cli: writeback_setup::login::sf_cli::SfCli::with_program("sf-not-installed"),
+                open_browser: std::sync::Arc::new(|_: &str| {}),
+            },
+        ),
+        Remembered::default(),
+    );
     app.connection = Some(Connection {
         instance_url: url,
         username: "admin@acme.example".into(),
@@ -43,6 +56,8 @@ fn main() {
         org_id: report.org.id.clone(),
         demo: Some("large-org".into()),
         integration_user_hint: scenario.integration_user.clone(),
+        kept: None,
+        signs_out: false,
     });
     app.report = Some(report);
     app.expand_evidence = true;

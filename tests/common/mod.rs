@@ -89,3 +89,17 @@ pub fn integration_token(sim: &SimServer) -> String {
     )
     .expect("integration user exists")
 }
+
+/// A login environment that touches nothing of this machine: sessions in memory, no saved
+/// logins, no Salesforce CLI, no browser.
+#[allow(dead_code)]
+pub fn offline_login_env() -> writeback_setup::ui::worker::LoginEnv {
+    writeback_setup::ui::worker::LoginEnv {
+        store: std::sync::Arc::new(writeback_setup::login::store::MemoryStore::new(
+            "no system keychain is running",
+        )),
+        book: None,
+        sf_cli: writeback_setup::login::sf_cli::SfCli::with_program("sf-not-installed"),
+        open_browser: std::sync::Arc::new(|_: &str| {}),
+    }
+}
