@@ -331,3 +331,48 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A keychain that refuses every write (locked, and no prompt can be shown).
+#[derive(Debug)]
+struct RefusingKeychain;
+
+impl SecretStore for RefusingKeychain {
+    fn persistent(&self) -> bool {
+        true
+    }
+    fn describe(&self) -> String {
+        "Saved in the system keychain.".into()
+    }
+    fn get(&self, _: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Keychain("prompt dismissed".into()))
+    }
+    fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_keychain_that_refuses_does_not_cost_the_login() {
+    let port = 47837;
+    let sim = org(port, false).await;
+    let dir = tempdir("refusing");
+    let book = LoginBook::at(&dir);
+    let session = log_in(&sim, port, Arc::new(RefusingKeychain), Some(&book)).await;
+    assert!(session.kept.starts_with("Not saved"), "{}", session.kept);
+    assert!(
+        session.kept.contains("prompt dismissed"),
+        "{}",
+        session.kept
+    );
+    assert!(
+        book.list().unwrap().is_empty(),
+        "nothing to resume, so nothing listed"
+    );
+    assert_eq!(
+        session.client.identity().await.unwrap().username,
+        "admin@acme.example"
+    );
+}

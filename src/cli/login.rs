@@ -177,13 +177,13 @@ pub fn run_logout(args: LogoutArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(1, e),
     };
-    let targets =
-        match (args.all, book.list()) {
-            (_, Err(e)) => return fail(1, e),
-            (true, Ok(all)) => all,
-            (false, Ok(_)) => match book.find(args.who.as_deref()) {
-                Ok(Some(login)) => vec![login],
-                Ok(None) => return fail(
+    let targets = match (args.all, book.list()) {
+        (_, Err(e)) => return fail(1, e),
+        (true, Ok(all)) => all,
+        (false, Ok(_)) => match book.find(args.who.as_deref()) {
+            Ok(Some(login)) => vec![login],
+            Ok(None) => {
+                return fail(
                     2,
                     match &args.who {
                         Some(who) => format!(
@@ -191,10 +191,11 @@ pub fn run_logout(args: LogoutArgs) -> ExitCode {
                         ),
                         None => "there is no saved login to sign out".to_string(),
                     },
-                ),
-                Err(e) => return fail(1, e),
-            },
-        };
+                )
+            }
+            Err(e) => return fail(1, e),
+        },
+    };
     if targets.is_empty() {
         println!("There is no saved login to sign out.");
         return ExitCode::SUCCESS;

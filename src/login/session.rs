@@ -170,12 +170,9 @@ impl TokenSource for RefreshingToken {
                 return Ok(None);
             };
             let answer = self.oauth.refresh(&refresh_token).await?;
-            // A rotated token that cannot be stored would make the next start fail: say so.
-            self.keep(&answer).map_err(|e| SfError::InvalidInput {
-                message: format!(
-                    "Salesforce issued a new refresh token but it could not be saved: {e}"
-                ),
-            })?;
+            // The new tokens are in memory either way; if the keychain refused the rotated one,
+            // the next start asks to log in again, which beats failing this session now.
+            let _ = self.keep(&answer);
             Ok(Some(answer.access_token))
         })
     }
@@ -264,13 +261,18 @@ pub async fn session_from_tokens(
         saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     let kept = match &answer.refresh_token {
-        Some(refresh) => {
-            store.set(&login.account(), refresh)?;
-            if let (true, Some(book)) = (store.persistent(), book) {
-                book.remember(&login)?;
+        // A keychain that refuses (locked, no prompt possible) must not cost the admin the login.
+        Some(refresh) => match store.set(&login.account(), refresh) {
+            Ok(()) => {
+                if let (true, Some(book)) = (store.persistent(), book) {
+                    book.remember(&login)?;
+                }
+                store.describe()
             }
-            store.describe()
-        }
+            Err(e) => format!(
+                "Not saved: {e} This session stays in memory until the app closes."
+            ),
+        },
         None => "Salesforce gave no refresh token (the app lacks the refresh_token scope), so this session ends when the app closes.".to_string(),
     };
     Ok(Session {
