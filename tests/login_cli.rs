@@ -210,12 +210,14 @@ fn start_login(mut command: Command) -> (Child, String, std::sync::mpsc::Receive
             }
             if line.starts_with("error:") {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("login failed before the browser: {line}");
             }
             seen.push(line);
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("no login URL on stderr: {seen:?}");
 }
 
@@ -228,6 +230,7 @@ fn finish(mut child: Child, rest: std::sync::mpsc::Receiver<String>) -> (i32, St
         }
         if Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("login did not finish");
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -459,3 +459,38 @@ fn resolve_takes_an_id_or_a_path() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_vendor_login_app_is_read_validated_and_written_back() {
+    let text = with_fields(
+        r#"[login]
+client_id = "3MVG9VENDOR"
+callback_url = "http://localhost:7777/callback"
+
+[[fields]]
+api_name = "Note__c"
+type = "Text"
+length = 100"#,
+    );
+    let profile = parse("my.toml", &text).unwrap();
+    assert_eq!(
+        profile.login,
+        Some(LoginApp {
+            client_id: "3MVG9VENDOR".into(),
+            callback_url: "http://localhost:7777/callback".into(),
+        })
+    );
+    assert_eq!(parse("again.toml", &profile.to_toml()).unwrap(), profile);
+
+    let text = with_fields(
+        r#"[login]
+client_id = "has space"
+callback_url = "https://app.example.com/callback""#,
+    );
+    let e = invalid_message(parse("my.toml", &text));
+    assert!(e.contains("[login] client_id"), "{e}");
+    assert!(
+        e.contains("must be a http://localhost:PORT/path address"),
+        "{e}"
+    );
+}
