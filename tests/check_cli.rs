@@ -10,7 +10,13 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("SF_INSTANCE_URL")
-        .env_remove("SF_ACCESS_TOKEN");
+        .env_remove("SF_ACCESS_TOKEN")
+        // No saved logins of this machine's user: `check` alone must ask which org.
+        .env(
+            "WRITEBACK_SETUP_CONFIG_DIR",
+            std::env::temp_dir().join("writeback-setup-check-cli-no-logins"),
+        )
+        .env("WRITEBACK_SETUP_KEYCHAIN", "off");
     for (k, v) in env {
         command.env(k, v);
     }
@@ -112,7 +118,11 @@ fn bad_input_exits_2_with_what_to_do() {
         ),
         (
             &["check"],
-            "--demo SCENARIO, --sf-org ALIAS, or --instance-url",
+            "--demo SCENARIO, --sf-org ALIAS, --instance-url URL with --access-token TOKEN",
+        ),
+        (
+            &["check", "--instance-url", "https://acme.my.salesforce.com"],
+            "needs both --instance-url URL and --access-token TOKEN",
         ),
         (
             &[
