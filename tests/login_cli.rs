@@ -9,12 +9,12 @@
 //! Every output the commands write (stdout, stderr, the config folder) is searched for the token
 //! values the org issued.
 
-use std::collections::HashMap;
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use writeback_setup::sim::scenario;
 use writeback_setup::sim::server::{SimOptions, SimServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_writeback-setup");
@@ -62,12 +62,11 @@ struct Org {
 
 fn org(port: u16) -> Org {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let text = format!(
-        "extends = \"ready\"\nname = \"cli-login-{port}\"\n[[connected_apps]]\nfull_name = \"Writeback_Setup_Assistant\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\n"
-    );
-    let scenario = scenario::load_str("cli-login", &text).unwrap();
     let sim = runtime
-        .block_on(SimServer::start(&scenario, SimOptions::default()))
+        .block_on(SimServer::start(
+            &common::login_scenario(port, false),
+            SimOptions::default(),
+        ))
         .unwrap();
     Org { sim, runtime }
 }
@@ -86,40 +85,11 @@ impl Org {
 
     /// The admin in a browser: log in, Allow, land on the loopback page.
     fn play_browser(&self, authorize_url: &str) {
-        let base = self.sim.url().to_string();
-        let authorize_url = authorize_url.to_string();
-        self.runtime.block_on(async move {
-            let browser = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            assert_eq!(
-                browser
-                    .get(&authorize_url)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16(),
-                200
-            );
-            let query = authorize_url.split_once('?').unwrap().1;
-            let mut form: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            form.insert("username".into(), "admin@acme.example".into());
-            form.insert("pw".into(), "demo".into());
-            form.insert("action".into(), "allow".into());
-            let answer = browser
-                .post(format!("{base}/services/oauth2/authorize"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            let location = answer.headers()["location"].to_str().unwrap().to_string();
-            let home = browser.get(&location).send().await.unwrap();
-            assert_eq!(home.status().as_u16(), 200);
-        });
+        self.runtime.block_on(common::answer_in_browser(
+            self.sim.url(),
+            authorize_url,
+            "allow",
+        ));
     }
 }
 

@@ -1,39 +1,16 @@
 //! Sessions against the simulated org: browser login into a saved session, resume with the saved
 //! refresh token, refresh on an expired session, refresh-token rotation, sign-out with revoke.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::FakeKeychain;
+use std::sync::Arc;
 use std::time::Duration;
 use writeback_setup::login::session::{self, LoginSettings, SessionError};
 use writeback_setup::login::store::{LoginBook, MemoryStore, SecretStore, StoreError};
 use writeback_setup::login::url::LoginTarget;
 use writeback_setup::readiness::{self, CheckRequest};
-use writeback_setup::sim::scenario;
 use writeback_setup::sim::server::{SimOptions, SimServer};
-
-/// A keychain that lives in the test: persistent as far as the app can tell.
-#[derive(Debug, Default)]
-struct FakeKeychain(Mutex<HashMap<String, String>>);
-
-impl SecretStore for FakeKeychain {
-    fn persistent(&self) -> bool {
-        true
-    }
-    fn describe(&self) -> String {
-        "Saved in the system keychain.".into()
-    }
-    fn get(&self, account: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.0.lock().unwrap().get(account).cloned())
-    }
-    fn set(&self, account: &str, secret: &str) -> Result<(), StoreError> {
-        self.0.lock().unwrap().insert(account.into(), secret.into());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.0.lock().unwrap().remove(account);
-        Ok(())
-    }
-}
 
 impl FakeKeychain {
     fn only_secret(&self) -> String {
@@ -44,13 +21,12 @@ impl FakeKeychain {
 }
 
 async fn org(port: u16, rotation: bool) -> SimServer {
-    let text = format!(
-        "extends = \"ready\"\nname = \"session-{port}\"\n[[connected_apps]]\nfull_name = \"Writeback_Setup_Assistant\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\nrefresh_token_rotation = {rotation}\n"
-    );
-    let scenario = scenario::load_str("session", &text).unwrap();
-    SimServer::start(&scenario, SimOptions::default())
-        .await
-        .unwrap()
+    SimServer::start(
+        &common::login_scenario(port, rotation),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap()
 }
 
 fn settings(sim: &SimServer, port: u16) -> LoginSettings {
@@ -61,32 +37,6 @@ fn settings(sim: &SimServer, port: u16) -> LoginSettings {
         Some(port as u32),
     )
     .unwrap()
-}
-
-/// Plays the admin in the browser: log in and allow, then follow the redirect home.
-async fn play_browser(base: String, authorize_url: String) {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = browser.get(&authorize_url).send().await.unwrap();
-    assert_eq!(page.status().as_u16(), 200);
-    let query = authorize_url.split_once('?').unwrap().1;
-    let mut form: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    form.insert("username".into(), "admin@acme.example".into());
-    form.insert("pw".into(), "demo".into());
-    form.insert("action".into(), "allow".into());
-    let answer = browser
-        .post(format!("{base}/services/oauth2/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = answer.headers()["location"].to_str().unwrap().to_string();
-    let home = browser.get(&location).send().await.unwrap();
-    assert_eq!(home.status().as_u16(), 200);
 }
 
 async fn log_in(
@@ -102,7 +52,8 @@ async fn log_in(
         book,
         Duration::from_secs(10),
         |url| {
-            tokio::spawn(play_browser(base, url.to_string()));
+            let url = url.to_string();
+            tokio::spawn(async move { common::answer_in_browser(&base, &url, "allow").await });
         },
     )
     .await

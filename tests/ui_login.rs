@@ -4,52 +4,27 @@
 
 mod common;
 
+use common::FakeKeychain;
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use writeback_setup::login::sf_cli::SfCli;
-use writeback_setup::login::store::{LoginBook, SecretStore, StoreError};
-use writeback_setup::sim::scenario;
+use writeback_setup::login::store::LoginBook;
 use writeback_setup::sim::server::{SimOptions, SimServer};
 use writeback_setup::ui::worker::{LoginEnv, Worker};
 use writeback_setup::ui::{App, LoginWhere, Remembered};
-
-#[derive(Debug, Default)]
-struct FakeKeychain(Mutex<HashMap<String, String>>);
-
-impl SecretStore for FakeKeychain {
-    fn persistent(&self) -> bool {
-        true
-    }
-    fn describe(&self) -> String {
-        "Saved in the system keychain.".into()
-    }
-    fn get(&self, account: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.0.lock().unwrap().get(account).cloned())
-    }
-    fn set(&self, account: &str, secret: &str) -> Result<(), StoreError> {
-        self.0.lock().unwrap().insert(account.into(), secret.into());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> Result<(), StoreError> {
-        self.0.lock().unwrap().remove(account);
-        Ok(())
-    }
-}
 
 /// The simulated org with the assistant's app calling back on `port`, served on its own thread
 /// (the harness runs on the test thread).
 fn org(port: u16) -> (SimServer, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let text = format!(
-        "extends = \"ready\"\nname = \"ui-login-{port}\"\n[[connected_apps]]\nfull_name = \"Writeback_Setup_Assistant\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\n"
-    );
-    let scenario = scenario::load_str("ui-login", &text).unwrap();
     let sim = runtime
-        .block_on(SimServer::start(&scenario, SimOptions::default()))
+        .block_on(SimServer::start(
+            &common::login_scenario(port, false),
+            SimOptions::default(),
+        ))
         .unwrap();
     (sim, runtime)
 }
@@ -58,27 +33,7 @@ fn org(port: u16) -> (SimServer, tokio::runtime::Runtime) {
 fn play_browser(base: String, authorize_url: String, action: &'static str) {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async move {
-            let browser = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let query = authorize_url.split_once('?').unwrap().1;
-            let mut form: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            form.insert("username".into(), "admin@acme.example".into());
-            form.insert("pw".into(), "demo".into());
-            form.insert("action".into(), action.into());
-            let answer = browser
-                .post(format!("{base}/services/oauth2/authorize"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            let location = answer.headers()["location"].to_str().unwrap().to_string();
-            browser.get(&location).send().await.unwrap();
-        });
+        runtime.block_on(common::answer_in_browser(&base, &authorize_url, action));
     });
 }
 

@@ -103,3 +103,70 @@ pub fn offline_login_env() -> writeback_setup::ui::worker::LoginEnv {
         open_browser: std::sync::Arc::new(|_: &str| {}),
     }
 }
+
+/// A keychain that lives in the test: persistent as far as the app can tell.
+#[derive(Debug, Default)]
+pub struct FakeKeychain(pub std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl writeback_setup::login::store::SecretStore for FakeKeychain {
+    fn persistent(&self) -> bool {
+        true
+    }
+    fn describe(&self) -> String {
+        "Saved in the system keychain.".into()
+    }
+    fn get(
+        &self,
+        account: &str,
+    ) -> Result<Option<String>, writeback_setup::login::store::StoreError> {
+        Ok(self.0.lock().unwrap().get(account).cloned())
+    }
+    fn set(
+        &self,
+        account: &str,
+        secret: &str,
+    ) -> Result<(), writeback_setup::login::store::StoreError> {
+        self.0.lock().unwrap().insert(account.into(), secret.into());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<(), writeback_setup::login::store::StoreError> {
+        self.0.lock().unwrap().remove(account);
+        Ok(())
+    }
+}
+
+/// The ready org with the assistant's app calling back on `port` (tests run in parallel, each on
+/// its own port), optionally rotating refresh tokens.
+pub fn login_scenario(port: u16, rotation: bool) -> scenario::Scenario {
+    let text = format!(
+        "extends = \"ready\"\nname = \"login-{port}\"\n[[connected_apps]]\nfull_name = \"Writeback_Setup_Assistant\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\nrefresh_token_rotation = {rotation}\n"
+    );
+    scenario::load_str("login", &text).expect("the login scenario loads")
+}
+
+/// The admin in a browser: open the authorize URL, log in as admin@acme.example, press `action`
+/// ("allow" or "deny"), then follow Salesforce's redirect to the loopback listener.
+pub async fn answer_in_browser(base: &str, authorize_url: &str, action: &str) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser.get(authorize_url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200, "the login page shows");
+    let query = authorize_url.split_once('?').unwrap().1;
+    let mut form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+    form.insert("username".into(), "admin@acme.example".into());
+    form.insert("pw".into(), "demo".into());
+    form.insert("action".into(), action.into());
+    let answer = browser
+        .post(format!("{base}/services/oauth2/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    browser.get(&location).send().await.unwrap();
+}
