@@ -106,7 +106,7 @@ async fn without_a_keychain_the_session_stays_in_memory_and_nothing_is_saved() {
     let sim = org(port, false).await;
     let dir = tempdir("memory");
     let book = LoginBook::at(&dir);
-    let store = Arc::new(MemoryStore::new("no system keychain is running"));
+    let store = Arc::new(MemoryStore::new("no system keychain runs on this desktop"));
     let session = log_in(&sim, port, store, Some(&book)).await;
     assert!(session.kept.contains("memory only"), "{}", session.kept);
     assert!(book.list().unwrap().is_empty());

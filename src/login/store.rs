@@ -36,6 +36,10 @@ pub trait SecretStore: Send + Sync + fmt::Debug {
     fn persistent(&self) -> bool;
     /// For the UI: "the system keychain" or why sessions stay in memory.
     fn describe(&self) -> String;
+    /// The technical reason behind `describe`, for a tooltip or a bug report.
+    fn detail(&self) -> Option<String> {
+        None
+    }
     fn get(&self, account: &str) -> Result<Option<String>, StoreError>;
     fn set(&self, account: &str, secret: &str) -> Result<(), StoreError>;
     /// Deleting what is not there is fine.
@@ -88,6 +92,7 @@ impl SecretStore for KeychainStore {
 pub struct MemoryStore {
     secrets: Mutex<HashMap<String, String>>,
     reason: String,
+    detail: Option<String>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -105,7 +110,14 @@ impl MemoryStore {
         MemoryStore {
             secrets: Mutex::new(HashMap::new()),
             reason: reason.into(),
+            detail: None,
         }
+    }
+
+    /// With the technical error that made the keychain unusable.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> MemoryStore {
+        self.detail = Some(detail.into());
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
@@ -123,6 +135,10 @@ impl SecretStore for MemoryStore {
             "Kept in memory only ({}): you will log in again next time you open the app.",
             self.reason
         )
+    }
+
+    fn detail(&self) -> Option<String> {
+        self.detail.clone()
     }
 
     fn get(&self, account: &str) -> Result<Option<String>, StoreError> {
@@ -148,20 +164,16 @@ pub fn open_secret_store() -> Arc<dyn SecretStore> {
         )));
     }
     if let Err(e) = keyring::Entry::store_status() {
-        return Arc::new(MemoryStore::new(format!(
-            "no system keychain is running: {e}"
-        )));
+        return Arc::new(
+            MemoryStore::new("no system keychain runs on this desktop").with_detail(e.to_string()),
+        );
     }
     // A lookup of an entry that never exists tells whether the keychain service answers.
     match KeychainStore.get("probe") {
         Ok(_) => Arc::new(KeychainStore),
-        Err(e) => Arc::new(MemoryStore::new(format!(
-            "the system keychain does not answer: {}",
-            match e {
-                StoreError::Keychain(m) => m,
-                other => other.to_string(),
-            }
-        ))),
+        Err(e) => Arc::new(
+            MemoryStore::new("the system keychain does not answer").with_detail(e.to_string()),
+        ),
     }
 }
 

@@ -149,7 +149,10 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui) {
             status_color(ui, Some(Status::Warn))
         };
         if !app.login.keychain.is_empty() {
-            ui.label(RichText::new(format!("Session: {}", app.login.keychain)).color(color));
+            let note = ui.label(RichText::new(format!("Session: {}", app.login.keychain)).color(color));
+            if let Some(detail) = &app.login.keychain_detail {
+                note.on_hover_text(detail);
+            }
         }
         egui::CollapsingHeader::new("Login settings (client id, callback port)")
             .id_salt("login_settings")

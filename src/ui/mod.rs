@@ -146,6 +146,7 @@ pub struct LoginState {
     pub saved: Vec<crate::login::store::SavedLogin>,
     /// Where sessions are kept, in words, and whether that survives a restart.
     pub keychain: String,
+    pub keychain_detail: Option<String>,
     pub keychain_persistent: bool,
     pub cli_orgs: Option<Result<Vec<crate::login::sf_cli::SfOrg>, UiError>>,
     pub finding_cli_orgs: bool,
@@ -429,10 +430,12 @@ impl App {
                 Event::SavedLogins {
                     logins,
                     keychain,
+                    keychain_detail,
                     persistent,
                 } => {
                     self.login.saved = logins;
                     self.login.keychain = keychain;
+                    self.login.keychain_detail = keychain_detail;
                     self.login.keychain_persistent = persistent;
                 }
                 Event::CliOrgs(found) => {

@@ -122,6 +122,7 @@ pub enum Event {
     SavedLogins {
         logins: Vec<SavedLogin>,
         keychain: String,
+        keychain_detail: Option<String>,
         persistent: bool,
     },
     CliOrgs(Result<Vec<SfOrg>, UiError>),
@@ -294,6 +295,7 @@ fn saved_logins(env: &LoginEnv) -> Event {
             .and_then(|b| b.list().ok())
             .unwrap_or_default(),
         keychain: env.store.describe(),
+        keychain_detail: env.store.detail(),
         persistent: env.store.persistent(),
     }
 }

@@ -96,7 +96,7 @@ pub fn integration_token(sim: &SimServer) -> String {
 pub fn offline_login_env() -> writeback_setup::ui::worker::LoginEnv {
     writeback_setup::ui::worker::LoginEnv {
         store: std::sync::Arc::new(writeback_setup::login::store::MemoryStore::new(
-            "no system keychain is running",
+            "no system keychain runs on this desktop",
         )),
         book: None,
         sf_cli: writeback_setup::login::sf_cli::SfCli::with_program("sf-not-installed"),
