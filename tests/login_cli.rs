@@ -291,12 +291,20 @@ fn login_is_kept_in_the_keychain_used_by_check_and_revoked_by_logout() {
     let issued = org.tokens();
 
     // `check` without connection options uses the saved login.
+    let (used_before, _) = org.sim.api_usage();
     let check = app(&config, Some(&keychain))
         .args(["check", "--integration-user", "integration@acme.example"])
         .output()
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
     assert!(text(&check).contains("READY"), "{}", text(&check));
+    let (used_after, _) = org.sim.api_usage();
+    // The refresh, the versions list and userinfo cost no API calls; the check costs its 4.
+    assert_eq!(
+        used_after - used_before,
+        4,
+        "API calls of check with a saved login"
+    );
 
     let list = app(&config, Some(&keychain))
         .args(["login", "--list"])

@@ -167,21 +167,25 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 ));
                 super::login::resume(saved)
                     .await
+                    .map(|(client, identity)| (client, Some(identity)))
                     .map_err(|e| (COULD_NOT_CHECK, e))
             }
             None => {
                 progress.note(&format!("Connecting to {url}"));
-                Client::connect(&url, tokens).await.map_err(|e| {
-                    let code = if matches!(e, SfError::InvalidInput { .. }) {
-                        BAD_INPUT
-                    } else {
-                        COULD_NOT_CHECK
-                    };
-                    (code, format!("{e}\n{}", e.explanation()))
-                })
+                Client::connect(&url, tokens)
+                    .await
+                    .map(|c| (c, None))
+                    .map_err(|e| {
+                        let code = if matches!(e, SfError::InvalidInput { .. }) {
+                            BAD_INPUT
+                        } else {
+                            COULD_NOT_CHECK
+                        };
+                        (code, format!("{e}\n{}", e.explanation()))
+                    })
             }
         };
-        let client = match connected {
+        let (client, identity) = match connected {
             Ok(c) => c,
             Err((code, message)) => {
                 progress.clear();
@@ -193,7 +197,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
             integration_user,
             record_id,
         };
-        let report = readiness::run(&client, &request, &|note| progress.note(note)).await;
+        // A saved login already read who is logged in: no second userinfo call.
+        let report = match &identity {
+            Some(identity) => {
+                readiness::run_as(&client, identity, &request, &|note| progress.note(note)).await
+            }
+            None => readiness::run(&client, &request, &|note| progress.note(note)).await,
+        };
         progress.clear();
         match report {
             Ok(report) => {

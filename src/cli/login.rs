@@ -3,7 +3,7 @@
 use crate::login::session::{self, LoginSettings, SessionError, LOGIN_TIMEOUT};
 use crate::login::store::{open_secret_store, LoginBook, SavedLogin};
 use crate::login::url::LoginTarget;
-use crate::salesforce::Client;
+use crate::salesforce::{Client, Identity};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -241,12 +241,13 @@ pub fn saved_login(who: Option<&str>) -> Result<SavedLogin, String> {
     }
 }
 
-/// Connects with a saved login (refreshing its token); the error says what to do.
-pub async fn resume(saved: &SavedLogin) -> Result<Client, String> {
+/// Connects with a saved login (refreshing its token), with the identity it read; the error says
+/// what to do.
+pub async fn resume(saved: &SavedLogin) -> Result<(Client, Identity), String> {
     let store = open_secret_store();
     let book = LoginBook::open_default();
     match session::resume(saved, store, book.as_ref()).await {
-        Ok(session) => Ok(session.client),
+        Ok(session) => Ok((session.client, session.identity)),
         Err(e) => Err(format!(
             "could not use the saved login of {}: {e}\nLog in again with `writeback-setup login`.",
             saved.title()
