@@ -12,3 +12,5 @@ pub mod sfid;
 pub mod sim;
 pub mod ui;
 pub mod xml;
+pub mod fix;
+pub mod testwrite;
