@@ -160,6 +160,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 return fail(code, format!("{e}\n{}", e.explanation()));
             }
         };
+        // An interrupted test write is put right before anything else.
+        super::connect::recover_if_pending(&client).await;
         let request = CheckRequest {
             profile,
             integration_user,
@@ -228,7 +230,7 @@ fn glyph(status: Status) -> &'static str {
     }
 }
 
-fn plain(report: &CheckReport) -> String {
+pub(super) fn plain(report: &CheckReport) -> String {
     let org = &report.org;
     let mut out = String::new();
     let kind = if org.is_sandbox {
