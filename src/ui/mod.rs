@@ -3,6 +3,7 @@
 //! `App` holds what is on screen; a background `Worker` owns the Salesforce client. The UI sends
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
+pub mod fix_view;
 mod view;
 pub mod worker;
 
@@ -110,6 +111,7 @@ pub struct App {
     pub record_input: String,
     /// Open every finding's evidence (a toggle on each step page).
     pub expand_evidence: bool,
+    pub writes: fix_view::WriteState,
     worker: Worker,
 }
 
@@ -140,6 +142,7 @@ impl App {
             token_input: String::new(),
             record_input: String::new(),
             expand_evidence: false,
+            writes: fix_view::WriteState::default(),
             worker,
         }
     }
@@ -230,6 +233,12 @@ impl App {
         )));
     }
 
+    pub fn send_write(&mut self, command: fix_view::WriteCommand) {
+        if self.can_write() {
+            self.worker.send(Command::Write(Box::new(command)));
+        }
+    }
+
     pub fn cancel(&mut self) {
         self.worker.send(Command::Cancel);
     }
@@ -288,6 +297,7 @@ impl App {
                     self.run = Run::Idle;
                     self.check_error = Some(e);
                 }
+                Event::Write(event) => fix_view::on_event(self, *event),
                 Event::Cancelled => self.run = Run::Idle,
                 Event::Disconnected => {}
             }

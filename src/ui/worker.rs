@@ -20,6 +20,8 @@ pub enum Command {
         access_token: String,
     },
     RunChecks(Box<CheckRequest>),
+    /// Fixes and the test write-back (see `fix_view`).
+    Write(Box<super::fix_view::WriteCommand>),
     Cancel,
     Disconnect,
 }
@@ -32,6 +34,7 @@ impl std::fmt::Debug for Command {
                 write!(f, "ConnectSession({instance_url}, [token redacted])")
             }
             Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
+            Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
             Command::Disconnect => f.write_str("Disconnect"),
         }
@@ -77,6 +80,7 @@ pub enum Event {
     Progress(String),
     Checked(Box<CheckReport>),
     CheckFailed(UiError),
+    Write(Box<super::fix_view::WriteEvent>),
     Cancelled,
     Disconnected,
 }
@@ -222,6 +226,11 @@ async fn serve(
                 .await
                 {
                     Ok((s, connection)) => {
+                        tokio::spawn(super::fix_view::recover(
+                            s.client.clone(),
+                            s.identity.clone(),
+                            Arc::new(send.clone()),
+                        ));
                         session = Some(s);
                         send(Event::Connected(connection));
                     }
@@ -238,6 +247,11 @@ async fn serve(
                 session = None;
                 match connect(&instance_url, access_token, None, None).await {
                     Ok((s, connection)) => {
+                        tokio::spawn(super::fix_view::recover(
+                            s.client.clone(),
+                            s.identity.clone(),
+                            Arc::new(send.clone()),
+                        ));
                         session = Some(s);
                         send(Event::Connected(connection));
                     }
@@ -270,6 +284,22 @@ async fn serve(
                     }
                 }));
             }
+            Command::Write(write) => match &session {
+                // Writes are not cancelled midway: a test write always restores.
+                Some(s) => {
+                    tokio::spawn(super::fix_view::execute(
+                        *write,
+                        s.client.clone(),
+                        s.identity.clone(),
+                        Arc::new(send.clone()),
+                    ));
+                }
+                None => send(Event::CheckFailed(UiError {
+                    message: "Not connected.".into(),
+                    fix: "Connect to an org first.".into(),
+                    details: String::new(),
+                })),
+            },
             Command::Cancel => {
                 if let Some(task) = running.take() {
                     task.abort();
