@@ -319,6 +319,9 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.label(RichText::new("Let the app fix it").strong());
+        if app.writes.plan.is_none() && app.writes.results.is_empty() {
+            ui.label("The app can create the missing fields and one least-privilege permission set for the integration user. You see every change, and the API call it makes, before anything is changed.");
+        }
         if let Some(busy) = app.writes.busy.clone() {
             ui.horizontal(|ui| {
                 ui.spinner();
