@@ -129,6 +129,7 @@ fn the_test_write_page_shows_before_written_and_restored() {
     step_until(&mut h, "the preflight", |a| a.writes.preflight.is_some());
     h.get_by_label_contains("Preflight: Case 00001001: Cannot log in with SSO");
     h.get_by_label("The record is not locked.");
+    h.get_by_label("Test value");
     h.get_by_label_contains("true end-to-end test needs you to log in as integration@acme.example");
     h.get_by_label("Dry run (rolled back)").click();
     step_until(&mut h, "the dry run", |a| a.writes.dry_run.is_some());
@@ -141,10 +142,11 @@ fn the_test_write_page_shows_before_written_and_restored() {
     h.get_by_label(
         "The write-back works: every value was written, read back, and the record is restored.",
     );
-    for title in ["Field", "Before", "Written", "Restored"] {
+    for title in ["Before", "Written", "Restored"] {
         h.get_by_label(title);
     }
-    h.get_by_label("Neutral");
+    // "Neutral" shows as the preflight's test value and as the written value.
+    assert_eq!(h.query_all_by_label("Neutral").count(), 2);
     let report = h.state().writes.report.clone().unwrap();
     assert!(report.rows.iter().all(|r| r.fate == FieldFate::Restored));
 }
@@ -165,5 +167,6 @@ fn a_blocked_test_write_names_the_field_on_the_page() {
     h.get_by_label("Write and restore").click();
     step_until(&mut h, "the test write", |a| a.writes.report.is_some());
     h.get_by_label("The write was refused.");
-    h.get_by_label_contains("Enterpret_Sentiment__c: Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'");
+    h.get_by_label_contains("Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'");
+    h.get_by_label("Every field the test touched is back as it was.");
 }

@@ -328,7 +328,11 @@ pub async fn preflight(
         }
         Some(Err(e)) => {
             let reason = match e.code() {
-                Some("INVALID_FIELD") => format!("{} cannot see every field the test writes ({}). Create the fields and give yourself read access, or log in as a user who has it.", identity.username, e.message().unwrap_or_default()),
+                Some("INVALID_FIELD") => format!(
+                    "You ({}) cannot see every field the test writes. A field that is missing, or that you have no field-level security on (fields created through the API give it to no one but the permission sets that grant it), cannot be written. Create the fields, give yourself Read and Edit on them, or log in as the integration user. Salesforce said: {}",
+                    identity.username,
+                    e.message().unwrap_or_default()
+                ),
                 Some("NOT_FOUND") => format!("There is no {object} {record_id} that {} can see.", identity.username),
                 Some("ENTITY_IS_DELETED") => format!("{object} {record_id} is in the Recycle Bin."),
                 _ => format!("The record could not be read: {e}"),

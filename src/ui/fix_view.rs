@@ -583,6 +583,21 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 ui.label(format!("{kind} that run: {}", list.join("; ")));
             }
         }
+        if !pre.current.is_empty() {
+            let values = testwrite::test_values(&app.profile);
+            egui::Grid::new("preflight_values").striped(true).num_columns(3).show(ui, |ui| {
+                for title in ["Field", "Now", "Test value"] {
+                    ui.label(RichText::new(title).strong());
+                }
+                ui.end_row();
+                for (field, now) in &pre.current {
+                    ui.label(field);
+                    ui.label(shown(Some(now)));
+                    ui.label(shown(values.get(field)));
+                    ui.end_row();
+                }
+            });
+        }
         for note in &pre.notes {
             ui.label(RichText::new(note).weak());
         }
@@ -650,6 +665,9 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
         "The write finished with something left to do."
     };
     ui.label(RichText::new(headline).strong());
+    if report.restored && !report.write_ok {
+        ui.label("Every field the test touched is back as it was.");
+    }
     egui::Grid::new("test_write_values").striped(true).num_columns(4).show(ui, |ui| {
         for title in ["Field", "Before", "Written", "Restored"] {
             ui.label(RichText::new(title).strong());
@@ -671,7 +689,7 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
         }
     });
     for blocked in &report.blocked {
-        ui.colored_label(ui.visuals().error_fg_color, format!("{}: {}", blocked.field, blocked.explanation));
+        ui.colored_label(ui.visuals().error_fg_color, &blocked.explanation);
         ui.label(RichText::new(format!("Salesforce: {}: {}", blocked.code, blocked.message)).weak().monospace());
     }
     if let Some(combined) = &report.combined_error {
