@@ -405,3 +405,40 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
     assert!(stdout.contains(&case_id()), "{stdout}");
     assert!(stdout.contains("Enterpret_Sentiment__c = \"Positive\""), "{stdout}");
 }
+
+#[tokio::test]
+async fn the_simulated_execute_anonymous_answers_like_salesforce() {
+    let sim = common::start("ready").await;
+    let run = |apex: &str| {
+        let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
+        format!("/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}", common::V)
+    };
+    // Outside the subset: a compile problem with line and column, HTTP 200.
+    let (status, body) = common::get(&sim, sim.admin_token(), &run("Integer i = 0;\nfoo bar;")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["compiled"], false);
+    assert_eq!(body["success"], false);
+    assert_eq!(body["line"], 1);
+    assert!(body["compileProblem"].as_str().unwrap().starts_with("Unexpected token"));
+    // An unknown field does not compile.
+    let apex = format!("Case r = new Case(Id = '{}');\nr.Nope__c = 'x';\nupdate r;", case_id());
+    let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
+    assert_eq!(body["compileProblem"], "Invalid field Nope__c for Case");
+    assert_eq!(body["line"], 2);
+    // Without a rollback the update is real (and the same rules apply as to a PATCH).
+    let apex = format!("Case r = new Case(Id = '{}');\nr.Enterpret_Sentiment__c = 'Positive';\nupdate r;", case_id());
+    let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
+    assert_eq!(body["success"], true, "{body}");
+    assert_eq!(body["line"], -1);
+    assert!(body["exceptionMessage"].is_null());
+    assert_eq!(whole_record(&sim).await["Enterpret_Sentiment__c"], "Positive");
+    // The missing parameter.
+    let (status, body) = common::get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{}/tooling/executeAnonymous/", common::V),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(common::error_code(&body), "MISSING_ARGUMENT");
+}

@@ -838,3 +838,166 @@ fn access_changes(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile;
+
+    fn finding(id: &str, step: Step, status: Status) -> Finding {
+        Finding {
+            id: id.into(),
+            step,
+            status,
+            title: id.into(),
+            detail: String::new(),
+            fix: Some(format!("do {id}")),
+            setup_path: Some("/lightning/setup/X/home".into()),
+            granted_by: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn user(license: &str, psl: bool) -> UserFacts {
+        UserFacts {
+            id: "0055g000000000MAAQ".into(),
+            username: "integration@acme.example".into(),
+            active: true,
+            license: license.into(),
+            has_integration_psl: psl,
+        }
+    }
+
+    fn access_failing() -> Vec<Finding> {
+        vec![finding("user.object_access", Step::Access, Status::Fail)]
+    }
+
+    #[test]
+    fn permission_set_names_are_valid_developer_names() {
+        let mut p = profile::builtin("feedback-writeback").unwrap();
+        assert_eq!(permission_set_name(&p), "Enterpret_Integration");
+        p.vendor = "Acme & Co. 2".into();
+        assert_eq!(permission_set_name(&p), "Acme_Co_2_Integration");
+        p.vendor = "3M".into();
+        assert_eq!(permission_set_name(&p), "X3M_Integration");
+        p.vendor = "***".into();
+        assert_eq!(permission_set_name(&p), "Writeback_Integration");
+    }
+
+    #[test]
+    fn an_integration_licence_user_gets_the_licence_first_then_the_assignment() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let facts = Facts {
+            existing_fields: p.fields.iter().map(|f| f.api_name.clone()).collect(),
+            user: Some(user(INTEGRATION_USER_LICENSE, false)),
+            set: None,
+            integration_psl: Some(LicenseFacts {
+                id: "0PL000000000001AAA".into(),
+                label: "Salesforce API Integration".into(),
+                total: 5,
+                used: 1,
+            }),
+        };
+        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let kinds: Vec<ChangeKind> = plan.changes.iter().map(|c| c.kind).collect();
+        let license = kinds.iter().position(|k| *k == ChangeKind::AssignLicense).unwrap();
+        let assign = kinds
+            .iter()
+            .position(|k| *k == ChangeKind::AssignPermissionSet)
+            .unwrap();
+        assert!(license < assign);
+        assert_eq!(plan.changes[0].call.body["LicenseId"], "0PL000000000001AAA");
+    }
+
+    #[test]
+    fn without_the_licence_in_the_org_the_plan_explains_instead() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let facts = Facts {
+            existing_fields: p.fields.iter().map(|f| f.api_name.clone()).collect(),
+            user: Some(user(INTEGRATION_USER_LICENSE, false)),
+            ..Facts::default()
+        };
+        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        assert!(plan.changes.is_empty());
+        assert!(plan.notes.iter().any(|n| n.contains("Salesforce API Integration permission set licence")));
+    }
+
+    #[test]
+    fn an_existing_set_without_licence_is_not_assigned_to_an_integration_user() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let facts = Facts {
+            existing_fields: p.fields.iter().map(|f| f.api_name.clone()).collect(),
+            user: Some(user(INTEGRATION_USER_LICENSE, true)),
+            set: Some(SetFacts {
+                id: "0PS000000000001AAA".into(),
+                name: "Enterpret_Integration".into(),
+                ..SetFacts::default()
+            }),
+            ..Facts::default()
+        };
+        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        assert!(plan.changes.is_empty());
+        assert!(plan.notes[0].contains("has no permission set licence"));
+    }
+
+    #[test]
+    fn a_salesforce_licence_user_gets_a_set_without_licence() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let facts = Facts {
+            existing_fields: Vec::new(),
+            user: Some(user("Salesforce", false)),
+            ..Facts::default()
+        };
+        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let set = plan
+            .changes
+            .iter()
+            .find(|c| c.kind == ChangeKind::CreatePermissionSet)
+            .unwrap();
+        assert!(set.call.body.get("LicenseId").is_none());
+        assert!(!plan.changes.iter().any(|c| c.kind == ChangeKind::AssignLicense));
+        assert_eq!(
+            plan.changes.iter().filter(|c| c.kind == ChangeKind::CreateField).count(),
+            3
+        );
+    }
+
+    #[test]
+    fn access_that_already_works_is_left_alone_and_setup_work_becomes_instructions() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let facts = Facts {
+            existing_fields: p.fields.iter().map(|f| f.api_name.clone()).collect(),
+            user: Some(user("Salesforce", false)),
+            ..Facts::default()
+        };
+        let findings = vec![
+            finding("app.scopes", Step::App, Status::Fail),
+            finding("reauth.token", Step::Reauthorize, Status::Fail),
+            finding("user.object_access", Step::Access, Status::Pass),
+        ];
+        let plan = build(&p, &findings, &facts, Some("integration@acme.example"));
+        assert!(plan.changes.is_empty());
+        let ids: Vec<&str> = plan.instructions.iter().map(|i| i.finding_id.as_str()).collect();
+        assert_eq!(ids, ["app.scopes", "reauth.token"]);
+        assert!(plan.instructions[1].text.contains("re-authorized in Enterpret"));
+        assert_eq!(plan.instructions[0].setup_path.as_deref(), Some("/lightning/setup/X/home"));
+    }
+
+    #[test]
+    fn field_metadata_follows_the_profile_types() {
+        let p = profile::builtin("feedback-writeback").unwrap();
+        let summary = field_metadata(&p.fields[0]).unwrap();
+        assert_eq!(summary["type"], "LongTextArea");
+        assert_eq!(summary["length"], 32768);
+        assert!(summary["visibleLines"].as_u64().unwrap() >= 2);
+        let sentiment = field_metadata(&p.fields[1]).unwrap();
+        assert_eq!(sentiment["type"], "Text");
+        assert_eq!(sentiment["length"], 255);
+        let mut lookup = p.fields[1].clone();
+        lookup.field_type = FieldType::Lookup;
+        assert!(field_metadata(&lookup).unwrap_err().contains("lookup"));
+        let mut checkbox = p.fields[1].clone();
+        checkbox.field_type = FieldType::Checkbox;
+        assert_eq!(field_metadata(&checkbox).unwrap()["defaultValue"], "false");
+    }
+}

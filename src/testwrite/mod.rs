@@ -916,3 +916,57 @@ async fn recover(
 pub fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or_else(|_| json!(null))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_compare_like_salesforce_returns_them() {
+        assert!(same_value(&json!("a\r\nb"), &json!("a\nb")));
+        assert!(same_value(&json!(""), &Value::Null));
+        assert!(!same_value(&json!("Neutral"), &json!("neutral")));
+        assert!(!same_value(&json!("x"), &Value::Null));
+    }
+
+    #[test]
+    fn last_modified_becomes_an_http_date() {
+        assert_eq!(
+            http_date("2026-11-18T14:02:11.000+0000").as_deref(),
+            Some("Wed, 18 Nov 2026 14:02:11 GMT")
+        );
+        assert_eq!(
+            http_date("2026-11-18T14:02:11Z").as_deref(),
+            Some("Wed, 18 Nov 2026 14:02:11 GMT")
+        );
+        assert_eq!(http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn the_dry_run_apex_escapes_values_and_always_rolls_back() {
+        let mut values = Map::new();
+        values.insert("A__c".into(), json!("it's a \\ path\nnext"));
+        let apex = dry_run_apex("Case", "5005g00000AbCdEAAV", &values);
+        assert!(apex.contains("r.A__c = 'it\\'s a \\\\ path\\nnext';"), "{apex}");
+        assert!(apex.contains("o.assignmentRuleHeader.useDefaultRule = false;"));
+        assert!(apex.trim_end().ends_with("Database.rollback(sp);\n}"), "{apex}");
+    }
+
+    #[test]
+    fn explanations_name_the_cause() {
+        let error = |code: &str, message: &str| SfError::Api {
+            status: 400,
+            code: code.into(),
+            message: message.into(),
+            fields: vec![],
+        };
+        let e = explain("X__c", &json!("v"), &error("INVALID_FIELD_FOR_INSERT_UPDATE", "m"), "u@x");
+        assert!(e.contains("field-level security"));
+        let e = explain("X__c", &json!("Neutral"), &error("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "m"), "u@x");
+        assert!(e.contains("'Neutral'"));
+        let e = explain("X__c", &json!("v"), &error("FIELD_CUSTOM_VALIDATION_EXCEPTION", "No way."), "u@x");
+        assert!(e.contains("\"No way.\""));
+        let e = explain("X__c", &json!("v"), &error("STRING_TOO_LONG", "X: data value too large"), "u@x");
+        assert!(e.contains("longer than X__c allows"));
+    }
+}
