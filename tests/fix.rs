@@ -56,13 +56,19 @@ async fn fresh_plan_creates_fields_set_grants_and_assignment() {
     let plan = plan_of(&client, &report).await;
     let kinds: Vec<ChangeKind> = plan.changes.iter().map(|c| c.kind).collect();
     assert_eq!(
-        kinds.iter().filter(|k| **k == ChangeKind::CreateField).count(),
+        kinds
+            .iter()
+            .filter(|k| **k == ChangeKind::CreateField)
+            .count(),
         3
     );
     assert!(kinds.contains(&ChangeKind::CreatePermissionSet));
     assert!(kinds.contains(&ChangeKind::GrantObject));
     assert_eq!(
-        kinds.iter().filter(|k| **k == ChangeKind::GrantField).count(),
+        kinds
+            .iter()
+            .filter(|k| **k == ChangeKind::GrantField)
+            .count(),
         3
     );
     assert_eq!(kinds.last(), Some(&ChangeKind::AssignPermissionSet));
@@ -83,7 +89,11 @@ async fn fresh_plan_creates_fields_set_grants_and_assignment() {
     assert_eq!(object.call.body["PermissionsRead"], true);
     assert_eq!(object.call.body["PermissionsEdit"], true);
     assert!(object.call.body.get("PermissionsDelete").is_none());
-    assert!(object.call.body.get("PermissionsModifyAllRecords").is_none());
+    assert!(object
+        .call
+        .body
+        .get("PermissionsModifyAllRecords")
+        .is_none());
     // The Integration-licence user's set carries the API Integration licence.
     let set = plan
         .changes
@@ -104,9 +114,9 @@ async fn fresh_plan_creates_fields_set_grants_and_assignment() {
         .any(|i| i.step == Step::Reauthorize));
     // The preview shows every change as its API call.
     let preview = fix::apply::preview(&plan, client.api_version());
-    assert!(preview
-        .iter()
-        .any(|(_, call)| call.starts_with("POST /services/data/v66.0/tooling/sobjects/CustomField")));
+    assert!(preview.iter().any(
+        |(_, call)| call.starts_with("POST /services/data/v66.0/tooling/sobjects/CustomField")
+    ));
 }
 
 #[tokio::test]
@@ -133,7 +143,10 @@ async fn fix_then_check_leaves_only_setup_work_and_twice_is_harmless() {
             .all(|id| id.starts_with("app.") || id.starts_with("reauth.")),
         "only admin-in-Setup work is left: {left:?}"
     );
-    assert!(!left.is_empty(), "the app scope and re-authorization remain");
+    assert!(
+        !left.is_empty(),
+        "the app scope and re-authorization remain"
+    );
 
     // Planning again finds nothing to change.
     let again = plan_of(&client, &after).await;
@@ -163,16 +176,16 @@ async fn undo_removes_the_assignment_and_set_but_never_the_fields() {
     assert!(applied.created.permission_set.is_some());
     assert!(applied.created.assignment.is_some());
     let undone = fix::undo(&client, &applied.created).await.expect("undo");
-    assert!(
-        undone.iter().all(|r| r.outcome.ok()),
-        "{undone:#?}"
-    );
+    assert!(undone.iter().all(|r| r.outcome.ok()), "{undone:#?}");
     let note = applied.created.field_note().expect("fields are explained");
     assert!(note.contains("Enterpret_Summary__c"));
     let after = check(&client, &identity).await;
     let left = failing(&after);
     assert!(left.contains(&"user.object_access".to_string()), "{left:?}");
-    assert!(!left.contains(&"fields.exist".to_string()), "fields stay: {left:?}");
+    assert!(
+        !left.contains(&"fields.exist".to_string()),
+        "fields stay: {left:?}"
+    );
     let sets = common::query(
         &sim,
         sim.admin_token(),
@@ -236,7 +249,8 @@ async fn export_of_the_fresh_plan_is_metadata_api_source() {
         .collect();
     assert!(paths.contains(&"package.xml".to_string()));
     assert!(paths.contains(
-        &"force-app/main/default/objects/Case/fields/Enterpret_Summary__c.field-meta.xml".to_string()
+        &"force-app/main/default/objects/Case/fields/Enterpret_Summary__c.field-meta.xml"
+            .to_string()
     ));
     assert!(paths.contains(
         &"force-app/main/default/permissionsets/Enterpret_Integration.permissionset-meta.xml"
@@ -246,7 +260,9 @@ async fn export_of_the_fresh_plan_is_metadata_api_source() {
         if !file.path.to_string_lossy().ends_with(".xml") {
             continue;
         }
-        assert!(file.text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+        assert!(file
+            .text
+            .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
         assert!(file
             .text
             .contains("xmlns=\"http://soap.sforce.com/2006/04/metadata\""));
@@ -269,30 +285,41 @@ async fn export_of_the_fresh_plan_is_metadata_api_source() {
         child_names(types[0]),
         ["members", "members", "members", "name"]
     );
-    assert_eq!(types[1].child_text("name").as_deref(), Some("PermissionSet"));
+    assert_eq!(
+        types[1].child_text("name").as_deref(),
+        Some("PermissionSet")
+    );
     assert_eq!(package.child_text("version").as_deref(), Some("66.0"));
-    assert_eq!(child_names(&package).last().map(String::as_str), Some("version"));
+    assert_eq!(
+        child_names(&package).last().map(String::as_str),
+        Some("version")
+    );
 
-    let field =
-        writeback_setup::xml::parse(&text("Enterpret_Summary__c.field-meta.xml")).unwrap();
+    let field = writeback_setup::xml::parse(&text("Enterpret_Summary__c.field-meta.xml")).unwrap();
     assert_eq!(field.name, "CustomField");
     let names = child_names(&field);
     assert_eq!(names[0], "fullName");
     let mut sorted = names[1..].to_vec();
     sorted.sort();
     assert_eq!(names[1..], sorted[..], "fullName, then alphabetical");
-    assert_eq!(field.child_text("fullName").as_deref(), Some("Enterpret_Summary__c"));
+    assert_eq!(
+        field.child_text("fullName").as_deref(),
+        Some("Enterpret_Summary__c")
+    );
     assert_eq!(field.child_text("type").as_deref(), Some("LongTextArea"));
     assert_eq!(field.child_text("length").as_deref(), Some("32768"));
     assert!(field.child_text("visibleLines").is_some());
 
-    let set = writeback_setup::xml::parse(&text("Enterpret_Integration.permissionset-meta.xml"))
-        .unwrap();
+    let set =
+        writeback_setup::xml::parse(&text("Enterpret_Integration.permissionset-meta.xml")).unwrap();
     assert_eq!(set.name, "PermissionSet");
     let names = child_names(&set);
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!(names, sorted, "PermissionSet elements in Metadata API order");
+    assert_eq!(
+        names, sorted,
+        "PermissionSet elements in Metadata API order"
+    );
     let object = set.child("objectPermissions").unwrap();
     assert_eq!(
         child_names(object),
@@ -311,7 +338,10 @@ async fn export_of_the_fresh_plan_is_metadata_api_source() {
     let fields: Vec<_> = set.children_named("fieldPermissions").collect();
     assert_eq!(fields.len(), 3);
     assert_eq!(child_names(fields[0]), ["editable", "field", "readable"]);
-    assert_eq!(set.child_text("license").as_deref(), Some("SalesforceAPIIntegrationPsl"));
+    assert_eq!(
+        set.child_text("license").as_deref(),
+        Some("SalesforceAPIIntegrationPsl")
+    );
 }
 
 #[test]
@@ -338,7 +368,9 @@ fn export_of_a_profile_escapes_text_and_lists_picklist_values() {
         .iter()
         .find(|f| f.path.ends_with("Enterpret_Summary__c.field-meta.xml"))
         .unwrap();
-    assert!(summary.text.contains("Summary &lt;of&gt; &quot;feedback&quot; &amp; more"));
+    assert!(summary
+        .text
+        .contains("Summary &lt;of&gt; &quot;feedback&quot; &amp; more"));
     let parsed = writeback_setup::xml::parse(&summary.text).unwrap();
     assert_eq!(
         parsed.child_text("description").as_deref(),

@@ -42,21 +42,34 @@ fn fix_on_fresh_applies_then_only_setup_work_fails() {
     let data = scratch("fix");
     let o = run(&["fix", "--demo", "fresh", "--yes"], &data);
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(1), "still not ready: {text}{}", err(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "still not ready: {text}{}",
+        err(&o)
+    );
     assert!(text.contains("The app would make 9 changes:"), "{text}");
     assert!(text.contains("POST /services/data/v66.0/tooling/sobjects/CustomField"));
     assert!(text.contains("For you to do in Setup"));
     assert!(text.contains("Open: http://127.0.0.1:"));
-    assert_eq!(text.matches("[ ok ]").count() >= 9, true, "{text}");
+    assert!(text.matches("[ ok ]").count() >= 9, "{text}");
     assert!(!text.contains("[FAIL] Create"), "{text}");
     // The post-fix check: only what an admin must do in Setup fails.
-    let after = text.split("Checking again:").nth(1).expect("re-check printed");
+    let after = text
+        .split("Checking again:")
+        .nth(1)
+        .expect("re-check printed");
     let failed: Vec<&str> = after
         .lines()
         .filter(|l| l.contains("[FAIL]") || l.contains("[ ?? ]"))
         .collect();
     assert_eq!(failed.len(), 2, "{after}");
-    assert!(failed.iter().all(|l| l.contains("(app.") || l.contains("(reauth.")), "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|l| l.contains("(app.") || l.contains("(reauth.")),
+        "{failed:?}"
+    );
     // A demo org leaves nothing to undo on disk.
     assert!(std::fs::read_dir(&data).unwrap().next().is_none());
 }
@@ -67,7 +80,10 @@ fn fix_without_yes_and_without_a_terminal_changes_nothing() {
     let o = run(&["fix", "--demo", "fresh"], &data);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("run again with --yes"), "{}", err(&o));
-    assert!(out(&o).contains("The app would make 9 changes:"), "the plan is still shown");
+    assert!(
+        out(&o).contains("The app would make 9 changes:"),
+        "the plan is still shown"
+    );
     assert!(!out(&o).contains("Applying"));
 }
 
@@ -103,9 +119,9 @@ fn export_metadata_writes_dx_source_without_a_connection() {
     ] {
         assert!(dir.join(path).is_file(), "{path}");
     }
-    let set = std::fs::read_to_string(
-        dir.join("force-app/main/default/permissionsets/Enterpret_Integration.permissionset-meta.xml"),
-    )
+    let set = std::fs::read_to_string(dir.join(
+        "force-app/main/default/permissionsets/Enterpret_Integration.permissionset-meta.xml",
+    ))
     .unwrap();
     assert!(set.contains("<license>SalesforceAPIIntegrationPsl</license>"));
     assert!(out(&o).contains("sf project deploy start --manifest package.xml"));
@@ -116,11 +132,20 @@ fn export_metadata_from_the_demo_exports_only_what_is_missing() {
     let data = scratch("export-demo-data");
     let dir = scratch("export-demo");
     let o = run(
-        &["export-metadata", "--out", dir.to_str().unwrap(), "--demo", "no-field-edit"],
+        &[
+            "export-metadata",
+            "--out",
+            dir.to_str().unwrap(),
+            "--demo",
+            "no-field-edit",
+        ],
         &data,
     );
     assert!(o.status.success(), "{}", err(&o));
-    assert!(!dir.join("force-app/main/default/objects").exists(), "the fields exist");
+    assert!(
+        !dir.join("force-app/main/default/objects").exists(),
+        "the fields exist"
+    );
     assert!(dir
         .join("force-app/main/default/permissionsets/Enterpret_Integration.permissionset-meta.xml")
         .is_file());
@@ -130,7 +155,13 @@ fn export_metadata_from_the_demo_exports_only_what_is_missing() {
 fn export_metadata_refuses_a_bad_api_version() {
     let data = scratch("export-bad");
     let o = run(
-        &["export-metadata", "--out", data.to_str().unwrap(), "--api-version", "latest"],
+        &[
+            "export-metadata",
+            "--out",
+            data.to_str().unwrap(),
+            "--api-version",
+            "latest",
+        ],
         &data,
     );
     assert_eq!(o.status.code(), Some(2));
@@ -141,7 +172,14 @@ fn export_metadata_refuses_a_bad_api_version() {
 fn test_write_on_the_demo_restores_and_prints_the_table() {
     let data = scratch("tw");
     let o = run(
-        &["test-write", "--demo", "ready", "--record", "00001001", "--yes"],
+        &[
+            "test-write",
+            "--demo",
+            "ready",
+            "--record",
+            "00001001",
+            "--yes",
+        ],
         &data,
     );
     let text = out(&o);
@@ -189,7 +227,10 @@ fn test_write_dry_run_writes_nothing() {
     let text = out(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("would FAIL"), "{text}");
-    assert!(text.contains("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"), "{text}");
+    assert!(
+        text.contains("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -199,7 +240,10 @@ fn test_write_refuses_bad_records_and_asks_before_writing() {
         ("0015g00000AbCdE", "not a Case Id"),
         ("hello", "not a Case Id or Case number"),
     ] {
-        let o = run(&["test-write", "--demo", "ready", "--record", record], &data);
+        let o = run(
+            &["test-write", "--demo", "ready", "--record", record],
+            &data,
+        );
         assert_eq!(o.status.code(), Some(2), "{record}");
         assert!(err(&o).contains(expected), "{record}: {}", err(&o));
     }
@@ -207,7 +251,13 @@ fn test_write_refuses_bad_records_and_asks_before_writing() {
     assert_eq!(o.status.code(), Some(2));
     // Without --yes and without a terminal: nothing is written.
     let o = run(
-        &["test-write", "--demo", "ready", "--record", "5005g00000AbCdE"],
+        &[
+            "test-write",
+            "--demo",
+            "ready",
+            "--record",
+            "5005g00000AbCdE",
+        ],
         &data,
     );
     assert_eq!(o.status.code(), Some(2));

@@ -85,7 +85,11 @@ async fn test_write_on_ready_leaves_the_record_exactly_as_it_was() {
         assert_eq!(row.written, Some(json!(expected)), "written and read back");
         assert_eq!(row.after.as_ref(), Some(&row.before));
     }
-    assert_eq!(whole_record(&sim).await, before, "every field as before (owner too)");
+    assert_eq!(
+        whole_record(&sim).await,
+        before,
+        "every field as before (owner too)"
+    );
     assert!(journal::pending(&dir).is_empty(), "journal deleted");
 }
 
@@ -197,7 +201,11 @@ async fn a_concurrent_edit_between_write_and_restore_is_not_clobbered() {
     assert_eq!(summary.after, Some(json!("An agent's own note")));
     let record = whole_record(&sim).await;
     assert_eq!(record["Enterpret_Summary__c"], "An agent's own note");
-    assert_eq!(record["Enterpret_Sentiment__c"], Value::Null, "ours restored");
+    assert_eq!(
+        record["Enterpret_Sentiment__c"],
+        Value::Null,
+        "ours restored"
+    );
     assert_eq!(record["Enterpret_Taxonomy_Paths__c"], Value::Null);
 }
 
@@ -218,15 +226,17 @@ async fn preflight_reads_without_writing() {
     .await
     .unwrap();
     assert!(client.stats().api_calls - calls <= 3);
-    assert!(pre.record_label.contains("Cannot log in with SSO"), "{pre:#?}");
+    assert!(
+        pre.record_label.contains("Cannot log in with SSO"),
+        "{pre:#?}"
+    );
     assert_eq!(pre.locked, Some(false));
     assert!(pre.can_run_apex);
     assert_eq!(pre.integration_access.as_deref(), Some("Edit"));
     assert!(pre.blockers.is_empty(), "{pre:#?}");
-    assert!(pre
-        .notes
-        .iter()
-        .any(|n| n.contains("true end-to-end test needs you to log in as integration@acme.example")));
+    assert!(pre.notes.iter().any(
+        |n| n.contains("true end-to-end test needs you to log in as integration@acme.example")
+    ));
     assert_eq!(pre.validation_rules.len(), 1);
     assert_eq!(pre.triggers, ["CaseMilestoneTrigger"]);
     assert_eq!(whole_record(&sim).await, before);
@@ -245,10 +255,17 @@ async fn dry_run_rolls_back_and_reports_what_would_fail() {
         assert_eq!(dry.would_succeed, works, "{scenario}: {dry:?}");
         if !works {
             let problem = dry.problem.unwrap();
-            assert!(problem.contains("FIELD_CUSTOM_VALIDATION_EXCEPTION"), "{problem}");
+            assert!(
+                problem.contains("FIELD_CUSTOM_VALIDATION_EXCEPTION"),
+                "{problem}"
+            );
             assert!(problem.contains("Only support managers"), "{problem}");
         }
-        assert_eq!(whole_record(&sim).await, before, "{scenario}: nothing changed");
+        assert_eq!(
+            whole_record(&sim).await,
+            before,
+            "{scenario}: nothing changed"
+        );
     }
 }
 
@@ -403,7 +420,10 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains(&case_id()), "{stdout}");
-    assert!(stdout.contains("Enterpret_Sentiment__c = \"Positive\""), "{stdout}");
+    assert!(
+        stdout.contains("Enterpret_Sentiment__c = \"Positive\""),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -411,27 +431,43 @@ async fn the_simulated_execute_anonymous_answers_like_salesforce() {
     let sim = common::start("ready").await;
     let run = |apex: &str| {
         let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
-        format!("/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}", common::V)
+        format!(
+            "/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}",
+            common::V
+        )
     };
     // Outside the subset: a compile problem with line and column, HTTP 200.
-    let (status, body) = common::get(&sim, sim.admin_token(), &run("Integer i = 0;\nfoo bar;")).await;
+    let (status, body) =
+        common::get(&sim, sim.admin_token(), &run("Integer i = 0;\nfoo bar;")).await;
     assert_eq!(status, 200);
     assert_eq!(body["compiled"], false);
     assert_eq!(body["success"], false);
     assert_eq!(body["line"], 1);
-    assert!(body["compileProblem"].as_str().unwrap().starts_with("Unexpected token"));
+    assert!(body["compileProblem"]
+        .as_str()
+        .unwrap()
+        .starts_with("Unexpected token"));
     // An unknown field does not compile.
-    let apex = format!("Case r = new Case(Id = '{}');\nr.Nope__c = 'x';\nupdate r;", case_id());
+    let apex = format!(
+        "Case r = new Case(Id = '{}');\nr.Nope__c = 'x';\nupdate r;",
+        case_id()
+    );
     let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
     assert_eq!(body["compileProblem"], "Invalid field Nope__c for Case");
     assert_eq!(body["line"], 2);
     // Without a rollback the update is real (and the same rules apply as to a PATCH).
-    let apex = format!("Case r = new Case(Id = '{}');\nr.Enterpret_Sentiment__c = 'Positive';\nupdate r;", case_id());
+    let apex = format!(
+        "Case r = new Case(Id = '{}');\nr.Enterpret_Sentiment__c = 'Positive';\nupdate r;",
+        case_id()
+    );
     let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
     assert_eq!(body["success"], true, "{body}");
     assert_eq!(body["line"], -1);
     assert!(body["exceptionMessage"].is_null());
-    assert_eq!(whole_record(&sim).await["Enterpret_Sentiment__c"], "Positive");
+    assert_eq!(
+        whole_record(&sim).await["Enterpret_Sentiment__c"],
+        "Positive"
+    );
     // The missing parameter.
     let (status, body) = common::get(
         &sim,

@@ -43,7 +43,9 @@ fn connected(scenario: &str) -> Harness<'static, App> {
         .build_ui_state(|ui, app: &mut App| app.show(ui), app(scenario));
     h.run_steps(2);
     h.get_by_label("Connect to the demo org").click();
-    step_until(&mut h, "the checks", |a| a.report.is_some() && !a.is_running());
+    step_until(&mut h, "the checks", |a| {
+        a.report.is_some() && !a.is_running()
+    });
     h
 }
 
@@ -67,23 +69,35 @@ fn fixes_are_previewed_confirmed_applied_and_rechecked() {
     h.get_by_label_contains("This changes Acme Corp (demo org): 9 changes.");
     h.get_by_label("Apply the changes").click();
     step_until(&mut h, "the changes and the re-check", |a| {
-        a.writes.busy.is_none() && a.writes.plan.is_none() && !a.is_running()
+        a.writes.busy.is_none()
+            && a.writes.plan.is_none()
+            && !a.is_running()
             && a.step_status(Step::Fields) == Some(Status::Pass)
     });
     let app = h.state();
     assert_eq!(app.writes.results.len(), 9);
     assert!(app.writes.results.iter().all(|r| r.outcome.ok()));
     assert_eq!(app.step_status(Step::Access), Some(Status::Pass));
-    assert_eq!(app.step_status(Step::App), Some(Status::Fail), "left for the admin");
+    assert_eq!(
+        app.step_status(Step::App),
+        Some(Status::Fail),
+        "left for the admin"
+    );
     h.get_by_label("OK Create the field Enterpret Summary (Enterpret_Summary__c) on Case: Long Text Area, 32,768 characters — done");
     h.get_by_label_contains("stay: deleting a field deletes its data");
     // Undo what the app created.
     h.get_by_label("Undo what the app created").click();
     step_until(&mut h, "the undo", |a| {
-        !a.writes.undo_results.is_empty() && !a.is_running() && a.writes.busy.is_none()
+        !a.writes.undo_results.is_empty()
+            && !a.is_running()
+            && a.writes.busy.is_none()
             && a.step_status(Step::Access) == Some(Status::Fail)
     });
-    assert_eq!(h.state().step_status(Step::Fields), Some(Status::Pass), "fields stay");
+    assert_eq!(
+        h.state().step_status(Step::Fields),
+        Some(Status::Pass),
+        "fields stay"
+    );
 }
 
 #[test]
@@ -136,7 +150,10 @@ fn the_test_write_page_shows_before_written_and_restored() {
     h.get_by_label("Dry run: the update would succeed (nothing was changed).");
     h.get_by_label("Write test values…").click();
     h.run_steps(2);
-    assert!(h.state().writes.report.is_none(), "nothing written before the confirmation");
+    assert!(
+        h.state().writes.report.is_none(),
+        "nothing written before the confirmation"
+    );
     h.get_by_label("Write and restore").click();
     step_until(&mut h, "the test write", |a| a.writes.report.is_some());
     h.get_by_label(
@@ -167,6 +184,8 @@ fn a_blocked_test_write_names_the_field_on_the_page() {
     h.get_by_label("Write and restore").click();
     step_until(&mut h, "the test write", |a| a.writes.report.is_some());
     h.get_by_label("The write was refused.");
-    h.get_by_label_contains("Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'");
+    h.get_by_label_contains(
+        "Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'",
+    );
     h.get_by_label("Every field the test touched is back as it was.");
 }

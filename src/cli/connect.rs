@@ -113,7 +113,9 @@ pub async fn recover_if_pending(client: &Client) {
 /// use --yes).
 pub fn confirm(question: &str) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
-        return Err("not confirmed: stdin is not a terminal; run again with --yes to confirm".into());
+        return Err(
+            "not confirmed: stdin is not a terminal; run again with --yes to confirm".into(),
+        );
     }
     let mut out = std::io::stderr().lock();
     let _ = write!(out, "{question} [y/N] ");

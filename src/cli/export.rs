@@ -55,9 +55,8 @@ pub fn run(args: ExportArgs) -> ExitCode {
             Err(e) => return fail(COULD_NOT_RUN, e),
         };
         let exported = runtime.block_on(async {
-            let connected = connect::connect(&args.connection, args.integration_user.clone())
-                .await
-                .map_err(|(code, m)| (code, m))?;
+            let connected =
+                connect::connect(&args.connection, args.integration_user.clone()).await?;
             let client = &connected.client;
             let request = CheckRequest {
                 profile: profile.clone(),
@@ -107,7 +106,10 @@ pub fn run(args: ExportArgs) -> ExitCode {
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(&path, &file.text));
         if let Err(e) = written {
-            return fail(COULD_NOT_RUN, format!("cannot write {}: {e}", path.display()));
+            return fail(
+                COULD_NOT_RUN,
+                format!("cannot write {}: {e}", path.display()),
+            );
         }
         println!("wrote {}", path.display());
     }

@@ -52,7 +52,10 @@ pub fn plan_text(plan: &FixPlan, instance_url: &str, api_version: &str) -> Strin
     if !plan.instructions.is_empty() {
         out.push_str("\nFor you to do in Setup (the app cannot):\n");
         for instruction in &plan.instructions {
-            out.push_str(&format!("  - {}: {}\n", instruction.title, instruction.text));
+            out.push_str(&format!(
+                "  - {}: {}\n",
+                instruction.title, instruction.text
+            ));
             if let Some(path) = &instruction.setup_path {
                 out.push_str(&format!("    Open: {instance_url}{path}\n"));
             }
@@ -127,7 +130,11 @@ pub fn run(args: FixArgs) -> ExitCode {
         }
         println!("\nApplying:");
         let applied = match fix::apply(client, &plan, &identity.organization_id, &|result| {
-            let mark = if result.outcome.ok() { "[ ok ]" } else { "[FAIL]" };
+            let mark = if result.outcome.ok() {
+                "[ ok ]"
+            } else {
+                "[FAIL]"
+            };
             println!("  {mark} {} ({})", result.summary, result.outcome.word());
         })
         .await

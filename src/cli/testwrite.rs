@@ -266,11 +266,17 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
     if !args.connection.is_given() {
         for (path, parsed) in &pending {
             match parsed {
-                Ok(j) => println!("{} (journal {})", testwrite::describe_pending(j), path.display()),
+                Ok(j) => println!(
+                    "{} (journal {})",
+                    testwrite::describe_pending(j),
+                    path.display()
+                ),
                 Err(e) => println!("{e}"),
             }
         }
-        println!("\nConnect to the org (--sf-org, or --instance-url with --access-token) to restore.");
+        println!(
+            "\nConnect to the org (--sf-org, or --instance-url with --access-token) to restore."
+        );
         return ExitCode::from(1);
     }
     let runtime = match super::runtime() {

@@ -291,7 +291,10 @@ pub async fn apply(
                 }
             }
             let depends = change.call.body.to_string().contains(&set_ref);
-            if depends && !outcome.ok() && set_id.is_some() && response_is_reference_failure(response)
+            if depends
+                && !outcome.ok()
+                && set_id.is_some()
+                && response_is_reference_failure(response)
             {
                 retry.push(change.clone());
                 continue;
@@ -342,17 +345,18 @@ async fn existing_set_id(client: &Client, name: &str) -> Result<Option<String>, 
 /// rows, the permission set — never the fields (see [`Created::field_note`]). One composite.
 pub async fn undo(client: &Client, created: &Created) -> Result<Vec<ChangeResult>, SfError> {
     let mut steps: Vec<(SubRequest, String)> = Vec::new();
-    let mut push = |reference: String, method: &str, url: String, body: Option<Value>, summary: String| {
-        steps.push((
-            SubRequest {
-                reference_id: reference,
-                method: method.into(),
-                url,
-                body,
-            },
-            summary,
-        ));
-    };
+    let mut push =
+        |reference: String, method: &str, url: String, body: Option<Value>, summary: String| {
+            steps.push((
+                SubRequest {
+                    reference_id: reference,
+                    method: method.into(),
+                    url,
+                    body,
+                },
+                summary,
+            ));
+        };
     let set = created
         .permission_set_name
         .clone()

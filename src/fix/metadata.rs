@@ -43,7 +43,9 @@ struct Xml {
 impl Xml {
     fn new(root: &str) -> Xml {
         Xml {
-            out: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">\n"),
+            out: format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">\n"
+            ),
             depth: 1,
         }
     }
@@ -146,7 +148,10 @@ pub fn permission_set_xml(spec: &PermissionSetSpec) -> String {
         xml.leaf("license", license);
     }
     xml.open("objectPermissions");
-    xml.leaf("allowCreate", if spec.object_create { "true" } else { "false" });
+    xml.leaf(
+        "allowCreate",
+        if spec.object_create { "true" } else { "false" },
+    );
     xml.leaf("allowDelete", "false");
     xml.leaf("allowEdit", "true");
     xml.leaf("allowRead", "true");
@@ -262,6 +267,11 @@ pub fn export_profile(
     let plan = super::plan::build(profile, &[], &super::plan::Facts::default(), None);
     let mut spec = plan.permission_set;
     spec.license = integration_license.then(|| super::plan::INTEGRATION_PSL.to_string());
-    let fields: Vec<FieldRequirement> = profile.fields.iter().filter(|f| f.custom).cloned().collect();
+    let fields: Vec<FieldRequirement> = profile
+        .fields
+        .iter()
+        .filter(|f| f.custom)
+        .cloned()
+        .collect();
     files(&profile.object, &fields, Some(&spec), api_version)
 }

@@ -362,7 +362,10 @@ pub fn read_facts(
         facts.integration_psl = Some(LicenseFacts {
             id: text(psl, "Id").unwrap_or_default(),
             label: text(psl, "MasterLabel").unwrap_or_else(|| INTEGRATION_PSL.into()),
-            total: psl.get("TotalLicenses").and_then(Value::as_u64).unwrap_or(0),
+            total: psl
+                .get("TotalLicenses")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
             used: psl.get("UsedLicenses").and_then(Value::as_u64).unwrap_or(0),
         });
     }
@@ -643,7 +646,8 @@ fn access_changes(
                 ));
                 return;
             }
-            license_needed = set.license_id.is_some() && psl.is_some_and(|p| Some(&p.id) == set.license_id.as_ref());
+            license_needed = set.license_id.is_some()
+                && psl.is_some_and(|p| Some(&p.id) == set.license_id.as_ref());
             set_id = set.id.clone();
         }
         None => {
@@ -678,7 +682,11 @@ fn access_changes(
                     "Create the permission set {} ({}){licence}{}",
                     spec.label,
                     spec.name,
-                    if spec.api_enabled { ", with API Enabled" } else { "" }
+                    if spec.api_enabled {
+                        ", with API Enabled"
+                    } else {
+                        ""
+                    }
                 ),
                 call: ApiCall {
                     api: Api::Standard,
@@ -898,9 +906,17 @@ mod tests {
                 used: 1,
             }),
         };
-        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let plan = build(
+            &p,
+            &access_failing(),
+            &facts,
+            Some("integration@acme.example"),
+        );
         let kinds: Vec<ChangeKind> = plan.changes.iter().map(|c| c.kind).collect();
-        let license = kinds.iter().position(|k| *k == ChangeKind::AssignLicense).unwrap();
+        let license = kinds
+            .iter()
+            .position(|k| *k == ChangeKind::AssignLicense)
+            .unwrap();
         let assign = kinds
             .iter()
             .position(|k| *k == ChangeKind::AssignPermissionSet)
@@ -917,9 +933,17 @@ mod tests {
             user: Some(user(INTEGRATION_USER_LICENSE, false)),
             ..Facts::default()
         };
-        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let plan = build(
+            &p,
+            &access_failing(),
+            &facts,
+            Some("integration@acme.example"),
+        );
         assert!(plan.changes.is_empty());
-        assert!(plan.notes.iter().any(|n| n.contains("Salesforce API Integration permission set licence")));
+        assert!(plan
+            .notes
+            .iter()
+            .any(|n| n.contains("Salesforce API Integration permission set licence")));
     }
 
     #[test]
@@ -935,7 +959,12 @@ mod tests {
             }),
             ..Facts::default()
         };
-        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let plan = build(
+            &p,
+            &access_failing(),
+            &facts,
+            Some("integration@acme.example"),
+        );
         assert!(plan.changes.is_empty());
         assert!(plan.notes[0].contains("has no permission set licence"));
     }
@@ -948,16 +977,27 @@ mod tests {
             user: Some(user("Salesforce", false)),
             ..Facts::default()
         };
-        let plan = build(&p, &access_failing(), &facts, Some("integration@acme.example"));
+        let plan = build(
+            &p,
+            &access_failing(),
+            &facts,
+            Some("integration@acme.example"),
+        );
         let set = plan
             .changes
             .iter()
             .find(|c| c.kind == ChangeKind::CreatePermissionSet)
             .unwrap();
         assert!(set.call.body.get("LicenseId").is_none());
-        assert!(!plan.changes.iter().any(|c| c.kind == ChangeKind::AssignLicense));
+        assert!(!plan
+            .changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::AssignLicense));
         assert_eq!(
-            plan.changes.iter().filter(|c| c.kind == ChangeKind::CreateField).count(),
+            plan.changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::CreateField)
+                .count(),
             3
         );
     }
@@ -977,10 +1017,19 @@ mod tests {
         ];
         let plan = build(&p, &findings, &facts, Some("integration@acme.example"));
         assert!(plan.changes.is_empty());
-        let ids: Vec<&str> = plan.instructions.iter().map(|i| i.finding_id.as_str()).collect();
+        let ids: Vec<&str> = plan
+            .instructions
+            .iter()
+            .map(|i| i.finding_id.as_str())
+            .collect();
         assert_eq!(ids, ["app.scopes", "reauth.token"]);
-        assert!(plan.instructions[1].text.contains("re-authorized in Enterpret"));
-        assert_eq!(plan.instructions[0].setup_path.as_deref(), Some("/lightning/setup/X/home"));
+        assert!(plan.instructions[1]
+            .text
+            .contains("re-authorized in Enterpret"));
+        assert_eq!(
+            plan.instructions[0].setup_path.as_deref(),
+            Some("/lightning/setup/X/home")
+        );
     }
 
     #[test]

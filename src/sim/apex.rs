@@ -50,9 +50,19 @@ fn literal(text: &str) -> Option<String> {
 enum Statement {
     Ignore,
     Savepoint,
-    NewRecord { var: String, object: String, id: String },
-    Assign { var: String, field: String, value: String },
-    Update { var: String },
+    NewRecord {
+        var: String,
+        object: String,
+        id: String,
+    },
+    Assign {
+        var: String,
+        field: String,
+        value: String,
+    },
+    Update {
+        var: String,
+    },
     Rollback,
 }
 
@@ -104,7 +114,12 @@ fn parse_statement(text: &str) -> Option<Statement> {
 }
 
 /// `GET /tooling/executeAnonymous/?anonymousBody=...` for `user_id`.
-pub fn execute_anonymous(org: &mut Org, user_id: &str, version: &str, body: Option<String>) -> Reply {
+pub fn execute_anonymous(
+    org: &mut Org,
+    user_id: &str,
+    version: &str,
+    body: Option<String>,
+) -> Reply {
     let Some(body) = body else {
         return Reply::error(400, "MISSING_ARGUMENT", "anonymousBody must be specified");
     };
@@ -138,20 +153,44 @@ pub fn execute_anonymous(org: &mut Org, user_id: &str, version: &str, body: Opti
         match statement {
             Statement::NewRecord { var, object, id } => {
                 if org.object(object).is_none() {
-                    return result(*line, *column, false, Some(format!("Invalid type: {object}")), None);
+                    return result(
+                        *line,
+                        *column,
+                        false,
+                        Some(format!("Invalid type: {object}")),
+                        None,
+                    );
                 }
                 objects.insert(var.clone(), (object.clone(), id.clone()));
             }
             Statement::Assign { var, field, .. } => {
                 let Some((object, _)) = objects.get(var) else {
-                    return result(*line, *column, false, Some(format!("Variable does not exist: {var}")), None);
+                    return result(
+                        *line,
+                        *column,
+                        false,
+                        Some(format!("Variable does not exist: {var}")),
+                        None,
+                    );
                 };
                 if org.object(object).and_then(|o| o.field(field)).is_none() {
-                    return result(*line, *column, false, Some(format!("Invalid field {field} for {object}")), None);
+                    return result(
+                        *line,
+                        *column,
+                        false,
+                        Some(format!("Invalid field {field} for {object}")),
+                        None,
+                    );
                 }
             }
             Statement::Update { var } if !objects.contains_key(var) => {
-                return result(*line, *column, false, Some(format!("Variable does not exist: {var}")), None);
+                return result(
+                    *line,
+                    *column,
+                    false,
+                    Some(format!("Variable does not exist: {var}")),
+                    None,
+                );
             }
             _ => {}
         }
@@ -163,14 +202,22 @@ pub fn execute_anonymous(org: &mut Org, user_id: &str, version: &str, body: Opti
     for (line, column, statement) in &program {
         if exception.is_some() && !in_finally {
             // Skip to the finally block.
-            if body.lines().nth(*line as usize - 1).is_some_and(|l| l.trim() == "} finally {") {
+            if body
+                .lines()
+                .nth(*line as usize - 1)
+                .is_some_and(|l| l.trim() == "} finally {")
+            {
                 in_finally = true;
             }
             continue;
         }
         match statement {
             Statement::Savepoint => {
-                let object = objects.values().next().map(|(o, _)| o.clone()).unwrap_or_else(|| "Case".into());
+                let object = objects
+                    .values()
+                    .next()
+                    .map(|(o, _)| o.clone())
+                    .unwrap_or_else(|| "Case".into());
                 savepoint = Some((object.clone(), org.table(&object).to_vec()));
             }
             Statement::Assign { var, field, value } => {
@@ -186,16 +233,35 @@ pub fn execute_anonymous(org: &mut Org, user_id: &str, version: &str, body: Opti
                 let reply = rest::dispatch(
                     org,
                     user_id,
-                    &RestRequest { method: "PATCH", path: &path, query: None, body: Some(&bytes), auto_assign: false, if_unmodified_since: None },
+                    &RestRequest {
+                        method: "PATCH",
+                        path: &path,
+                        query: None,
+                        body: Some(&bytes),
+                        auto_assign: false,
+                        if_unmodified_since: None,
+                    },
                 );
                 if reply.status >= 300 {
-                    let error = reply.body_json().and_then(|b| b.get(0)).cloned().unwrap_or_default();
-                    let code = error.get("errorCode").and_then(Value::as_str).unwrap_or("UNKNOWN_EXCEPTION");
+                    let error = reply
+                        .body_json()
+                        .and_then(|b| b.get(0))
+                        .cloned()
+                        .unwrap_or_default();
+                    let code = error
+                        .get("errorCode")
+                        .and_then(Value::as_str)
+                        .unwrap_or("UNKNOWN_EXCEPTION");
                     let message = error.get("message").and_then(Value::as_str).unwrap_or("");
                     let fields: Vec<String> = error
                         .get("fields")
                         .and_then(Value::as_array)
-                        .map(|f| f.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .map(|f| {
+                            f.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
                         .unwrap_or_default();
                     let id18 = crate::sfid::to_18(&id).unwrap_or(id.clone());
                     exception = Some((

@@ -68,8 +68,7 @@ impl Journal {
 /// Writes the journal atomically (temporary file, flush to disk, rename).
 pub fn save(data_dir: &Path, journal: &Journal) -> Result<PathBuf, String> {
     let dir = journal_dir(data_dir);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(journal.file_name());
     let temporary = dir.join(format!("{}.tmp", journal.file_name()));
     let text = serde_json::to_string_pretty(journal)
@@ -107,7 +106,12 @@ pub fn pending(data_dir: &Path) -> Vec<(PathBuf, Result<Journal, String>)> {
             let parsed = std::fs::read_to_string(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|text| serde_json::from_str::<Journal>(&text).map_err(|e| e.to_string()))
-                .map_err(|e| format!("{} is not a readable journal ({e}); it was left as is", path.display()));
+                .map_err(|e| {
+                    format!(
+                        "{} is not a readable journal ({e}); it was left as is",
+                        path.display()
+                    )
+                });
             (path, parsed)
         })
         .collect();

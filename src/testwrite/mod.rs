@@ -42,7 +42,11 @@ pub struct RecentRecord {
 
 /// The most recently modified records of the object (one query).
 pub async fn recent(client: &Client, object: &str) -> Result<Vec<RecentRecord>, SfError> {
-    let number = if object == "Case" { "CaseNumber" } else { "Name" };
+    let number = if object == "Case" {
+        "CaseNumber"
+    } else {
+        "Name"
+    };
     let subject = if object == "Case" { ", Subject" } else { "" };
     let records = client
         .query(&format!(
@@ -61,7 +65,10 @@ pub async fn recent(client: &Client, object: &str) -> Result<Vec<RecentRecord>, 
 }
 
 fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_string()
+    value
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn key_prefix(object: &str) -> Option<&'static str> {
@@ -97,7 +104,8 @@ pub fn parse_record_input(object: &str, input: &str) -> Result<RecordInput, Stri
     if object == "Case" && candidate.chars().all(|c| c.is_ascii_digit()) && candidate.len() <= 10 {
         return Ok(RecordInput::CaseNumber(format!("{:0>8}", candidate)));
     }
-    let id = sfid::to_18(candidate).map_err(|e| format!("'{input}' is not a {object} Id or Case number: {e}"))?;
+    let id = sfid::to_18(candidate)
+        .map_err(|e| format!("'{input}' is not a {object} Id or Case number: {e}"))?;
     if let Some(prefix) = key_prefix(object) {
         if !id.starts_with(prefix) {
             return Err(format!(
@@ -109,11 +117,7 @@ pub fn parse_record_input(object: &str, input: &str) -> Result<RecordInput, Stri
 }
 
 /// The record's 18-character Id (a Case number costs one query).
-pub async fn resolve(
-    client: &Client,
-    object: &str,
-    input: &str,
-) -> Result<String, TestWriteError> {
+pub async fn resolve(client: &Client, object: &str, input: &str) -> Result<String, TestWriteError> {
     match parse_record_input(object, input).map_err(TestWriteError::BadInput)? {
         RecordInput::Id(id) => Ok(id),
         RecordInput::CaseNumber(number) => {
@@ -241,9 +245,14 @@ pub async fn preflight(
     let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
     let quoted = soql_string(&profile.object);
     let record = soql_string(record_id);
-    let mut standard = vec![SubRequest::get("record", fields_path(object, record_id, &fields))];
+    let mut standard = vec![SubRequest::get(
+        "record",
+        fields_path(object, record_id, &fields),
+    )];
     if object == "Case" {
-        standard[0].url = standard[0].url.replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
+        standard[0].url = standard[0]
+            .url
+            .replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
     }
     if let Some(user) = integration_user {
         standard.push(SubRequest::query(
@@ -261,7 +270,9 @@ pub async fn preflight(
     }
     standard.push(SubRequest::query(
         "lock",
-        &format!("SELECT Id FROM ProcessInstance WHERE TargetObjectId = {record} AND Status = 'Pending'"),
+        &format!(
+            "SELECT Id FROM ProcessInstance WHERE TargetObjectId = {record} AND Status = 'Pending'"
+        ),
     ));
     standard.push(SubRequest::query(
         "flows",
@@ -281,7 +292,10 @@ pub async fn preflight(
         ));
     }
     // Five queries at most per composite.
-    let queries = standard.iter().filter(|s| s.url.starts_with("query")).count();
+    let queries = standard
+        .iter()
+        .filter(|s| s.url.starts_with("query"))
+        .count();
     let second: Vec<SubRequest> = if queries + standard_rest.len() > 5 {
         standard_rest
     } else {
@@ -317,10 +331,19 @@ pub async fn preflight(
     match answer("record").map(|a| a.json()) {
         Some(Ok(body)) => {
             for field in &fields {
-                pre.current.insert(field.clone(), body.get(field).cloned().unwrap_or(Value::Null));
+                pre.current.insert(
+                    field.clone(),
+                    body.get(field).cloned().unwrap_or(Value::Null),
+                );
             }
-            pre.last_modified = body.get("LastModifiedDate").and_then(Value::as_str).map(str::to_string);
-            pre.record_label = match (body.get("CaseNumber").and_then(Value::as_str), body.get("Subject").and_then(Value::as_str)) {
+            pre.last_modified = body
+                .get("LastModifiedDate")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            pre.record_label = match (
+                body.get("CaseNumber").and_then(Value::as_str),
+                body.get("Subject").and_then(Value::as_str),
+            ) {
                 (Some(n), Some(s)) => format!("{object} {n}: {s}"),
                 (Some(n), None) => format!("{object} {n}"),
                 _ => format!("{object} {record_id}"),
@@ -352,7 +375,9 @@ pub async fn preflight(
                 }
                 pre.integration_access = Some(level);
             }
-            _ => pre.notes.push(format!("The access of {user} to this record could not be read (does the user exist?).")),
+            _ => pre.notes.push(format!(
+                "The access of {user} to this record could not be read (does the user exist?)."
+            )),
         }
         if !identity.username.eq_ignore_ascii_case(user) {
             pre.notes.push(format!(
@@ -361,16 +386,23 @@ pub async fn preflight(
             ));
         }
     } else {
-        pre.notes.push(format!("The write runs as you ({}); no integration user was chosen.", identity.username));
+        pre.notes.push(format!(
+            "The write runs as you ({}); no integration user was chosen.",
+            identity.username
+        ));
     }
     match answer("lock").map(|a| records_of(a.json())) {
         Some(Ok(rows)) => {
             pre.locked = Some(!rows.is_empty());
             if !rows.is_empty() {
-                pre.blockers.push("The record is locked by a pending approval; pick another record.".into());
+                pre.blockers.push(
+                    "The record is locked by a pending approval; pick another record.".into(),
+                );
             }
         }
-        _ => pre.notes.push("Whether the record is locked could not be read.".into()),
+        _ => pre
+            .notes
+            .push("Whether the record is locked could not be read.".into()),
     }
     if let Some(Ok(rows)) = answer("flows").map(|a| records_of(a.json())) {
         pre.flows = rows.iter().map(|r| text(r.get("Label"))).collect();
@@ -384,13 +416,22 @@ pub async fn preflight(
     if let Some(Ok(rows)) = answer("validation").map(|a| records_of(a.json())) {
         pre.validation_rules = rows
             .iter()
-            .map(|r| format!("{} (\"{}\")", text(r.get("ValidationName")), text(r.get("ErrorMessage"))))
+            .map(|r| {
+                format!(
+                    "{} (\"{}\")",
+                    text(r.get("ValidationName")),
+                    text(r.get("ErrorMessage"))
+                )
+            })
             .collect();
     }
     if let Some(Ok(rows)) = answer("triggers").map(|a| records_of(a.json())) {
         pre.triggers = rows
             .iter()
-            .filter(|r| r.get("UsageBeforeUpdate") == Some(&Value::Bool(true)) || r.get("UsageAfterUpdate") == Some(&Value::Bool(true)))
+            .filter(|r| {
+                r.get("UsageBeforeUpdate") == Some(&Value::Bool(true))
+                    || r.get("UsageAfterUpdate") == Some(&Value::Bool(true))
+            })
             .map(|r| text(r.get("Name")))
             .collect();
     }
@@ -433,9 +474,15 @@ fn apex_string(value: &str) -> String {
 /// The dry run's anonymous Apex: the update inside a savepoint that is always rolled back.
 pub fn dry_run_apex(object: &str, record_id: &str, values: &Map<String, Value>) -> String {
     let mut apex = String::from("Savepoint sp = Database.setSavepoint();\ntry {\n");
-    apex.push_str(&format!("    {object} r = new {object}(Id = {});\n", apex_string(record_id)));
+    apex.push_str(&format!(
+        "    {object} r = new {object}(Id = {});\n",
+        apex_string(record_id)
+    ));
     for (field, value) in values {
-        apex.push_str(&format!("    r.{field} = {};\n", apex_string(value.as_str().unwrap_or_default())));
+        apex.push_str(&format!(
+            "    r.{field} = {};\n",
+            apex_string(value.as_str().unwrap_or_default())
+        ));
     }
     if object == "Case" {
         apex.push_str("    Database.DMLOptions o = new Database.DMLOptions();\n    o.assignmentRuleHeader.useDefaultRule = false;\n    r.setOptions(o);\n");
@@ -459,9 +506,17 @@ pub async fn dry_run(
 ) -> Result<DryRun, SfError> {
     let apex = dry_run_apex(&profile.object, record_id, &test_values(profile));
     let body = client
-        .get(&format!("tooling/executeAnonymous/?anonymousBody={}", encode(&apex)))
+        .get(&format!(
+            "tooling/executeAnonymous/?anonymousBody={}",
+            encode(&apex)
+        ))
         .await?;
-    let nonempty = |key: &str| body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let nonempty = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let success = body.get("success") == Some(&Value::Bool(true));
     let problem = if body.get("compiled") == Some(&Value::Bool(false)) {
         nonempty("compileProblem").map(|p| format!("the dry-run script did not compile: {p}"))
@@ -470,7 +525,11 @@ pub async fn dry_run(
     };
     Ok(DryRun {
         would_succeed: success,
-        problem: if success { None } else { problem.or(Some("the dry run failed without a message".into())) },
+        problem: if success {
+            None
+        } else {
+            problem.or(Some("the dry run failed without a message".into()))
+        },
     })
 }
 
@@ -541,8 +600,14 @@ async fn read_values(
         .iter()
         .map(|f| (f.clone(), body.get(f).cloned().unwrap_or(Value::Null)))
         .collect();
-    let modified = body.get("LastModifiedDate").and_then(Value::as_str).map(str::to_string);
-    let by = body.get("LastModifiedById").and_then(Value::as_str).map(str::to_string);
+    let modified = body
+        .get("LastModifiedDate")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let by = body
+        .get("LastModifiedById")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     Ok((values, modified, by))
 }
 
@@ -677,7 +742,11 @@ pub async fn run(
                 fate: if !was_written {
                     FieldFate::Untouched
                 } else {
-                    restore.fates.get(f).cloned().unwrap_or(FieldFate::StillTestValue)
+                    restore
+                        .fates
+                        .get(f)
+                        .cloned()
+                        .unwrap_or(FieldFate::StillTestValue)
                 },
             }
         })
@@ -732,17 +801,30 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
         } else if same_value(&now, &test) {
             to_restore.insert(f.clone(), original);
         } else {
-            result.fates.insert(f.clone(), FieldFate::ChangedBySomeoneElse);
+            result
+                .fates
+                .insert(f.clone(), FieldFate::ChangedBySomeoneElse);
             result.changed_by_others.push(f.clone());
         }
     }
     for f in &fields {
-        result.fates.entry(f.clone()).or_insert(FieldFate::Untouched);
+        result
+            .fates
+            .entry(f.clone())
+            .or_insert(FieldFate::Untouched);
     }
     if !to_restore.is_empty() {
         // Guard with the time we just read: a change between that read and this write is not overwritten.
         let since = modified.as_deref().and_then(http_date);
-        match patch(client, object, &journal.record_id, &to_restore, since.as_deref()).await {
+        match patch(
+            client,
+            object,
+            &journal.record_id,
+            &to_restore,
+            since.as_deref(),
+        )
+        .await
+        {
             Ok(()) => {
                 for f in to_restore.keys() {
                     result.fates.insert(f.clone(), FieldFate::Restored);
@@ -947,9 +1029,15 @@ mod tests {
         let mut values = Map::new();
         values.insert("A__c".into(), json!("it's a \\ path\nnext"));
         let apex = dry_run_apex("Case", "5005g00000AbCdEAAV", &values);
-        assert!(apex.contains("r.A__c = 'it\\'s a \\\\ path\\nnext';"), "{apex}");
+        assert!(
+            apex.contains("r.A__c = 'it\\'s a \\\\ path\\nnext';"),
+            "{apex}"
+        );
         assert!(apex.contains("o.assignmentRuleHeader.useDefaultRule = false;"));
-        assert!(apex.trim_end().ends_with("Database.rollback(sp);\n}"), "{apex}");
+        assert!(
+            apex.trim_end().ends_with("Database.rollback(sp);\n}"),
+            "{apex}"
+        );
     }
 
     #[test]
@@ -960,13 +1048,33 @@ mod tests {
             message: message.into(),
             fields: vec![],
         };
-        let e = explain("X__c", &json!("v"), &error("INVALID_FIELD_FOR_INSERT_UPDATE", "m"), "u@x");
+        let e = explain(
+            "X__c",
+            &json!("v"),
+            &error("INVALID_FIELD_FOR_INSERT_UPDATE", "m"),
+            "u@x",
+        );
         assert!(e.contains("field-level security"));
-        let e = explain("X__c", &json!("Neutral"), &error("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "m"), "u@x");
+        let e = explain(
+            "X__c",
+            &json!("Neutral"),
+            &error("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "m"),
+            "u@x",
+        );
         assert!(e.contains("'Neutral'"));
-        let e = explain("X__c", &json!("v"), &error("FIELD_CUSTOM_VALIDATION_EXCEPTION", "No way."), "u@x");
+        let e = explain(
+            "X__c",
+            &json!("v"),
+            &error("FIELD_CUSTOM_VALIDATION_EXCEPTION", "No way."),
+            "u@x",
+        );
         assert!(e.contains("\"No way.\""));
-        let e = explain("X__c", &json!("v"), &error("STRING_TOO_LONG", "X: data value too large"), "u@x");
+        let e = explain(
+            "X__c",
+            &json!("v"),
+            &error("STRING_TOO_LONG", "X: data value too large"),
+            "u@x",
+        );
         assert!(e.contains("longer than X__c allows"));
     }
 }

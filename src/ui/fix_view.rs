@@ -10,7 +10,9 @@ use crate::checks::{Finding, Step};
 use crate::fix::{self, Applied, ChangeResult, Created, FixPlan};
 use crate::profile::Profile;
 use crate::salesforce::{Client, Identity};
-use crate::testwrite::{self, journal, DryRun, FieldFate, Preflight, RecentRecord, TestWriteReport};
+use crate::testwrite::{
+    self, journal, DryRun, FieldFate, Preflight, RecentRecord, TestWriteReport,
+};
 use eframe::egui;
 use egui::RichText;
 use serde_json::Value;
@@ -137,7 +139,9 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
             emit(&send, WriteEvent::Exported(result));
         }
         WriteCommand::Recent { object } => {
-            let recent = testwrite::recent(&client, &object).await.map_err(|e| text(&e));
+            let recent = testwrite::recent(&client, &object)
+                .await
+                .map_err(|e| text(&e));
             emit(&send, WriteEvent::Recent(recent));
         }
         WriteCommand::Preflight {
@@ -149,10 +153,16 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 let id = testwrite::resolve(&client, &profile.object, &record)
                     .await
                     .map_err(|e| text(&e))?;
-                testwrite::preflight(&client, &identity, &profile, &id, integration_user.as_deref())
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| text(&e))
+                testwrite::preflight(
+                    &client,
+                    &identity,
+                    &profile,
+                    &id,
+                    integration_user.as_deref(),
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| text(&e))
             }
             .await;
             emit(&send, WriteEvent::Preflighted(result));
@@ -299,7 +309,10 @@ fn result_line(ui: &mut egui::Ui, result: &ChangeResult) {
     } else {
         ("FAILED", ui.visuals().error_fg_color)
     };
-    ui.colored_label(color, format!("{mark} {} — {}", result.summary, result.outcome.word()));
+    ui.colored_label(
+        color,
+        format!("{mark} {} — {}", result.summary, result.outcome.word()),
+    );
 }
 
 /// The fix panel on the Fields and Access pages: preview, confirmation, results, undo, export.
@@ -307,12 +320,19 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
     if !app.can_write() || app.connection.is_none() {
         return;
     }
-    let Some(report) = app.report.clone() else { return };
-    let failing = report
-        .checks
-        .iter()
-        .any(|f| f.step == step && matches!(f.status, crate::checks::Status::Fail | crate::checks::Status::Unknown));
-    let has_results = !app.writes.results.is_empty() || app.writes.created.is_some() || !app.writes.undo_results.is_empty();
+    let Some(report) = app.report.clone() else {
+        return;
+    };
+    let failing = report.checks.iter().any(|f| {
+        f.step == step
+            && matches!(
+                f.status,
+                crate::checks::Status::Fail | crate::checks::Status::Unknown
+            )
+    });
+    let has_results = !app.writes.results.is_empty()
+        || app.writes.created.is_some()
+        || !app.writes.undo_results.is_empty();
     if !failing && app.writes.plan.is_none() && !has_results {
         return;
     }
@@ -406,7 +426,10 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
             egui::CollapsingHeader::new(format!("API call {}", i + 1))
                 .id_salt(("fix_call", i))
                 .show(ui, |ui| {
-                    ui.add(egui::Label::new(RichText::new(change.call.display(&version)).monospace()).wrap());
+                    ui.add(
+                        egui::Label::new(RichText::new(change.call.display(&version)).monospace())
+                            .wrap(),
+                    );
                 });
         }
     }
@@ -445,10 +468,20 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
             ),
         );
         ui.horizontal(|ui| {
-            if ui.add_enabled(app.writes.busy.is_none(), egui::Button::new("Apply the changes")).clicked() {
+            if ui
+                .add_enabled(
+                    app.writes.busy.is_none(),
+                    egui::Button::new("Apply the changes"),
+                )
+                .clicked()
+            {
                 app.writes.confirm_fix = false;
                 app.writes.results.clear();
-                send(app, "Applying the changes…", WriteCommand::Apply(Box::new(plan.clone())));
+                send(
+                    app,
+                    "Applying the changes…",
+                    WriteCommand::Apply(Box::new(plan.clone())),
+                );
             }
             if ui.button("Cancel").clicked() {
                 app.writes.confirm_fix = false;
@@ -458,7 +491,10 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
         ui.horizontal(|ui| {
             if !plan.changes.is_empty()
                 && ui
-                    .add_enabled(app.writes.busy.is_none(), egui::Button::new(format!("Apply {} changes…", plan.changes.len())))
+                    .add_enabled(
+                        app.writes.busy.is_none(),
+                        egui::Button::new(format!("Apply {} changes…", plan.changes.len())),
+                    )
                     .clicked()
             {
                 app.writes.confirm_fix = true;
@@ -517,7 +553,12 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         return;
     }
     if !app.can_write() {
-        ui.label(RichText::new("Verify-only mode: the app writes nothing, so the test write-back is hidden.").weak());
+        ui.label(
+            RichText::new(
+                "Verify-only mode: the app writes nothing, so the test write-back is hidden.",
+            )
+            .weak(),
+        );
         return;
     }
     let object = app.profile.object.clone();
@@ -543,8 +584,17 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             };
             send(app, "Preflight…", command);
         }
-        if ui.add_enabled(!busy, egui::Button::new(format!("Recent {object}s"))).clicked() {
-            send(app, "Reading recent records…", WriteCommand::Recent { object: object.clone() });
+        if ui
+            .add_enabled(!busy, egui::Button::new(format!("Recent {object}s")))
+            .clicked()
+        {
+            send(
+                app,
+                "Reading recent records…",
+                WriteCommand::Recent {
+                    object: object.clone(),
+                },
+            );
         }
         if let (Err(e), false) = (parsed, app.writes.record_input.trim().is_empty()) {
             ui.colored_label(ui.visuals().error_fg_color, e);
@@ -566,37 +616,52 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
     if let Some(error) = app.writes.error.clone() {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
-    let Some(pre) = app.writes.preflight.clone() else { return };
+    let Some(pre) = app.writes.preflight.clone() else {
+        return;
+    };
     ui.add_space(6.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.label(RichText::new(format!("Preflight: {}", pre.record_label)).strong());
         ui.label(format!("The write runs as {}.", pre.runs_as));
         if let Some(level) = &pre.integration_access {
-            ui.label(format!("The integration user's access to this record: {level}."));
+            ui.label(format!(
+                "The integration user's access to this record: {level}."
+            ));
         }
         if let Some(locked) = pre.locked {
-            ui.label(if locked { "The record is locked by an approval." } else { "The record is not locked." });
+            ui.label(if locked {
+                "The record is locked by an approval."
+            } else {
+                "The record is not locked."
+            });
         }
-        for (kind, list) in [("Validation rules", &pre.validation_rules), ("Apex triggers", &pre.triggers), ("Record-triggered flows", &pre.flows)] {
+        for (kind, list) in [
+            ("Validation rules", &pre.validation_rules),
+            ("Apex triggers", &pre.triggers),
+            ("Record-triggered flows", &pre.flows),
+        ] {
             if !list.is_empty() {
                 ui.label(format!("{kind} that run: {}", list.join("; ")));
             }
         }
         if !pre.current.is_empty() {
             let values = testwrite::test_values(&app.profile);
-            egui::Grid::new("preflight_values").striped(true).num_columns(3).show(ui, |ui| {
-                for title in ["Field", "Now", "Test value"] {
-                    ui.label(RichText::new(title).strong());
-                }
-                ui.end_row();
-                for (field, now) in &pre.current {
-                    ui.label(field);
-                    ui.label(shown(Some(now)));
-                    ui.label(shown(values.get(field)));
+            egui::Grid::new("preflight_values")
+                .striped(true)
+                .num_columns(3)
+                .show(ui, |ui| {
+                    for title in ["Field", "Now", "Test value"] {
+                        ui.label(RichText::new(title).strong());
+                    }
                     ui.end_row();
-                }
-            });
+                    for (field, now) in &pre.current {
+                        ui.label(field);
+                        ui.label(shown(Some(now)));
+                        ui.label(shown(values.get(field)));
+                        ui.end_row();
+                    }
+                });
         }
         for note in &pre.notes {
             ui.label(RichText::new(note).weak());
@@ -631,7 +696,13 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         if dry.would_succeed {
             ui.label("Dry run: the update would succeed (nothing was changed).");
         } else {
-            ui.colored_label(ui.visuals().error_fg_color, format!("Dry run: the update would fail: {}", dry.problem.clone().unwrap_or_default()));
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "Dry run: the update would fail: {}",
+                    dry.problem.clone().unwrap_or_default()
+                ),
+            );
         }
     }
     if app.writes.confirm_write {
@@ -640,9 +711,15 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             format!("This writes the test values to {} in {}, reads them back, and restores the originals right away. Automation on {object} runs for real.", pre.record_label, org_words(app)),
         );
         ui.horizontal(|ui| {
-            if ui.add_enabled(!busy, egui::Button::new("Write and restore")).clicked() {
+            if ui
+                .add_enabled(!busy, egui::Button::new("Write and restore"))
+                .clicked()
+            {
                 app.writes.confirm_write = false;
-                let command = WriteCommand::TestWrite { profile: Box::new(app.profile.clone()), record_id: record_id.clone() };
+                let command = WriteCommand::TestWrite {
+                    profile: Box::new(app.profile.clone()),
+                    record_id: record_id.clone(),
+                };
                 send(app, "Writing, reading back, restoring…", command);
             }
             if ui.button("Cancel").clicked() {
@@ -668,29 +745,38 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
     if report.restored && !report.write_ok {
         ui.label("Every field the test touched is back as it was.");
     }
-    egui::Grid::new("test_write_values").striped(true).num_columns(4).show(ui, |ui| {
-        for title in ["Field", "Before", "Written", "Restored"] {
-            ui.label(RichText::new(title).strong());
-        }
-        ui.end_row();
-        for row in &report.rows {
-            ui.label(&row.field);
-            ui.label(shown(Some(&row.before)));
-            ui.label(shown(row.written.as_ref()));
-            let after = shown(row.after.as_ref());
-            let fate = match row.fate {
-                FieldFate::Restored => after,
-                FieldFate::Untouched => format!("{after} (not written)"),
-                FieldFate::ChangedBySomeoneElse => format!("{after} (changed by someone else; left as is)"),
-                FieldFate::StillTestValue => format!("{after} (NOT restored)"),
-            };
-            ui.label(fate);
+    egui::Grid::new("test_write_values")
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for title in ["Field", "Before", "Written", "Restored"] {
+                ui.label(RichText::new(title).strong());
+            }
             ui.end_row();
-        }
-    });
+            for row in &report.rows {
+                ui.label(&row.field);
+                ui.label(shown(Some(&row.before)));
+                ui.label(shown(row.written.as_ref()));
+                let after = shown(row.after.as_ref());
+                let fate = match row.fate {
+                    FieldFate::Restored => after,
+                    FieldFate::Untouched => format!("{after} (not written)"),
+                    FieldFate::ChangedBySomeoneElse => {
+                        format!("{after} (changed by someone else; left as is)")
+                    }
+                    FieldFate::StillTestValue => format!("{after} (NOT restored)"),
+                };
+                ui.label(fate);
+                ui.end_row();
+            }
+        });
     for blocked in &report.blocked {
         ui.colored_label(ui.visuals().error_fg_color, &blocked.explanation);
-        ui.label(RichText::new(format!("Salesforce: {}: {}", blocked.code, blocked.message)).weak().monospace());
+        ui.label(
+            RichText::new(format!("Salesforce: {}: {}", blocked.code, blocked.message))
+                .weak()
+                .monospace(),
+        );
     }
     if let Some(combined) = &report.combined_error {
         ui.colored_label(ui.visuals().error_fg_color, combined);
@@ -698,5 +784,11 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
     for line in &report.left {
         ui.colored_label(ui.visuals().error_fg_color, format!("Left to do: {line}"));
     }
-    ui.label(RichText::new(format!("{} API calls, as {}", report.api_calls, report.runs_as)).weak());
+    ui.label(
+        RichText::new(format!(
+            "{} API calls, as {}",
+            report.api_calls, report.runs_as
+        ))
+        .weak(),
+    );
 }

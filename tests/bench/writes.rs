@@ -15,9 +15,15 @@ use writeback_setup::testwrite;
 
 async fn start(name: &str, latency: u64) -> (SimServer, Client, Identity) {
     let scenario = scenario::load_builtin(name).expect("scenario");
-    let sim = SimServer::start(&scenario, SimOptions { port: 0, latency_ms: Some(latency) })
-        .await
-        .expect("simulator");
+    let sim = SimServer::start(
+        &scenario,
+        SimOptions {
+            port: 0,
+            latency_ms: Some(latency),
+        },
+    )
+    .await
+    .expect("simulator");
     let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
         .await
         .expect("connects");
@@ -50,7 +56,8 @@ async fn main() {
     );
     let profile = profile::builtin(profile::DEFAULT_PROFILE).expect("profile");
     let record = writeback_setup::sfid::to_18("5005g00000AbCdE").expect("id");
-    let data_dir = std::env::temp_dir().join(format!("writeback-setup-bench-{}", std::process::id()));
+    let data_dir =
+        std::env::temp_dir().join(format!("writeback-setup-bench-{}", std::process::id()));
     for latency in [0u64, 50, 150] {
         let (sim, client, identity) = start("fresh", latency).await;
         let request = CheckRequest {
@@ -58,15 +65,30 @@ async fn main() {
             integration_user: Some("integration@acme.example".into()),
             record_id: None,
         };
-        let report = readiness::run_as(&client, &identity, &request, &|_| {}).await.expect("check");
-        let (r, a, t) = mark(&client);
-        let plan = fix::plan_for(&client, &profile, request.integration_user.as_deref(), &report.checks)
+        let report = readiness::run_as(&client, &identity, &request, &|_| {})
             .await
-            .expect("plan");
+            .expect("check");
+        let (r, a, t) = mark(&client);
+        let plan = fix::plan_for(
+            &client,
+            &profile,
+            request.integration_user.as_deref(),
+            &report.checks,
+        )
+        .await
+        .expect("plan");
         line("fix: plan (fresh)", latency, &client, (r, a), t);
         let (r, a, t) = mark(&client);
-        let applied = fix::apply(&client, &plan, &identity.organization_id, &|_| {}).await.expect("apply");
-        line(&format!("fix: apply {} changes", applied.results.len()), latency, &client, (r, a), t);
+        let applied = fix::apply(&client, &plan, &identity.organization_id, &|_| {})
+            .await
+            .expect("apply");
+        line(
+            &format!("fix: apply {} changes", applied.results.len()),
+            latency,
+            &client,
+            (r, a),
+            t,
+        );
         let (r, a, t) = mark(&client);
         fix::undo(&client, &applied.created).await.expect("undo");
         line("fix: undo", latency, &client, (r, a), t);
@@ -74,12 +96,20 @@ async fn main() {
 
         let (sim, client, identity) = start("ready", latency).await;
         let (r, a, t) = mark(&client);
-        testwrite::preflight(&client, &identity, &profile, &record, Some("integration@acme.example"))
-            .await
-            .expect("preflight");
+        testwrite::preflight(
+            &client,
+            &identity,
+            &profile,
+            &record,
+            Some("integration@acme.example"),
+        )
+        .await
+        .expect("preflight");
         line("test write: preflight", latency, &client, (r, a), t);
         let (r, a, t) = mark(&client);
-        testwrite::dry_run(&client, &profile, &record).await.expect("dry run");
+        testwrite::dry_run(&client, &profile, &record)
+            .await
+            .expect("dry run");
         line("test write: dry run", latency, &client, (r, a), t);
         let (r, a, t) = mark(&client);
         let report = testwrite::run(&client, &identity, &profile, &record, &data_dir, None)
@@ -91,8 +121,16 @@ async fn main() {
 
         let (sim, client, identity) = start("validation-rule-blocks", latency).await;
         let (r, a, t) = mark(&client);
-        testwrite::run(&client, &identity, &profile, &record, &data_dir, None).await.expect("write");
-        line("test write: blocked, diagnosed", latency, &client, (r, a), t);
+        testwrite::run(&client, &identity, &profile, &record, &data_dir, None)
+            .await
+            .expect("write");
+        line(
+            "test write: blocked, diagnosed",
+            latency,
+            &client,
+            (r, a),
+            t,
+        );
         sim.shutdown().await;
     }
     let _ = std::fs::remove_dir_all(&data_dir);
