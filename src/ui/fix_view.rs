@@ -85,6 +85,45 @@ pub struct WriteState {
     pub recovered: Vec<String>,
 }
 
+impl WriteState {
+    /// The state at start: an interrupted test write is announced before anything connects.
+    pub fn at_start() -> WriteState {
+        let pending = journal::data_dir()
+            .map(|dir| journal::pending(&dir))
+            .unwrap_or_default();
+        WriteState {
+            recovered: pending
+                .iter()
+                .map(|(_, parsed)| match parsed {
+                    Ok(j) => format!(
+                        "{} Connect to that org and the app restores it.",
+                        testwrite::describe_pending(j)
+                    ),
+                    Err(e) => e.clone(),
+                })
+                .collect(),
+            ..WriteState::default()
+        }
+    }
+}
+
+/// Interrupted test writes (waiting or just recovered): on every page until dismissed.
+pub fn pending_banner(app: &mut App, ui: &mut egui::Ui) {
+    if app.writes.recovered.is_empty() {
+        return;
+    }
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        for line in &app.writes.recovered {
+            ui.colored_label(ui.visuals().warn_fg_color, line);
+        }
+        if ui.button("Dismiss").clicked() {
+            app.writes.recovered.clear();
+        }
+    });
+    ui.add_space(4.0);
+}
+
 pub type Send = Arc<dyn Fn(Event) + std::marker::Send + Sync>;
 
 fn emit(send: &Send, event: WriteEvent) {
@@ -546,9 +585,6 @@ fn shown(value: Option<&Value>) -> String {
 
 /// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
 pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
-    for line in app.writes.recovered.clone() {
-        ui.colored_label(ui.visuals().warn_fg_color, line);
-    }
     if app.connection.is_none() {
         return;
     }

@@ -142,7 +142,7 @@ impl App {
             token_input: String::new(),
             record_input: String::new(),
             expand_evidence: false,
-            writes: fix_view::WriteState::default(),
+            writes: fix_view::WriteState::at_start(),
             worker,
         }
     }

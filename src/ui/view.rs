@@ -485,6 +485,7 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
 
 fn page(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
+    super::fix_view::pending_banner(app, ui);
     verdict_banner(app, ui);
     ui.add_space(4.0);
     match app.page {
