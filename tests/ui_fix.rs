@@ -107,6 +107,18 @@ fn cancelling_the_confirmation_changes_nothing() {
     h.run_steps(2);
     h.get_by_label("Preview the fixes…").click();
     step_until(&mut h, "the plan", |a| a.writes.plan.is_some());
+    // The same plan as Salesforce DX source, without changing the org.
+    let out =
+        std::env::temp_dir().join(format!("writeback-setup-ui-export-{}", std::process::id()));
+    h.state_mut().writes.export_dir = out.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Export metadata").click();
+    step_until(&mut h, "the export", |a| a.writes.export_message.is_some());
+    h.get_by_label_contains("Wrote 6 files to");
+    assert!(out.join("package.xml").is_file());
+    assert!(out
+        .join("force-app/main/default/permissionsets/Enterpret_Integration.permissionset-meta.xml")
+        .is_file());
     h.get_by_label("Apply 9 changes…").click();
     h.run_steps(2);
     h.get_by_label("Cancel").click();
