@@ -10,6 +10,24 @@ use crate::testwrite::{self, journal};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
+/// `println!` that ignores a closed stdout (`| head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
+/// `print!` that ignores a closed stdout.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use say_raw;
+
 pub const BAD_INPUT: u8 = 2;
 pub const COULD_NOT_RUN: u8 = 3;
 

@@ -1,7 +1,7 @@
 //! `writeback-setup export-metadata --out DIR`: the fix plan as Salesforce DX source. With a
 //! connection it exports what that org is missing; without one, everything the profile needs.
 
-use super::connect::{self, fail, BAD_INPUT, COULD_NOT_RUN};
+use super::connect::{self, fail, say, BAD_INPUT, COULD_NOT_RUN};
 use super::ConnectionArgs;
 use crate::fix::{self, metadata};
 use crate::profile;
@@ -88,7 +88,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
         match exported {
             Ok(f) => f,
             Err((0, message)) => {
-                println!("{message}");
+                say!("{message}");
                 return ExitCode::SUCCESS;
             }
             Err((code, message)) => return fail(code, message),
@@ -111,12 +111,12 @@ pub fn run(args: ExportArgs) -> ExitCode {
                 format!("cannot write {}: {e}", path.display()),
             );
         }
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
-    println!(
+    say!(
         "\nDeploy with the Salesforce CLI: cd {} && sf project deploy start --manifest package.xml --target-org ALIAS",
         args.out.display()
     );
-    println!("Assigning the permission set (and its licence) to the integration user is data, not metadata: do it in Setup after the deploy, or run `writeback-setup fix`.");
+    say!("Assigning the permission set (and its licence) to the integration user is data, not metadata: do it in Setup after the deploy, or run `writeback-setup fix`.");
     ExitCode::SUCCESS
 }

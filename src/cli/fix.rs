@@ -1,7 +1,7 @@
 //! `writeback-setup fix`: check, print the plan (words and API calls), apply it only with
 //! `--yes` or an interactive yes, then check again. `--undo` removes what the last fix created.
 
-use super::connect::{self, fail, BAD_INPUT, COULD_NOT_RUN};
+use super::connect::{self, fail, say, say_raw, BAD_INPUT, COULD_NOT_RUN};
 use super::ConnectionArgs;
 use crate::checks::{CheckReport, Verdict};
 use crate::fix::{self, Created, FixPlan};
@@ -107,7 +107,7 @@ pub fn run(args: FixArgs) -> ExitCode {
             Ok(p) => p,
             Err(e) => return fail(COULD_NOT_RUN, format!("could not plan the fixes: {e}")),
         };
-        print!(
+        say_raw!(
             "{}",
             plan_text(&plan, client.instance_url(), client.api_version())
         );
@@ -122,20 +122,20 @@ pub fn run(args: FixArgs) -> ExitCode {
             )) {
                 Ok(true) => {}
                 Ok(false) => {
-                    println!("Nothing was changed.");
+                    say!("Nothing was changed.");
                     return ExitCode::from(1);
                 }
                 Err(message) => return fail(BAD_INPUT, message),
             }
         }
-        println!("\nApplying:");
+        say!("\nApplying:");
         let applied = match fix::apply(client, &plan, &identity.organization_id, &|result| {
             let mark = if result.outcome.ok() {
                 "[ ok ]"
             } else {
                 "[FAIL]"
             };
-            println!("  {mark} {} ({})", result.summary, result.outcome.word());
+            say!("  {mark} {} ({})", result.summary, result.outcome.word());
         })
         .await
         {
@@ -150,10 +150,10 @@ pub fn run(args: FixArgs) -> ExitCode {
         if !applied.created.is_empty() && connected.demo.is_none() {
             save_undo(&applied.created);
         }
-        println!("\nChecking again:\n");
+        say!("\nChecking again:\n");
         match readiness::run_as(client, identity, &request, &|_| {}).await {
             Ok(after) => {
-                println!("{}", super::check::plain(&after));
+                say!("{}", super::check::plain(&after));
                 exit_for(&after)
             }
             Err(e) => fail(COULD_NOT_RUN, format!("could not check again: {e}")),
@@ -179,7 +179,7 @@ fn save_undo(created: &Created) {
         Ok(path)
     });
     match saved {
-        Ok(path) => println!(
+        Ok(path) => say!(
             "\n(What the app created is noted in {}; `writeback-setup fix --undo` removes it.)",
             path.display()
         ),
@@ -198,27 +198,27 @@ async fn undo(connected: &connect::Connected, yes: bool) -> ExitCode {
     {
         Ok(c) => c,
         Err(_) => {
-            println!("Nothing to undo: the app has no record of a fix on this org.");
+            say!("Nothing to undo: the app has no record of a fix on this org.");
             return ExitCode::SUCCESS;
         }
     };
-    println!("The app would undo what it created:");
+    say!("The app would undo what it created:");
     if created.assignment.is_some() {
-        println!("  - remove the permission set assignment");
+        say!("  - remove the permission set assignment");
     }
     if created.license_assignment.is_some() {
-        println!("  - give back the permission set licence");
+        say!("  - give back the permission set licence");
     }
     if created.permission_set.is_some() {
-        println!(
+        say!(
             "  - delete the permission set {}",
             created.permission_set_name.clone().unwrap_or_default()
         );
     } else if !created.rows.is_empty() || !created.updated_rows.is_empty() {
-        println!("  - put the permission set's grants back as they were");
+        say!("  - put the permission set's grants back as they were");
     }
     if let Some(note) = created.field_note() {
-        println!("\n{note}");
+        say!("\n{note}");
     }
     if !yes {
         match connect::confirm("\nUndo these changes?") {
@@ -231,7 +231,7 @@ async fn undo(connected: &connect::Connected, yes: bool) -> ExitCode {
         Ok(results) => {
             for r in &results {
                 let mark = if r.outcome.ok() { "[ ok ]" } else { "[FAIL]" };
-                println!("  {mark} {} ({})", r.summary, r.outcome.word());
+                say!("  {mark} {} ({})", r.summary, r.outcome.word());
             }
             if results.iter().all(|r| r.outcome.ok()) {
                 let _ = std::fs::remove_file(&path);

@@ -1,6 +1,6 @@
 //! `writeback-setup test-write --record ID [--dry-run] [--yes]` and `writeback-setup recover`.
 
-use super::connect::{self, fail, BAD_INPUT, COULD_NOT_RUN};
+use super::connect::{self, fail, say, BAD_INPUT, COULD_NOT_RUN};
 use super::ConnectionArgs;
 use crate::profile;
 use crate::testwrite::{self, journal, FieldFate, TestWriteReport};
@@ -138,7 +138,7 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
             return match testwrite::recent(client, &profile.object).await {
                 Ok(records) => {
                     for r in records {
-                        println!("{}  {}  {}  (modified {})", r.id, r.number, r.subject, r.last_modified);
+                        say!("{}  {}  {}  (modified {})", r.id, r.number, r.subject, r.last_modified);
                     }
                     ExitCode::SUCCESS
                 }
@@ -163,41 +163,41 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
             Ok(p) => p,
             Err(e) => return fail(COULD_NOT_RUN, format!("preflight failed: {e}")),
         };
-        println!("Test write-back on {} ({record_id}), as {}", pre.record_label, pre.runs_as);
+        say!("Test write-back on {} ({record_id}), as {}", pre.record_label, pre.runs_as);
         if let Some(level) = &pre.integration_access {
-            println!("  The integration user's access to it: {level}");
+            say!("  The integration user's access to it: {level}");
         }
         for rule in &pre.validation_rules {
-            println!("  Validation rule: {rule}");
+            say!("  Validation rule: {rule}");
         }
         for trigger in &pre.triggers {
-            println!("  Apex trigger on update: {trigger}");
+            say!("  Apex trigger on update: {trigger}");
         }
         for flow in &pre.flows {
-            println!("  Record-triggered flow: {flow}");
+            say!("  Record-triggered flow: {flow}");
         }
         for note in &pre.notes {
-            println!("  Note: {note}");
+            say!("  Note: {note}");
         }
         for blocker in &pre.blockers {
-            println!("  BLOCKER: {blocker}");
+            say!("  BLOCKER: {blocker}");
         }
-        println!("  Test values:");
+        say!("  Test values:");
         for (field, value) in testwrite::test_values(&profile) {
-            println!("    {field} = {}", shown(Some(&value)));
+            say!("    {field} = {}", shown(Some(&value)));
         }
         if args.dry_run {
             if !pre.can_run_apex {
-                println!("\nDry run not available: {} may not run anonymous Apex (Author Apex). Nothing was written.", pre.runs_as);
+                say!("\nDry run not available: {} may not run anonymous Apex (Author Apex). Nothing was written.", pre.runs_as);
                 return ExitCode::SUCCESS;
             }
             return match testwrite::dry_run(client, &profile, &record_id).await {
                 Ok(dry) if dry.would_succeed => {
-                    println!("\nDry run (rolled back, nothing changed): the update would succeed.");
+                    say!("\nDry run (rolled back, nothing changed): the update would succeed.");
                     ExitCode::SUCCESS
                 }
                 Ok(dry) => {
-                    println!(
+                    say!(
                         "\nDry run (rolled back, nothing changed): the update would FAIL: {}",
                         dry.problem.unwrap_or_default()
                     );
@@ -216,7 +216,7 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
             )) {
                 Ok(true) => {}
                 Ok(false) => {
-                    println!("Nothing was written.");
+                    say!("Nothing was written.");
                     return ExitCode::from(1);
                 }
                 Err(message) => return fail(BAD_INPUT, message),
@@ -236,7 +236,7 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
         };
         match testwrite::run(client, &connected.identity, &profile, &record_id, &data_dir, Some(&hook)).await {
             Ok(report) => {
-                println!("\n{}", report_text(&report));
+                say!("\n{}", report_text(&report));
                 if !report.left.is_empty() {
                     ExitCode::from(COULD_NOT_RUN)
                 } else if report.write_ok {
@@ -260,23 +260,21 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
     };
     let pending = journal::pending(&data_dir);
     if pending.is_empty() {
-        println!("Nothing to recover: no interrupted test write.");
+        say!("Nothing to recover: no interrupted test write.");
         return ExitCode::SUCCESS;
     }
     if !args.connection.is_given() {
         for (path, parsed) in &pending {
             match parsed {
-                Ok(j) => println!(
+                Ok(j) => say!(
                     "{} (journal {})",
                     testwrite::describe_pending(j),
                     path.display()
                 ),
-                Err(e) => println!("{e}"),
+                Err(e) => say!("{e}"),
             }
         }
-        println!(
-            "\nConnect to the org (--sf-org, or --instance-url with --access-token) to restore."
-        );
+        say!("\nConnect to the org (--sf-org, or --instance-url with --access-token) to restore.");
         return ExitCode::from(1);
     }
     let runtime = match super::runtime() {
@@ -292,12 +290,12 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
         let left = journal::pending(&data_dir);
         let _ = &connected;
         if left.is_empty() {
-            println!("Recovered: every interrupted test write is restored.");
+            say!("Recovered: every interrupted test write is restored.");
             ExitCode::SUCCESS
         } else {
             for (_, parsed) in &left {
                 if let Ok(j) = parsed {
-                    println!("Left: {}", testwrite::describe_pending(j));
+                    say!("Left: {}", testwrite::describe_pending(j));
                 }
             }
             ExitCode::from(1)
