@@ -478,3 +478,53 @@ async fn the_simulated_execute_anonymous_answers_like_salesforce() {
     assert_eq!(status, 400);
     assert_eq!(common::error_code(&body), "MISSING_ARGUMENT");
 }
+
+/// The dry run's success answer has the keys and JSON types of a recorded real answer.
+#[tokio::test]
+async fn execute_anonymous_matches_the_recorded_salesforce_answer() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/salesforce/tooling_executeAnonymous_Snowfakery.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must compare with {}",
+            path.display()
+        );
+        eprintln!("skipped: {} is not here", path.display());
+        return;
+    };
+    let recorded: Value = serde_json::from_str(&text).unwrap();
+    let sim = common::start("ready").await;
+    let apex = testwrite::dry_run_apex("Case", &case_id(), &serde_json::Map::new());
+    let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
+    let (status, ours) = common::get(
+        &sim,
+        sim.admin_token(),
+        &format!(
+            "/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}",
+            common::V
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&ours), keys(&recorded));
+    for (key, value) in recorded.as_object().unwrap() {
+        let kind = |v: &Value| match v {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            _ => "other",
+        };
+        assert_eq!(kind(&ours[key]), kind(value), "{key}");
+    }
+    assert_eq!(
+        ours, recorded,
+        "a successful run answers exactly like the recording"
+    );
+}
