@@ -201,3 +201,14 @@ fn a_blocked_test_write_names_the_field_on_the_page() {
     );
     h.get_by_label("Every field the test touched is back as it was.");
 }
+
+#[test]
+fn the_preflight_warns_when_the_integration_user_would_still_fail() {
+    let mut h = connected("no-field-edit");
+    h.state_mut().page = Page::Step(Step::TestWrite);
+    h.state_mut().writes.record_input = "5005g00000AbCdE".into();
+    h.run_steps(2);
+    h.get_by_label("Preflight").click();
+    step_until(&mut h, "the preflight", |a| a.writes.preflight.is_some());
+    h.get_by_label_contains("the integration user's writes fail until step 3 is fixed");
+}

@@ -705,6 +705,23 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         for blocker in &pre.blockers {
             ui.colored_label(ui.visuals().error_fg_color, blocker);
         }
+        // The write runs as you: say when the checks already know the integration user's would fail.
+        let access_gaps: Vec<String> = app
+            .report
+            .iter()
+            .flat_map(|r| r.checks.iter())
+            .filter(|f| f.step == Step::Access && f.status == crate::checks::Status::Fail)
+            .map(|f| f.title.clone())
+            .collect();
+        if !access_gaps.is_empty() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Even if this test works as you, the integration user's writes fail until step 3 is fixed: {}.",
+                    access_gaps.join("; ")
+                ),
+            );
+        }
     });
     let record_id = pre.record_id.clone();
     ui.horizontal(|ui| {
