@@ -3,6 +3,7 @@
 //! back into it. See ARCHITECTURE.md for the module map.
 pub mod checks;
 pub mod cli;
+pub mod fix;
 pub mod login;
 pub mod profile;
 pub mod readiness;
@@ -10,5 +11,6 @@ pub mod report;
 pub mod salesforce;
 pub mod sfid;
 pub mod sim;
+pub mod testwrite;
 pub mod ui;
 pub mod xml;

@@ -90,7 +90,7 @@ async fn follow(location: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn browser_login_connects_and_the_checks_run() {
-    let port = 47811;
+    let port = 27811;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
@@ -131,7 +131,7 @@ async fn browser_login_connects_and_the_checks_run() {
 
 #[tokio::test]
 async fn a_redirect_with_another_state_is_refused() {
-    let port = 47812;
+    let port = 27812;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
@@ -150,7 +150,7 @@ async fn a_redirect_with_another_state_is_refused() {
 
 #[tokio::test]
 async fn denied_consent_is_explained() {
-    let port = 47813;
+    let port = 27813;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
@@ -168,7 +168,7 @@ async fn denied_consent_is_explained() {
 
 #[tokio::test]
 async fn a_code_works_once_and_only_with_its_verifier() {
-    let port = 47814;
+    let port = 27814;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let pkce = PkceLogin::new();
@@ -205,7 +205,7 @@ async fn a_code_works_once_and_only_with_its_verifier() {
 
 #[tokio::test]
 async fn refresh_then_revoke() {
-    let port = 47815;
+    let port = 27815;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let pkce = PkceLogin::new();
@@ -233,7 +233,7 @@ async fn refresh_then_revoke() {
 
 #[tokio::test]
 async fn a_busy_port_is_reported_before_the_browser_opens() {
-    let port = 47816;
+    let port = 27816;
     let sim = org(port).await;
     let _taken = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
@@ -245,7 +245,7 @@ async fn a_busy_port_is_reported_before_the_browser_opens() {
 
 #[tokio::test]
 async fn an_unfinished_login_times_out() {
-    let port = 47817;
+    let port = 27817;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();
@@ -262,7 +262,7 @@ async fn an_unfinished_login_times_out() {
 
 #[tokio::test]
 async fn stray_requests_do_not_end_the_login() {
-    let port = 47818;
+    let port = 27818;
     let sim = org(port).await;
     let oauth = oauth(&sim, port);
     let login = BrowserLogin::start(&oauth).await.unwrap();

@@ -260,7 +260,7 @@ fn login_is_kept_in_the_keychain_used_by_check_and_revoked_by_logout() {
     if !require(&["dbus-daemon", "gnome-keyring-daemon"]) {
         return;
     }
-    let port = 47871;
+    let port = 27871;
     let org = org(port);
     let dir = tempdir("keychain");
     let config = dir.join("config");
@@ -360,7 +360,7 @@ fn login_is_kept_in_the_keychain_used_by_check_and_revoked_by_logout() {
 
 #[test]
 fn without_a_keychain_the_login_says_it_is_not_kept() {
-    let port = 47872;
+    let port = 27872;
     let org = org(port);
     let dir = tempdir("memory");
     let config = dir.join("config");
@@ -387,7 +387,7 @@ fn without_a_keychain_the_login_says_it_is_not_kept() {
 
 #[test]
 fn a_busy_callback_port_and_bad_settings_are_reported_before_any_browser() {
-    let port = 47873;
+    let port = 27873;
     let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let dir = tempdir("busy");
     let busy = app(&dir, None)
@@ -440,7 +440,7 @@ fn headless_chromium_logs_in_end_to_end() {
     if !require(&["chromium"]) {
         return;
     }
-    let port = 47874;
+    let port = 27874;
     let org = org(port);
     let dir = tempdir("chromium");
     let profile = dir.join("chromium-profile");

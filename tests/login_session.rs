@@ -66,7 +66,7 @@ fn refresh_grants(sim: &SimServer) -> Vec<String> {
 
 #[tokio::test]
 async fn a_browser_login_is_saved_and_resumed_without_a_browser() {
-    let port = 47831;
+    let port = 27831;
     let sim = org(port, false).await;
     let dir = tempdir("resume");
     let book = LoginBook::at(&dir);
@@ -102,7 +102,7 @@ async fn a_browser_login_is_saved_and_resumed_without_a_browser() {
 
 #[tokio::test]
 async fn without_a_keychain_the_session_stays_in_memory_and_nothing_is_saved() {
-    let port = 47832;
+    let port = 27832;
     let sim = org(port, false).await;
     let dir = tempdir("memory");
     let book = LoginBook::at(&dir);
@@ -115,7 +115,7 @@ async fn without_a_keychain_the_session_stays_in_memory_and_nothing_is_saved() {
 
 #[tokio::test]
 async fn an_expired_session_is_refreshed_and_a_rotated_refresh_token_is_saved() {
-    let port = 47833;
+    let port = 27833;
     let sim = org(port, true).await;
     let keychain = Arc::new(FakeKeychain::default());
     let session = log_in(&sim, port, keychain.clone(), None).await;
@@ -137,7 +137,7 @@ async fn an_expired_session_is_refreshed_and_a_rotated_refresh_token_is_saved() 
 
 #[tokio::test]
 async fn concurrent_expired_requests_refresh_once() {
-    let port = 47834;
+    let port = 27834;
     let sim = org(port, true).await;
     let keychain = Arc::new(FakeKeychain::default());
     let session = log_in(&sim, port, keychain.clone(), None).await;
@@ -153,7 +153,7 @@ async fn concurrent_expired_requests_refresh_once() {
 
 #[tokio::test]
 async fn signing_out_revokes_at_salesforce_and_forgets_here() {
-    let port = 47835;
+    let port = 27835;
     let sim = org(port, false).await;
     let dir = tempdir("signout");
     let book = LoginBook::at(&dir);
@@ -189,7 +189,7 @@ async fn signing_out_revokes_at_salesforce_and_forgets_here() {
 
 #[tokio::test]
 async fn a_session_revoked_elsewhere_asks_to_log_in_again() {
-    let port = 47836;
+    let port = 27836;
     let sim = org(port, false).await;
     let keychain = Arc::new(FakeKeychain::default());
     let session = log_in(&sim, port, keychain.clone(), None).await;
@@ -307,7 +307,7 @@ impl SecretStore for RefusingKeychain {
 
 #[tokio::test]
 async fn a_keychain_that_refuses_does_not_cost_the_login() {
-    let port = 47837;
+    let port = 27837;
     let sim = org(port, false).await;
     let dir = tempdir("refusing");
     let book = LoginBook::at(&dir);

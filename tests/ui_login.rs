@@ -108,7 +108,7 @@ fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool)
 
 #[test]
 fn browser_login_connects_saves_continues_and_signs_out() {
-    let port = 47851;
+    let port = 27851;
     let setup = setup(port, "full");
     let mut h = harness(app(&setup, port, "allow"));
     h.run_steps(2);
@@ -174,7 +174,7 @@ fn browser_login_connects_saves_continues_and_signs_out() {
 
 #[test]
 fn a_refused_login_is_explained_where_it_happened() {
-    let port = 47852;
+    let port = 27852;
     let setup = setup(port, "refused");
     // The admin chose Deny on Salesforce's Allow Access page.
     let mut h = harness(app(&setup, port, "deny"));
@@ -193,7 +193,7 @@ fn a_refused_login_is_explained_where_it_happened() {
 
 #[test]
 fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
-    let port = 47853;
+    let port = 27853;
     let setup = setup(port, "cancel");
     let keychain = setup.keychain.clone();
     // A browser that never comes back.
@@ -230,7 +230,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
 
 #[test]
 fn without_the_salesforce_cli_the_page_says_so() {
-    let port = 47854;
+    let port = 27854;
     let setup = setup(port, "cli");
     let mut h = harness(app(&setup, port, "allow"));
     h.run_steps(2);

@@ -192,6 +192,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 return fail(code, message);
             }
         };
+        // An interrupted test write is put right before anything else.
+        super::connect::recover_if_pending(&client).await;
         let request = CheckRequest {
             profile,
             integration_user,
@@ -266,7 +268,7 @@ fn glyph(status: Status) -> &'static str {
     }
 }
 
-fn plain(report: &CheckReport) -> String {
+pub(super) fn plain(report: &CheckReport) -> String {
     let org = &report.org;
     let mut out = String::new();
     let kind = if org.is_sandbox {

@@ -1,7 +1,11 @@
 //! The command line (clap). Each subcommand is a thin shell over the library modules.
 
 mod check;
+mod connect;
+mod export;
+mod fix;
 mod login;
+mod testwrite;
 
 use crate::sim::scenario::{self, Scenario};
 use crate::sim::server::{SimOptions, SimServer};
@@ -43,6 +47,18 @@ pub enum Command {
     Login(login::LoginArgs),
     /// Sign out: revoke a saved login's session at Salesforce and forget it here.
     Logout(login::LogoutArgs),
+    /// Fix what the app can (fields, permission set, assignment): prints the plan, applies it only with --yes or your yes, then checks again.
+    ///
+    /// Exit code: 0 ready afterwards, 1 not ready (or not confirmed), 2 bad usage, 3 could not run.
+    Fix(fix::FixArgs),
+    /// Write the fix plan as Salesforce DX source (package.xml, fields, permission set) for change control.
+    ExportMetadata(export::ExportArgs),
+    /// Write the profile's test values to one record and restore them (journalled; preflight first).
+    ///
+    /// Exit code: 0 the write worked and the record is restored, 1 blocked, 2 bad usage, 3 something is left to restore.
+    TestWrite(testwrite::TestWriteArgs),
+    /// Restore a record an interrupted test write left with test values (also done at the start of every command).
+    Recover(testwrite::RecoverArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +135,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Login(args)) => login::run_login(args),
         Some(Command::Logout(args)) => login::run_logout(args),
+        Some(Command::Fix(args)) => fix::run(args),
+        Some(Command::ExportMetadata(args)) => export::run(args),
+        Some(Command::TestWrite(args)) => testwrite::run(args),
+        Some(Command::Recover(args)) => testwrite::recover(args),
         None => run_app(cli.demo),
     }
 }

@@ -1,5 +1,6 @@
 //! The simulated Salesforce org.
 pub mod access;
+pub mod apex;
 pub mod composite;
 pub mod oauth;
 pub mod org;

@@ -777,7 +777,14 @@ impl Org {
                         row.remove(key);
                     }
                 }
-                self.insert(object, row);
+                let locked = row.get("__locked") == Some(&json!(true));
+                let id = self.insert(object, row);
+                if locked {
+                    self.insert(
+                        "ProcessInstance",
+                        into_row(json!({"TargetObjectId": id, "Status": "Pending", "CreatedDate": now_stamp()})),
+                    );
+                }
             }
         }
         let extra_cases = scenario.generate.cases;

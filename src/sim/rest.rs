@@ -162,6 +162,12 @@ pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
         ("PATCH", ["sobjects", object, id]) => update(org, &ctx, object, id, req),
         ("DELETE", ["sobjects", object, id]) => delete(org, &ctx, object, id),
         ("GET", ["process", "rules", object]) if !tooling => process_rules(org, object),
+        ("GET", ["executeAnonymous"]) if tooling => super::apex::execute_anonymous(
+            org,
+            user_id,
+            &version,
+            query_param(req.query, "anonymousBody"),
+        ),
         (_, ["limits"] | ["query"] | ["sobjects"] | ["sobjects", _, "describe"]) => {
             method_not_allowed(req.method)
         }

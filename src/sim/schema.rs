@@ -727,6 +727,13 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("Status"),
             ],
         ),
+        // Approval processes: a Pending instance locks its target record.
+        ObjectDef::new(
+            "ProcessInstance",
+            "04g",
+            Api::Standard,
+            vec![id(), s("TargetObjectId"), s("Status"), dt("CreatedDate")],
+        ),
         ObjectDef::new(
             "PermissionSetLicenseAssign",
             "2LA",

@@ -4,6 +4,7 @@
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
 mod connect;
+pub mod fix_view;
 mod view;
 pub mod worker;
 
@@ -133,6 +134,7 @@ pub struct App {
     pub expand_evidence: bool,
     /// The login page's state.
     pub login: LoginState,
+    pub writes: fix_view::WriteState,
     worker: Worker,
 }
 
@@ -182,6 +184,7 @@ impl App {
             record_input: String::new(),
             expand_evidence: false,
             login: LoginState::default(),
+            writes: fix_view::WriteState::at_start(),
             worker,
         }
     }
@@ -351,6 +354,12 @@ impl App {
         )));
     }
 
+    pub fn send_write(&mut self, command: fix_view::WriteCommand) {
+        if self.can_write() {
+            self.worker.send(Command::Write(Box::new(command)));
+        }
+    }
+
     pub fn cancel(&mut self) {
         self.worker.send(Command::Cancel);
     }
@@ -413,6 +422,7 @@ impl App {
                     self.run = Run::Idle;
                     self.check_error = Some(e);
                 }
+                Event::Write(event) => fix_view::on_event(self, *event),
                 Event::Cancelled => self.run = Run::Idle,
                 Event::Disconnected { message } => {
                     if message.is_some() {

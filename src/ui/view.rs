@@ -415,7 +415,7 @@ fn intro(app: &App, step: Step) -> String {
             "Existing logins keep the scopes they were issued with. After steps 1 to 3, reconnect Salesforce inside {vendor} as the integration user, so the new token carries write access."
         ),
         Step::TestWrite => format!(
-            "Salesforce treats the integration's writes as normal updates: validation rules, triggers, flows and workflow rules on {object} run on every write. Review what fires. A safe test write-back (write, read back, restore) comes in a later version of the assistant."
+            "Salesforce treats the integration's writes as normal updates: validation rules, triggers, flows and workflow rules on {object} run on every write. Review what fires, then run a safe test write-back: pick a {object}, preflight it (nothing is written), optionally dry-run it, then write the test values, read them back and restore the originals."
         ),
     }
 }
@@ -484,6 +484,7 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
 
 fn page(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
+    super::fix_view::pending_banner(app, ui);
     verdict_banner(app, ui);
     ui.add_space(4.0);
     match app.page {
@@ -508,7 +509,11 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
                 Step::Fields => fields_table(app, ui),
                 Step::Access => record_picker(app, ui),
                 Step::App => app_values(app, ui),
+                Step::TestWrite => super::fix_view::test_write_page(app, ui),
                 _ => {}
+            }
+            if matches!(step, Step::Fields | Step::Access) {
+                super::fix_view::fix_panel(app, ui, step);
             }
             findings(app, ui, step);
         }

@@ -37,6 +37,8 @@ pub enum Command {
         target: String,
     },
     RunChecks(Box<CheckRequest>),
+    /// Fixes and the test write-back (see `fix_view`).
+    Write(Box<super::fix_view::WriteCommand>),
     Cancel,
     /// Leaves the org (a saved login stays saved).
     Disconnect,
@@ -58,6 +60,7 @@ impl std::fmt::Debug for Command {
             Command::FindCliOrgs => f.write_str("FindCliOrgs"),
             Command::ConnectCli { target } => write!(f, "ConnectCli({target})"),
             Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
+            Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
             Command::Disconnect => f.write_str("Disconnect"),
             Command::SignOut => f.write_str("SignOut"),
@@ -108,6 +111,7 @@ pub enum Event {
     Progress(String),
     Checked(Box<CheckReport>),
     CheckFailed(UiError),
+    Write(Box<super::fix_view::WriteEvent>),
     Cancelled,
     /// `message` says whether Salesforce confirmed a sign-out.
     Disconnected {
@@ -542,6 +546,11 @@ async fn serve(
                 .await
                 {
                     Ok((s, connection)) => {
+                        tokio::spawn(super::fix_view::recover(
+                            s.client.clone(),
+                            s.identity.clone(),
+                            Arc::new(send.clone()),
+                        ));
                         session = Some(s);
                         send(Event::Connected(connection));
                     }
@@ -558,6 +567,11 @@ async fn serve(
                 session = None;
                 match connect(&instance_url, access_token, None, None).await {
                     Ok((s, connection)) => {
+                        tokio::spawn(super::fix_view::recover(
+                            s.client.clone(),
+                            s.identity.clone(),
+                            Arc::new(send.clone()),
+                        ));
                         session = Some(s);
                         send(Event::Connected(connection));
                     }
@@ -590,6 +604,22 @@ async fn serve(
                     }
                 }));
             }
+            Command::Write(write) => match &session {
+                // Writes are not cancelled midway: a test write always restores.
+                Some(s) => {
+                    tokio::spawn(super::fix_view::execute(
+                        *write,
+                        s.client.clone(),
+                        s.identity.clone(),
+                        Arc::new(send.clone()),
+                    ));
+                }
+                None => send(Event::CheckFailed(UiError {
+                    message: "Not connected.".into(),
+                    fix: "Connect to an org first.".into(),
+                    details: String::new(),
+                })),
+            },
             Command::Cancel => {
                 if let Some(task) = running.take() {
                     task.abort();

@@ -136,7 +136,8 @@ impl writeback_setup::login::store::SecretStore for FakeKeychain {
 }
 
 /// The ready org with the assistant's app calling back on `port` (tests run in parallel, each on
-/// its own port), optionally rotating refresh tokens.
+/// its own port, below Linux's ephemeral range 32768-60999 so no outgoing connection takes it),
+/// optionally rotating refresh tokens.
 pub fn login_scenario(port: u16, rotation: bool) -> scenario::Scenario {
     let text = format!(
         "extends = \"ready\"\nname = \"login-{port}\"\n[[connected_apps]]\nfull_name = \"Writeback_Setup_Assistant\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\nrefresh_token_rotation = {rotation}\n"

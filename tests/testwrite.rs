@@ -1,0 +1,530 @@
+//! The safe test write-back against the simulated org: the record is left exactly as it was,
+//! blocked writes name the blocking field, a concurrent edit is not clobbered, the dry run
+//! changes nothing, and a process killed between write and restore is recovered on next start.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use writeback_setup::profile;
+use writeback_setup::salesforce::{Client, Identity, StaticToken};
+use writeback_setup::sfid;
+use writeback_setup::sim::server::SimServer;
+use writeback_setup::testwrite::{self, journal, FieldFate};
+
+const CASE: &str = "5005g00000AbCdE";
+const FIELDS: [&str; 3] = [
+    "Enterpret_Summary__c",
+    "Enterpret_Sentiment__c",
+    "Enterpret_Taxonomy_Paths__c",
+];
+
+fn case_id() -> String {
+    sfid::to_18(CASE).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "writeback-setup-test-{name}-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+async fn connect_as(sim: &SimServer, token: &str) -> (Client, Identity) {
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(token)))
+        .await
+        .expect("connects");
+    let identity = client.identity().await.expect("identity");
+    (client, identity)
+}
+
+/// The whole record as the admin sees it, without the audit fields a write changes.
+async fn whole_record(sim: &SimServer) -> Value {
+    let (status, mut body) = common::get(
+        sim,
+        sim.admin_token(),
+        &format!("/services/data/{}/sobjects/Case/{}", common::V, case_id()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for audit in ["LastModifiedDate", "SystemModstamp", "LastModifiedById"] {
+        body.as_object_mut().unwrap().remove(audit);
+    }
+    body
+}
+
+#[tokio::test]
+async fn test_write_on_ready_leaves_the_record_exactly_as_it_was() {
+    let sim = common::start("ready").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let before = whole_record(&sim).await;
+    let dir = temp_dir("ready");
+    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None)
+        .await
+        .expect("runs");
+    assert!(report.write_ok, "{report:#?}");
+    assert!(report.restored && report.journal_deleted, "{report:#?}");
+    assert!(report.blocked.is_empty());
+    for row in &report.rows {
+        assert_eq!(row.fate, FieldFate::Restored);
+        let expected = profile.field(&row.field).unwrap().test_value.clone();
+        assert_eq!(row.written, Some(json!(expected)), "written and read back");
+        assert_eq!(row.after.as_ref(), Some(&row.before));
+    }
+    assert_eq!(
+        whole_record(&sim).await,
+        before,
+        "every field as before (owner too)"
+    );
+    assert!(journal::pending(&dir).is_empty(), "journal deleted");
+}
+
+async fn blocked_as(scenario: &str, integration: bool) -> (testwrite::TestWriteReport, bool) {
+    let sim = common::start(scenario).await;
+    let token = if integration {
+        common::integration_token(&sim)
+    } else {
+        sim.admin_token().to_string()
+    };
+    let (client, identity) = connect_as(&sim, &token).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let before = whole_record(&sim).await;
+    let dir = temp_dir(scenario);
+    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None)
+        .await
+        .expect("runs");
+    let unchanged = whole_record(&sim).await == before;
+    (report, unchanged)
+}
+
+#[tokio::test]
+async fn no_field_edit_names_the_read_only_fields() {
+    let (report, unchanged) = blocked_as("no-field-edit", true).await;
+    assert!(!report.write_ok);
+    let named: Vec<&str> = report.blocked.iter().map(|b| b.field.as_str()).collect();
+    assert_eq!(named, FIELDS);
+    assert!(report
+        .blocked
+        .iter()
+        .all(|b| b.code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+            && b.explanation.contains("field-level security")));
+    assert!(unchanged && report.restored);
+}
+
+#[tokio::test]
+async fn restricted_picklist_names_the_sentiment_field() {
+    let (report, unchanged) = blocked_as("restricted-picklist", false).await;
+    assert!(!report.write_ok);
+    assert_eq!(report.blocked.len(), 1, "{report:#?}");
+    let blocked = &report.blocked[0];
+    assert_eq!(blocked.field, "Enterpret_Sentiment__c");
+    assert_eq!(blocked.code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert!(blocked.explanation.contains("'Neutral'"));
+    // The other two were written alone to find the blocker, then restored.
+    assert!(report
+        .rows
+        .iter()
+        .filter(|r| r.field != "Enterpret_Sentiment__c")
+        .all(|r| r.fate == FieldFate::Restored));
+    assert!(unchanged && report.restored && report.journal_deleted);
+}
+
+#[tokio::test]
+async fn validation_rule_names_the_field_and_its_message() {
+    let (report, unchanged) = blocked_as("validation-rule-blocks", false).await;
+    assert_eq!(report.blocked.len(), 1, "{report:#?}");
+    let blocked = &report.blocked[0];
+    assert_eq!(blocked.field, "Enterpret_Sentiment__c");
+    assert_eq!(blocked.code, "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+    assert!(blocked
+        .explanation
+        .contains("Only support managers may change the sentiment."));
+    assert!(unchanged);
+}
+
+#[tokio::test]
+async fn a_concurrent_edit_between_write_and_restore_is_not_clobbered() {
+    let sim = common::start("ready").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let dir = temp_dir("concurrent");
+    let url = format!(
+        "{}/services/data/{}/sobjects/Case/{}",
+        sim.url(),
+        common::V,
+        case_id()
+    );
+    let token = sim.admin_token().to_string();
+    let someone_else = move || -> futures_util::future::BoxFuture<'static, ()> {
+        let (url, token) = (url.clone(), token.clone());
+        Box::pin(async move {
+            let response = common::client()
+                .patch(url)
+                .bearer_auth(token)
+                .json(&json!({"Enterpret_Summary__c": "An agent's own note"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 204);
+        })
+    };
+    let report = testwrite::run(
+        &client,
+        &identity,
+        &profile,
+        &case_id(),
+        &dir,
+        Some(&someone_else),
+    )
+    .await
+    .unwrap();
+    let summary = report
+        .rows
+        .iter()
+        .find(|r| r.field == "Enterpret_Summary__c")
+        .unwrap();
+    assert_eq!(summary.fate, FieldFate::ChangedBySomeoneElse);
+    assert_eq!(summary.after, Some(json!("An agent's own note")));
+    let record = whole_record(&sim).await;
+    assert_eq!(record["Enterpret_Summary__c"], "An agent's own note");
+    assert_eq!(
+        record["Enterpret_Sentiment__c"],
+        Value::Null,
+        "ours restored"
+    );
+    assert_eq!(record["Enterpret_Taxonomy_Paths__c"], Value::Null);
+}
+
+#[tokio::test]
+async fn preflight_reads_without_writing() {
+    let sim = common::start("ready").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let before = whole_record(&sim).await;
+    let calls = client.stats().api_calls;
+    let pre = testwrite::preflight(
+        &client,
+        &identity,
+        &profile,
+        &case_id(),
+        Some("integration@acme.example"),
+    )
+    .await
+    .unwrap();
+    assert!(client.stats().api_calls - calls <= 3);
+    assert!(
+        pre.record_label.contains("Cannot log in with SSO"),
+        "{pre:#?}"
+    );
+    assert_eq!(pre.locked, Some(false));
+    assert!(pre.can_run_apex);
+    assert_eq!(pre.integration_access.as_deref(), Some("Edit"));
+    assert!(pre.blockers.is_empty(), "{pre:#?}");
+    assert!(pre.notes.iter().any(
+        |n| n.contains("true end-to-end test needs you to log in as integration@acme.example")
+    ));
+    assert_eq!(pre.validation_rules.len(), 1);
+    assert_eq!(pre.triggers, ["CaseMilestoneTrigger"]);
+    assert_eq!(whole_record(&sim).await, before);
+}
+
+#[tokio::test]
+async fn dry_run_rolls_back_and_reports_what_would_fail() {
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    for (scenario, works) in [("ready", true), ("validation-rule-blocks", false)] {
+        let sim = common::start(scenario).await;
+        let (client, _) = connect_as(&sim, sim.admin_token()).await;
+        let before = whole_record(&sim).await;
+        let dry = testwrite::dry_run(&client, &profile, &case_id())
+            .await
+            .unwrap();
+        assert_eq!(dry.would_succeed, works, "{scenario}: {dry:?}");
+        if !works {
+            let problem = dry.problem.unwrap();
+            assert!(
+                problem.contains("FIELD_CUSTOM_VALIDATION_EXCEPTION"),
+                "{problem}"
+            );
+            assert!(problem.contains("Only support managers"), "{problem}");
+        }
+        assert_eq!(
+            whole_record(&sim).await,
+            before,
+            "{scenario}: nothing changed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dry_run_needs_author_apex() {
+    let sim = common::start("ready").await;
+    let token = common::integration_token(&sim);
+    let (client, _) = connect_as(&sim, &token).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let error = testwrite::dry_run(&client, &profile, &case_id())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("INSUFFICIENT_ACCESS"));
+}
+
+#[test]
+fn record_input_accepts_ids_urls_and_case_numbers() {
+    use testwrite::RecordInput;
+    assert_eq!(
+        testwrite::parse_record_input("Case", CASE),
+        Ok(RecordInput::Id(case_id()))
+    );
+    assert_eq!(
+        testwrite::parse_record_input(
+            "Case",
+            &format!("https://acme.lightning.force.com/lightning/r/Case/{CASE}/view")
+        ),
+        Ok(RecordInput::Id(case_id()))
+    );
+    assert_eq!(
+        testwrite::parse_record_input("Case", "1001"),
+        Ok(RecordInput::CaseNumber("00001001".into()))
+    );
+    assert!(testwrite::parse_record_input("Case", "0015g00000AbCdE").is_err());
+    assert!(testwrite::parse_record_input("Case", "hello").is_err());
+    assert!(testwrite::parse_record_input("Case", " ").is_err());
+}
+
+#[tokio::test]
+async fn a_case_number_resolves_to_its_id() {
+    let sim = common::start("ready").await;
+    let (client, _) = connect_as(&sim, sim.admin_token()).await;
+    let id = testwrite::resolve(&client, "Case", "1001").await.unwrap();
+    assert_eq!(id, case_id());
+    assert!(testwrite::resolve(&client, "Case", "999999").await.is_err());
+    let recent = testwrite::recent(&client, "Case").await.unwrap();
+    assert!(recent.iter().any(|r| r.id == case_id()));
+}
+
+// ---- a real interruption ------------------------------------------------------------------
+
+const BIN: &str = env!("CARGO_BIN_EXE_writeback-setup");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_test_write_is_restored_on_the_next_start() {
+    let sim = common::start("ready").await;
+    let before = whole_record(&sim).await;
+    let dir = temp_dir("killed");
+    let mut child = Command::new(BIN)
+        .args(["test-write", "--record", CASE, "--yes"])
+        .env("SF_INSTANCE_URL", sim.url())
+        .env("SF_ACCESS_TOKEN", sim.admin_token())
+        .env(journal::DATA_DIR_ENV, &dir)
+        .env("WRITEBACK_SETUP_PAUSE_BEFORE_RESTORE_MS", "120000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let paused = tokio::task::spawn_blocking(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("paused before restore"))
+    })
+    .await
+    .unwrap();
+    assert!(paused, "the process reached the pause");
+    child.kill().expect("killed");
+    child.wait().unwrap();
+
+    // Killed between write and restore: the record holds the test values, the journal remains.
+    let written = whole_record(&sim).await;
+    assert_eq!(written["Enterpret_Sentiment__c"], "Neutral");
+    let pending = journal::pending(&dir);
+    assert_eq!(pending.len(), 1);
+    let text = std::fs::read_to_string(&pending[0].0).unwrap();
+    assert!(!text.contains(sim.admin_token()), "no token in the journal");
+
+    // The next start of any command restores it first.
+    let url = sim.url().to_string();
+    let token = sim.admin_token().to_string();
+    let dir_for_check = dir.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["check", "--integration-user", "integration@acme.example"])
+            .env("SF_INSTANCE_URL", url)
+            .env("SF_ACCESS_TOKEN", token)
+            .env(journal::DATA_DIR_ENV, &dir_for_check)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Recovered the interrupted test write"),
+        "{stderr}"
+    );
+    assert_eq!(whole_record(&sim).await, before, "original values back");
+    assert!(journal::pending(&dir).is_empty(), "journal deleted");
+
+    // `recover` then has nothing left to do.
+    let output = Command::new(BIN)
+        .arg("recover")
+        .env(journal::DATA_DIR_ENV, &dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Nothing to recover"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recover_without_a_connection_says_exactly_what_is_left() {
+    let dir = temp_dir("left");
+    let pending = journal::Journal {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        org_id: "00D5g000004Qmn2EAC".into(),
+        username: "admin@acme.example".into(),
+        object: "Case".into(),
+        record_id: case_id(),
+        original: [("Enterpret_Sentiment__c".to_string(), json!("Positive"))]
+            .into_iter()
+            .collect(),
+        test_values: [("Enterpret_Sentiment__c".to_string(), json!("Neutral"))]
+            .into_iter()
+            .collect(),
+        written_fields: vec!["Enterpret_Sentiment__c".into()],
+        original_last_modified: None,
+        written_last_modified: None,
+        stage: journal::Stage::Written,
+        started_at: "2026-11-21T08:00:00Z".into(),
+    };
+    journal::save(&dir, &pending).unwrap();
+    let output = Command::new(BIN)
+        .arg("recover")
+        .env(journal::DATA_DIR_ENV, &dir)
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&case_id()), "{stdout}");
+    assert!(
+        stdout.contains("Enterpret_Sentiment__c = \"Positive\""),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn the_simulated_execute_anonymous_answers_like_salesforce() {
+    let sim = common::start("ready").await;
+    let run = |apex: &str| {
+        let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
+        format!(
+            "/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}",
+            common::V
+        )
+    };
+    // Outside the subset: a compile problem with line and column, HTTP 200.
+    let (status, body) =
+        common::get(&sim, sim.admin_token(), &run("Integer i = 0;\nfoo bar;")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["compiled"], false);
+    assert_eq!(body["success"], false);
+    assert_eq!(body["line"], 1);
+    assert!(body["compileProblem"]
+        .as_str()
+        .unwrap()
+        .starts_with("Unexpected token"));
+    // An unknown field does not compile.
+    let apex = format!(
+        "Case r = new Case(Id = '{}');\nr.Nope__c = 'x';\nupdate r;",
+        case_id()
+    );
+    let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
+    assert_eq!(body["compileProblem"], "Invalid field Nope__c for Case");
+    assert_eq!(body["line"], 2);
+    // Without a rollback the update is real (and the same rules apply as to a PATCH).
+    let apex = format!(
+        "Case r = new Case(Id = '{}');\nr.Enterpret_Sentiment__c = 'Positive';\nupdate r;",
+        case_id()
+    );
+    let (_, body) = common::get(&sim, sim.admin_token(), &run(&apex)).await;
+    assert_eq!(body["success"], true, "{body}");
+    assert_eq!(body["line"], -1);
+    assert!(body["exceptionMessage"].is_null());
+    assert_eq!(
+        whole_record(&sim).await["Enterpret_Sentiment__c"],
+        "Positive"
+    );
+    // The missing parameter.
+    let (status, body) = common::get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{}/tooling/executeAnonymous/", common::V),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(common::error_code(&body), "MISSING_ARGUMENT");
+}
+
+/// The dry run's success answer has the keys and JSON types of a recorded real answer.
+#[tokio::test]
+async fn execute_anonymous_matches_the_recorded_salesforce_answer() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/salesforce/tooling_executeAnonymous_Snowfakery.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must compare with {}",
+            path.display()
+        );
+        eprintln!("skipped: {} is not here", path.display());
+        return;
+    };
+    let recorded: Value = serde_json::from_str(&text).unwrap();
+    let sim = common::start("ready").await;
+    let apex = testwrite::dry_run_apex("Case", &case_id(), &serde_json::Map::new());
+    let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
+    let (status, ours) = common::get(
+        &sim,
+        sim.admin_token(),
+        &format!(
+            "/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}",
+            common::V
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&ours), keys(&recorded));
+    for (key, value) in recorded.as_object().unwrap() {
+        let kind = |v: &Value| match v {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            _ => "other",
+        };
+        assert_eq!(kind(&ours[key]), kind(value), "{key}");
+    }
+    assert_eq!(
+        ours, recorded,
+        "a successful run answers exactly like the recording"
+    );
+}
