@@ -3,6 +3,7 @@
 //! `App` holds what is on screen; a background `Worker` owns the Salesforce client. The UI sends
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
+pub mod startup;
 mod view;
 pub mod worker;
 
@@ -364,6 +365,13 @@ pub fn run(demo: Option<String>) -> eframe::Result<()> {
     eframe::run_native(
         APP_NAME,
         options,
-        Box::new(move |cc| Ok(Box::new(App::from_creation_context(cc, demo)))),
+        Box::new(move |cc| {
+            let app = App::from_creation_context(cc, demo);
+            Ok(if startup::probe_requested() {
+                Box::new(startup::FirstFrameProbe::new(app))
+            } else {
+                Box::new(app)
+            })
+        }),
     )
 }
