@@ -355,11 +355,19 @@ impl eframe::App for App {
 
 /// Opens the desktop window; `demo` connects to the built-in simulated org at once.
 pub fn run(demo: Option<String>) -> eframe::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(APP_NAME)
+        // Also names eframe's settings folder, e.g. ~/.local/share/io.github.writebacksetup.writebacksetup.
+        .with_app_id(crate::APP_ID)
+        .with_inner_size([1180.0, 780.0])
+        .with_min_inner_size([860.0, 560.0]);
+    match window_icon() {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        // Only a broken build gets here (tests/packaging.rs decodes the same bytes).
+        Err(e) => eprintln!("warning: the window icon could not be loaded: {e}"),
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(APP_NAME)
-            .with_inner_size([1180.0, 780.0])
-            .with_min_inner_size([860.0, 560.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -374,4 +382,14 @@ pub fn run(demo: Option<String>) -> eframe::Result<()> {
             })
         }),
     )
+}
+
+/// The app icon (the 256 px rendering of assets/icon.svg), embedded in the binary.
+pub const WINDOW_ICON_PNG: &[u8] = include_bytes!(
+    "../../packaging/icons/hicolor/256x256/apps/io.github.writebacksetup.WritebackSetup.png"
+);
+
+/// The window icon, decoded from the embedded PNG.
+pub fn window_icon() -> Result<egui::IconData, String> {
+    eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG).map_err(|e| e.to_string())
 }
