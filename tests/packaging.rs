@@ -235,12 +235,15 @@ fn icons_are_rendered_from_the_current_source() {
 }
 
 #[test]
-fn the_window_icon_is_the_256_px_app_icon() {
+fn the_window_icon_is_the_128_px_app_icon() {
     let icon = writeback_setup::ui::window_icon().expect("the embedded icon decodes");
-    assert_eq!((icon.width, icon.height), (256, 256));
-    assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    assert_eq!((icon.width, icon.height), (128, 128));
+    assert_eq!(icon.rgba.len(), 128 * 128 * 4);
+    // X11 sends the icon as one _NET_WM_ICON property of width, height and one word per pixel;
+    // the core protocol caps a request at 65,535 words (minus the request header).
+    assert!(2 + (icon.width * icon.height) as usize <= 65_535 - 6);
     let on_disk = std::fs::read(repo_file(&format!(
-        "packaging/icons/hicolor/256x256/apps/{APP_ID}.png"
+        "packaging/icons/hicolor/128x128/apps/{APP_ID}.png"
     )))
     .unwrap();
     assert_eq!(writeback_setup::ui::WINDOW_ICON_PNG, on_disk.as_slice());

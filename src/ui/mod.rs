@@ -384,9 +384,11 @@ pub fn run(demo: Option<String>) -> eframe::Result<()> {
     )
 }
 
-/// The app icon (the 256 px rendering of assets/icon.svg), embedded in the binary.
+/// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: on
+/// X11 a 256 px icon (65,538 words) is one word over the largest request a server without
+/// BIG-REQUESTS accepts, and the window silently ends up with no icon at all.
 pub const WINDOW_ICON_PNG: &[u8] = include_bytes!(
-    "../../packaging/icons/hicolor/256x256/apps/io.github.writebacksetup.WritebackSetup.png"
+    "../../packaging/icons/hicolor/128x128/apps/io.github.writebacksetup.WritebackSetup.png"
 );
 
 /// The window icon, decoded from the embedded PNG.
