@@ -384,9 +384,9 @@ pub fn run(demo: Option<String>) -> eframe::Result<()> {
     )
 }
 
-/// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: on
-/// X11 a 256 px icon (65,538 words) is one word over the largest request a server without
-/// BIG-REQUESTS accepts, and the window silently ends up with no icon at all.
+/// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: X11
+/// gets the icon in one request, and 256 px (65,538 words) is over the 65,535-word limit of a
+/// request without BIG-REQUESTS, which winit does not use: the window silently got no icon.
 pub const WINDOW_ICON_PNG: &[u8] = include_bytes!(
     "../../packaging/icons/hicolor/128x128/apps/io.github.writebacksetup.WritebackSetup.png"
 );
