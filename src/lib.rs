@@ -14,3 +14,7 @@ pub mod sim;
 pub mod testwrite;
 pub mod ui;
 pub mod xml;
+
+/// The app's one reverse-DNS id: the window's app id (Wayland app_id, X11 WM_CLASS), the
+/// settings folder, and the name of the desktop file, icon and AppStream metadata in packaging/.
+pub const APP_ID: &str = "io.github.writebacksetup.WritebackSetup";

@@ -223,8 +223,8 @@ pub fn config_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("io.github", "writebacksetup", "WritebackSetup")
-        .map(|dirs| dirs.config_dir().to_path_buf())
+    // Named by the app id, like the window, the desktop entry and the settings folder.
+    dirs::config_dir().map(|dir| dir.join(crate::APP_ID))
 }
 
 impl LoginBook {

@@ -16,8 +16,9 @@ pub fn data_dir() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
+    // The same folder name as everything else of the app: its reverse-DNS id.
     dirs::data_dir()
-        .map(|d| d.join("writeback-setup"))
+        .map(|d| d.join(crate::APP_ID))
         .ok_or_else(|| {
             format!("cannot find a data directory for this user; set {DATA_DIR_ENV} to a folder the app may write to")
         })

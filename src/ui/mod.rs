@@ -5,6 +5,7 @@
 
 mod connect;
 pub mod fix_view;
+pub mod startup;
 mod view;
 pub mod worker;
 
@@ -516,16 +517,43 @@ impl eframe::App for App {
 
 /// Opens the desktop window; `demo` connects to the built-in simulated org at once.
 pub fn run(demo: Option<String>) -> eframe::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(APP_NAME)
+        // Also names eframe's settings folder, e.g. ~/.local/share/io.github.writebacksetup.writebacksetup.
+        .with_app_id(crate::APP_ID)
+        .with_inner_size([1180.0, 780.0])
+        .with_min_inner_size([860.0, 560.0]);
+    match window_icon() {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        // Only a broken build gets here (tests/packaging.rs decodes the same bytes).
+        Err(e) => eprintln!("warning: the window icon could not be loaded: {e}"),
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(APP_NAME)
-            .with_inner_size([1180.0, 780.0])
-            .with_min_inner_size([860.0, 560.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
         APP_NAME,
         options,
-        Box::new(move |cc| Ok(Box::new(App::from_creation_context(cc, demo)))),
+        Box::new(move |cc| {
+            let app = App::from_creation_context(cc, demo);
+            Ok(if startup::probe_requested() {
+                Box::new(startup::FirstFrameProbe::new(app))
+            } else {
+                Box::new(app)
+            })
+        }),
     )
+}
+
+/// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: X11
+/// gets the icon in one request, and 256 px (65,538 words) is over the 65,535-word limit of a
+/// request without BIG-REQUESTS, which winit does not use: the window silently got no icon.
+pub const WINDOW_ICON_PNG: &[u8] = include_bytes!(
+    "../../packaging/icons/hicolor/128x128/apps/io.github.writebacksetup.WritebackSetup.png"
+);
+
+/// The window icon, decoded from the embedded PNG.
+pub fn window_icon() -> Result<egui::IconData, String> {
+    eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG).map_err(|e| e.to_string())
 }
