@@ -1,6 +1,7 @@
 //! The command line (clap). Each subcommand is a thin shell over the library modules.
 
 mod check;
+mod report;
 
 use crate::sim::scenario::{self, Scenario};
 use crate::sim::server::{SimOptions, SimServer};
@@ -37,6 +38,18 @@ pub enum Command {
     ///
     /// Exit code: 0 ready, 1 not ready, 2 bad usage or input, 3 could not check (or incomplete).
     Check(CheckArgs),
+    /// Check the org and save the confirmation report (HTML, PDF, Markdown or JSON).
+    ///
+    /// Exit code as `check`: 0 ready, 1 not ready, 2 bad usage or input, 3 could not check.
+    Report(report::ReportArgs),
+    /// Confirm a report saved as JSON was not edited after it was made (its SHA-256).
+    ///
+    /// Exit code: 0 intact, 1 changed, 2 unreadable or not a report.
+    VerifyReport(report::VerifyArgs),
+    /// List what changed between two reports (JSON), e.g. sandbox vs production, before vs after a fix.
+    ///
+    /// Exit code: 0 no changes, 1 changes, 2 unreadable.
+    Diff(report::DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +120,9 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Sim(args)) => run_sim(args),
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Report(args)) => report::run_report(args),
+        Some(Command::VerifyReport(args)) => report::run_verify(args),
+        Some(Command::Diff(args)) => report::run_diff(args),
         None => run_app(cli.demo),
     }
 }

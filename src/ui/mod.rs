@@ -3,6 +3,7 @@
 //! `App` holds what is on screen; a background `Worker` owns the Salesforce client. The UI sends
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
+mod report_view;
 mod view;
 pub mod worker;
 
@@ -110,6 +111,8 @@ pub struct App {
     pub record_input: String,
     /// Open every finding's evidence (a toggle on each step page).
     pub expand_evidence: bool,
+    /// The Report page: save, redact, open a report file, last run.
+    pub report_state: report_view::ReportState,
     worker: Worker,
 }
 
@@ -140,6 +143,7 @@ impl App {
             token_input: String::new(),
             record_input: String::new(),
             expand_evidence: false,
+            report_state: report_view::ReportState::default(),
             worker,
         }
     }
@@ -153,6 +157,7 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::spawn(move || ctx.request_repaint());
         let mut app = App::new(worker, remembered);
+        app.report_state = report_view::ReportState::with_data_dir(eframe::storage_dir(APP_NAME));
         if let Some(scenario) = demo {
             app.connect_demo(&scenario);
         }
@@ -283,6 +288,9 @@ impl App {
                         }
                         _ => *report,
                     });
+                    if only.is_none() {
+                        report_view::on_checked(self);
+                    }
                 }
                 Event::CheckFailed(e) => {
                     self.run = Run::Idle;
