@@ -121,7 +121,7 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
     } else {
         if let Err(e) = report::write_file(&args.out, &bytes) {
             eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(2);
         }
         eprintln!(
             "{}: {} report written to {} (SHA-256 {})",
@@ -134,23 +134,27 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
     exit_code(&check)
 }
 
-fn read_report(path: &Path) -> Result<Report, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8(text).map_err(|_| {
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
         format!(
             "{}: not a text file; open the .json file the app saved, not the PDF",
             path.display()
         )
-    })?;
+    })
+}
+
+fn read_report(path: &Path) -> Result<Report, String> {
+    let text = read_text(path)?;
     report::read_verified(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Exit code: 0 intact, 1 changed after it was made, 2 unreadable or not a report.
 pub fn run_verify(args: VerifyArgs) -> ExitCode {
-    let text = match std::fs::read_to_string(&args.file) {
+    let text = match read_text(&args.file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.file.display());
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };

@@ -302,13 +302,13 @@ fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
 
 fn verdict_text(verdict: Verdict, failing: usize) -> String {
     match verdict {
-        Verdict::Ready => "Ready: the org is set up for the write-back.".to_string(),
+        Verdict::Ready => "The org is set up for the write-back.".to_string(),
         Verdict::NotReady => format!(
-            "Not ready: {failing} check{} failed. Fix them in order, then run the check again.",
+            "{failing} check{} failed. Fix them in order, then run the check again.",
             if failing == 1 { "" } else { "s" }
         ),
         Verdict::Incomplete => {
-            "Incomplete: some checks could not run and nobody confirmed them.".to_string()
+            "Some checks could not run and nobody confirmed them.".to_string()
         }
     }
 }
