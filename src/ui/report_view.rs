@@ -502,7 +502,7 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
                 .hint_text("your name (optional)")
                 .desired_width(220.0),
         )
-        .accessible_name("Prepared by");
+        .accessible_name("Prepared by (your name)");
     });
     ui.checkbox(
         &mut app.report_state.redact,

@@ -1,0 +1,200 @@
+//! The Report page driven by its accessible labels (egui_kittest): save in each format by a
+//! typed path, copy the summary, redact, open a report file (integrity checked, no org needed),
+//! and the changes since the last run of the same org.
+
+use eframe::egui;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::path::PathBuf;
+use std::time::Duration;
+use writeback_setup::report;
+use writeback_setup::ui::worker::Worker;
+use writeback_setup::ui::{App, Page, Remembered};
+
+fn app(scenario: &str, data_dir: Option<PathBuf>) -> App {
+    let remembered = Remembered {
+        demo_scenario: scenario.to_string(),
+        ..Remembered::default()
+    };
+    let mut app = App::new(Worker::spawn(|| {}), remembered);
+    app.report_state.data_dir = data_dir;
+    app
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..600 {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn checked(scenario: &str, data_dir: Option<PathBuf>) -> Harness<'static, App> {
+    let mut h = harness(app(scenario, data_dir));
+    h.run_steps(2);
+    h.get_by_label("Connect to the demo org").click();
+    step_until(&mut h, "the checks", |a| {
+        a.report.is_some() && !a.is_running()
+    });
+    h.get_by_label("Report").click();
+    h.run_steps(2);
+    h
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wbs-ui-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn message(app: &App) -> Option<String> {
+    app.report_state.message.as_ref().map(|(_, m)| m.clone())
+}
+
+fn save_to(h: &mut Harness<'_, App>, path: &std::path::Path) {
+    h.state_mut().report_state.typed_path = path.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Save to this path").click();
+    step_until(h, "the save", |a| {
+        message(a).is_some_and(|m| m.starts_with("Saved to"))
+    });
+}
+
+#[test]
+fn saving_copying_and_redacting_the_report() {
+    let dir = temp_dir("save");
+    let mut h = checked("fresh", None);
+    for label in [
+        "Save as HTML…",
+        "Save as PDF…",
+        "Save as Markdown…",
+        "Save as JSON…",
+        "Copy summary",
+        "Redact usernames, emails and record values",
+        "Prepared by (your name)",
+        "Open a report…",
+    ] {
+        h.get_by_label(label);
+    }
+    // A typed path (where no file dialog runs), typed as a user would.
+    let json = dir.join("acme.json");
+    let field = h.get_by_label("Path to save to");
+    field.focus();
+    field.type_text(&json.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Save to this path").click();
+    step_until(&mut h, "the save", |a| {
+        message(a).is_some_and(|m| m.starts_with("Saved to"))
+    });
+    h.get_by_label_contains("Saved to");
+    let saved = report::read_verified(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(saved.org.name, "Acme Corp");
+    assert_eq!(saved.run.logged_in_as, "admin@acme.example");
+    let pdf = dir.join("acme.pdf");
+    save_to(&mut h, &pdf);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+
+    // An unknown extension is explained, nothing is written.
+    h.state_mut().report_state.typed_path = dir.join("acme.docx").display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Save to this path").click();
+    h.run_steps(2);
+    h.get_by_label_contains("End the file name in .html, .pdf, .md or .json");
+    assert!(!dir.join("acme.docx").exists());
+
+    // Redacted: no username anywhere in what is saved or copied.
+    h.get_by_label("Redact usernames, emails and record values").click();
+    h.run_steps(2);
+    assert!(h.state().report_state.redact);
+    let md = dir.join("acme-redacted.md");
+    save_to(&mut h, &md);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(!text.contains("acme.example"), "{text}");
+    assert!(text.contains("Redacted"));
+    h.get_by_label("Copy summary").click();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "one copy");
+    assert!(copied[0].starts_with("# Write-back readiness: Acme Corp"));
+    assert!(!copied[0].contains("acme.example"));
+    h.run_steps(1);
+    h.get_by_label("Summary copied (Markdown).");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn opening_a_report_needs_no_org_and_checks_integrity() {
+    let dir = temp_dir("open");
+    // The customer's side: save the JSON.
+    let mut customer = checked("no-field-edit", None);
+    let json = dir.join("customer.json");
+    save_to(&mut customer, &json);
+    let tampered = dir.join("tampered.json");
+    let text = std::fs::read_to_string(&json).unwrap();
+    std::fs::write(&tampered, text.replace("\"fail\"", "\"pass\"")).unwrap();
+
+    // The CSM's side: not connected at all.
+    let mut h = harness(app("ready", None));
+    h.run_steps(2);
+    h.state_mut().page = Page::Report;
+    h.run_steps(2);
+    h.get_by_label_contains("open a report someone sent you");
+    h.state_mut().report_state.open_path = tampered.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Open this path").click();
+    step_until(&mut h, "the refusal", |a| message(a).is_some());
+    h.get_by_label_contains("was changed after it was made");
+    assert!(h.state().report_state.opened.is_none());
+
+    h.state_mut().report_state.open_path = json.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Open this path").click();
+    step_until(&mut h, "the report", |a| a.report_state.opened.is_some());
+    h.get_by_label_contains("Integrity checked: SHA-256");
+    h.get_by_label_contains("Report from a file");
+    h.get_by_label_contains("Not ready: some steps need work.");
+    h.get_by_label_contains("Acme Corp (00D5g000004Qmn2EAC)");
+    assert!(h.state().connection.is_none(), "no org connection needed");
+    h.get_by_label("Close this report").click();
+    h.run_steps(2);
+    assert!(h.state().report_state.opened.is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn changes_since_the_last_run_of_the_same_org() {
+    let dir = temp_dir("last-run");
+    // Last time the org was ready; now a field permission is gone.
+    let first = checked("ready", Some(dir.clone()));
+    drop(first);
+    let stored = std::fs::read_dir(dir.join("last-runs")).unwrap().count();
+    assert_eq!(stored, 1, "one file per org");
+    let last = std::fs::read_to_string(dir.join("last-runs/00D5g000004Qmn2EAC.json")).unwrap();
+    assert!(!last.to_lowercase().contains("token\":"), "no token kept");
+
+    let h = checked("no-field-edit", Some(dir.clone()));
+    h.get_by_label_contains("Changes since the last run");
+    h.get_by_label_contains("Verdict: READY -> NOT READY");
+    h.get_by_label_contains("user.field_access");
+    let _ = std::fs::remove_dir_all(&dir);
+}
