@@ -176,17 +176,17 @@ async fn the_pdf_reads_back_with_every_check_and_the_digest() {
     assert!(flat.contains("My Domain acme"), "{flat}");
     for c in r.checks() {
         let title = c.title.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains(&title), "missing check title {title:?} in {flat}");
+        assert!(
+            flat.contains(&title),
+            "missing check title {title:?} in {flat}"
+        );
     }
     for f in &r.profile.fields {
         assert!(flat.contains(&f.api_name), "missing field {}", f.api_name);
     }
     assert!(flat.contains("Test write-back evidence"));
     assert!(flat.contains("Customer cannot log in since Tuesday"));
-    assert!(
-        flat.contains(&r.digest()),
-        "the digest is printed in full"
-    );
+    assert!(flat.contains(&r.digest()), "the digest is printed in full");
     assert!(flat.contains("page 1 of"), "page numbers in the footer");
 }
 
@@ -206,7 +206,9 @@ async fn html_and_markdown_show_org_text_as_text() {
     }
 
     let md = String::from_utf8(report::render(&r, ReportFormat::Markdown).unwrap()).unwrap();
-    assert!(md.starts_with("# Write-back readiness: Acme \\<script\\>alert('org')\\</script\\> \\*\\*Corp\\*\\*\n"));
+    assert!(md.starts_with(
+        "# Write-back readiness: Acme \\<script\\>alert('org')\\</script\\> \\*\\*Corp\\*\\*\n"
+    ));
     assert!(md.contains("\\<img src=x onerror=alert(1)\\> \\[click\\](javascript:alert(2)) \\# not a heading \\| \\`tick\\` \\*star\\*"));
     let unescaped = md
         .char_indices()
@@ -214,7 +216,10 @@ async fn html_and_markdown_show_org_text_as_text() {
         .count();
     assert_eq!(unescaped, 0, "every < and > from the org is escaped");
     // The permission set's label (granted_by) too.
-    assert!(md.contains("Enterpret \\<i\\>Integration\\</i\\> \\| \\*\\*bold\\*\\*"), "{md}");
+    assert!(
+        md.contains("Enterpret \\<i\\>Integration\\</i\\> \\| \\*\\*bold\\*\\*"),
+        "{md}"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +229,10 @@ async fn redaction_hides_people_and_record_values_in_every_format() {
     ctx.prepared_by = Some("Dana CSM".into());
     // "candidates" only appear when no integration user was named.
     let (mut check, profile) = check("fresh").await;
-    check.candidates = vec!["integration@acme.example".into(), "etl.user@acme.example".into()];
+    check.candidates = vec![
+        "integration@acme.example".into(),
+        "etl.user@acme.example".into(),
+    ];
     let r = report::redact::redact(&Report::build(&check, &profile, &ctx));
     assert!(r.redacted);
     let secrets = [
@@ -240,10 +248,7 @@ async fn redaction_hides_people_and_record_values_in_every_format() {
     ];
     for (format, text) in all_formats(&r) {
         for secret in secrets {
-            assert!(
-                !text.contains(secret),
-                "{format:?} still shows {secret:?}"
-            );
+            assert!(!text.contains(secret), "{format:?} still shows {secret:?}");
         }
         // Markdown shows the brackets escaped.
         let text = text.replace("\\[", "[").replace("\\]", "]");
@@ -357,11 +362,16 @@ async fn a_persons_confirmation_counts_and_is_shown_with_its_note() {
         .unwrap();
     field.status = writeback_setup::checks::Status::Unknown;
     let unconfirmed = Report::build(&check, &profile, &context());
-    assert_eq!(unconfirmed.verdict, writeback_setup::checks::Verdict::Incomplete);
+    assert_eq!(
+        unconfirmed.verdict,
+        writeback_setup::checks::Verdict::Incomplete
+    );
     assert_eq!(unconfirmed.open_items[0].who, report::model::Actor::Csm);
     let mut ctx = context();
-    ctx.confirmations
-        .insert("user.field_access".into(), "Checked in Setup with Sam".into());
+    ctx.confirmations.insert(
+        "user.field_access".into(),
+        "Checked in Setup with Sam".into(),
+    );
     let r = Report::build(&check, &profile, &ctx);
     assert_eq!(r.verdict, writeback_setup::checks::Verdict::Ready);
     assert_eq!(r.manual_confirmations.len(), 1);
@@ -438,7 +448,10 @@ fn report_command_writes_each_format_and_verify_and_diff_read_them() {
     assert_eq!(o.status.code(), Some(1), "changes exit 1");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("Verdict: NOT READY -> READY"), "{out}");
-    assert!(out.contains("app.scopes (The app has the api scope): fail -> ok"), "{out}");
+    assert!(
+        out.contains("app.scopes (The app has the api scope): fail -> ok"),
+        "{out}"
+    );
     let same = dir.join("fresh.json");
     let o = run(&["diff", same.to_str().unwrap(), same.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
@@ -455,7 +468,10 @@ fn report_command_explains_bad_usage() {
     let o = run(&["report", "--demo", "ready", "--format", "md", "--out", "-"]);
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.starts_with("# Write-back readiness: Acme Corp"), "{out}");
+    assert!(
+        out.starts_with("# Write-back readiness: Acme Corp"),
+        "{out}"
+    );
     assert!(out.contains("SHA-256 of the canonical JSON: `"));
     let o = run(&[
         "report",

@@ -114,7 +114,8 @@ fn saving_copying_and_redacting_the_report() {
     assert!(!dir.join("acme.docx").exists());
 
     // Redacted: no username anywhere in what is saved or copied.
-    h.get_by_label("Redact usernames, emails and record values").click();
+    h.get_by_label("Redact usernames, emails and record values")
+        .click();
     h.run_steps(2);
     assert!(h.state().report_state.redact);
     let md = dir.join("acme-redacted.md");

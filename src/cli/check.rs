@@ -103,10 +103,7 @@ pub(super) fn check_org(
         Ok(p) => p,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };
-    let record_id = match record_arg
-        .map(|r| validate_record(&profile, r))
-        .transpose()
-    {
+    let record_id = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
         Ok(r) => r,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };

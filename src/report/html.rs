@@ -114,7 +114,9 @@ pub fn render(report: &Report) -> String {
     // No network at all: a CSP for readers that open the file in a browser.
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     h.push_str(&format!("<title>{}</title>\n", escape(&report.title)));
-    h.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"));
+    h.push_str(&format!(
+        "<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    ));
     h.push_str(&format!("<h1>{}</h1>\n", escape(&report.title)));
     h.push_str(&format!(
         "<p class=\"sub\">Made {} by writeback-setup {}</p>\n",
@@ -132,7 +134,9 @@ pub fn render(report: &Report) -> String {
         escape(&report.verdict_text)
     ));
     if report.redacted {
-        h.push_str("<p class=\"redacted\">Redacted: usernames, emails and record values are hidden.</p>\n");
+        h.push_str(
+            "<p class=\"redacted\">Redacted: usernames, emails and record values are hidden.</p>\n",
+        );
     }
 
     h.push_str("<table class=\"facts\">\n");
@@ -302,7 +306,9 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default(),
             escape(&t.outcome)
         ));
-        h.push_str("<table>\n<tr><th>Field</th><th>Before</th><th>Written</th><th>Restored</th></tr>\n");
+        h.push_str(
+            "<table>\n<tr><th>Field</th><th>Before</th><th>Written</th><th>Restored</th></tr>\n",
+        );
         for f in &t.fields {
             h.push_str(&format!(
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",

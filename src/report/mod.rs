@@ -150,4 +150,3 @@ pub fn steps(report: &CheckReport) -> Vec<(Step, Vec<&Finding>)> {
     }
     out
 }
-

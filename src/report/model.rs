@@ -307,9 +307,7 @@ fn verdict_text(verdict: Verdict, failing: usize) -> String {
             "{failing} check{} failed. Fix them in order, then run the check again.",
             if failing == 1 { "" } else { "s" }
         ),
-        Verdict::Incomplete => {
-            "Some checks could not run and nobody confirmed them.".to_string()
-        }
+        Verdict::Incomplete => "Some checks could not run and nobody confirmed them.".to_string(),
     }
 }
 
@@ -324,13 +322,14 @@ impl Report {
         for (step, findings) in super::steps(check) {
             let mut checks = Vec::new();
             for f in findings {
-                let confirmed = context.confirmations.get(&f.id).map(|note| {
-                    ManualConfirmation {
+                let confirmed = context
+                    .confirmations
+                    .get(&f.id)
+                    .map(|note| ManualConfirmation {
                         check_id: f.id.clone(),
                         title: f.title.clone(),
                         note: note.clone(),
-                    }
-                });
+                    });
                 // Only an unknown check can be confirmed by a person.
                 let confirmed = confirmed.filter(|_| f.status == Status::Unknown);
                 if let Some(c) = &confirmed {

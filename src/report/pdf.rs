@@ -455,18 +455,21 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
             l.ensure(40.0);
             l.y -= 15.0;
             let word = status_word(c.status, c.confirmed.is_some()).to_uppercase();
-            l.chip(
-                MARGIN,
-                &word,
-                status_color(c.status, c.confirmed.is_some()),
-            );
+            l.chip(MARGIN, &word, status_color(c.status, c.confirmed.is_some()));
             let title_x = MARGIN + 70.0;
             let title_lines = l.wrap(Face::Bold, 10.0, &c.title, TEXT_W - 70.0);
             l.y += 15.0;
             l.y -= 2.0;
             // The title beside the chip, then the id.
             let start = l.y;
-            l.text(Face::Bold, 10.0, INK, title_x, TEXT_W - 70.0, &title_lines.join(" "));
+            l.text(
+                Face::Bold,
+                10.0,
+                INK,
+                title_x,
+                TEXT_W - 70.0,
+                &title_lines.join(" "),
+            );
             if l.y > start - 13.0 {
                 l.y = start - 13.0;
             }

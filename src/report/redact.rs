@@ -14,11 +14,11 @@ pub const NAME_HIDDEN: &str = "[name hidden]";
 const MIN_SEARCHED_VALUE: usize = 4;
 
 fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'')
+    c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'')
 }
 
 fn is_domain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '-')
+    c.is_alphanumeric() || matches!(c, '.' | '-')
 }
 
 /// Replaces anything shaped like an email address (Salesforce usernames are) in `text`.
@@ -142,7 +142,10 @@ mod tests {
             "User [email hidden] has no Edit."
         );
         assert_eq!(hide_emails("a@b"), "a@b");
-        assert_eq!(hide_emails("@mention and x@y.io"), "@mention and [email hidden]");
-        assert_eq!(hide_emails("naïve ü@ex.com"), "naïve ü[email hidden]");
+        assert_eq!(
+            hide_emails("@mention and x@y.io"),
+            "@mention and [email hidden]"
+        );
+        assert_eq!(hide_emails("naïve ü@ex.com"), "naïve [email hidden]");
     }
 }

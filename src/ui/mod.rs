@@ -288,9 +288,7 @@ impl App {
                         }
                         _ => *report,
                     });
-                    if only.is_none() {
-                        report_view::on_checked(self);
-                    }
+                    report_view::on_checked(self, only.is_none());
                 }
                 Event::CheckFailed(e) => {
                     self.run = Run::Idle;

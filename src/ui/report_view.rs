@@ -36,14 +36,20 @@ pub struct ReportState {
     pub data_dir: Option<PathBuf>,
     /// The last run for the same org, before the current one.
     pub previous: Option<Report>,
+    /// When the current run's checks finished: the report's time, so what is shown (and its
+    /// digest) is what is saved.
+    pub checked_at: Option<String>,
     pending: Option<mpsc::Receiver<Outcome>>,
 }
 
 enum Outcome {
     Saved(PathBuf),
-    Opened(PathBuf, Report),
-    /// No file was chosen; `quick` when the dialog never showed.
-    Cancelled { quick: bool },
+    Opened(PathBuf, Box<Report>),
+    /// No file was chosen; `quick` when the dialog never showed, with a path to suggest.
+    Cancelled {
+        quick: bool,
+        suggested: Option<PathBuf>,
+    },
     Failed(String),
 }
 
@@ -74,6 +80,9 @@ pub fn current_report(app: &App) -> Option<Report> {
 fn unredacted_report(app: &App) -> Option<Report> {
     let check = app.report.as_ref()?;
     let mut context = ReportContext::now();
+    if let Some(at) = &app.report_state.checked_at {
+        context.now = at.clone();
+    }
     let name = app.report_state.prepared_by.trim();
     context.prepared_by = (!name.is_empty()).then(|| name.to_string());
     context.confirmations = app
@@ -90,26 +99,30 @@ fn last_run_path(dir: &Path, org_id: &str) -> PathBuf {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    dir.join("last-runs")
-        .join(format!("{}.json", if safe.is_empty() { "org" } else { &safe }))
+    dir.join("last-runs").join(format!(
+        "{}.json",
+        if safe.is_empty() { "org" } else { &safe }
+    ))
 }
 
-/// After a full run: remember the previous run of this org for "Changes since the last run",
-/// then keep this one. The file holds the report only (never a token).
-pub fn on_checked(app: &mut App) {
+/// After a run: the report's time is now. After a full run also remember the previous run of
+/// this org for "Changes since the last run", then keep this one. The file holds the report
+/// only (never a token).
+pub fn on_checked(app: &mut App, full_run: bool) {
+    app.report_state.checked_at = Some(ReportContext::now().now);
+    if !full_run {
+        return;
+    }
     let Some(dir) = app.report_state.data_dir.clone() else {
         return;
     };
-    let Some(check) = app.report.as_ref() else {
+    let Some(current) = unredacted_report(app) else {
         return;
     };
-    let context = ReportContext::now();
-    let current = Report::build(check, &app.profile, &context);
     let path = last_run_path(&dir, &current.org.id);
     let previous = std::fs::read_to_string(&path)
         .ok()
         .and_then(|text| report::read_verified(&text).ok());
-    // Keep the earlier one when nothing changed, so the comparison stays against a real change.
     app.report_state.previous = previous;
     if let Some(parent) = path.parent() {
         let _ = std::fs::create_dir_all(parent);
@@ -140,6 +153,7 @@ fn save_in_background(
         let outcome = match path {
             None => Outcome::Cancelled {
                 quick: started.elapsed() < NO_DIALOG,
+                suggested: std::env::var_os("HOME").map(|home| PathBuf::from(home).join(&name)),
             },
             Some(path) => match report::render(&report, format) {
                 Ok(bytes) => match report::write_file(&path, &bytes) {
@@ -171,11 +185,12 @@ fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Optio
         let outcome = match path {
             None => Outcome::Cancelled {
                 quick: started.elapsed() < NO_DIALOG,
+                suggested: None,
             },
             Some(path) => match std::fs::read_to_string(&path) {
                 Err(e) => Outcome::Failed(format!("Cannot read {}: {e}", path.display())),
                 Ok(text) => match report::read_verified(&text) {
-                    Ok(r) => Outcome::Opened(path, r),
+                    Ok(r) => Outcome::Opened(path, Box::new(r)),
                     Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
                 },
             },
@@ -194,7 +209,9 @@ fn poll(state: &mut ReportState) {
     let outcome = match rx.try_recv() {
         Ok(o) => o,
         Err(mpsc::TryRecvError::Empty) => return,
-        Err(mpsc::TryRecvError::Disconnected) => Outcome::Failed("The save stopped unexpectedly; try again.".into()),
+        Err(mpsc::TryRecvError::Disconnected) => {
+            Outcome::Failed("The save stopped unexpectedly; try again.".into())
+        }
     };
     state.pending = None;
     state.message = Some(match outcome {
@@ -204,14 +221,22 @@ fn poll(state: &mut ReportState) {
                 "Opened {}. Integrity checked: the file is exactly as it was made.",
                 path.display()
             );
-            state.opened = Some((path, r));
+            state.opened = Some((path, *r));
             (true, text)
         }
-        Outcome::Cancelled { quick: true } => (
-            false,
-            "No file dialog opened here (this desktop has no file-chooser portal). Type a path below instead.".into(),
-        ),
-        Outcome::Cancelled { quick: false } => (true, "Nothing saved.".into()),
+        Outcome::Cancelled {
+            quick: true,
+            suggested,
+        } => {
+            if let Some(path) = suggested.filter(|_| state.typed_path.trim().is_empty()) {
+                state.typed_path = path.display().to_string();
+            }
+            (
+                false,
+                "No file dialog opened here (this desktop has no file-chooser portal). Type the file's path in the box instead.".into(),
+            )
+        }
+        Outcome::Cancelled { quick: false, .. } => (true, "Nothing chosen.".into()),
         Outcome::Failed(e) => (false, e),
     });
 }
@@ -362,8 +387,14 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
     ui.horizontal_wrapped(|ui| {
         for format in ReportFormat::ALL {
             let button = ui
-                .add_enabled(!busy, egui::Button::new(format!("Save as {}…", format.label())))
-                .on_hover_text(format!("Choose where to save the report as {}", format.label()));
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(format!("Save as {}…", format.label())),
+                )
+                .on_hover_text(format!(
+                    "Choose where to save the report as {}",
+                    format.label()
+                ));
             if button.clicked() {
                 save_in_background(
                     &mut app.report_state,
@@ -392,7 +423,10 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
         .accessible_name("Path to save to");
         let path = app.report_state.typed_path.trim().to_string();
         if ui
-            .add_enabled(!busy && !path.is_empty(), egui::Button::new("Save to this path"))
+            .add_enabled(
+                !busy && !path.is_empty(),
+                egui::Button::new("Save to this path"),
+            )
             .on_hover_text("The format follows the extension: .html, .pdf, .md or .json")
             .clicked()
         {
@@ -435,7 +469,10 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
         .accessible_name("Path of a report to open");
         let path = app.report_state.open_path.trim().to_string();
         if ui
-            .add_enabled(!busy && !path.is_empty(), egui::Button::new("Open this path"))
+            .add_enabled(
+                !busy && !path.is_empty(),
+                egui::Button::new("Open this path"),
+            )
             .clicked()
         {
             open_in_background(&mut app.report_state, ui.ctx(), Some(PathBuf::from(path)));
@@ -474,7 +511,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
             .manual_confirmations
             .iter()
             .map(|m| {
-                let note = if m.note.is_empty() { "no note" } else { &m.note };
+                let note = if m.note.is_empty() {
+                    "no note"
+                } else {
+                    &m.note
+                };
                 format!("{} ({note})", m.check_id)
             })
             .collect();
@@ -508,14 +549,19 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
         &mut app.report_state.redact,
         "Redact usernames, emails and record values",
     )
-    .on_hover_text("For sending outside the company: people and record data are hidden in every format");
+    .on_hover_text(
+        "For sending outside the company: people and record data are hidden in every format",
+    );
     // The switch changes what is saved: build again with it.
     let report = current_report(app).unwrap_or(report);
     save_buttons(app, ui, &report);
     ui.label(
-        RichText::new(format!("SHA-256 of this report's JSON: {}", report.digest()))
-            .weak()
-            .small(),
+        RichText::new(format!(
+            "SHA-256 of this report's JSON: {}",
+            report.digest()
+        ))
+        .weak()
+        .small(),
     );
     message(ui, &app.report_state);
     if let Some(previous) = app.report_state.previous.clone() {
