@@ -62,6 +62,7 @@ footer { margin-top: 32px; padding-top: 10px; border-top: 1px solid var(--line);
   body { background: #fff; font-size: 11pt; }
   main { margin: 0; padding: 0; border: 0; max-width: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
+  table, li { break-inside: avoid; page-break-inside: avoid; }
   .chip, .verdict, code { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }

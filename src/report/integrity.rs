@@ -3,8 +3,7 @@
 //!
 //! Canonical JSON: the report as JSON without the `integrity` member, object keys sorted by
 //! their UTF-8 bytes, no insignificant whitespace, strings as serde_json writes them. Anyone
-//! can recompute it (e.g. `jq -cS 'del(.integrity)' | sha256sum` gives the same bytes for
-//! reports without non-ASCII escapes).
+//! can recompute it: `jq -cjS 'del(.integrity)' FILE.json | sha256sum` gives the same digest.
 
 use super::model::{Report, SCHEMA, SCHEMA_VERSION};
 use serde_json::Value;

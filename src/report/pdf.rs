@@ -579,6 +579,12 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     // The footer of every page: where it came from and the page number.
     let total = l.pages.len();
     let short = report.digest().chars().take(16).collect::<String>();
+    // The footer is one line: a long org name is shortened there (it is whole on page 1).
+    let org_name = if org.name.chars().count() > 48 {
+        format!("{}…", org.name.chars().take(47).collect::<String>())
+    } else {
+        org.name.clone()
+    };
     for (i, page) in l.pages.iter_mut().enumerate() {
         page.push(Item::Text {
             face: Face::Regular,
@@ -587,8 +593,7 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
             x: MARGIN,
             y: 30.0,
             text: format!(
-                "{} · {} · SHA-256 {short}… · page {} of {total}",
-                org.name,
+                "{org_name} · {} · SHA-256 {short}… · page {} of {total}",
                 report.generated_at,
                 i + 1
             ),
