@@ -176,6 +176,13 @@ fn opening_a_report_needs_no_org_and_checks_integrity() {
     h.get_by_label_contains("Not ready: some steps need work.");
     h.get_by_label_contains("Acme Corp (00D5g000004Qmn2EAC)");
     assert!(h.state().connection.is_none(), "no org connection needed");
+    h.get_by_label_contains("Fix: In the integration's permission set");
+    // The CSM saves the customer's report as PDF for the ticket: same content, same digest.
+    let pdf = dir.join("for-the-ticket.pdf");
+    save_to(&mut h, &pdf);
+    let digest = h.state().report_state.opened.as_ref().unwrap().1.digest();
+    let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
+    assert!(text.contains(&digest), "the PDF carries the JSON's digest");
     h.get_by_label("Close this report").click();
     h.run_steps(2);
     assert!(h.state().report_state.opened.is_none());

@@ -317,10 +317,25 @@ fn report_body(ui: &mut egui::Ui, r: &Report) {
                         .color(status_color(ui, Some(status))),
                 );
                 ui.label(&c.title);
-                if let Some(fix) = &c.fix {
-                    ui.label(RichText::new(format!("Fix: {fix}")).weak());
-                }
             });
+            if c.status != Status::Pass && !c.seen.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(60.0);
+                    ui.label(RichText::new(format!("Seen: {}", c.seen)).weak());
+                });
+            }
+            if let Some(fix) = &c.fix {
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(60.0);
+                    ui.label(RichText::new(format!("Fix: {fix}")).weak());
+                });
+            }
+            if let Some(m) = &c.confirmed {
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(60.0);
+                    ui.label(RichText::new(format!("Confirmed by a person: {}", m.note)).weak());
+                });
+            }
         }
     }
     if !r.open_items.is_empty() {
@@ -364,6 +379,10 @@ fn opened_view(app: &mut App, ui: &mut egui::Ui) {
     verdict_label(ui, r.verdict);
     ui.label(&r.verdict_text);
     ui.add_space(4.0);
+    // The same report in another format, e.g. a PDF for the ticket (the digest stays the same).
+    save_buttons(app, ui, &r);
+    message(ui, &app.report_state);
+    ui.add_space(6.0);
     report_body(ui, &r);
     if let Some(mine) = unredacted_report(app).filter(|m| m.org.id == r.org.id) {
         ui.add_space(8.0);
@@ -485,8 +504,6 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     poll(&mut app.report_state);
     if app.report_state.opened.is_some() {
         opened_view(app, ui);
-        ui.add_space(10.0);
-        message(ui, &app.report_state);
         return;
     }
     ui.heading("Report");
