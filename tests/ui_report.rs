@@ -2,13 +2,16 @@
 //! typed path, copy the summary, redact, open a report file (integrity checked, no org needed),
 //! and the changes since the last run of the same org.
 
+mod common;
+
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use writeback_setup::report;
-use writeback_setup::ui::worker::Worker;
+use writeback_setup::ui::worker::{Connection, Worker};
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn app(scenario: &str, data_dir: Option<PathBuf>) -> App {
@@ -205,4 +208,62 @@ fn changes_since_the_last_run_of_the_same_org() {
     h.get_by_label_contains("Verdict: READY -> NOT READY");
     h.get_by_label_contains("user.field_access");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Report page with fixed content (no random port, a fixed time), for snapshot images.
+fn fixed_report_page(scenario: &str, theme: egui::Theme) -> Harness<'static, App> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut check = runtime.block_on(async {
+        let sim = common::start(scenario).await;
+        let client = writeback_setup::salesforce::Client::connect(
+            sim.url(),
+            Arc::new(writeback_setup::salesforce::StaticToken::new(
+                sim.admin_token(),
+            )),
+        )
+        .await
+        .unwrap();
+        let request = writeback_setup::readiness::CheckRequest {
+            profile: writeback_setup::profile::builtin("feedback-writeback").unwrap(),
+            integration_user: Some("integration@acme.example".into()),
+            record_id: None,
+        };
+        writeback_setup::readiness::run(&client, &request, &|_| {})
+            .await
+            .unwrap()
+    });
+    check.org.instance_url = "https://acme.my.salesforce.com".into();
+    check.org.api_usage = Some(writeback_setup::checks::ApiUsageSummary {
+        used: 1208,
+        max: 100_000,
+    });
+    let mut app = app(scenario, None);
+    app.connection = Some(Connection {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        username: "admin@acme.example".into(),
+        display_name: "Ada Admin".into(),
+        org_id: check.org.id.clone(),
+        demo: Some(scenario.into()),
+        integration_user_hint: Some("integration@acme.example".into()),
+    });
+    app.report = Some(check);
+    app.report_state.checked_at = Some("2026-11-21T10:00:00Z".into());
+    app.page = Page::Report;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_theme(theme)
+        .wgpu()
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn snapshots_of_the_report_page() {
+    let mut results = egui_kittest::SnapshotResults::new();
+    for (theme, suffix) in [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")] {
+        let mut h = fixed_report_page("fresh", theme);
+        h.snapshot(format!("report_fresh_{suffix}"));
+        results.extend(h.take_snapshot_results());
+    }
 }
