@@ -35,12 +35,37 @@ async fn check(name: &str) -> (CheckReport, Profile) {
     };
     let mut check = readiness::run(&client, &request, &|_| {}).await.unwrap();
     check.org.instance_url = ORG_URL.to_string();
-    // Concurrent requests make the last-seen daily usage vary by a call or two: pin it.
-    check.org.api_usage = Some(writeback_setup::checks::ApiUsageSummary {
-        used: 1208,
-        max: 100_000,
-    });
+    pin_usage(&mut check);
     (check, profile)
+}
+
+/// Concurrent requests make the daily API usage the org reports vary by a call or two (the
+/// Metadata API answers carry no `Sforce-Limit-Info`, so which answer is seen last matters):
+/// pin it, and the numbers derived from it, for fixed files.
+fn pin_usage(check: &mut writeback_setup::checks::CheckReport) {
+    use writeback_setup::checks::{thousands, ApiUsageSummary};
+    const USED: u64 = 1208;
+    if let Some(usage) = check.org.api_usage {
+        let swaps = [
+            (format!("api-usage={}/", usage.used), format!("api-usage={USED}/")),
+            (thousands(usage.used), thousands(USED)),
+            (thousands(usage.max - usage.used), thousands(usage.max - USED)),
+        ];
+        for f in check.checks.iter_mut() {
+            for text in std::iter::once(&mut f.detail)
+                .chain(std::iter::once(&mut f.title))
+                .chain(f.evidence.iter_mut())
+            {
+                for (from, to) in &swaps {
+                    *text = text.replace(from.as_str(), to);
+                }
+            }
+        }
+        check.org.api_usage = Some(ApiUsageSummary {
+            used: USED,
+            max: usage.max,
+        });
+    }
 }
 
 fn context() -> ReportContext {
