@@ -47,9 +47,15 @@ fn pin_usage(check: &mut writeback_setup::checks::CheckReport) {
     const USED: u64 = 1208;
     if let Some(usage) = check.org.api_usage {
         let swaps = [
-            (format!("api-usage={}/", usage.used), format!("api-usage={USED}/")),
+            (
+                format!("api-usage={}/", usage.used),
+                format!("api-usage={USED}/"),
+            ),
             (thousands(usage.used), thousands(USED)),
-            (thousands(usage.max - usage.used), thousands(usage.max - USED)),
+            (
+                thousands(usage.max - usage.used),
+                thousands(usage.max - USED),
+            ),
         ];
         for f in check.checks.iter_mut() {
             for text in std::iter::once(&mut f.detail)

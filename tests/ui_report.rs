@@ -147,6 +147,40 @@ fn saving_copying_and_redacting_the_report() {
 }
 
 #[test]
+fn the_test_write_back_and_confirmations_go_into_the_saved_report() {
+    let dir = temp_dir("evidence");
+    let mut h = checked("ready", None);
+    h.state_mut().report_state.test_write = Some(report::model::TestWrite {
+        object: "Case".into(),
+        record_id: "5005g00000AbCdEAAV".into(),
+        record_name: Some("00001026".into()),
+        written_as: Some("integration@acme.example".into()),
+        fields: vec![report::model::FieldWrite {
+            api_name: "Enterpret_Summary__c".into(),
+            before: Some("Original summary".into()),
+            written: Some("Write-back test".into()),
+            restored: Some("Original summary".into()),
+        }],
+        written_at: "2026-11-21T10:01:02Z".into(),
+        restored_at: Some("2026-11-21T10:01:04Z".into()),
+        restored: true,
+        outcome: "Written and restored.".into(),
+    });
+    h.get_by_label("Prepared by (your name)");
+    h.state_mut().report_state.prepared_by = "Dana".into();
+    h.run_steps(2);
+    let md = dir.join("evidence.md");
+    save_to(&mut h, &md);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("## Test write-back evidence"), "{text}");
+    assert!(text.contains(
+        "| `Enterpret_Summary__c` | Original summary | Write-back test | Original summary |"
+    ));
+    assert!(text.contains("| Prepared by | Dana |"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn opening_a_report_needs_no_org_and_checks_integrity() {
     let dir = temp_dir("open");
     // The customer's side: save the JSON.
@@ -218,9 +252,15 @@ fn pin_usage(check: &mut writeback_setup::checks::CheckReport) {
     const USED: u64 = 1208;
     if let Some(usage) = check.org.api_usage {
         let swaps = [
-            (format!("api-usage={}/", usage.used), format!("api-usage={USED}/")),
+            (
+                format!("api-usage={}/", usage.used),
+                format!("api-usage={USED}/"),
+            ),
             (thousands(usage.used), thousands(USED)),
-            (thousands(usage.max - usage.used), thousands(usage.max - USED)),
+            (
+                thousands(usage.max - usage.used),
+                thousands(usage.max - USED),
+            ),
         ];
         for f in check.checks.iter_mut() {
             for text in std::iter::once(&mut f.detail)

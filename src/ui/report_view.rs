@@ -36,6 +36,8 @@ pub struct ReportState {
     pub data_dir: Option<PathBuf>,
     /// The last run for the same org, before the current one.
     pub previous: Option<Report>,
+    /// Evidence of the test write-back, when one was made (set by the test write-back step).
+    pub test_write: Option<model::TestWrite>,
     /// When the current run's checks finished: the report's time, so what is shown (and its
     /// digest) is what is saved.
     pub checked_at: Option<String>,
@@ -91,6 +93,7 @@ fn unredacted_report(app: &App) -> Option<Report> {
         .filter(|(_, m)| m.confirmed)
         .map(|(id, m)| (id.clone(), m.note.clone()))
         .collect();
+    context.test_write = app.report_state.test_write.clone();
     Some(Report::build(check, &app.profile, &context))
 }
 
