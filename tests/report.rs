@@ -224,6 +224,12 @@ async fn the_pdf_reads_back_with_every_check_and_the_digest() {
     assert!(flat.contains("Customer cannot log in since Tuesday"));
     assert!(flat.contains(&r.digest()), "the digest is printed in full");
     assert!(flat.contains("page 1 of"), "page numbers in the footer");
+    // Setup pages are clickable: a link annotation per fix.
+    let raw = String::from_utf8_lossy(&bytes);
+    for c in r.checks().filter(|c| c.fix.is_some()) {
+        let url = c.setup_url.as_deref().unwrap();
+        assert!(raw.contains(&format!("/URI ({url})")), "no link to {url}");
+    }
 }
 
 #[tokio::test]

@@ -63,6 +63,14 @@ enum Item {
         w: f32,
         h: f32,
     },
+    /// A clickable area opening a web address (the Setup page of a fix).
+    Link {
+        url: String,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
 }
 
 struct Fonts {
@@ -240,6 +248,28 @@ impl Layout {
             text: word.to_string(),
         });
         w
+    }
+
+    /// A key/value line whose value is a web address: clickable over its lines.
+    fn link_fact(&mut self, key: &str, url: &str, indent: f32) {
+        // Kept on one page, so one clickable rectangle covers it.
+        let lines = self
+            .wrap(Face::Regular, 9.5, url, TEXT_W - indent - 105.0)
+            .len();
+        self.ensure(13.0 * lines as f32);
+        let page = self.pages.len();
+        let top = self.y;
+        self.fact(key, url, indent);
+        if self.pages.len() == page {
+            let x = MARGIN + indent + 105.0;
+            self.push(Item::Link {
+                url: url.to_string(),
+                x,
+                y: self.y,
+                w: TEXT_W - indent - 105.0,
+                h: top - self.y,
+            });
+        }
     }
 
     /// A key/value line: the key muted in a narrow column, the value wrapped beside it.
@@ -483,7 +513,7 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
             if let Some(fix) = &c.fix {
                 l.fact("Fix", fix, 70.0);
                 if let Some(url) = &c.setup_url {
-                    l.fact("Setup", url, 70.0);
+                    l.link_fact("Setup", url, 70.0);
                 }
             }
             if let Some(m) = &c.confirmed {
@@ -664,6 +694,16 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
         .map(|_| (alloc(), alloc(), alloc(), alloc(), alloc()))
         .collect();
     let page_ids: Vec<(Ref, Ref)> = layout.pages.iter().map(|_| (alloc(), alloc())).collect();
+    let link_ids: Vec<Vec<Ref>> = layout
+        .pages
+        .iter()
+        .map(|page| {
+            page.iter()
+                .filter(|i| matches!(i, Item::Link { .. }))
+                .map(|_| alloc())
+                .collect()
+        })
+        .collect();
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog_id).pages(tree_id);
@@ -749,10 +789,29 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
         pdf.cmap(cmap_id, &cmap.finish());
     }
 
-    for ((page_id, content_id), (items, runs)) in page_ids
+    for (((page_id, content_id), (items, runs)), links) in page_ids
         .iter()
         .zip(layout.pages.iter().zip(pages_gids.iter()))
+        .zip(link_ids.iter())
     {
+        let mut link_id = links.iter();
+        for item in items {
+            let Item::Link { url, x, y, w, h } = item else {
+                continue;
+            };
+            if let Some(id) = link_id.next() {
+                let mut annotation = pdf.annotation(*id);
+                annotation
+                    .subtype(pdf_writer::types::AnnotationType::Link)
+                    .rect(Rect::new(*x, *y, x + w, y + h))
+                    .border(0.0, 0.0, 0.0, None);
+                annotation
+                    .action()
+                    .action_type(pdf_writer::types::ActionType::Uri)
+                    .uri(Str(url.as_bytes()));
+                annotation.finish();
+            }
+        }
         let mut content = Content::new();
         let mut run = runs.iter();
         for item in items {
@@ -762,6 +821,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
                     content.rect(*x, *y, *w, *h);
                     content.fill_nonzero();
                 }
+                Item::Link { .. } => {}
                 Item::Text {
                     face,
                     size,
@@ -785,6 +845,9 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
         page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
             .parent(tree_id)
             .contents(*content_id);
+        if !links.is_empty() {
+            page.annotations(links.iter().copied());
+        }
         let mut resources = page.resources();
         let mut fonts_dict = resources.fonts();
         fonts_dict.pair(Name(b"F1"), font_ids[0].0);
