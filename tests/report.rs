@@ -233,6 +233,21 @@ async fn the_pdf_reads_back_with_every_check_and_the_digest() {
 }
 
 #[tokio::test]
+async fn characters_the_pdf_font_lacks_read_back_as_question_marks() {
+    let (mut check, profile) = check("ready").await;
+    check.org.name = "Acme 株式会社 Ünïcode Ωmega".into();
+    let r = Report::build(&check, &profile, &context());
+    let text = pdf_text(&report::render(&r, ReportFormat::Pdf).unwrap());
+    assert!(text.contains("Acme ???? Ünïcode Ωmega"), "{text}");
+    assert!(!text.contains('株'));
+    let html = String::from_utf8(report::render(&r, ReportFormat::Html).unwrap()).unwrap();
+    assert!(
+        html.contains("Acme 株式会社 Ünïcode Ωmega"),
+        "HTML shows every character"
+    );
+}
+
+#[tokio::test]
 async fn html_and_markdown_show_org_text_as_text() {
     let r = report_of("hostile-text", &context()).await;
     let html = String::from_utf8(report::render(&r, ReportFormat::Html).unwrap()).unwrap();

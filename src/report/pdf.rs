@@ -97,11 +97,18 @@ impl Fonts {
     }
 
     fn glyph(&self, face: Face, c: char) -> u16 {
+        self.shown(face, c).0
+    }
+
+    /// The glyph that shows `c`, and the character it really shows: a character the font
+    /// lacks (e.g. Chinese in DejaVu Sans) shows as '?', and reads back as '?', never as
+    /// another character.
+    fn shown(&self, face: Face, c: char) -> (u16, char) {
         let f = self.face(face);
-        f.glyph_index(c)
-            .or_else(|| f.glyph_index('?'))
-            .map(|g| g.0)
-            .unwrap_or(0)
+        match f.glyph_index(c) {
+            Some(g) => (g.0, c),
+            None => (f.glyph_index('?').map(|g| g.0).unwrap_or(0), '?'),
+        }
     }
 
     fn width(&self, face: Face, size: f32, text: &str) -> f32 {
@@ -671,8 +678,9 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
                 let subset = &mut subsets[index(*face)];
                 let mut bytes = Vec::with_capacity(text.len() * 2);
                 for c in text.chars() {
-                    let new = subset.remapper.remap(fonts.glyph(*face, c));
-                    subset.chars.entry(new).or_insert(c);
+                    let (glyph, shown) = fonts.shown(*face, c);
+                    let new = subset.remapper.remap(glyph);
+                    subset.chars.entry(new).or_insert(shown);
                     bytes.extend_from_slice(&new.to_be_bytes());
                 }
                 runs.push(bytes);
