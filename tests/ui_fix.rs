@@ -22,7 +22,10 @@ fn app(scenario: &str) -> App {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    App::new(Worker::spawn(|| {}), remembered)
+    App::new(
+        Worker::spawn_with(|| {}, common::offline_login_env),
+        remembered,
+    )
 }
 
 fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
@@ -178,6 +181,20 @@ fn the_test_write_page_shows_before_written_and_restored() {
     assert_eq!(h.query_all_by_label("Neutral").count(), 2);
     let report = h.state().writes.report.clone().unwrap();
     assert!(report.rows.iter().all(|r| r.fate == FieldFate::Restored));
+    // The confirmation report carries the evidence, side by side.
+    let evidence = h.state().report_state.test_write.clone().unwrap();
+    assert_eq!(evidence.object, "Case");
+    assert!(evidence.restored);
+    let sentiment = evidence
+        .fields
+        .iter()
+        .find(|f| f.api_name == "Enterpret_Sentiment__c")
+        .unwrap();
+    assert_eq!(sentiment.written.as_deref(), Some("Neutral"));
+    assert_eq!(sentiment.restored, sentiment.before);
+    h.get_by_label("Report").click();
+    h.run_steps(3);
+    h.get_by_label_contains("then restored: the record is as it was.");
 }
 
 #[test]
@@ -200,6 +217,12 @@ fn a_blocked_test_write_names_the_field_on_the_page() {
         "Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'",
     );
     h.get_by_label("Every field the test touched is back as it was.");
+    let evidence = h.state().report_state.test_write.clone().unwrap();
+    assert!(
+        evidence.outcome.contains("Enterpret_Sentiment__c"),
+        "{}",
+        evidence.outcome
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The app announces an interrupted test write at start and puts it right on connecting.
 //! (Its own test binary: it sets the data directory for the whole process.)
 
+mod common;
+
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -39,7 +41,7 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
     };
     journal::save(&dir, &pending).unwrap();
     let app = App::new(
-        Worker::spawn(|| {}),
+        Worker::spawn_with(|| {}, common::offline_login_env),
         Remembered {
             demo_scenario: "ready".into(),
             ..Remembered::default()

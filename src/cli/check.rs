@@ -1,6 +1,6 @@
 //! `writeback-setup check`: validate the inputs, connect, run the checks, print the report.
 
-use super::{CheckArgs, Format};
+use super::{CheckArgs, ConnectionArgs, Format};
 use crate::checks::{CheckReport, Status, Verdict};
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
@@ -60,49 +60,83 @@ fn validate_username(name: &str) -> Result<(), String> {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let profile = match profile::resolve(&args.profile) {
+    let (report, profile) = match check_org(
+        &args.connection,
+        &args.profile,
+        args.integration_user.as_deref(),
+        args.record.as_deref(),
+    ) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
+        Format::Md => crate::report::markdown::render(&crate::report::Report::build(
+            &report,
+            &profile,
+            &crate::report::ReportContext::now(),
+        )),
+        Format::Text => plain(&report),
+    };
+    println!("{text}");
+    exit_code(&report)
+}
+
+/// The exit code of a finished check: 0 ready, 1 not ready, 3 incomplete.
+pub(super) fn exit_code(report: &CheckReport) -> ExitCode {
+    ExitCode::from(match report.verdict {
+        Verdict::Ready => READY,
+        Verdict::NotReady => NOT_READY,
+        Verdict::Incomplete => COULD_NOT_CHECK,
+    })
+}
+
+/// Validates the inputs, connects and runs the checks. On failure the error is printed and
+/// the exit code returned.
+pub(super) fn check_org(
+    connection: &ConnectionArgs,
+    profile_arg: &str,
+    integration_user_arg: Option<&str>,
+    record_arg: Option<&str>,
+) -> Result<(CheckReport, Profile), ExitCode> {
+    let profile = match profile::resolve(profile_arg) {
         Ok(p) => p,
-        Err(e) => return fail(BAD_INPUT, e),
+        Err(e) => return Err(fail(BAD_INPUT, e)),
     };
-    let record_id = match args
-        .record
-        .as_deref()
-        .map(|r| validate_record(&profile, r))
-        .transpose()
-    {
+    let record_id = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
         Ok(r) => r,
-        Err(e) => return fail(BAD_INPUT, e),
+        Err(e) => return Err(fail(BAD_INPUT, e)),
     };
-    if let Some(user) = &args.integration_user {
+    if let Some(user) = integration_user_arg {
         if let Err(e) = validate_username(user) {
-            return fail(BAD_INPUT, e);
+            return Err(fail(BAD_INPUT, e));
         }
     }
-    let demo = match &args.connection.demo {
+    let demo = match &connection.demo {
         Some(name) => match scenario::load_builtin(name) {
             Ok(s) => Some(s),
-            Err(e) => return fail(BAD_INPUT, e),
+            Err(e) => return Err(fail(BAD_INPUT, e)),
         },
         None => None,
     };
-    let sf_org = args.connection.sf_org.clone();
+    let sf_org = connection.sf_org.clone();
     let other_connection = demo.is_some() || sf_org.is_some();
-    let pasted = match (&args.connection.instance_url, &args.connection.access_token) {
+    let pasted = match (&connection.instance_url, &connection.access_token) {
         _ if other_connection => false,
         (Some(_), Some(_)) => true,
         (None, None) => false,
         _ => {
-            return fail(
+            return Err(fail(
                 BAD_INPUT,
                 "a pasted session needs both --instance-url URL and --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
-            )
+            ))
         }
     };
     // With no other connection, the login saved by `writeback-setup login` (the latest, or --login).
     let saved = if !other_connection && !pasted {
-        match super::login::saved_login(args.connection.login.as_deref()) {
+        match super::login::saved_login(connection.login.as_deref()) {
             Ok(saved) => Some(saved),
-            Err(e) => return fail(BAD_INPUT, e),
+            Err(e) => return Err(fail(BAD_INPUT, e)),
         }
     } else {
         None
@@ -113,14 +147,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let cli = crate::login::sf_cli::SfCli::new();
             match crate::login::sf_cli::SfCliTokenSource::new(cli, alias) {
                 Ok(found) => Some(found),
-                Err(e) => return fail(COULD_NOT_CHECK, e),
+                Err(e) => return Err(fail(COULD_NOT_CHECK, e)),
             }
         }
         None => None,
     };
     let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(COULD_NOT_CHECK, e),
+        Err(e) => return Err(fail(COULD_NOT_CHECK, e)),
     };
     runtime.block_on(async move {
         // The simulated org lives as long as the check.
@@ -131,31 +165,34 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 let sim = match SimServer::start(scenario, SimOptions::default()).await {
                     Ok(sim) => sim,
                     Err(e) => {
-                        return fail(COULD_NOT_CHECK, format!("cannot start the demo org: {e}"))
+                        return Err(fail(
+                            COULD_NOT_CHECK,
+                            format!("cannot start the demo org: {e}"),
+                        ))
                     }
                 };
                 tokens = Some(Arc::new(StaticToken::new(sim.admin_token())));
-                let connection = (
+                let found = (
                     sim.url().to_string(),
-                    args.integration_user
-                        .clone()
+                    integration_user_arg
+                        .map(str::to_string)
                         .or(scenario.integration_user.clone()),
                 );
                 _sim = Some(sim);
-                connection
+                found
             }
             (None, Some((source, login))) => {
                 tokens = Some(Arc::new(source));
-                (login.instance_url, args.integration_user.clone())
+                (login.instance_url, integration_user_arg.map(str::to_string))
             }
             (None, None) => (
-                args.connection.instance_url.clone().unwrap_or_default(),
-                args.integration_user.clone(),
+                connection.instance_url.clone().unwrap_or_default(),
+                integration_user_arg.map(str::to_string),
             ),
         };
         let tokens = tokens.unwrap_or_else(|| {
             Arc::new(StaticToken::new(
-                args.connection.access_token.clone().unwrap_or_default(),
+                connection.access_token.clone().unwrap_or_default(),
             ))
         });
         let progress = Progress::new();
@@ -189,7 +226,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             Ok(c) => c,
             Err((code, message)) => {
                 progress.clear();
-                return fail(code, message);
+                return Err(fail(code, message));
             }
         };
         // An interrupted test write is put right before anything else.
@@ -208,23 +245,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         };
         progress.clear();
         match report {
-            Ok(report) => {
-                let text = match args.format {
-                    Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
-                    Format::Md => crate::report::markdown(&report),
-                    Format::Text => plain(&report),
-                };
-                println!("{text}");
-                ExitCode::from(match report.verdict {
-                    Verdict::Ready => READY,
-                    Verdict::NotReady => NOT_READY,
-                    Verdict::Incomplete => COULD_NOT_CHECK,
-                })
-            }
-            Err(e) => fail(
+            Ok(report) => Ok((report, request.profile)),
+            Err(e) => Err(fail(
                 COULD_NOT_CHECK,
                 format!("could not check the org: {e}\n{}", e.explanation()),
-            ),
+            )),
         }
     })
 }

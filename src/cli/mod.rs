@@ -5,6 +5,7 @@ mod connect;
 mod export;
 mod fix;
 mod login;
+mod report;
 mod testwrite;
 
 use crate::sim::scenario::{self, Scenario};
@@ -59,6 +60,18 @@ pub enum Command {
     TestWrite(testwrite::TestWriteArgs),
     /// Restore a record an interrupted test write left with test values (also done at the start of every command).
     Recover(testwrite::RecoverArgs),
+    /// Check the org and save the confirmation report (HTML, PDF, Markdown or JSON).
+    ///
+    /// Exit code as `check`: 0 ready, 1 not ready, 2 bad usage or input, 3 could not check.
+    Report(report::ReportArgs),
+    /// Confirm a report saved as JSON was not edited after it was made (its SHA-256).
+    ///
+    /// Exit code: 0 intact, 1 changed, 2 unreadable or not a report.
+    VerifyReport(report::VerifyArgs),
+    /// List what changed between two reports (JSON), e.g. sandbox vs production, before vs after a fix.
+    ///
+    /// Exit code: 0 no changes, 1 changes, 2 unreadable.
+    Diff(report::DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,6 +152,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::ExportMetadata(args)) => export::run(args),
         Some(Command::TestWrite(args)) => testwrite::run(args),
         Some(Command::Recover(args)) => testwrite::recover(args),
+        Some(Command::Report(args)) => report::run_report(args),
+        Some(Command::VerifyReport(args)) => report::run_verify(args),
+        Some(Command::Diff(args)) => report::run_diff(args),
         None => run_app(cli.demo),
     }
 }

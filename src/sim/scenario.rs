@@ -56,6 +56,7 @@ builtins!(
     "api-budget-low",
     "large-org",
     "eca",
+    "hostile-text",
 );
 
 pub fn builtin_names() -> Vec<&'static str> {

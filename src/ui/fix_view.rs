@@ -308,7 +308,15 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
         WriteEvent::Wrote(result) => {
             state.busy = None;
             match result {
-                Ok(report) => state.report = Some(*report),
+                Ok(report) => {
+                    // The confirmation report shows the test write-back's evidence.
+                    app.report_state.test_write = Some(crate::report::model::TestWrite::from_run(
+                        &report,
+                        &app.profile.object,
+                        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ));
+                    app.writes.report = Some(*report);
+                }
                 Err(e) => state.error = Some(format!("The test write stopped: {e}")),
             }
         }

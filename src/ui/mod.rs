@@ -5,6 +5,7 @@
 
 mod connect;
 pub mod fix_view;
+mod report_view;
 pub mod startup;
 mod view;
 pub mod worker;
@@ -136,6 +137,8 @@ pub struct App {
     /// The login page's state.
     pub login: LoginState,
     pub writes: fix_view::WriteState,
+    /// The Report page: save, redact, open a report file, last run.
+    pub report_state: report_view::ReportState,
     worker: Worker,
 }
 
@@ -186,6 +189,7 @@ impl App {
             expand_evidence: false,
             login: LoginState::default(),
             writes: fix_view::WriteState::at_start(),
+            report_state: report_view::ReportState::default(),
             worker,
         }
     }
@@ -199,6 +203,7 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::spawn(move || ctx.request_repaint());
         let mut app = App::new(worker, remembered);
+        app.report_state = report_view::ReportState::with_data_dir(eframe::storage_dir(APP_NAME));
         if let Some(scenario) = demo {
             app.connect_demo(&scenario);
         }
@@ -418,6 +423,7 @@ impl App {
                         }
                         _ => *report,
                     });
+                    report_view::on_checked(self, only.is_none());
                 }
                 Event::CheckFailed(e) => {
                     self.run = Run::Idle;

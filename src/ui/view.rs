@@ -42,7 +42,7 @@ pub(super) fn status_color(ui: &egui::Ui, status: Option<Status>) -> Color32 {
 }
 
 /// The word for a status: status is never shown by colour alone (an icon shape and a word too).
-fn status_word(status: Option<Status>) -> &'static str {
+pub(super) fn status_word(status: Option<Status>) -> &'static str {
     match status {
         Some(Status::Pass) => "ok",
         Some(Status::Warn) => "warning",
@@ -120,7 +120,7 @@ fn status_icon(ui: &mut egui::Ui, status: Option<Status>) {
     }
 }
 
-fn chip(ui: &mut egui::Ui, status: Option<Status>) {
+pub(super) fn chip(ui: &mut egui::Ui, status: Option<Status>) {
     let color = status_color(ui, status);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
@@ -517,7 +517,7 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
             }
             findings(app, ui, step);
         }
-        Page::Report => report_page(app, ui),
+        Page::Report => super::report_view::show(app, ui),
     }
 }
 
@@ -782,68 +782,6 @@ fn evidence_rows(ui: &mut egui::Ui, lines: &[String]) {
                 ui.label(RichText::new(line).small());
             }
         });
-}
-
-fn report_page(app: &mut App, ui: &mut egui::Ui) {
-    ui.heading("Report");
-    let Some(report) = app.report.clone() else {
-        ui.label("Connect and run the checks first.");
-        return;
-    };
-    let (text, status) = match report.verdict {
-        Verdict::Ready => ("Ready: the org is set up for the write-back.", Status::Pass),
-        Verdict::NotReady => ("Not ready: some steps need work.", Status::Fail),
-        Verdict::Incomplete => ("Incomplete: some checks could not run.", Status::Unknown),
-    };
-    ui.label(
-        RichText::new(text)
-            .size(18.0)
-            .color(status_color(ui, Some(status)))
-            .strong(),
-    );
-    ui.add_space(6.0);
-    for step in [
-        Step::Connect,
-        Step::Fields,
-        Step::App,
-        Step::Access,
-        Step::Reauthorize,
-        Step::TestWrite,
-    ] {
-        ui.horizontal(|ui| {
-            chip(ui, app.step_status(step));
-            ui.label(step.title());
-        });
-    }
-    let confirmed: Vec<String> = app
-        .manual
-        .iter()
-        .filter(|(_, m)| m.confirmed)
-        .map(|(id, m)| {
-            format!(
-                "{id} ({})",
-                if m.note.is_empty() {
-                    "no note"
-                } else {
-                    &m.note
-                }
-            )
-        })
-        .collect();
-    if !confirmed.is_empty() {
-        ui.label(format!("Confirmed by a person: {}", confirmed.join(", ")));
-    }
-    ui.add_space(8.0);
-    if ui
-        .button("Copy summary")
-        .on_hover_text("Markdown, for a ticket or a chat")
-        .clicked()
-    {
-        ui.ctx().copy_text(crate::report::markdown(&report));
-    }
-    ui.label(
-        RichText::new("Saving the report as HTML, PDF or JSON comes in a later version.").weak(),
-    );
 }
 
 fn profile_editor(app: &mut App, ctx: &egui::Context) {

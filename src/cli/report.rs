@@ -1,0 +1,200 @@
+//! `writeback-setup report`, `verify-report` and `diff`: the confirmation report from the
+//! command line.
+
+use super::check::{check_org, exit_code};
+use super::ConnectionArgs;
+use crate::report::{self, Report, ReportContext, ReportFormat};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    Html,
+    Pdf,
+    Md,
+    Json,
+}
+
+impl From<FileFormat> for ReportFormat {
+    fn from(f: FileFormat) -> ReportFormat {
+        match f {
+            FileFormat::Html => ReportFormat::Html,
+            FileFormat::Pdf => ReportFormat::Pdf,
+            FileFormat::Md => ReportFormat::Markdown,
+            FileFormat::Json => ReportFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Integration profile: a built-in name (feedback-writeback, survey-responses, conversation-cases) or a .toml file.
+    #[arg(long, default_value = crate::profile::DEFAULT_PROFILE, value_name = "NAME|FILE")]
+    pub profile: String,
+    /// Username of the integration user (the Salesforce user whose login authorizes the integration).
+    #[arg(long, value_name = "USERNAME")]
+    pub integration_user: Option<String>,
+    /// A record (15- or 18-character Id) to check the integration user's access to.
+    #[arg(long, value_name = "ID")]
+    pub record: Option<String>,
+    /// File format; by default taken from the --out file's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Where to write the report ("-" for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Hide usernames, emails and record values (for sending outside the company).
+    #[arg(long)]
+    pub redact: bool,
+    /// Your name, shown as who prepared the report.
+    #[arg(long, value_name = "NAME")]
+    pub prepared_by: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A report saved as JSON by the app or by `report --format json`.
+    #[arg(value_name = "FILE.json")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier report (JSON).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report (JSON).
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+}
+
+fn format_of(args: &ReportArgs) -> Result<ReportFormat, String> {
+    if let Some(f) = args.format {
+        return Ok(f.into());
+    }
+    ReportFormat::from_path(&args.out).ok_or_else(|| {
+        format!(
+            "--out {}: say the format with --format html|pdf|md|json, or end the file name in .html, .pdf, .md or .json",
+            args.out.display()
+        )
+    })
+}
+
+pub fn run_report(args: ReportArgs) -> ExitCode {
+    let format = match format_of(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (check, profile) = match check_org(
+        &args.connection,
+        &args.profile,
+        args.integration_user.as_deref(),
+        args.record.as_deref(),
+    ) {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let mut context = ReportContext::now();
+    context.prepared_by = args.prepared_by.clone().filter(|n| !n.trim().is_empty());
+    let mut built = Report::build(&check, &profile, &context);
+    if args.redact {
+        built = report::redact::redact(&built);
+    }
+    let bytes = match report::render(&built, format) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.out.as_os_str() == "-" {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+    } else {
+        if let Err(e) = report::write_file(&args.out, &bytes) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "{}: {} report written to {} (SHA-256 {})",
+            report::model::verdict_word(built.verdict),
+            format.label(),
+            args.out.display(),
+            built.digest()
+        );
+    }
+    exit_code(&check)
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "{}: not a text file; open the .json file the app saved, not the PDF",
+            path.display()
+        )
+    })
+}
+
+fn read_report(path: &Path) -> Result<Report, String> {
+    let text = read_text(path)?;
+    report::read_verified(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Exit code: 0 intact, 1 changed after it was made, 2 unreadable or not a report.
+pub fn run_verify(args: VerifyArgs) -> ExitCode {
+    let text = match read_text(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match report::read_verified(&text) {
+        Ok(r) => {
+            println!(
+                "OK: {} is intact (SHA-256 {}).\n{} ({}), made {}: {}",
+                args.file.display(),
+                r.digest(),
+                r.org.name,
+                r.org.environment.word(),
+                r.generated_at,
+                report::model::verdict_word(r.verdict)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e @ report::ReportFileError::Tampered { .. }) => {
+            println!("CHANGED: {}: {e}", args.file.display());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit code as diff(1): 0 no changes, 1 changes, 2 trouble.
+pub fn run_diff(args: DiffArgs) -> ExitCode {
+    let (old, new) = match (read_report(&args.old), read_report(&args.new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", report::diff::render(&old, &new));
+    if report::diff::diff(&old, &new).is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

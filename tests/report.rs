@@ -1,0 +1,542 @@
+//! The confirmation report: golden files per format on fixed scenarios (time injected), the PDF
+//! parsed back, escaping of org text, redaction, integrity, diff, and the `report`,
+//! `verify-report` and `diff` commands.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test report` rewrites `tests/golden/report/`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use writeback_setup::checks::CheckReport;
+use writeback_setup::profile::{self, Profile};
+use writeback_setup::readiness::{self, CheckRequest};
+use writeback_setup::report::model::{FieldWrite, TestWrite};
+use writeback_setup::report::{self, Report, ReportContext, ReportFormat};
+use writeback_setup::salesforce::{Client, StaticToken};
+use writeback_setup::sim::scenario;
+
+const NOW: &str = "2026-11-21T10:00:00Z";
+/// The demo org's address varies by port; goldens show the org's real-looking My Domain URL.
+const ORG_URL: &str = "https://acme.my.salesforce.com";
+
+async fn check(name: &str) -> (CheckReport, Profile) {
+    let sim = common::start(name).await;
+    let scenario = scenario::load_builtin(name).unwrap();
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
+        .await
+        .expect("connects");
+    let profile = profile::builtin(profile::DEFAULT_PROFILE).unwrap();
+    let request = CheckRequest {
+        profile: profile.clone(),
+        integration_user: scenario.integration_user.clone(),
+        record_id: None,
+    };
+    let mut check = readiness::run(&client, &request, &|_| {}).await.unwrap();
+    check.org.instance_url = ORG_URL.to_string();
+    pin_usage(&mut check);
+    (check, profile)
+}
+
+/// Concurrent requests make the daily API usage the org reports vary by a call or two (the
+/// Metadata API answers carry no `Sforce-Limit-Info`, so which answer is seen last matters):
+/// pin it, and the numbers derived from it, for fixed files.
+fn pin_usage(check: &mut writeback_setup::checks::CheckReport) {
+    use writeback_setup::checks::{thousands, ApiUsageSummary};
+    const USED: u64 = 1208;
+    if let Some(usage) = check.org.api_usage {
+        let swaps = [
+            (
+                format!("api-usage={}/", usage.used),
+                format!("api-usage={USED}/"),
+            ),
+            (thousands(usage.used), thousands(USED)),
+            (
+                thousands(usage.max - usage.used),
+                thousands(usage.max - USED),
+            ),
+        ];
+        for f in check.checks.iter_mut() {
+            for text in std::iter::once(&mut f.detail)
+                .chain(std::iter::once(&mut f.title))
+                .chain(f.evidence.iter_mut())
+            {
+                for (from, to) in &swaps {
+                    *text = text.replace(from.as_str(), to);
+                }
+            }
+        }
+        check.org.api_usage = Some(ApiUsageSummary {
+            used: USED,
+            max: usage.max,
+        });
+    }
+}
+
+fn context() -> ReportContext {
+    ReportContext {
+        now: NOW.to_string(),
+        app_version: "0.1.0".to_string(),
+        ..ReportContext::default()
+    }
+}
+
+async fn report_of(name: &str, context: &ReportContext) -> Report {
+    let (check, profile) = check(name).await;
+    Report::build(&check, &profile, context)
+}
+
+/// A test write-back as the test-write step records it (built here until that step fills it).
+fn test_write() -> TestWrite {
+    TestWrite {
+        object: "Case".into(),
+        record_id: "5005g00000AbCdEAAV".into(),
+        record_name: Some("00001026".into()),
+        written_as: Some("integration@acme.example".into()),
+        fields: vec![
+            FieldWrite {
+                api_name: "Enterpret_Summary__c".into(),
+                before: Some("Customer cannot log in since Tuesday".into()),
+                written: Some("Write-back test by writeback-setup".into()),
+                restored: Some("Customer cannot log in since Tuesday".into()),
+            },
+            FieldWrite {
+                api_name: "Enterpret_Sentiment__c".into(),
+                before: None,
+                written: Some("Negative".into()),
+                restored: None,
+            },
+        ],
+        written_at: "2026-11-21T10:01:02Z".into(),
+        restored_at: Some("2026-11-21T10:01:04Z".into()),
+        restored: true,
+        outcome: "Written and read back as the integration user, then restored.".into(),
+    }
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    pdf_extract::extract_text_from_mem(bytes).expect("the PDF parses back")
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report")
+}
+
+/// Compares `actual` with the golden file, or rewrites it under UPDATE_GOLDEN=1.
+fn golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden_dir()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run UPDATE_GOLDEN=1 cargo test --test report",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let new = path.with_extension("new");
+        std::fs::write(&new, actual).unwrap();
+        panic!(
+            "{name} differs from its golden file; the new output is in {} (UPDATE_GOLDEN=1 accepts it)",
+            new.display()
+        );
+    }
+}
+
+fn all_formats(report: &Report) -> Vec<(ReportFormat, String)> {
+    ReportFormat::ALL
+        .into_iter()
+        .map(|f| {
+            let bytes = report::render(report, f).unwrap();
+            let text = if f == ReportFormat::Pdf {
+                pdf_text(&bytes)
+            } else {
+                String::from_utf8(bytes).unwrap()
+            };
+            (f, text)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn golden_files_for_each_format() {
+    let mut with_test = context();
+    with_test.test_write = Some(test_write());
+    with_test.prepared_by = Some("Dana CSM".into());
+    let cases = [
+        ("fresh", report_of("fresh", &context()).await),
+        ("ready-tested", report_of("ready", &with_test).await),
+        ("hostile-text", report_of("hostile-text", &context()).await),
+    ];
+    for (name, r) in &cases {
+        for (format, text) in all_formats(r) {
+            let ext = match format {
+                ReportFormat::Pdf => "pdf.txt",
+                f => f.extension(),
+            };
+            golden(&format!("{name}.{ext}"), &text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_same_run_gives_the_same_files() {
+    let a = report_of("fresh", &context()).await;
+    let b = report_of("fresh", &context()).await;
+    for format in ReportFormat::ALL {
+        assert_eq!(
+            report::render(&a, format).unwrap(),
+            report::render(&b, format).unwrap(),
+            "{format:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_pdf_reads_back_with_every_check_and_the_digest() {
+    let mut ctx = context();
+    ctx.test_write = Some(test_write());
+    let r = report_of("fresh", &ctx).await;
+    let bytes = report::render(&r, ReportFormat::Pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    // Fonts are subset: the file stays small although DejaVu Sans is 750 KB.
+    assert!(bytes.len() < 120_000, "PDF is {} bytes", bytes.len());
+    let text = pdf_text(&bytes);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Write-back readiness: Acme Corp"), "{flat}");
+    assert!(flat.contains("NOT READY"), "{flat}");
+    assert!(flat.contains("My Domain acme"), "{flat}");
+    for c in r.checks() {
+        let title = c.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&title),
+            "missing check title {title:?} in {flat}"
+        );
+    }
+    for f in &r.profile.fields {
+        assert!(flat.contains(&f.api_name), "missing field {}", f.api_name);
+    }
+    assert!(flat.contains("Test write-back evidence"));
+    assert!(flat.contains("Customer cannot log in since Tuesday"));
+    assert!(flat.contains(&r.digest()), "the digest is printed in full");
+    assert!(flat.contains("page 1 of"), "page numbers in the footer");
+    // Setup pages are clickable: a link annotation per fix.
+    let raw = String::from_utf8_lossy(&bytes);
+    for c in r.checks().filter(|c| c.fix.is_some()) {
+        let url = c.setup_url.as_deref().unwrap();
+        assert!(raw.contains(&format!("/URI ({url})")), "no link to {url}");
+    }
+}
+
+#[tokio::test]
+async fn characters_the_pdf_font_lacks_read_back_as_question_marks() {
+    let (mut check, profile) = check("ready").await;
+    check.org.name = "Acme 株式会社 Ünïcode Ωmega".into();
+    let r = Report::build(&check, &profile, &context());
+    let text = pdf_text(&report::render(&r, ReportFormat::Pdf).unwrap());
+    assert!(text.contains("Acme ???? Ünïcode Ωmega"), "{text}");
+    assert!(!text.contains('株'));
+    let html = String::from_utf8(report::render(&r, ReportFormat::Html).unwrap()).unwrap();
+    assert!(
+        html.contains("Acme 株式会社 Ünïcode Ωmega"),
+        "HTML shows every character"
+    );
+}
+
+#[tokio::test]
+async fn html_and_markdown_show_org_text_as_text() {
+    let r = report_of("hostile-text", &context()).await;
+    let html = String::from_utf8(report::render(&r, ReportFormat::Html).unwrap()).unwrap();
+    for raw in ["<script>alert", "<img src", "<i>Integration", "<b>bold"] {
+        assert!(!html.contains(raw), "raw markup {raw:?} in the HTML");
+    }
+    assert!(html.contains("Acme &lt;script&gt;alert(&#39;org&#39;)&lt;/script&gt; **Corp**"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("href=\"javascript"), "no script links");
+    // Self-contained: no request leaves the file.
+    for external in ["<link", "<script", "src=\"http", "url(", "@import"] {
+        assert!(!html.contains(external), "{external} in the HTML");
+    }
+
+    let md = String::from_utf8(report::render(&r, ReportFormat::Markdown).unwrap()).unwrap();
+    assert!(md.starts_with(
+        "# Write-back readiness: Acme \\<script\\>alert('org')\\</script\\> \\*\\*Corp\\*\\*\n"
+    ));
+    assert!(md.contains("\\<img src=x onerror=alert(1)\\> \\[click\\](javascript:alert(2)) \\# not a heading \\| \\`tick\\` \\*star\\*"));
+    let unescaped = md
+        .char_indices()
+        .filter(|(i, c)| matches!(c, '<' | '>') && !md[..*i].ends_with('\\'))
+        .count();
+    assert_eq!(unescaped, 0, "every < and > from the org is escaped");
+    // The permission set's label (granted_by) too.
+    assert!(
+        md.contains("Enterpret \\<i\\>Integration\\</i\\> \\| \\*\\*bold\\*\\*"),
+        "{md}"
+    );
+}
+
+#[tokio::test]
+async fn redaction_hides_people_and_record_values_in_every_format() {
+    let mut ctx = context();
+    ctx.test_write = Some(test_write());
+    ctx.prepared_by = Some("Dana CSM".into());
+    // "candidates" only appear when no integration user was named.
+    let (mut check, profile) = check("fresh").await;
+    check.candidates = vec![
+        "integration@acme.example".into(),
+        "etl.user@acme.example".into(),
+    ];
+    let r = report::redact::redact(&Report::build(&check, &profile, &ctx));
+    assert!(r.redacted);
+    let secrets = [
+        "admin@acme.example",
+        "integration@acme.example",
+        "etl.user@acme.example",
+        "acme.example",
+        "Dana CSM",
+        "Customer cannot log in since Tuesday",
+        "Write-back test by writeback-setup",
+        "Negative",
+        "00001026",
+    ];
+    for (format, text) in all_formats(&r) {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{format:?} still shows {secret:?}");
+        }
+        // Markdown shows the brackets escaped.
+        let text = text.replace("\\[", "[").replace("\\]", "]");
+        assert!(text.contains("[user hidden]"), "{format:?}");
+        assert!(text.contains("[value hidden]"), "{format:?}");
+    }
+    // What the admin needs stays: the org, the checks, the record Id.
+    let md = report::markdown::render(&r);
+    assert!(md.contains("Acme Corp") && md.contains("5005g00000AbCdEAAV"));
+    assert!(md.contains("No Read or Edit on Case"));
+}
+
+#[tokio::test]
+async fn integrity_is_checked_and_tampering_detected() {
+    let r = report_of("fresh", &context()).await;
+    let json = report::to_json_file(&r);
+    let read = report::read_verified(&json).expect("an untouched file verifies");
+    assert_eq!(read.org.name, "Acme Corp");
+    assert_eq!(read.digest(), r.digest());
+    // Reformatting and reordering do not matter; content does.
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(report::read_verified(&serde_json::to_string(&value).unwrap()).is_ok());
+    let tampered = json.replacen("\"status\": \"fail\"", "\"status\": \"pass\"", 1);
+    assert_ne!(tampered, json);
+    assert!(matches!(
+        report::read_verified(&tampered),
+        Err(report::ReportFileError::Tampered { .. })
+    ));
+    let mut unknown_member = value.clone();
+    unknown_member["note"] = "added later".into();
+    assert!(matches!(
+        report::read_verified(&unknown_member.to_string()),
+        Err(report::ReportFileError::Tampered { .. })
+    ));
+    let mut no_digest = value.clone();
+    no_digest.as_object_mut().unwrap().remove("integrity");
+    assert_eq!(
+        report::read_verified(&no_digest.to_string()),
+        Err(report::ReportFileError::NoDigest)
+    );
+    let mut newer = value.clone();
+    newer["schema_version"] = 99.into();
+    assert_eq!(
+        report::read_verified(&newer.to_string()),
+        Err(report::ReportFileError::NewerVersion(99))
+    );
+    assert!(matches!(
+        report::read_verified("%PDF-1.7"),
+        Err(report::ReportFileError::NotJson(_))
+    ));
+    assert_eq!(
+        report::read_verified("{\"a\": 1}"),
+        Err(report::ReportFileError::NotAReport)
+    );
+    // Every format prints the digest of the same content.
+    for (format, text) in all_formats(&r) {
+        assert!(text.contains(&r.digest()), "{format:?} lacks the digest");
+    }
+}
+
+#[tokio::test]
+async fn diff_lists_what_changed_between_runs() {
+    let fresh = report_of("fresh", &context()).await;
+    let ready = report_of("ready", &context()).await;
+    let changes = report::diff::diff(&fresh, &ready);
+    let lines: Vec<&str> = changes.iter().map(|c| c.line.as_str()).collect();
+    assert!(lines.contains(&"Verdict: NOT READY -> READY"), "{lines:?}");
+    assert!(
+        lines.contains(&"fields.exist (All 3 fields exist on Case): fail -> ok"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("reauth.token")));
+    assert!(report::diff::diff(&ready, &ready).is_empty());
+
+    let mut sandbox = ready.clone();
+    sandbox.org.environment = report::model::Environment::Sandbox;
+    sandbox.org.id = "00D000000000001AAA".into();
+    let lines: Vec<String> = report::diff::diff(&ready, &sandbox)
+        .into_iter()
+        .map(|c| c.line)
+        .collect();
+    assert!(lines.contains(&"Environment: production -> sandbox".to_string()));
+    assert!(lines[0].starts_with("Org: Acme Corp"));
+}
+
+#[tokio::test]
+async fn a_test_write_that_was_not_restored_is_an_open_item_for_the_admin() {
+    let mut ctx = context();
+    let mut t = test_write();
+    t.restored = false;
+    t.restored_at = None;
+    ctx.test_write = Some(t);
+    let r = report_of("ready", &ctx).await;
+    let item = &r.open_items[0];
+    assert_eq!(item.who, report::model::Actor::Admin);
+    assert!(item.title.contains("was not restored"));
+    assert!(report::markdown::render(&r).contains("restored: **no**"));
+    // Without any test write, a ready org still has one thing to do: the CSM runs it.
+    let r = report_of("ready", &context()).await;
+    assert_eq!(r.open_items.len(), 1);
+    assert_eq!(r.open_items[0].who, report::model::Actor::Csm);
+}
+
+#[tokio::test]
+async fn a_persons_confirmation_counts_and_is_shown_with_its_note() {
+    let (mut check, profile) = check("ready").await;
+    let field = check
+        .checks
+        .iter_mut()
+        .find(|c| c.id == "user.field_access")
+        .unwrap();
+    field.status = writeback_setup::checks::Status::Unknown;
+    let unconfirmed = Report::build(&check, &profile, &context());
+    assert_eq!(
+        unconfirmed.verdict,
+        writeback_setup::checks::Verdict::Incomplete
+    );
+    assert_eq!(unconfirmed.open_items[0].who, report::model::Actor::Csm);
+    let mut ctx = context();
+    ctx.confirmations.insert(
+        "user.field_access".into(),
+        "Checked in Setup with Sam".into(),
+    );
+    let r = Report::build(&check, &profile, &ctx);
+    assert_eq!(r.verdict, writeback_setup::checks::Verdict::Ready);
+    assert_eq!(r.manual_confirmations.len(), 1);
+    let md = report::markdown::render(&r);
+    assert!(md.contains("- **confirmed** "), "{md}");
+    assert!(md.contains("Confirmed by a person: Checked in Setup with Sam"));
+}
+
+// --- the command line ---
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_writeback-setup"))
+        .args(args)
+        .env_remove("SF_INSTANCE_URL")
+        .env_remove("SF_ACCESS_TOKEN")
+        .output()
+        .expect("the binary runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wbs-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn report_command_writes_each_format_and_verify_and_diff_read_them() {
+    let dir = temp_dir("cli");
+    for ext in ["html", "pdf", "md", "json"] {
+        let out = dir.join(format!("fresh.{ext}"));
+        let o = run(&["report", "--demo", "fresh", "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "not ready exits 1");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("NOT READY"), "{stderr}");
+        assert!(out.exists(), "{ext} written");
+    }
+    let pdf = std::fs::read(dir.join("fresh.pdf")).unwrap();
+    assert!(pdf_text(&pdf).contains("Write-back readiness: Acme Corp"));
+
+    let ready = dir.join("ready.json");
+    let o = run(&[
+        "report",
+        "--demo",
+        "ready",
+        "--format",
+        "json",
+        "--redact",
+        "--out",
+        ready.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = std::fs::read_to_string(&ready).unwrap();
+    assert!(!text.contains("@acme.example"), "redacted");
+
+    let o = run(&["verify-report", dir.join("fresh.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("OK: "));
+    let tampered = dir.join("tampered.json");
+    let original = std::fs::read_to_string(dir.join("fresh.json")).unwrap();
+    std::fs::write(&tampered, original.replace("Acme Corp", "Acme Corq")).unwrap();
+    let o = run(&["verify-report", tampered.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("was changed after it was made"));
+    let o = run(&["verify-report", dir.join("fresh.pdf").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("open the .json file"));
+
+    let o = run(&[
+        "diff",
+        dir.join("fresh.json").to_str().unwrap(),
+        ready.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "changes exit 1");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Verdict: NOT READY -> READY"), "{out}");
+    assert!(
+        out.contains("app.scopes (The app has the api scope): fail -> ok"),
+        "{out}"
+    );
+    let same = dir.join("fresh.json");
+    let o = run(&["diff", same.to_str().unwrap(), same.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = run(&["diff", tampered.to_str().unwrap(), same.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "a tampered file is not compared");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_command_explains_bad_usage() {
+    let o = run(&["report", "--demo", "ready", "--out", "report.docx"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format html|pdf|md|json"));
+    let o = run(&["report", "--demo", "ready", "--format", "md", "--out", "-"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("# Write-back readiness: Acme Corp"),
+        "{out}"
+    );
+    assert!(out.contains("SHA-256 of the canonical JSON: `"));
+    let o = run(&[
+        "report",
+        "--demo",
+        "ready",
+        "--out",
+        "/nonexistent-dir/x/report.html",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Choose a folder you can write to"));
+}
