@@ -528,3 +528,58 @@ async fn execute_anonymous_matches_the_recorded_salesforce_answer() {
         "a successful run answers exactly like the recording"
     );
 }
+
+#[tokio::test]
+async fn an_edit_between_the_restore_read_and_its_write_is_refused_by_salesforce_and_reported() {
+    let sim = common::start("ready").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let dir = temp_dir("precondition");
+    // Between the write and the restore, queue an agent's edit that lands right before the
+    // restore's PATCH: Salesforce then answers 412 to the guarded restore.
+    let queue = {
+        let sim_fault = std::sync::Arc::new(std::sync::Mutex::new(Some(
+            writeback_setup::sim::server::Fault::ConcurrentEdit {
+                field: "Subject".into(),
+                value: "Edited by an agent during the test".into(),
+            },
+        )));
+        let sim_ref = &sim;
+        move || -> futures_util::future::BoxFuture<'static, ()> {
+            if let Some(fault) = sim_fault.lock().unwrap().take() {
+                sim_ref.inject(fault);
+            }
+            Box::pin(async {})
+        }
+    };
+    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, Some(&queue))
+        .await
+        .unwrap();
+    assert!(report.write_ok);
+    assert!(!report.restored, "{report:?}");
+    let left = report.left.join(" ");
+    assert!(
+        left.contains("someone changed the record while the app was restoring it"),
+        "{left}"
+    );
+    let record = whole_record(&sim).await;
+    assert_eq!(
+        record["Subject"], "Edited by an agent during the test",
+        "the agent's edit stands"
+    );
+    assert_eq!(
+        record["Enterpret_Sentiment__c"], "Neutral",
+        "not forced back over the edit"
+    );
+    // The journal stays, so `recover` can finish the restore once the record is quiet.
+    assert!(!report.journal_deleted);
+    let recovered = testwrite::recover_all(&client, &identity, &dir).await;
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    let record = whole_record(&sim).await;
+    assert_eq!(
+        record["Enterpret_Sentiment__c"],
+        Value::Null,
+        "restored on recovery"
+    );
+    assert_eq!(record["Subject"], "Edited by an agent during the test");
+}

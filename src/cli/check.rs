@@ -78,7 +78,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
         )),
         Format::Text => plain(&report),
     };
-    println!("{text}");
+    // A closed stdout (`| head`) ends the output, not the program.
+    let _ = writeln!(std::io::stdout(), "{text}");
     exit_code(&report)
 }
 

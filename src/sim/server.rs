@@ -27,6 +27,9 @@ pub enum Fault {
     DropConnection,
     /// Every access token issued so far expires (401 "Session expired or invalid").
     ExpireAllTokens,
+    /// Another user changes `field` of the record the next PATCH targets just before that
+    /// PATCH arrives (a second later than its last change, so `If-Unmodified-Since` sees it).
+    ConcurrentEdit { field: String, value: String },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -55,12 +58,49 @@ impl Shared {
     fn next_fault(&self) -> Option<Fault> {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         match faults.front_mut() {
+            // Waits for its PATCH (see `concurrent_edit`).
+            Some(Fault::ConcurrentEdit { .. }) => None,
             Some(Fault::ServiceUnavailable(n)) if *n > 1 => {
                 *n -= 1;
                 Some(Fault::ServiceUnavailable(1))
             }
             Some(_) => faults.pop_front(),
             None => None,
+        }
+    }
+}
+
+impl Shared {
+    /// Applies a queued `ConcurrentEdit` to the record a PATCH of `path` targets.
+    fn concurrent_edit(&self, path: &str) {
+        let edit = {
+            let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+            match faults.front() {
+                Some(Fault::ConcurrentEdit { .. }) => faults.pop_front(),
+                _ => None,
+            }
+        };
+        let Some(Fault::ConcurrentEdit { field, value }) = edit else {
+            return;
+        };
+        // /services/data/vNN.N/sobjects/{object}/{id}
+        let segments: Vec<&str> = path.trim_end_matches('/').rsplit('/').take(3).collect();
+        let [id, object, "sobjects"] = segments[..] else {
+            return;
+        };
+        let mut org = self.org();
+        if let Some(row) = org.find_mut(object, id) {
+            let last = row
+                .get("LastModifiedDate")
+                .and_then(serde_json::Value::as_str)
+                .and_then(crate::sim::org::parse_stamp)
+                .unwrap_or_else(chrono::Utc::now);
+            let edited = std::cmp::max(chrono::Utc::now(), last + chrono::Duration::seconds(1));
+            row.insert(field, serde_json::Value::String(value));
+            row.insert(
+                "LastModifiedDate".into(),
+                serde_json::Value::String(edited.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()),
+            );
         }
     }
 }
@@ -238,7 +278,7 @@ fn fault_response(fault: Fault) -> Response {
             "application/json;charset=UTF-8",
             "{\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":{\"type\":\"Organiz".into(),
         ),
-        Fault::DropConnection | Fault::ExpireAllTokens => {
+        Fault::DropConnection | Fault::ExpireAllTokens | Fault::ConcurrentEdit { .. } => {
             // Promise more bytes than are sent, then fail the body: the client sees the connection cut.
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
                 Ok(Bytes::from_static(b"{\"totalSize\":")),
@@ -344,6 +384,9 @@ async fn handle(
     if api_path {
         if let Some(fault) = shared.next_fault() {
             return fault_response(fault);
+        }
+        if method == Method::PATCH {
+            shared.concurrent_edit(&path);
         }
     }
     if path.starts_with("/services/oauth2/") {
