@@ -18,3 +18,14 @@ pub mod xml;
 /// The app's one reverse-DNS id: the window's app id (Wayland app_id, X11 WM_CLASS), the
 /// settings folder, and the name of the desktop file, icon and AppStream metadata in packaging/.
 pub const APP_ID: &str = "io.github.writebacksetup.WritebackSetup";
+
+/// The folder name the app's files live under in the user's data and config folders: the app id,
+/// lower-cased on Linux and the BSDs as eframe names its settings folder there, so one app has
+/// one folder name (`~/.local/share/io.github.writebacksetup.writebacksetup`).
+pub fn app_folder_name() -> String {
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        APP_ID.to_string()
+    } else {
+        APP_ID.to_lowercase()
+    }
+}

@@ -224,7 +224,7 @@ pub fn config_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(dir));
     }
     // Named by the app id, like the window, the desktop entry and the settings folder.
-    dirs::config_dir().map(|dir| dir.join(crate::APP_ID))
+    dirs::config_dir().map(|dir| dir.join(crate::app_folder_name()))
 }
 
 impl LoginBook {

@@ -18,7 +18,7 @@ pub fn data_dir() -> Result<PathBuf, String> {
     }
     // The same folder name as everything else of the app: its reverse-DNS id.
     dirs::data_dir()
-        .map(|d| d.join(crate::APP_ID))
+        .map(|d| d.join(crate::app_folder_name()))
         .ok_or_else(|| {
             format!("cannot find a data directory for this user; set {DATA_DIR_ENV} to a folder the app may write to")
         })

@@ -203,7 +203,8 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::spawn(move || ctx.request_repaint());
         let mut app = App::new(worker, remembered);
-        app.report_state = report_view::ReportState::with_data_dir(eframe::storage_dir(APP_NAME));
+        app.report_state =
+            report_view::ReportState::with_data_dir(crate::testwrite::journal::data_dir().ok());
         if let Some(scenario) = demo {
             app.connect_demo(&scenario);
         }
