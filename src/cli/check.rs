@@ -5,13 +5,9 @@ use crate::checks::{CheckReport, Status, Verdict};
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
 use crate::report::{steps, verdict_line};
-use crate::salesforce::{Client, SfError, StaticToken};
 use crate::sfid;
-use crate::sim::scenario;
-use crate::sim::server::{SimOptions, SimServer};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 const READY: u8 = 0;
 const NOT_READY: u8 = 1;
@@ -113,137 +109,35 @@ pub(super) fn check_org(
             return Err(fail(BAD_INPUT, e));
         }
     }
-    let demo = match &connection.demo {
-        Some(name) => match scenario::load_builtin(name) {
-            Ok(s) => Some(s),
-            Err(e) => return Err(fail(BAD_INPUT, e)),
-        },
-        None => None,
-    };
-    let sf_org = connection.sf_org.clone();
-    let other_connection = demo.is_some() || sf_org.is_some();
-    let pasted = match (&connection.instance_url, &connection.access_token) {
-        _ if other_connection => false,
-        (Some(_), Some(_)) => true,
-        (None, None) => false,
-        _ => {
-            return Err(fail(
-                BAD_INPUT,
-                "a pasted session needs both --instance-url URL and --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)",
-            ))
-        }
-    };
-    // With no other connection, the login saved by `writeback-setup login` (the latest, or --login).
-    let saved = if !other_connection && !pasted {
-        match super::login::saved_login(connection.login.as_deref()) {
-            Ok(saved) => Some(saved),
-            Err(e) => return Err(fail(BAD_INPUT, e)),
-        }
-    } else {
-        None
-    };
-    // The Salesforce CLI owns that login (and its refresh); nothing is stored here.
-    let cli_login = match &sf_org {
-        Some(alias) => {
-            let cli = crate::login::sf_cli::SfCli::new();
-            match crate::login::sf_cli::SfCliTokenSource::new(cli, alias) {
-                Ok(found) => Some(found),
-                Err(e) => return Err(fail(COULD_NOT_CHECK, e)),
-            }
-        }
-        None => None,
-    };
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => return Err(fail(COULD_NOT_CHECK, e)),
     };
     runtime.block_on(async move {
-        // The simulated org lives as long as the check.
-        let mut _sim = None;
-        let mut tokens: Option<Arc<dyn crate::salesforce::TokenSource>> = None;
-        let (url, integration_user) = match (&demo, cli_login) {
-            (Some(scenario), _) => {
-                let sim = match SimServer::start(scenario, SimOptions::default()).await {
-                    Ok(sim) => sim,
-                    Err(e) => {
-                        return Err(fail(
-                            COULD_NOT_CHECK,
-                            format!("cannot start the demo org: {e}"),
-                        ))
-                    }
-                };
-                tokens = Some(Arc::new(StaticToken::new(sim.admin_token())));
-                let found = (
-                    sim.url().to_string(),
-                    integration_user_arg
-                        .map(str::to_string)
-                        .or(scenario.integration_user.clone()),
-                );
-                _sim = Some(sim);
-                found
-            }
-            (None, Some((source, login))) => {
-                tokens = Some(Arc::new(source));
-                (login.instance_url, integration_user_arg.map(str::to_string))
-            }
-            (None, None) => (
-                connection.instance_url.clone().unwrap_or_default(),
-                integration_user_arg.map(str::to_string),
-            ),
-        };
-        let tokens = tokens.unwrap_or_else(|| {
-            Arc::new(StaticToken::new(
-                connection.access_token.clone().unwrap_or_default(),
-            ))
-        });
         let progress = Progress::new();
-        let connected = match &saved {
-            Some(saved) => {
-                progress.note(&format!(
-                    "Connecting to {} as {}",
-                    saved.instance_url, saved.username
-                ));
-                super::login::resume(saved)
-                    .await
-                    .map(|(client, identity)| (client, Some(identity)))
-                    .map_err(|e| (COULD_NOT_CHECK, e))
-            }
-            None => {
-                progress.note(&format!("Connecting to {url}"));
-                Client::connect(&url, tokens)
-                    .await
-                    .map(|c| (c, None))
-                    .map_err(|e| {
-                        let code = if matches!(e, SfError::InvalidInput { .. }) {
-                            BAD_INPUT
-                        } else {
-                            COULD_NOT_CHECK
-                        };
-                        (code, format!("{e}\n{}", e.explanation()))
-                    })
-            }
-        };
-        let (client, identity) = match connected {
-            Ok(c) => c,
-            Err((code, message)) => {
-                progress.clear();
-                return Err(fail(code, message));
-            }
-        };
-        // An interrupted test write is put right before anything else.
-        super::connect::recover_if_pending(&client).await;
+        progress.note("Connecting");
+        // The same connection as every command: demo, saved login, CLI login or pasted session;
+        // it also puts right an interrupted test write before anything else.
+        let connected =
+            match super::connect::connect(connection, integration_user_arg.map(str::to_string))
+                .await
+            {
+                Ok(c) => c,
+                Err((code, message)) => {
+                    progress.clear();
+                    return Err(fail(code, message));
+                }
+            };
         let request = CheckRequest {
             profile,
-            integration_user,
+            integration_user: connected.integration_user.clone(),
             record_id,
         };
-        // A saved login already read who is logged in: no second userinfo call.
-        let report = match &identity {
-            Some(identity) => {
-                readiness::run_as(&client, identity, &request, &|note| progress.note(note)).await
-            }
-            None => readiness::run(&client, &request, &|note| progress.note(note)).await,
-        };
+        // `connect` already read who is logged in: no second userinfo call.
+        let report = readiness::run_as(&connected.client, &connected.identity, &request, &|note| {
+            progress.note(note)
+        })
+        .await;
         progress.clear();
         match report {
             Ok(report) => Ok((report, request.profile)),

@@ -132,16 +132,6 @@ pub async fn recover_at_start(client: &Client, identity: &Identity) {
     }
 }
 
-/// Like [`recover_at_start`] for a caller without the identity: asks for it only when a journal waits.
-pub async fn recover_if_pending(client: &Client) {
-    let pending = journal::data_dir().is_ok_and(|dir| !journal::pending(&dir).is_empty());
-    if pending {
-        if let Ok(identity) = client.identity().await {
-            recover_at_start(client, &identity).await;
-        }
-    }
-}
-
 /// Asks "question [y/N]" on a terminal. `Err` when stdin is not a terminal (the caller says to
 /// use --yes).
 pub fn confirm(question: &str) -> Result<bool, String> {
