@@ -197,13 +197,14 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
     let setup = setup(port, "cancel");
     let keychain = setup.keychain.clone();
     // A browser that never comes back.
+    let opened = setup.opened.clone();
     let worker = Worker::spawn_with(
         || {},
         move || LoginEnv {
             store: keychain,
             book: None,
             sf_cli: SfCli::with_program("sf-not-installed"),
-            open_browser: Arc::new(|_: &str| {}),
+            open_browser: Arc::new(move |url: &str| opened.lock().unwrap().push(url.to_string())),
         },
     );
     let remembered = Remembered {
@@ -218,6 +219,14 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
     step_until(&mut h, "the login link", |a| a.login.waiting_at.is_some());
     h.get_by_label("Login link");
     h.get_by_label("Copy login link");
+    // Opening the page again keeps the same login waiting.
+    let waiting_at = h.state().login.waiting_at.clone();
+    h.get_by_label("Open browser again").click();
+    step_until(&mut h, "the second opening", |_| {
+        setup.opened.lock().unwrap().len() == 2
+    });
+    assert_eq!(h.state().login.waiting_at, waiting_at);
+    assert_eq!(setup.opened.lock().unwrap()[1], waiting_at.unwrap());
     h.get_by_label("Cancel login").click();
     step_until(&mut h, "the cancel", |a| a.login.waiting_at.is_none());
     // The port is free again: a new login can start at once.

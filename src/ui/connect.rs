@@ -136,7 +136,7 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui) {
                     ui.ctx().copy_text(url.clone());
                 }
                 if ui.button("Open browser again").clicked() {
-                    let _ = webbrowser::open(&url);
+                    app.open_browser_again(url.clone());
                 }
                 if ui.button("Cancel login").clicked() {
                     app.cancel_login();

@@ -274,6 +274,11 @@ impl App {
         }
     }
 
+    /// Opens the waiting login's page again (the worker does it: a browser may take a while to start).
+    pub fn open_browser_again(&mut self, url: String) {
+        self.worker.send(Command::OpenBrowser { url });
+    }
+
     pub fn cancel_login(&mut self) {
         self.worker.send(Command::CancelLogin);
     }

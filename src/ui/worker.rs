@@ -26,6 +26,10 @@ pub enum Command {
     BrowserLogin(Box<LoginSettings>),
     /// Stops waiting for the browser.
     CancelLogin,
+    /// Opens the waiting login's address in the browser again.
+    OpenBrowser {
+        url: String,
+    },
     /// Connects with a saved login's refresh token.
     ResumeLogin(Box<SavedLogin>),
     /// Signs out a saved login without connecting (revoke, forget).
@@ -55,6 +59,7 @@ impl std::fmt::Debug for Command {
             }
             Command::BrowserLogin(s) => write!(f, "BrowserLogin({})", s.host.login_url),
             Command::CancelLogin => f.write_str("CancelLogin"),
+            Command::OpenBrowser { .. } => f.write_str("OpenBrowser"),
             Command::ResumeLogin(l) => write!(f, "ResumeLogin({})", l.title()),
             Command::ForgetLogin(l) => write!(f, "ForgetLogin({})", l.title()),
             Command::FindCliOrgs => f.write_str("FindCliOrgs"),
@@ -368,11 +373,20 @@ async fn serve(
                     show,
                 );
                 tokio::pin!(login);
-                let outcome = tokio::select! {
-                    result = &mut login => Some(result),
-                    next = commands.recv() => {
-                        pending = next.filter(|c| !matches!(c, Command::CancelLogin));
-                        None
+                let outcome = loop {
+                    tokio::select! {
+                        result = &mut login => break Some(result),
+                        next = commands.recv() => match next {
+                            // Opening the page again keeps the login waiting.
+                            Some(Command::OpenBrowser { url }) => {
+                                let open_browser = env.open_browser.clone();
+                                std::thread::spawn(move || open_browser(&url));
+                            }
+                            other => {
+                                pending = other.filter(|c| !matches!(c, Command::CancelLogin));
+                                break None;
+                            }
+                        },
                     }
                 };
                 match outcome {
@@ -390,6 +404,10 @@ async fn serve(
                 }
             }
             Command::CancelLogin => send(Event::LoginCancelled),
+            Command::OpenBrowser { url } => {
+                let open_browser = env.open_browser.clone();
+                std::thread::spawn(move || open_browser(&url));
+            }
             Command::ResumeLogin(saved) => {
                 if let Some(task) = running.take() {
                     task.abort();
