@@ -132,6 +132,7 @@ async fn query_follows_pagination() {
     assert!(rows.len() > 2000, "{} rows", rows.len());
     let mut ids: Vec<_> = rows.iter().filter_map(|r| r.get("Id")).collect();
     let total = ids.len();
+    assert_eq!(total, rows.len(), "every row has its Id");
     ids.sort_by_key(|v| v.to_string());
     ids.dedup();
     assert_eq!(ids.len(), total, "no row twice");

@@ -1093,7 +1093,7 @@ async fn tooling_custom_field_create_needs_fls_before_describe_shows_it() {
     let (status, bad) = send(&sim, &admin, Method::POST, &path, &json!({"FullName": "Case.Enterpret_Taxonomy_Paths__c",
         "Metadata": {"label": "Enterpret Taxonomy Paths", "type": "LongTextArea", "length": 32768}})).await;
     assert_eq!(status, 400, "{bad}");
-    assert!(!error_code(&bad).is_empty(), "{bad}");
+    assert_eq!(error_code(&bad), "FIELD_INTEGRITY_EXCEPTION", "{bad}");
 
     let (status, record) = get(&sim, &admin, &format!("{path}/{field_id}")).await;
     assert_eq!(status, 200, "{record}");
@@ -1193,7 +1193,8 @@ async fn composite_limits_and_forbidden_headers() {
     let six: Vec<Value> = (0..6).map(query_sub).collect();
     let (status, body) = composite(&sim, &admin, false, &json!({"compositeRequest": six})).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body.is_array() && !error_code(&body).is_empty(), "{body}");
+    assert!(body.is_array(), "{body}");
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
     let five: Vec<Value> = (0..5).map(query_sub).collect();
     let (status, body) = composite(&sim, &admin, false, &json!({"compositeRequest": five})).await;
     assert_eq!(status, 200, "{body}");
@@ -1203,13 +1204,13 @@ async fn composite_limits_and_forbidden_headers() {
         .collect();
     let (status, body) = composite(&sim, &admin, false, &json!({"compositeRequest": many})).await;
     assert_eq!(status, 400, "{body}");
-    assert!(!error_code(&body).is_empty(), "{body}");
+    assert_eq!(error_code(&body), "LIMIT_EXCEEDED", "{body}");
 
     let (status, body) = composite(&sim, &admin, false, &json!({"compositeRequest": [
         {"method": "GET", "referenceId": "d", "url": format!("/services/data/{V}/sobjects/Case/describe"),
          "httpHeaders": {"Authorization": format!("Bearer {admin}")}}]})).await;
     assert_eq!(status, 400, "{body}");
-    assert!(!error_code(&body).is_empty(), "{body}");
+    assert_eq!(error_code(&body), "INVALID_API_INPUT", "{body}");
 }
 
 #[tokio::test]

@@ -332,7 +332,7 @@ fn describe_type(d: &Record) -> Option<FieldType> {
     })
 }
 
-fn fields_seen(profile: &Profile, g: &Gathered) -> (BTreeMap<String, FieldSeen>, bool) {
+fn fields_seen(g: &Gathered) -> (BTreeMap<String, FieldSeen>, bool) {
     let mut seen: BTreeMap<String, FieldSeen> = BTreeMap::new();
     let described: Vec<Record> = answer(g, "describe")
         .and_then(Result::ok)
@@ -378,7 +378,6 @@ fn fields_seen(profile: &Profile, g: &Gathered) -> (BTreeMap<String, FieldSeen>,
         entry.formula |= flag(&d, "calculated");
         entry.describe = Some(d);
     }
-    let _ = profile;
     (seen, definitions_ok)
 }
 
@@ -411,7 +410,7 @@ fn field_create_fix(profile: &Profile, f: &FieldRequirement) -> String {
 }
 
 fn check_fields(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) -> Vec<String> {
-    let (seen, definitions_ok) = fields_seen(profile, g);
+    let (seen, definitions_ok) = fields_seen(g);
     let object = &profile.object;
     let mut existing = Vec::new();
     let mut missing = Vec::new();
@@ -1821,7 +1820,7 @@ fn check_automation(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
 
 fn check_other(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
     let object = &profile.object;
-    let (seen, _) = fields_seen(profile, g);
+    let (seen, _) = fields_seen(g);
     if let Some(lookup) = &profile.lookup {
         let key = lookup.field.to_lowercase();
         let f = match seen.get(&key) {

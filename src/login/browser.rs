@@ -35,7 +35,6 @@ pub struct BrowserLogin {
     pkce: PkceLogin,
     listener: TcpListener,
     path: String,
-    port: u16,
 }
 
 /// The port and path of a loopback redirect URI like `http://localhost:1717/OauthRedirect`.
@@ -77,12 +76,7 @@ impl BrowserLogin {
             pkce,
             listener,
             path,
-            port,
         })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// Waits for the redirect, checks it, exchanges the code. Dropping the future cancels the login.

@@ -231,8 +231,13 @@ pub async fn session_from_tokens(
     store: Arc<dyn SecretStore>,
     book: Option<&LoginBook>,
 ) -> Result<Session, SessionError> {
-    let (org_id, user_id) = answer.org_and_user().unwrap_or_default();
-    let account = format!("refresh-token:{org_id}:{user_id}");
+    // The identity URL names the org and user; the saved login and its keychain entry both
+    // take them from here, so a rotated token is stored where `resume` will look.
+    let (org_id, user_id) = answer.org_and_user().ok_or_else(|| SfError::Decode {
+        what: "token answer".into(),
+        message: format!("the identity URL '{}' names no org and user", answer.id),
+    })?;
+    let account = SavedLogin::account_of(&org_id, &user_id);
     let tokens = answer.refresh_token.as_ref().map(|refresh| {
         Arc::new(RefreshingToken {
             oauth: oauth.clone(),
@@ -251,8 +256,8 @@ pub async fn session_from_tokens(
     let identity = client.identity().await?;
     let login = SavedLogin {
         username: identity.username.clone(),
-        user_id: identity.user_id.clone(),
-        org_id: identity.organization_id.clone(),
+        user_id,
+        org_id,
         instance_url: client.instance_url().to_string(),
         login_url: settings.host.login_url.clone(),
         client_id: settings.client_id.clone(),
@@ -311,7 +316,8 @@ pub async fn resume(
         account: saved.account(),
         refreshing: tokio::sync::Mutex::new(()),
     });
-    tokens.keep(&answer)?;
+    // As in `refresh`: a keychain that refuses the rotated token must not end a working session.
+    let _ = tokens.keep(&answer);
     let client = Client::connect(&answer.instance_url, tokens.clone()).await?;
     let identity = client.identity().await?;
     let mut login = saved.clone();

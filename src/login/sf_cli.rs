@@ -161,11 +161,6 @@ impl SfCli {
         self
     }
 
-    /// The program this runs.
-    pub fn program(&self) -> &Path {
-        &self.program
-    }
-
     /// Whether the program exists (a path that is a file, or a name found on PATH). Does not run
     /// it.
     pub fn is_available(&self) -> bool {
@@ -743,11 +738,6 @@ impl SfCliTokenSource {
             token: Mutex::new(session.access_token),
         };
         Ok((source, login))
-    }
-
-    /// The alias or username the CLI is asked about.
-    pub fn target(&self) -> &str {
-        &self.target
     }
 
     fn set_token(&self, token: String) {

@@ -196,7 +196,12 @@ pub struct SavedLogin {
 impl SavedLogin {
     /// The keychain account of this login's refresh token.
     pub fn account(&self) -> String {
-        format!("refresh-token:{}:{}", self.org_id, self.user_id)
+        SavedLogin::account_of(&self.org_id, &self.user_id)
+    }
+
+    /// The keychain account of a user's refresh token in an org.
+    pub fn account_of(org_id: &str, user_id: &str) -> String {
+        format!("refresh-token:{org_id}:{user_id}")
     }
 
     /// "admin@acme.example (https://acme.my.salesforce.com)".

@@ -300,12 +300,6 @@ impl Client {
         Ok(client)
     }
 
-    /// Replaces the retry policy (tests use a short backoff).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
     pub fn instance_url(&self) -> &str {
         &self.instance_url
     }

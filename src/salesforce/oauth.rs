@@ -147,10 +147,6 @@ impl OAuthClient {
         })
     }
 
-    pub fn login_url(&self) -> &str {
-        &self.login_url
-    }
-
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri
     }

@@ -413,11 +413,12 @@ async fn handle(
         };
     }
     if let Some(id_path) = path.strip_prefix("/id/") {
-        let mut org = shared.org();
+        // A plain bearer GET like userinfo: no REST API rules (API switches, quota) apply.
+        let org = shared.org();
         let token = bearer(&headers);
-        return match refuse(&org, token.as_deref()) {
+        let user_id = live_session(&org, token.as_deref()).map(|s| s.user_id.clone());
+        return match user_id.ok_or(()) {
             Ok(user_id) if id_path.ends_with(&user_id) || id_path.ends_with(&user_id[..15]) => {
-                let _ = &mut org;
                 json_response(
                     200,
                     &oauth::userinfo(&org, &shared.base_url, &user_id),

@@ -252,7 +252,15 @@ fn saved_logins(app: &mut App, ui: &mut egui::Ui) {
                     .on_hover_text("End this login at Salesforce and forget it here")
                     .clicked()
                 {
-                    app.forget_login(saved.clone());
+                    // The login in use: sign out of the session too, not only its saved copy.
+                    let in_use = app.connection.as_ref().is_some_and(|c| {
+                        c.signs_out && c.username == saved.username && c.org_id == saved.org_id
+                    });
+                    if in_use {
+                        app.sign_out();
+                    } else {
+                        app.forget_login(saved.clone());
+                    }
                 }
             });
         }

@@ -6,7 +6,7 @@ use crate::login::session::{self as login_session, LoginSettings, Revoker, LOGIN
 use crate::login::sf_cli::{SfCli, SfCliTokenSource, SfOrg};
 use crate::login::store::{open_secret_store, LoginBook, SavedLogin, SecretStore};
 use crate::readiness::{self, CheckRequest};
-use crate::salesforce::{Client, Identity, SfError, StaticToken};
+use crate::salesforce::{Client, Identity, SfError, StaticToken, TokenSource};
 use crate::sim::scenario;
 use crate::sim::server::{SimOptions, SimServer};
 use std::sync::mpsc;
@@ -230,27 +230,21 @@ struct Session {
 
 async fn connect(
     url: &str,
-    token: String,
+    tokens: Arc<dyn TokenSource>,
     sim: Option<SimServer>,
     demo: Option<(String, Option<String>)>,
+    kept: Option<String>,
 ) -> Result<(Session, Connection), UiError> {
-    let client = Client::connect(url, Arc::new(StaticToken::new(token)))
+    let client = Client::connect(url, tokens)
         .await
         .map_err(|e| UiError::from_sf("Could not connect", &e))?;
     let identity = client
         .identity()
         .await
         .map_err(|e| UiError::from_sf("Could not log in", &e))?;
-    let connection = Connection {
-        instance_url: client.instance_url().to_string(),
-        username: identity.username.clone(),
-        display_name: identity.name.clone(),
-        org_id: identity.organization_id.clone(),
-        demo: demo.as_ref().map(|d| d.0.clone()),
-        integration_user_hint: demo.and_then(|d| d.1),
-        kept: None,
-        signs_out: false,
-    };
+    let mut connection = connection_of(&client, &identity, kept, false);
+    connection.demo = demo.as_ref().map(|d| d.0.clone());
+    connection.integration_user_hint = demo.and_then(|d| d.1);
     Ok((
         Session {
             client: Arc::new(client),
@@ -262,18 +256,56 @@ async fn connect(
     ))
 }
 
-/// A session from a browser login or a saved one.
-fn from_login(session: login_session::Session) -> (Session, Connection) {
-    let connection = Connection {
-        instance_url: session.client.instance_url().to_string(),
-        username: session.identity.username.clone(),
-        display_name: session.identity.name.clone(),
-        org_id: session.identity.organization_id.clone(),
+fn connection_of(
+    client: &Client,
+    identity: &Identity,
+    kept: Option<String>,
+    signs_out: bool,
+) -> Connection {
+    Connection {
+        instance_url: client.instance_url().to_string(),
+        username: identity.username.clone(),
+        display_name: identity.name.clone(),
+        org_id: identity.organization_id.clone(),
         demo: None,
         integration_user_hint: None,
-        kept: Some(session.kept.clone()),
-        signs_out: true,
-    };
+        kept,
+        signs_out,
+    }
+}
+
+/// Stops a running check and says so, so the UI is never left showing a check that is gone.
+fn stop_checks(running: &mut Option<tokio::task::JoinHandle<()>>, send: &impl Fn(Event)) {
+    if let Some(task) = running.take() {
+        task.abort();
+        send(Event::Cancelled);
+    }
+}
+
+/// A new session, however it was made: an interrupted test write on that org is put right
+/// first (in the background), then the UI hears it is connected.
+fn start_session(
+    (new, connection): (Session, Connection),
+    session: &mut Option<Session>,
+    send: &(impl Fn(Event) + Clone + Send + Sync + 'static),
+) {
+    tokio::spawn(super::fix_view::recover(
+        new.client.clone(),
+        new.identity.clone(),
+        Arc::new(send.clone()),
+    ));
+    *session = Some(new);
+    send(Event::Connected(connection));
+}
+
+/// A session from a browser login or a saved one.
+fn from_login(session: login_session::Session) -> (Session, Connection) {
+    let connection = connection_of(
+        &session.client,
+        &session.identity,
+        Some(session.kept.clone()),
+        true,
+    );
     (
         Session {
             client: Arc::new(session.client),
@@ -349,9 +381,7 @@ async fn serve(
         };
         match command {
             Command::BrowserLogin(settings) => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
                 let open_browser = env.open_browser.clone();
                 let show = {
@@ -392,10 +422,8 @@ async fn serve(
                 match outcome {
                     None => send(Event::LoginCancelled),
                     Some(Ok(logged_in)) => {
-                        let (s, connection) = from_login(logged_in);
-                        session = Some(s);
                         send(saved_logins(&env));
-                        send(Event::Connected(connection));
+                        start_session(from_login(logged_in), &mut session, &send);
                     }
                     Some(Err(e)) => send(Event::ConnectFailed(login_error(
                         "The login did not finish",
@@ -409,16 +437,12 @@ async fn serve(
                 std::thread::spawn(move || open_browser(&url));
             }
             Command::ResumeLogin(saved) => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
                 match login_session::resume(&saved, env.store.clone(), env.book.as_ref()).await {
                     Ok(resumed) => {
-                        let (s, connection) = from_login(resumed);
-                        session = Some(s);
                         send(saved_logins(&env));
-                        send(Event::Connected(connection));
+                        start_session(from_login(resumed), &mut session, &send);
                     }
                     Err(e) => send(Event::ConnectFailed(login_error(
                         &format!("Could not continue as {}", saved.username),
@@ -457,9 +481,7 @@ async fn serve(
                 }));
             }
             Command::ConnectCli { target } => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
                 let cli = env.sf_cli.clone();
                 let who = target.clone();
@@ -486,40 +508,24 @@ async fn serve(
                         continue;
                     }
                 };
-                let connected = match Client::connect(&login.instance_url, Arc::new(source)).await {
-                    Ok(client) => match client.identity().await {
-                        Ok(identity) => Ok((client, identity)),
-                        Err(e) => Err(UiError::from_sf("Could not log in", &e)),
-                    },
-                    Err(e) => Err(UiError::from_sf("Could not connect", &e)),
-                };
-                match connected {
-                    Ok((client, identity)) => {
-                        let connection = Connection {
-                            instance_url: client.instance_url().to_string(),
-                            username: identity.username.clone(),
-                            display_name: identity.name.clone(),
-                            org_id: identity.organization_id.clone(),
-                            demo: None,
-                            integration_user_hint: None,
-                            kept: Some(format!("The Salesforce CLI keeps this login ({target}); the assistant stores nothing.")),
-                            signs_out: false,
-                        };
-                        session = Some(Session {
-                            client: Arc::new(client),
-                            identity,
-                            _sim: None,
-                            revoker: None,
-                        });
-                        send(Event::Connected(connection));
-                    }
+                let kept = format!(
+                    "The Salesforce CLI keeps this login ({target}); the assistant stores nothing."
+                );
+                match connect(
+                    &login.instance_url,
+                    Arc::new(source),
+                    None,
+                    None,
+                    Some(kept),
+                )
+                .await
+                {
+                    Ok(connected) => start_session(connected, &mut session, &send),
                     Err(e) => send(Event::ConnectFailed(e)),
                 }
             }
             Command::SignOut => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 let message = match session.take().and_then(|s| s.revoker) {
                     Some(revoker) => Some(sign_out(revoker, &env).await),
                     None => None,
@@ -528,9 +534,7 @@ async fn serve(
                 send(Event::Disconnected { message });
             }
             Command::ConnectDemo { scenario: name } => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
                 let loaded = match scenario::load_builtin(&name) {
                     Ok(s) => s,
@@ -554,24 +558,11 @@ async fn serve(
                         continue;
                     }
                 };
-                let (url, token) = (sim.url().to_string(), sim.admin_token().to_string());
-                match connect(
-                    &url,
-                    token,
-                    Some(sim),
-                    Some((name, loaded.integration_user.clone())),
-                )
-                .await
-                {
-                    Ok((s, connection)) => {
-                        tokio::spawn(super::fix_view::recover(
-                            s.client.clone(),
-                            s.identity.clone(),
-                            Arc::new(send.clone()),
-                        ));
-                        session = Some(s);
-                        send(Event::Connected(connection));
-                    }
+                let url = sim.url().to_string();
+                let tokens = Arc::new(StaticToken::new(sim.admin_token()));
+                let demo = Some((name, loaded.integration_user.clone()));
+                match connect(&url, tokens, Some(sim), demo, None).await {
+                    Ok(connected) => start_session(connected, &mut session, &send),
                     Err(e) => send(Event::ConnectFailed(e)),
                 }
             }
@@ -579,20 +570,11 @@ async fn serve(
                 instance_url,
                 access_token,
             } => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
-                match connect(&instance_url, access_token, None, None).await {
-                    Ok((s, connection)) => {
-                        tokio::spawn(super::fix_view::recover(
-                            s.client.clone(),
-                            s.identity.clone(),
-                            Arc::new(send.clone()),
-                        ));
-                        session = Some(s);
-                        send(Event::Connected(connection));
-                    }
+                let tokens = Arc::new(StaticToken::new(access_token));
+                match connect(&instance_url, tokens, None, None, None).await {
+                    Ok(connected) => start_session(connected, &mut session, &send),
                     Err(e) => send(Event::ConnectFailed(e)),
                 }
             }
@@ -605,6 +587,7 @@ async fn serve(
                     }));
                     continue;
                 };
+                // The new run replaces the old one: no Cancelled, the UI shows this run.
                 if let Some(task) = running.take() {
                     task.abort();
                 }
@@ -638,16 +621,9 @@ async fn serve(
                     details: String::new(),
                 })),
             },
-            Command::Cancel => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                    send(Event::Cancelled);
-                }
-            }
+            Command::Cancel => stop_checks(&mut running, &send),
             Command::Disconnect => {
-                if let Some(task) = running.take() {
-                    task.abort();
-                }
+                stop_checks(&mut running, &send);
                 session = None;
                 send(Event::Disconnected { message: None });
             }
