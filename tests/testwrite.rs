@@ -583,3 +583,33 @@ async fn an_edit_between_the_restore_read_and_its_write_is_refused_by_salesforce
     );
     assert_eq!(record["Subject"], "Edited by an agent during the test");
 }
+
+/// While the app looks for the blocking field, one single-field write is carried out but its
+/// answer is lost: the field may hold the test value, so the journal must keep naming it.
+#[tokio::test]
+async fn a_field_write_whose_answer_is_lost_stays_in_the_journal_and_is_restored() {
+    let sim = common::start("restricted-picklist").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let before = whole_record(&sim).await;
+    let dir = temp_dir("lost-answer");
+    // PATCH 1: all fields together, refused for the picklist. PATCH 2: the first field alone,
+    // carried out, answer lost.
+    sim.inject(writeback_setup::sim::server::Fault::LoseAnswerOfPatch(2));
+    let result = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None).await;
+    assert!(result.is_err(), "the lost answer ends the test write");
+    assert_eq!(
+        whole_record(&sim).await["Enterpret_Summary__c"],
+        json!(profile.fields[0].test_value),
+        "the write happened"
+    );
+    let pending = journal::pending(&dir);
+    assert_eq!(pending.len(), 1, "the journal stays");
+    let recovered = testwrite::recover_all(&client, &identity, &dir).await;
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    let after = whole_record(&sim).await;
+    for field in FIELDS {
+        assert_eq!(after[field], before[field], "{field} is back");
+    }
+    assert!(journal::pending(&dir).is_empty());
+}

@@ -30,6 +30,9 @@ pub enum Fault {
     /// Another user changes `field` of the record the next PATCH targets just before that
     /// PATCH arrives (a second later than its last change, so `If-Unmodified-Since` sees it).
     ConcurrentEdit { field: String, value: String },
+    /// The `n`-th PATCH from now is carried out, then its connection is cut before the answer:
+    /// the client cannot know whether the write happened.
+    LoseAnswerOfPatch(u32),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -58,8 +61,8 @@ impl Shared {
     fn next_fault(&self) -> Option<Fault> {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         match faults.front_mut() {
-            // Waits for its PATCH (see `concurrent_edit`).
-            Some(Fault::ConcurrentEdit { .. }) => None,
+            // Wait for their PATCH (see `concurrent_edit`, `lose_patch_answer`).
+            Some(Fault::ConcurrentEdit { .. } | Fault::LoseAnswerOfPatch(_)) => None,
             Some(Fault::ServiceUnavailable(n)) if *n > 1 => {
                 *n -= 1;
                 Some(Fault::ServiceUnavailable(1))
@@ -71,6 +74,22 @@ impl Shared {
 }
 
 impl Shared {
+    /// Counts a PATCH against a queued `LoseAnswerOfPatch`; true when this one loses its answer.
+    fn lose_patch_answer(&self) -> bool {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        match faults.front_mut() {
+            Some(Fault::LoseAnswerOfPatch(n)) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(Fault::LoseAnswerOfPatch(_)) => {
+                faults.pop_front();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Applies a queued `ConcurrentEdit` to the record a PATCH of `path` targets.
     fn concurrent_edit(&self, path: &str) {
         let edit = {
@@ -278,7 +297,10 @@ fn fault_response(fault: Fault) -> Response {
             "application/json;charset=UTF-8",
             "{\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":{\"type\":\"Organiz".into(),
         ),
-        Fault::DropConnection | Fault::ExpireAllTokens | Fault::ConcurrentEdit { .. } => {
+        Fault::DropConnection
+        | Fault::ExpireAllTokens
+        | Fault::ConcurrentEdit { .. }
+        | Fault::LoseAnswerOfPatch(_) => {
             // Promise more bytes than are sent, then fail the body: the client sees the connection cut.
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
                 Ok(Bytes::from_static(b"{\"totalSize\":")),
@@ -385,10 +407,11 @@ async fn handle(
         if let Some(fault) = shared.next_fault() {
             return fault_response(fault);
         }
-        if method == Method::PATCH {
-            shared.concurrent_edit(&path);
-        }
     }
+    let lose_answer = api_path && method == Method::PATCH && {
+        shared.concurrent_edit(&path);
+        shared.lose_patch_answer()
+    };
     if path.starts_with("/services/oauth2/") {
         return oauth_route(&shared, &method, &path, query.as_deref(), &headers, &body);
     }
@@ -489,6 +512,9 @@ async fn handle(
             )
         }
     };
+    if lose_answer {
+        return fault_response(Fault::DropConnection);
+    }
     let info = limit_info(&org);
     reply_response(reply, Some(info))
 }
