@@ -382,6 +382,8 @@ async fn a_killed_test_write_is_restored_on_the_next_start() {
     let output = Command::new(BIN)
         .arg("recover")
         .env(journal::DATA_DIR_ENV, &dir)
+        // No saved login either: nothing to connect with.
+        .env("WRITEBACK_SETUP_CONFIG_DIR", dir.join("no-logins"))
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -413,6 +415,8 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
     let output = Command::new(BIN)
         .arg("recover")
         .env(journal::DATA_DIR_ENV, &dir)
+        // No saved login either: nothing to connect with.
+        .env("WRITEBACK_SETUP_CONFIG_DIR", dir.join("no-logins"))
         .env_remove("SF_INSTANCE_URL")
         .env_remove("SF_ACCESS_TOKEN")
         .output()
@@ -424,6 +428,7 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
         stdout.contains("Enterpret_Sentiment__c = \"Positive\""),
         "{stdout}"
     );
+    assert!(stdout.contains("writeback-setup login"), "{stdout}");
 }
 
 #[tokio::test]

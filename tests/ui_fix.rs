@@ -129,6 +129,9 @@ fn cancelling_the_confirmation_changes_nothing() {
     assert!(!h.state().writes.confirm_fix);
     assert!(h.query_by_label("Apply the changes").is_none());
     assert!(h.state().writes.results.is_empty());
+    // Checked again, live: nothing was created.
+    h.state_mut().run_checks(None);
+    step_until(&mut h, "the re-check", |a| !a.is_running());
     assert_eq!(h.state().step_status(Step::Fields), Some(Status::Fail));
 }
 

@@ -151,7 +151,7 @@ pub fn confirm(question: &str) -> Result<bool, String> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
-/// "Acme Corp (PRODUCTION, https://acme.my.salesforce.com)" for confirmations.
+/// The org as a confirmation names it: its URL, or "the demo org at URL".
 pub fn org_words(client: &Client, demo: bool) -> String {
     if demo {
         format!("the demo org at {}", client.instance_url())

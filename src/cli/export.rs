@@ -49,7 +49,8 @@ pub fn run(args: ExportArgs) -> ExitCode {
             ),
         );
     }
-    let files = if args.connection.is_given() {
+    // An org to compare with (given, or a saved login named with --login): export only what it lacks.
+    let files = if args.connection.is_given() || args.connection.login.is_some() {
         let runtime = match super::runtime() {
             Ok(rt) => rt,
             Err(e) => return fail(COULD_NOT_RUN, e),

@@ -74,7 +74,7 @@ pub enum Command {
     Diff(report::DiffArgs),
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct ConnectionArgs {
     /// Check the built-in simulated org instead of a real one (a scenario name, see `sim --list`).
     #[arg(long, value_name = "SCENARIO", conflicts_with_all = ["instance_url", "access_token", "sf_org", "login"])]
@@ -97,6 +97,22 @@ pub struct ConnectionArgs {
         hide_env_values = true
     )]
     pub access_token: Option<String>,
+}
+
+/// By hand, so a pasted access token never reaches a `{:?}`.
+impl std::fmt::Debug for ConnectionArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionArgs")
+            .field("demo", &self.demo)
+            .field("login", &self.login)
+            .field("sf_org", &self.sf_org)
+            .field("instance_url", &self.instance_url)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

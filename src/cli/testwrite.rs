@@ -263,7 +263,8 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
         say!("Nothing to recover: no interrupted test write.");
         return ExitCode::SUCCESS;
     }
-    if !args.connection.is_given() {
+    let saved_login = super::login::saved_login(args.connection.login.as_deref()).is_ok();
+    if !args.connection.is_given() && !saved_login {
         for (path, parsed) in &pending {
             match parsed {
                 Ok(j) => say!(
@@ -274,7 +275,7 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
                 Err(e) => say!("{e}"),
             }
         }
-        say!("\nConnect to the org (--sf-org, or --instance-url with --access-token) to restore.");
+        say!("\nConnect to the org to restore: log in with `writeback-setup login`, or give --sf-org, or --instance-url with --access-token.");
         return ExitCode::from(1);
     }
     let runtime = match super::runtime() {
@@ -287,8 +288,8 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
             Ok(c) => c,
             Err((code, message)) => return fail(code, message),
         };
+        drop(connected);
         let left = journal::pending(&data_dir);
-        let _ = &connected;
         if left.is_empty() {
             say!("Recovered: every interrupted test write is restored.");
             ExitCode::SUCCESS

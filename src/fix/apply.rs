@@ -7,7 +7,7 @@ use crate::checks::{FetchError, Finding};
 use crate::profile::Profile;
 use crate::salesforce::{Client, SfError, SubRequest, SubResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// Salesforce's composite limit.
@@ -444,9 +444,4 @@ pub fn preview(plan: &FixPlan, api_version: &str) -> Vec<(String, String)> {
         .iter()
         .map(|c| (c.summary.clone(), c.call.display(api_version)))
         .collect()
-}
-
-/// A JSON body for tests and the JSON output.
-pub fn to_json(applied: &Applied) -> Value {
-    json!({"results": applied.results, "created": applied.created})
 }

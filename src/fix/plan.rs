@@ -122,11 +122,6 @@ impl FixPlan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
-
-    /// Changes of one step, in order.
-    pub fn changes_of(&self, step: Step) -> impl Iterator<Item = &Change> {
-        self.changes.iter().filter(move |c| c.step == step)
-    }
 }
 
 // ---- facts --------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 pub const DATA_DIR_ENV: &str = "WRITEBACK_SETUP_DATA_DIR";
 
 /// The app's data directory: `$WRITEBACK_SETUP_DATA_DIR`, else the platform's
-/// (`~/.local/share/writeback-setup`, `~/Library/Application Support/writeback-setup`, `%APPDATA%\writeback-setup`).
+/// data folder, in a folder named by [`crate::app_folder_name`]
+/// (`~/.local/share/io.github.writebacksetup.writebacksetup` on Linux).
 pub fn data_dir() -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));

@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use journal::{Journal, Stage};
 use reqwest::Method;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::path::Path;
 
 /// Errors of a test write, in an admin's words; Salesforce's own code and message are kept.
@@ -233,7 +233,8 @@ fn records_of(body: Result<&Value, SfError>) -> Result<Vec<Value>, SfError> {
         .unwrap_or_default())
 }
 
-/// Everything that can be known without writing: two composites (standard + Tooling), sent together.
+/// Everything that can be known without writing: up to three composites (standard, split when
+/// its queries exceed the limit, + Tooling), sent together.
 pub async fn preflight(
     client: &Client,
     identity: &Identity,
@@ -995,11 +996,6 @@ async fn recover(
             ..base
         },
     }
-}
-
-/// A JSON-friendly helper for callers that print a report.
-pub fn to_json<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or_else(|_| json!(null))
 }
 
 #[cfg(test)]

@@ -245,6 +245,10 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
     match event {
         WriteEvent::Planned(plan) => {
             state.busy = None;
+            // Suggested once, not looked up while drawing (it reads the user's folder settings).
+            if state.export_dir.is_empty() {
+                state.export_dir = default_export_dir();
+            }
             match plan {
                 Ok(plan) => state.plan = Some(*plan),
                 Err(e) => state.error = Some(format!("The fixes could not be planned: {e}")),
@@ -553,9 +557,6 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
         });
         if !plan.changes.is_empty() {
             ui.horizontal(|ui| {
-                if app.writes.export_dir.is_empty() {
-                    app.writes.export_dir = default_export_dir();
-                }
                 let label = ui.label("Export as Salesforce DX source to");
                 ui.add(egui::TextEdit::singleline(&mut app.writes.export_dir).desired_width(280.0))
                     .labelled_by(label.id);
