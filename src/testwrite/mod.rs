@@ -1001,6 +1001,7 @@ async fn recover(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn values_compare_like_salesforce_returns_them() {
