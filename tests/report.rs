@@ -540,3 +540,25 @@ fn report_command_explains_bad_usage() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("Choose a folder you can write to"));
 }
+
+/// A record value that is also a word of the report's own structure ("test" in `test_write`,
+/// "fail" in a status) hides the value, never the structure: the redacted report stays whole
+/// and shows no username.
+#[tokio::test]
+async fn redaction_survives_record_values_that_are_structural_words() {
+    let mut ctx = context();
+    let mut write = test_write();
+    for (f, value) in write.fields.iter_mut().zip(["test", "fail", "admin"]) {
+        f.before = Some(value.to_string());
+    }
+    ctx.test_write = Some(write);
+    let (check, profile) = check("fresh").await;
+    let r = report::redact::redact(&Report::build(&check, &profile, &ctx));
+    assert!(r.redacted);
+    assert!(r.test_write.is_some(), "the test write-back is still there");
+    assert_eq!(r.schema, Report::build(&check, &profile, &ctx).schema);
+    for (format, text) in all_formats(&r) {
+        assert!(!text.contains("admin@acme.example"), "{format:?}");
+        assert!(!text.contains("integration@acme.example"), "{format:?}");
+    }
+}

@@ -56,6 +56,23 @@ pub fn hide_emails(text: &str) -> String {
     out
 }
 
+/// Keys whose values are the report's own words (enum names, ids, API names), never a person's
+/// or a record's: a record value such as "test" must not turn `test_write` into something else.
+const STRUCTURAL_KEYS: [&str; 12] = [
+    "schema",
+    "verdict",
+    "environment",
+    "step",
+    "status",
+    "who",
+    "algorithm",
+    "id",
+    "check_id",
+    "record_id",
+    "api_name",
+    "field_type",
+];
+
 fn scrub(value: &mut Value, secrets: &[(String, &'static str)]) {
     match value {
         Value::String(s) => {
@@ -68,7 +85,10 @@ fn scrub(value: &mut Value, secrets: &[(String, &'static str)]) {
             *s = hide_emails(&text);
         }
         Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, secrets)),
-        Value::Object(map) => map.values_mut().for_each(|v| scrub(v, secrets)),
+        Value::Object(map) => map
+            .iter_mut()
+            .filter(|(k, _)| !STRUCTURAL_KEYS.contains(&k.as_str()))
+            .for_each(|(_, v)| scrub(v, secrets)),
         _ => {}
     }
 }
