@@ -87,7 +87,7 @@ async fn report_of(name: &str, context: &ReportContext) -> Report {
     Report::build(&check, &profile, context)
 }
 
-/// A test write-back as the test-write step records it (built here until that step fills it).
+/// A test write-back as `TestWrite::from_run` records it, with fixed values and times.
 fn test_write() -> TestWrite {
     TestWrite {
         object: "Case".into(),
@@ -111,6 +111,7 @@ fn test_write() -> TestWrite {
         written_at: "2026-11-21T10:01:02Z".into(),
         restored_at: Some("2026-11-21T10:01:04Z".into()),
         restored: true,
+        write_ok: true,
         outcome: "Written and read back as the integration user, then restored.".into(),
     }
 }
@@ -407,6 +408,38 @@ async fn a_test_write_that_was_not_restored_is_an_open_item_for_the_admin() {
     let r = report_of("ready", &context()).await;
     assert_eq!(r.open_items.len(), 1);
     assert_eq!(r.open_items[0].who, report::model::Actor::Csm);
+}
+
+#[tokio::test]
+async fn a_refused_test_write_makes_a_ready_org_not_ready_with_the_reason() {
+    let mut ctx = context();
+    let mut t = test_write();
+    t.write_ok = false;
+    t.outcome = "Salesforce refused the write: Enterpret_Sentiment__c (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: bad value).".into();
+    ctx.test_write = Some(t);
+    let r = report_of("ready", &ctx).await;
+    assert_eq!(r.verdict, writeback_setup::checks::Verdict::NotReady);
+    assert!(
+        r.verdict_text.contains("test write-back was refused"),
+        "{}",
+        r.verdict_text
+    );
+    let item = &r.open_items[0];
+    assert_eq!(item.who, report::model::Actor::Admin);
+    assert!(!item.advisory);
+    assert!(
+        item.action.contains("Enterpret_Sentiment__c"),
+        "{}",
+        item.action
+    );
+    // Files saved before `write_ok` existed read as a write that went through.
+    let mut value: serde_json::Value = serde_json::to_value(&r).unwrap();
+    value["test_write"]
+        .as_object_mut()
+        .unwrap()
+        .remove("write_ok");
+    let old: Report = serde_json::from_value(value).unwrap();
+    assert!(old.test_write.unwrap().write_ok);
 }
 
 #[tokio::test]

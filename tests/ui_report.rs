@@ -167,6 +167,7 @@ fn the_test_write_back_and_confirmations_go_into_the_saved_report() {
         written_at: "2026-11-21T10:01:02Z".into(),
         restored_at: Some("2026-11-21T10:01:04Z".into()),
         restored: true,
+        write_ok: true,
         outcome: "Written and restored.".into(),
     });
     h.get_by_label("Prepared by (your name)");

@@ -172,8 +172,16 @@ pub struct TestWrite {
     pub restored_at: Option<String>,
     /// Every field reads back as before.
     pub restored: bool,
+    /// The write went through and read back as written (false: Salesforce refused it).
+    #[serde(default = "write_went_through")]
+    pub write_ok: bool,
     /// What happened, in a sentence (e.g. why the write was refused).
     pub outcome: String,
+}
+
+/// Reports saved before `write_ok` existed only recorded writes that went through.
+fn write_went_through() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -386,12 +394,21 @@ impl Report {
             .iter()
             .filter(|s| **s == Status::Fail)
             .count();
-        let verdict = if failing > 0 {
+        let refused_write = context.test_write.as_ref().filter(|t| !t.write_ok);
+        // A refused test write-back outweighs passing checks: the real write would fail too.
+        let verdict = if failing > 0 || refused_write.is_some() {
             Verdict::NotReady
         } else if effective_statuses.contains(&Status::Unknown) {
             Verdict::Incomplete
         } else {
             Verdict::Ready
+        };
+        let verdict_text = match refused_write {
+            Some(t) if failing == 0 => format!(
+                "The checks pass, but the test write-back was refused: {}",
+                t.outcome
+            ),
+            _ => verdict_text(verdict, failing),
         };
         match &context.test_write {
             None if verdict == Verdict::Ready => open_items.push(OpenItem {
@@ -400,6 +417,13 @@ impl Report {
                 title: "No test write-back yet".into(),
                 action: "Run the safe test write-back with the customer to prove a real write works end to end.".into(),
                 advisory: true,
+            }),
+            Some(t) if !t.write_ok => open_items.push(OpenItem {
+                who: Actor::Admin,
+                check_id: None,
+                title: format!("The test write-back on {} was refused", t.record_id),
+                action: t.outcome.clone(),
+                advisory: false,
             }),
             Some(t) if !t.restored => open_items.push(OpenItem {
                 who: Actor::Admin,
@@ -420,7 +444,7 @@ impl Report {
             app_version: context.app_version.clone(),
             redacted: false,
             verdict,
-            verdict_text: verdict_text(verdict, failing),
+            verdict_text,
             org: OrgInfo {
                 id: org.id.clone(),
                 name: org.name.clone(),
@@ -582,6 +606,7 @@ impl TestWrite {
             restored_at: run.restored.then(|| written_at.clone()),
             written_at,
             restored: run.restored,
+            write_ok: run.write_ok,
             outcome,
         }
     }
