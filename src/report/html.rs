@@ -92,8 +92,7 @@ fn chip(status: Status, confirmed: bool) -> String {
 
 /// A link only for web addresses; anything else (e.g. `javascript:`) is shown as text.
 fn link(url: &str) -> String {
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    if super::model::is_web_url(url) {
         format!(r#"<a href="{0}">{0}</a>"#, escape(url))
     } else {
         escape(url)

@@ -261,16 +261,16 @@ impl ReportContext {
 /// `acme` of `https://acme.my.salesforce.com` (also sandboxes: `acme--uat.sandbox.my...`).
 pub fn my_domain(instance_url: &str) -> Option<String> {
     let host = url::Url::parse(instance_url).ok()?.host_str()?.to_string();
-    let (name, _) = host.split_once(".my.salesforce.com").or_else(|| {
-        host.split_once(".sandbox.my.salesforce.com")
-            .or_else(|| host.split_once(".develop.my.salesforce.com"))
-            .or_else(|| host.split_once(".scratch.my.salesforce.com"))
-    })?;
-    let name = name
-        .trim_end_matches(".sandbox")
-        .trim_end_matches(".develop")
-        .trim_end_matches(".scratch");
+    // `name.my.salesforce.com` or `name.<partition>.my.salesforce.com` (sandbox, develop, ...).
+    let prefix = host.strip_suffix(".my.salesforce.com")?;
+    let name = prefix.split('.').next()?;
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Whether an address may become a link in a report (web addresses only: never `javascript:`).
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// Who acts on a check that does not pass.
@@ -629,5 +629,15 @@ mod tests {
         assert_eq!(my_domain("https://na224.salesforce.com"), None);
         assert_eq!(my_domain("http://127.0.0.1:3000"), None);
         assert_eq!(my_domain("not a url"), None);
+        assert_eq!(
+            my_domain("https://acme.patch.my.salesforce.com").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            my_domain("https://acme.my.salesforce.com.evil.example"),
+            None
+        );
+        assert!(is_web_url("HTTPS://acme.my.salesforce.com/lightning/setup"));
+        assert!(!is_web_url("javascript:alert(1)"));
     }
 }

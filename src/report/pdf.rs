@@ -519,8 +519,11 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
             }
             if let Some(fix) = &c.fix {
                 l.fact("Fix", fix, 70.0);
-                if let Some(url) = &c.setup_url {
-                    l.link_fact("Setup", url, 70.0);
+                match &c.setup_url {
+                    // A report read from a file could carry any address: only web ones link.
+                    Some(url) if super::model::is_web_url(url) => l.link_fact("Setup", url, 70.0),
+                    Some(url) => l.fact("Setup", url, 70.0),
+                    None => {}
                 }
             }
             if let Some(m) = &c.confirmed {
