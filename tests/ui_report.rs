@@ -234,7 +234,13 @@ fn opening_a_report_needs_no_org_and_checks_integrity() {
 fn changes_since_the_last_run_of_the_same_org() {
     let dir = temp_dir("last-run");
     // Last time the org was ready; now a field permission is gone.
-    let first = checked("ready", Some(dir.clone()));
+    let mut first = checked("ready", Some(dir.clone()));
+    // The run is kept in the background.
+    step_until(&mut first, "the kept run", |a| {
+        a.report_state.data_dir.is_some()
+            && !a.report_state.is_busy()
+            && dir.join("last-runs/00D5g000004Qmn2EAC.json").exists()
+    });
     drop(first);
     let stored = std::fs::read_dir(dir.join("last-runs")).unwrap().count();
     assert_eq!(stored, 1, "one file per org");
@@ -246,7 +252,10 @@ fn changes_since_the_last_run_of_the_same_org() {
     // The simulated org's tokens start with the org Id and "!": none is in the file.
     assert!(!last.contains("00D5g000004Qmn2!"), "no token value kept");
 
-    let h = checked("no-field-edit", Some(dir.clone()));
+    let mut h = checked("no-field-edit", Some(dir.clone()));
+    step_until(&mut h, "the previous run", |a| {
+        a.report_state.previous.is_some()
+    });
     h.get_by_label_contains("Changes since the last run");
     h.get_by_label_contains("Verdict: READY -> NOT READY");
     h.get_by_label_contains("user.field_access");

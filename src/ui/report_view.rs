@@ -42,6 +42,8 @@ pub struct ReportState {
     /// digest) is what is saved.
     pub checked_at: Option<String>,
     pending: Option<mpsc::Receiver<Outcome>>,
+    /// The previous run, read (and this run kept) on a short-lived thread after a full run.
+    pending_previous: Option<mpsc::Receiver<Option<Report>>>,
 }
 
 enum Outcome {
@@ -123,14 +125,20 @@ pub fn on_checked(app: &mut App, full_run: bool) {
         return;
     };
     let path = last_run_path(&dir, &current.org.id);
-    let previous = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|text| report::read_verified(&text).ok());
-    app.report_state.previous = previous;
-    if let Some(parent) = path.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    let _ = std::fs::write(&path, report::to_json_file(&current));
+    // Files are read and written off the UI thread; `poll` picks the previous run up.
+    let (tx, rx) = mpsc::channel();
+    app.report_state.previous = None;
+    app.report_state.pending_previous = Some(rx);
+    std::thread::spawn(move || {
+        let previous = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| report::read_verified(&text).ok());
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = report::write_file(&path, report::to_json_file(&current).as_bytes());
+        let _ = tx.send(previous);
+    });
 }
 
 fn save_in_background(
@@ -206,6 +214,16 @@ fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Optio
 }
 
 fn poll(state: &mut ReportState) {
+    if let Some(rx) = &state.pending_previous {
+        match rx.try_recv() {
+            Ok(previous) => {
+                state.previous = previous;
+                state.pending_previous = None;
+            }
+            Err(mpsc::TryRecvError::Disconnected) => state.pending_previous = None,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+    }
     let Some(rx) = &state.pending else {
         return;
     };
@@ -505,6 +523,10 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
 /// The Report page.
 pub fn show(app: &mut App, ui: &mut egui::Ui) {
     poll(&mut app.report_state);
+    if app.report_state.pending_previous.is_some() {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(50));
+    }
     if app.report_state.opened.is_some() {
         opened_view(app, ui);
         return;
