@@ -817,7 +817,9 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
             .entry(f.clone())
             .or_insert(FieldFate::Untouched);
     }
-    if !to_restore.is_empty() {
+    // A PATCH was tried (even a refused one: someone else's edit is worth reading back).
+    let patched = !to_restore.is_empty();
+    if patched {
         // Guard with the time we just read: a change between that read and this write is not overwritten.
         let since = modified.as_deref().and_then(http_date);
         match patch(
@@ -856,7 +858,14 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
             }
         }
     }
-    let (after, _, _) = read_values(client, object, &journal.record_id, &fields).await?;
+    // Read back only what changed since the read above; otherwise that read is the answer.
+    let after = if patched {
+        read_values(client, object, &journal.record_id, &fields)
+            .await?
+            .0
+    } else {
+        current
+    };
     for (f, fate) in &result.fates {
         if *fate == FieldFate::Restored && !same_value(&after[f], &journal.original[f]) {
             result.left.push(format!(
