@@ -47,7 +47,7 @@ impl TokenSource for Refreshing {
         self.current.lock().expect("lock").clone()
     }
 
-    fn refresh(&self) -> RefreshFuture<'_> {
+    fn refresh(&self, _failed: &str) -> RefreshFuture<'_> {
         Box::pin(async move {
             self.refreshes.fetch_add(1, Ordering::SeqCst);
             let fresh = self

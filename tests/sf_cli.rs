@@ -423,7 +423,8 @@ esac"#;
         source.access_token(),
         "00D5g000000AbCdEAA!AQ4AQtoken.number_1"
     );
-    let fresh = source.refresh().await.expect("refresh");
+    let first = "00D5g000000AbCdEAA!AQ4AQtoken.number_1";
+    let fresh = source.refresh(first).await.expect("refresh");
     assert_eq!(
         fresh.as_deref(),
         Some("00D5g000000AbCdEAA!AQ4AQtoken.number_2")
@@ -431,6 +432,18 @@ esac"#;
     assert_eq!(
         source.access_token(),
         "00D5g000000AbCdEAA!AQ4AQtoken.number_2"
+    );
+    // A request refused with the old token after that refresh gets the new one: no second run.
+    let again = source.refresh(first).await.expect("no refresh needed");
+    assert_eq!(
+        again.as_deref(),
+        Some("00D5g000000AbCdEAA!AQ4AQtoken.number_2")
+    );
+    assert_eq!(
+        std::fs::read_to_string(sf.dir.join("count"))
+            .unwrap()
+            .trim(),
+        "2"
     );
     assert!(!format!("{source:?}").contains("number_2"));
 }
@@ -445,7 +458,7 @@ touch "$DIR/logged-out"
 echo '{"status":0,"result":{"accessToken":"00D5g000000AbCdEAA!AQ4AQFakeTokenValue.one_1234567890","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com"}}'"#;
     let sf = FakeSf::new(body);
     let (source, _) = SfCliTokenSource::new(sf.cli(), "acme").expect("token source");
-    let err = source.refresh().await.unwrap_err();
+    let err = source.refresh(TOKEN).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("expired access/refresh token"), "{text}");
     assert!(!text.contains(TOKEN));

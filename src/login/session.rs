@@ -158,12 +158,12 @@ impl TokenSource for RefreshingToken {
         locked(&self.access)
     }
 
-    fn refresh(&self) -> RefreshFuture<'_> {
+    fn refresh(&self, failed: &str) -> RefreshFuture<'_> {
+        let failed = failed.to_string();
         Box::pin(async move {
-            let failed = self.access_token();
             let _one_at_a_time = self.refreshing.lock().await;
             if self.access_token() != failed {
-                // Another request refreshed while this one waited.
+                // Another request refreshed after this one's token was refused.
                 return Ok(Some(self.access_token()));
             }
             let Some(refresh_token) = self.refresh_token() else {

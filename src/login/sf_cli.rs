@@ -711,6 +711,7 @@ pub struct SfCliTokenSource {
     cli: SfCli,
     target: String,
     token: Mutex<String>,
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for SfCliTokenSource {
@@ -736,6 +737,7 @@ impl SfCliTokenSource {
             cli,
             target: target.to_string(),
             token: Mutex::new(session.access_token),
+            refreshing: tokio::sync::Mutex::new(()),
         };
         Ok((source, login))
     }
@@ -756,10 +758,16 @@ impl TokenSource for SfCliTokenSource {
         }
     }
 
-    fn refresh(&self) -> RefreshFuture<'_> {
+    fn refresh(&self, failed: &str) -> RefreshFuture<'_> {
         let cli = self.cli.clone();
         let target = self.target.clone();
+        let failed = failed.to_string();
         Box::pin(async move {
+            // One `sf` run at a time; a request refused after another's refresh just retries.
+            let _one_at_a_time = self.refreshing.lock().await;
+            if self.access_token() != failed {
+                return Ok(Some(self.access_token()));
+            }
             let fresh = tokio::task::spawn_blocking(move || cli.fresh_token(&target))
                 .await
                 .map_err(|e| SfError::InvalidInput {

@@ -39,8 +39,10 @@ pub type RefreshFuture<'a> =
 /// "Session expired or invalid".
 pub trait TokenSource: Send + Sync {
     fn access_token(&self) -> String;
-    /// A new token, or Ok(None) when this source cannot refresh (a pasted token).
-    fn refresh(&self) -> RefreshFuture<'_>;
+    /// A token to use instead of `failed` (the one Salesforce refused), or Ok(None) when this
+    /// source cannot refresh (a pasted token). A source that already holds a newer token than
+    /// `failed` (another request refreshed first) returns it without refreshing again.
+    fn refresh(&self, failed: &str) -> RefreshFuture<'_>;
 }
 
 /// A pasted token that cannot be refreshed.
@@ -63,7 +65,7 @@ impl TokenSource for StaticToken {
         self.0.clone()
     }
 
-    fn refresh(&self) -> RefreshFuture<'_> {
+    fn refresh(&self, _failed: &str) -> RefreshFuture<'_> {
         Box::pin(async { Ok(None) })
     }
 }
@@ -183,8 +185,6 @@ impl SubResponse {
 struct State {
     usage: Option<ApiUsage>,
     stats: CallStats,
-    /// The token returned by the last refresh; used instead of `tokens.access_token()`.
-    refreshed_token: Option<String>,
 }
 
 /// A connection to one org.
@@ -581,8 +581,7 @@ impl Client {
     }
 
     fn token(&self) -> String {
-        let refreshed = self.state().refreshed_token.clone();
-        refreshed.unwrap_or_else(|| self.tokens.access_token())
+        self.tokens.access_token()
     }
 
     fn call(&self, method: Method, url: String, what: &str) -> Call {
@@ -650,9 +649,9 @@ impl Client {
             }
             if err.is_expired_session() && !refreshed {
                 refreshed = true;
-                match self.tokens.refresh().await {
-                    Ok(Some(new_token)) => {
-                        self.state().refreshed_token = Some(new_token);
+                match self.tokens.refresh(&token).await {
+                    // The source now hands out the new token: `self.token()` reads it.
+                    Ok(Some(_)) => {
                         attempt = 0;
                         continue;
                     }
