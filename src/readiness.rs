@@ -21,7 +21,8 @@ pub struct CheckRequest {
     pub record_id: Option<String>,
 }
 
-fn fetch_error(e: &SfError) -> FetchError {
+/// A failed call as the check engine records it: Salesforce's errorCode and message.
+pub(crate) fn fetch_error(e: &SfError) -> FetchError {
     FetchError {
         code: e.code().unwrap_or("ERROR").to_string(),
         message: e

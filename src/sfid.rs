@@ -72,6 +72,18 @@ fn base62(mut n: u64, width: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The Id key prefix of the objects integrations write to (Case `500`, Contact `003`, Lead
+/// `00Q`, Account `001`), to catch an Id of the wrong kind.
+pub fn key_prefix(object: &str) -> Option<&'static str> {
+    match object {
+        "Case" => Some("500"),
+        "Contact" => Some("003"),
+        "Lead" => Some("00Q"),
+        "Account" => Some("001"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,20 +19,9 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Key prefixes of the objects the built-in profiles write to, to catch an Id of the wrong kind.
-fn key_prefix(object: &str) -> Option<&'static str> {
-    match object {
-        "Case" => Some("500"),
-        "Contact" => Some("003"),
-        "Lead" => Some("00Q"),
-        "Account" => Some("001"),
-        _ => None,
-    }
-}
-
 fn validate_record(profile: &Profile, id: &str) -> Result<String, String> {
     let id18 = sfid::to_18(id).map_err(|e| format!("--record: {e}"))?;
-    if let Some(prefix) = key_prefix(&profile.object) {
+    if let Some(prefix) = crate::sfid::key_prefix(&profile.object) {
         if !id18.starts_with(prefix) {
             return Err(format!(
                 "--record: {id} is not a {} Id ({} Ids start with {prefix}); copy the Id from the record's URL",

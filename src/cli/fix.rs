@@ -3,7 +3,6 @@
 
 use super::connect::{self, fail, say, say_raw, BAD_INPUT, COULD_NOT_RUN};
 use super::ConnectionArgs;
-use crate::checks::{CheckReport, Verdict};
 use crate::fix::{self, Created, FixPlan};
 use crate::profile;
 use crate::readiness::{self, CheckRequest};
@@ -112,7 +111,7 @@ pub fn run(args: FixArgs) -> ExitCode {
             plan_text(&plan, client.instance_url(), client.api_version())
         );
         if plan.changes.is_empty() {
-            return exit_for(&report);
+            return super::check::exit_code(&report);
         }
         let org = connect::org_words(client, connected.demo.is_some());
         if !args.yes {
@@ -154,18 +153,10 @@ pub fn run(args: FixArgs) -> ExitCode {
         match readiness::run_as(client, identity, &request, &|_| {}).await {
             Ok(after) => {
                 say!("{}", super::check::plain(&after));
-                exit_for(&after)
+                super::check::exit_code(&after)
             }
             Err(e) => fail(COULD_NOT_RUN, format!("could not check again: {e}")),
         }
-    })
-}
-
-fn exit_for(report: &CheckReport) -> ExitCode {
-    ExitCode::from(match report.verdict {
-        Verdict::Ready => 0,
-        Verdict::NotReady => 1,
-        Verdict::Incomplete => COULD_NOT_RUN,
     })
 }
 

@@ -5,13 +5,10 @@
 use super::plan::{self, Api, Change, ChangeKind, FixPlan, NEW_SET_REF};
 use crate::checks::{FetchError, Finding};
 use crate::profile::Profile;
-use crate::salesforce::{Client, SfError, SubRequest, SubResponse};
+use crate::salesforce::{Client, SfError, SubRequest, SubResponse, MAX_COMPOSITE_SUBREQUESTS};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// Salesforce's composite limit.
-const MAX_SUBREQUESTS: usize = 25;
 
 /// Error codes that mean "this already exists": applying twice is harmless.
 const ALREADY_EXISTS: [&str; 2] = ["DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE"];
@@ -100,16 +97,6 @@ impl Applied {
     }
 }
 
-fn fetch_error(e: &SfError) -> FetchError {
-    FetchError {
-        code: e.code().unwrap_or("ERROR").to_string(),
-        message: e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| e.to_string()),
-    }
-}
-
 /// Reads the facts (one standard and one Tooling composite, sent together) and builds the plan
 /// for the findings of a check run.
 pub async fn plan_for(
@@ -132,7 +119,10 @@ pub async fn plan_for(
     );
     let mut answers: HashMap<String, Result<Value, FetchError>> = HashMap::new();
     for response in standard_answers?.into_iter().chain(tooling_answers?) {
-        let answer = response.json().cloned().map_err(|e| fetch_error(&e));
+        let answer = response
+            .json()
+            .cloned()
+            .map_err(|e| crate::readiness::fetch_error(&e));
         answers.insert(response.reference_id.clone(), answer);
     }
     let facts = plan::read_facts(profile, &answers).map_err(|message| SfError::Decode {
@@ -246,7 +236,7 @@ pub async fn apply(
         .iter()
         .filter(|c| c.call.api == Api::Tooling)
         .collect();
-    for chunk in tooling.chunks(MAX_SUBREQUESTS) {
+    for chunk in tooling.chunks(MAX_COMPOSITE_SUBREQUESTS) {
         let subs: Vec<SubRequest> = chunk.iter().map(|c| sub_request(c)).collect();
         let responses = client.tooling_composite(&subs).await?;
         for (change, response) in chunk.iter().zip(&responses) {
@@ -264,7 +254,7 @@ pub async fn apply(
     let set_ref = format!("@{{{NEW_SET_REF}.id}}");
     let mut set_id: Option<String> = None;
     while !standard.is_empty() {
-        let rest = standard.split_off(standard.len().min(MAX_SUBREQUESTS));
+        let rest = standard.split_off(standard.len().min(MAX_COMPOSITE_SUBREQUESTS));
         let chunk = std::mem::replace(&mut standard, rest);
         let chunk: Vec<Change> = chunk
             .into_iter()
@@ -409,7 +399,7 @@ pub async fn undo(client: &Client, created: &Created) -> Result<Vec<ChangeResult
         );
     }
     let mut results = Vec::new();
-    for chunk in steps.chunks(MAX_SUBREQUESTS) {
+    for chunk in steps.chunks(MAX_COMPOSITE_SUBREQUESTS) {
         let subs: Vec<SubRequest> = chunk.iter().map(|(s, _)| s.clone()).collect();
         let responses = client.composite(&subs).await?;
         for ((sub, summary), response) in chunk.iter().zip(&responses) {

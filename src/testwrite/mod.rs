@@ -71,16 +71,6 @@ fn text(value: Option<&Value>) -> String {
         .to_string()
 }
 
-fn key_prefix(object: &str) -> Option<&'static str> {
-    match object {
-        "Case" => Some("500"),
-        "Contact" => Some("003"),
-        "Lead" => Some("00Q"),
-        "Account" => Some("001"),
-        _ => None,
-    }
-}
-
 /// What the admin typed: an Id (15 or 18 characters) or, for Case, a Case number.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RecordInput {
@@ -99,14 +89,16 @@ pub fn parse_record_input(object: &str, input: &str) -> Result<RecordInput, Stri
     // A pasted Lightning URL: .../lightning/r/Case/500.../view
     let candidate = input
         .split('/')
-        .find(|part| part.len() >= 15 && key_prefix(object).is_some_and(|p| part.starts_with(p)))
+        .find(|part| {
+            part.len() >= 15 && crate::sfid::key_prefix(object).is_some_and(|p| part.starts_with(p))
+        })
         .unwrap_or(input);
     if object == "Case" && candidate.chars().all(|c| c.is_ascii_digit()) && candidate.len() <= 10 {
         return Ok(RecordInput::CaseNumber(format!("{:0>8}", candidate)));
     }
     let id = sfid::to_18(candidate)
         .map_err(|e| format!("'{input}' is not a {object} Id or Case number: {e}"))?;
-    if let Some(prefix) = key_prefix(object) {
+    if let Some(prefix) = crate::sfid::key_prefix(object) {
         if !id.starts_with(prefix) {
             return Err(format!(
                 "{input} is not a {object} Id ({object} Ids start with {prefix}); copy the Id from the record's URL"
