@@ -2,11 +2,12 @@
 
 mod common;
 
+use common::step_until;
+
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::sync::Arc;
-use std::time::Duration;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::ui::worker::{Connection, Worker};
 use writeback_setup::ui::{App, Page, Remembered};
@@ -26,19 +27,6 @@ fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
-/// Steps the UI until `done` holds (the worker answers on its own thread).
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..400 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn connected_and_checked(scenario: &str) -> Harness<'static, App> {

@@ -3,10 +3,11 @@
 
 mod common;
 
+use common::step_until;
+
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use std::time::Duration;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::testwrite::FieldFate;
 use writeback_setup::ui::worker::Worker;
@@ -26,18 +27,6 @@ fn app(scenario: &str) -> App {
         Worker::spawn_with(|| {}, common::offline_login_env),
         remembered,
     )
-}
-
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..600 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn connected(scenario: &str) -> Harness<'static, App> {

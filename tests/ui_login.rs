@@ -4,12 +4,13 @@
 
 mod common;
 
+use common::step_until;
+
 use common::FakeKeychain;
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use writeback_setup::login::sf_cli::SfCli;
 use writeback_setup::login::store::LoginBook;
 use writeback_setup::sim::server::{SimOptions, SimServer};
@@ -92,18 +93,6 @@ fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 1100.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..600 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]

@@ -4,12 +4,13 @@
 
 mod common;
 
+use common::step_until;
+
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use writeback_setup::report;
 use writeback_setup::ui::worker::{Connection, Worker};
 use writeback_setup::ui::{App, Page, Remembered};
@@ -31,18 +32,6 @@ fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 1000.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app)
-}
-
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..600 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn checked(scenario: &str, data_dir: Option<PathBuf>) -> Harness<'static, App> {

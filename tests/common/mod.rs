@@ -171,3 +171,21 @@ pub async fn answer_in_browser(base: &str, authorize_url: &str, action: &str) {
     let location = answer.headers()["location"].to_str().unwrap().to_string();
     browser.get(&location).send().await.unwrap();
 }
+
+/// Steps the UI until `done` holds (the app's worker answers on its own thread), then two more
+/// frames so what changed is drawn.
+pub fn step_until(
+    h: &mut egui_kittest::Harness<'_, writeback_setup::ui::App>,
+    what: &str,
+    done: impl Fn(&writeback_setup::ui::App) -> bool,
+) {
+    for _ in 0..600 {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    panic!("timed out waiting for {what}");
+}
