@@ -7,6 +7,7 @@ pub mod fix;
 pub mod login;
 pub mod profile;
 pub mod readiness;
+pub mod request;
 pub mod report;
 pub mod salesforce;
 pub mod sfid;

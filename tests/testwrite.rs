@@ -51,6 +51,18 @@ async fn connect_as(sim: &SimServer, token: &str) -> (Client, Identity) {
     (client, identity)
 }
 
+/// The test write's plan, from a preflight as the app and the command make it.
+async fn planned(
+    client: &Client,
+    identity: &Identity,
+    profile: &profile::Profile,
+) -> testwrite::TestWritePlan {
+    testwrite::preflight(client, identity, profile, &case_id(), None)
+        .await
+        .expect("preflight")
+        .plan
+}
+
 /// The whole record as the admin sees it, without the audit fields a write changes.
 async fn whole_record(sim: &SimServer) -> Value {
     let (status, mut body) = common::get(
@@ -73,7 +85,8 @@ async fn test_write_on_ready_leaves_the_record_exactly_as_it_was() {
     let profile = profile::builtin("feedback-writeback").unwrap();
     let before = whole_record(&sim).await;
     let dir = temp_dir("ready");
-    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None)
+    let plan = planned(&client, &identity, &profile).await;
+    let report = testwrite::run(&client, &identity, &plan, &dir, None)
         .await
         .expect("runs");
     assert!(report.write_ok, "{report:#?}");
@@ -104,7 +117,8 @@ async fn blocked_as(scenario: &str, integration: bool) -> (testwrite::TestWriteR
     let profile = profile::builtin("feedback-writeback").unwrap();
     let before = whole_record(&sim).await;
     let dir = temp_dir(scenario);
-    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None)
+    let plan = planned(&client, &identity, &profile).await;
+    let report = testwrite::run(&client, &identity, &plan, &dir, None)
         .await
         .expect("runs");
     let unchanged = whole_record(&sim).await == before;
@@ -134,6 +148,10 @@ async fn restricted_picklist_names_the_sentiment_field() {
     assert_eq!(blocked.field, "Enterpret_Sentiment__c");
     assert_eq!(blocked.code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
     assert!(blocked.explanation.contains("'Neutral'"));
+    assert!(
+        blocked.found_before_writing,
+        "the describe shows the picklist's values: the value is never sent"
+    );
     // The other two were written alone to find the blocker, then restored.
     assert!(report
         .rows
@@ -182,14 +200,8 @@ async fn a_concurrent_edit_between_write_and_restore_is_not_clobbered() {
             assert_eq!(response.status().as_u16(), 204);
         })
     };
-    let report = testwrite::run(
-        &client,
-        &identity,
-        &profile,
-        &case_id(),
-        &dir,
-        Some(&someone_else),
-    )
+    let plan = planned(&client, &identity, &profile).await;
+    let report = testwrite::run(&client, &identity, &plan, &dir, Some(&someone_else))
     .await
     .unwrap();
     let summary = report
@@ -247,9 +259,10 @@ async fn dry_run_rolls_back_and_reports_what_would_fail() {
     let profile = profile::builtin("feedback-writeback").unwrap();
     for (scenario, works) in [("ready", true), ("validation-rule-blocks", false)] {
         let sim = common::start(scenario).await;
-        let (client, _) = connect_as(&sim, sim.admin_token()).await;
+        let (client, identity) = connect_as(&sim, sim.admin_token()).await;
         let before = whole_record(&sim).await;
-        let dry = testwrite::dry_run(&client, &profile, &case_id())
+        let plan = planned(&client, &identity, &profile).await;
+        let dry = testwrite::dry_run(&client, &plan)
             .await
             .unwrap();
         assert_eq!(dry.would_succeed, works, "{scenario}: {dry:?}");
@@ -273,9 +286,10 @@ async fn dry_run_rolls_back_and_reports_what_would_fail() {
 async fn dry_run_needs_author_apex() {
     let sim = common::start("ready").await;
     let token = common::integration_token(&sim);
-    let (client, _) = connect_as(&sim, &token).await;
+    let (client, identity) = connect_as(&sim, &token).await;
     let profile = profile::builtin("feedback-writeback").unwrap();
-    let error = testwrite::dry_run(&client, &profile, &case_id())
+    let plan = planned(&client, &identity, &profile).await;
+    let error = testwrite::dry_run(&client, &plan)
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("INSUFFICIENT_ACCESS"));
@@ -405,6 +419,8 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
         test_values: [("Enterpret_Sentiment__c".to_string(), json!("Neutral"))]
             .into_iter()
             .collect(),
+        kinds: Default::default(),
+        read_back: Default::default(),
         written_fields: vec!["Enterpret_Sentiment__c".into()],
         original_last_modified: None,
         written_last_modified: None,
@@ -500,7 +516,12 @@ async fn execute_anonymous_matches_the_recorded_salesforce_answer() {
     };
     let recorded: Value = serde_json::from_str(&text).unwrap();
     let sim = common::start("ready").await;
-    let apex = testwrite::dry_run_apex("Case", &case_id(), &serde_json::Map::new());
+    let plan = testwrite::TestWritePlan {
+        object: "Case".into(),
+        record_id: case_id(),
+        ..Default::default()
+    };
+    let apex = testwrite::plan::dry_run_apex(&plan);
     let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
     let (status, ours) = common::get(
         &sim,
@@ -557,7 +578,8 @@ async fn an_edit_between_the_restore_read_and_its_write_is_refused_by_salesforce
             Box::pin(async {})
         }
     };
-    let report = testwrite::run(&client, &identity, &profile, &case_id(), &dir, Some(&queue))
+    let plan = planned(&client, &identity, &profile).await;
+    let report = testwrite::run(&client, &identity, &plan, &dir, Some(&queue))
         .await
         .unwrap();
     assert!(report.write_ok);
@@ -593,15 +615,16 @@ async fn an_edit_between_the_restore_read_and_its_write_is_refused_by_salesforce
 /// answer is lost: the field may hold the test value, so the journal must keep naming it.
 #[tokio::test]
 async fn a_field_write_whose_answer_is_lost_stays_in_the_journal_and_is_restored() {
-    let sim = common::start("restricted-picklist").await;
+    let sim = common::start("validation-rule-blocks").await;
     let (client, identity) = connect_as(&sim, sim.admin_token()).await;
     let profile = profile::builtin("feedback-writeback").unwrap();
     let before = whole_record(&sim).await;
     let dir = temp_dir("lost-answer");
-    // PATCH 1: all fields together, refused for the picklist. PATCH 2: the first field alone,
-    // carried out, answer lost.
+    let plan = planned(&client, &identity, &profile).await;
+    // PATCH 1: all fields together, refused by the validation rule. PATCH 2: the first field
+    // alone, carried out, answer lost.
     sim.inject(writeback_setup::sim::server::Fault::LoseAnswerOfPatch(2));
-    let result = testwrite::run(&client, &identity, &profile, &case_id(), &dir, None).await;
+    let result = testwrite::run(&client, &identity, &plan, &dir, None).await;
     assert!(result.is_err(), "the lost answer ends the test write");
     assert_eq!(
         whole_record(&sim).await["Enterpret_Summary__c"],
@@ -617,4 +640,256 @@ async fn a_field_write_whose_answer_is_lost_stays_in_the_journal_and_is_restored
         assert_eq!(after[field], before[field], "{field} is back");
     }
     assert!(journal::pending(&dir).is_empty());
+}
+
+// ---- typed values end to end ----------------------------------------------------------------
+
+const TYPED_CASE: &str = "5005g00000TyPeD";
+const TYPED_CONTACT: &str = "0035g00000TyPeD";
+
+fn data_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// `ready` plus fields of every type, records set in the UI (see tests/data).
+async fn start_typed() -> SimServer {
+    let scenario = writeback_setup::sim::scenario::load_file(&data_file(
+        "typed-fields.scenario.toml",
+    ))
+    .expect("typed scenario loads");
+    SimServer::start(
+        &scenario,
+        writeback_setup::sim::server::SimOptions::default(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+fn typed_profile() -> profile::Profile {
+    profile::load_file(&data_file("typed-fields.profile.toml")).expect("typed profile loads")
+}
+
+/// A record as the admin reads it, without the fields a write changes by itself.
+async fn record_of(sim: &SimServer, object: &str, id: &str) -> Value {
+    let (status, mut body) = common::get(
+        sim,
+        sim.admin_token(),
+        &format!(
+            "/services/data/{}/sobjects/{object}/{}",
+            common::V,
+            sfid::to_18(id).unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for audit in ["LastModifiedDate", "SystemModstamp", "LastModifiedById"] {
+        body.as_object_mut().unwrap().remove(audit);
+    }
+    body
+}
+
+/// Values an integration set through the API, typed as an API client sends them (a number as
+/// a string too, which Salesforce reads as a number).
+fn set_by_api(object: &str) -> Value {
+    if object == "Contact" {
+        return json!({"Survey_Score__c": 3, "NPS_Category__c": "Detractor",
+            "Survey_Comment__c": "Slow.", "Survey_Response_Date__c": "2024-02-29T23:59:59Z"});
+    }
+    json!({"Typed_Number__c": 5, "Typed_Currency__c": "7.10", "Typed_Percent__c": 3,
+        "Typed_Date__c": "2024-02-29", "Typed_DateTime__c": "2024-02-29T23:59:59.5+02:00",
+        "Typed_Checkbox__c": false, "Typed_Email__c": "api@customer.example",
+        "Typed_Phone__c": "+44 20 7946 0000", "Typed_Url__c": "https://api.example/x",
+        "Typed_Multi__c": "Beta", "Typed_Picklist__c": "Open", "Typed_Text__c": "from the API",
+        "Typed_TextArea__c": "a\nb", "Typed_Long__c": "long\r\ntext", "Typed_Html__c": "<i>x</i>",
+        "KustomerApp__Conversation_CSAT_Score__c": "2",
+        "KustomerApp__Conversation_ModifiedAt__c": "2024-05-05T05:05:05Z",
+        "Description": "set\nby API"})
+}
+
+#[tokio::test]
+async fn every_field_type_is_written_read_back_and_restored_exactly() {
+    let cases: Vec<(profile::Profile, &str, &str, bool)> = vec![
+        // (profile, object, record, set the values by the API first)
+        (typed_profile(), "Case", CASE, false),
+        (typed_profile(), "Case", TYPED_CASE, false),
+        (typed_profile(), "Case", CASE, true),
+        (profile::builtin("conversation-cases").unwrap(), "Case", CASE, false),
+        (profile::builtin("conversation-cases").unwrap(), "Case", TYPED_CASE, false),
+        (profile::builtin("conversation-cases").unwrap(), "Case", CASE, true),
+        (profile::builtin("feedback-writeback").unwrap(), "Case", TYPED_CASE, false),
+        (profile::builtin("survey-responses").unwrap(), "Contact", TYPED_CONTACT, false),
+        (profile::builtin("survey-responses").unwrap(), "Contact", TYPED_CONTACT, true),
+    ];
+    for (profile, object, record, by_api) in cases {
+        let label = format!("{} on {object} {record} (by API: {by_api})", profile.id);
+        let sim = start_typed().await;
+        let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+        let id = sfid::to_18(record).unwrap();
+        if by_api {
+            let (status, body) = common::send(
+                &sim,
+                sim.admin_token(),
+                reqwest::Method::PATCH,
+                &format!("/services/data/{}/sobjects/{object}/{id}", common::V),
+                &set_by_api(object),
+            )
+            .await;
+            assert_eq!(status, 204, "{label}: {body}");
+        }
+        let before = record_of(&sim, object, record).await;
+        let pre = testwrite::preflight(&client, &identity, &profile, &id, None)
+            .await
+            .expect("preflight");
+        assert!(pre.plan.typed_from_org, "{label}");
+        assert!(pre.blockers.is_empty(), "{label}: {:?}", pre.blockers);
+        let dir = temp_dir("typed");
+        let report = testwrite::run(&client, &identity, &pre.plan, &dir, None)
+            .await
+            .expect("runs");
+        assert!(report.write_ok, "{label}: {report:#?}");
+        assert!(report.restored && report.journal_deleted, "{label}: {report:#?}");
+        assert!(report.rows.iter().all(|r| r.fate == FieldFate::Restored), "{label}: {report:#?}");
+        assert_eq!(record_of(&sim, object, record).await, before, "{label}: the record is as it was");
+        assert!(journal::pending(&dir).is_empty(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn salesforce_answers_typed_json_for_every_type() {
+    let sim = start_typed().await;
+    let record = record_of(&sim, "Case", TYPED_CASE).await;
+    assert_eq!(record["Typed_Number__c"], json!(3.0));
+    assert!(record["Typed_Number__c"].is_f64(), "a JSON number with the field's scale");
+    assert_eq!(record["Typed_Currency__c"], json!(1250.5));
+    assert_eq!(record["Typed_Checkbox__c"], json!(true));
+    assert_eq!(record["Typed_Date__c"], json!("2025-03-14"));
+    assert_eq!(record["Typed_DateTime__c"], json!("2025-03-14T15:09:26.000+0000"));
+    assert_eq!(record["Typed_Multi__c"], json!("Gamma;Alpha"));
+    // A string Salesforce can read as a number is stored as one; SOQL answers the same.
+    let id = sfid::to_18(CASE).unwrap();
+    let path = format!("/services/data/{}/sobjects/Case/{id}", common::V);
+    let (status, _) = common::send(&sim, sim.admin_token(), reqwest::Method::PATCH, &path,
+        &json!({"Typed_Number__c": "1", "Typed_DateTime__c": "2026-12-05T11:00:00+01:00"})).await;
+    assert_eq!(status, 204);
+    let (_, rows) = common::query(&sim, sim.admin_token(),
+        &format!("SELECT Typed_Number__c, Typed_DateTime__c FROM Case WHERE Id = '{id}'"), false).await;
+    assert_eq!(rows["records"][0]["Typed_Number__c"], json!(1.0));
+    assert_eq!(rows["records"][0]["Typed_DateTime__c"], json!("2026-12-05T10:00:00.000+0000"));
+    // What it cannot read into the type is refused like Salesforce refuses it.
+    for (body, code, text) in [
+        (json!({"Typed_Number__c": "abc"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of double from VALUE_STRING value abc"),
+        (json!({"Typed_Checkbox__c": "yes"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of boolean from VALUE_STRING value yes"),
+        (json!({"Typed_Date__c": "12/31/2026"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of date from VALUE_STRING value 12/31/2026"),
+        (json!({"Typed_Multi__c": ["Alpha"]}), "JSON_PARSER_ERROR", "Cannot deserialize instance of multipicklist from START_ARRAY value"),
+        (json!({"Typed_Percent__c": 12345}), "NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field"),
+        (json!({"Typed_Email__c": "badone"}), "INVALID_EMAIL_ADDRESS", "Typed Email: invalid email address: badone"),
+    ] {
+        let (status, answer) = common::send(&sim, sim.admin_token(), reqwest::Method::PATCH, &path, &body).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(common::error_code(&answer), code, "{body}: {answer}");
+        assert!(answer[0]["message"].as_str().unwrap().contains(text), "{body}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn the_dry_run_compiles_for_every_type_and_an_ill_typed_assignment_does_not() {
+    let sim = start_typed().await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let before = record_of(&sim, "Case", CASE).await;
+    for profile in [typed_profile(), profile::builtin("conversation-cases").unwrap()] {
+        let pre = testwrite::preflight(&client, &identity, &profile, &case_id(), None)
+            .await
+            .unwrap();
+        let dry = testwrite::dry_run(&client, &pre.plan).await.unwrap();
+        assert!(dry.would_succeed, "{}: {dry:?}\n{}", profile.id, testwrite::plan::dry_run_apex(&pre.plan));
+    }
+    assert_eq!(record_of(&sim, "Case", CASE).await, before, "rolled back");
+    // A string assigned to a Number field is a compile problem, as Apex reports it.
+    let apex = format!("Case r = new Case(Id = '{}');\nr.Typed_Number__c = '1';\nupdate r;", case_id());
+    let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
+    let (status, body) = common::get(&sim, sim.admin_token(),
+        &format!("/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}", common::V)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["compiled"], false);
+    assert_eq!(body["compileProblem"], "Illegal assignment from String to Decimal");
+    assert_eq!(body["line"], 2);
+}
+
+/// A proxy drops a field from, or garbles it in, one of the restore's reads: the journal stays,
+/// the field is named with the value to put back, and `recover` finishes.
+#[tokio::test]
+async fn a_read_back_that_cannot_be_interpreted_keeps_the_journal_and_names_the_field() {
+    use writeback_setup::sim::server::Fault;
+    // Record reads of a run: 1 originals, 2 after the write, 3 the restore's read, 4 after it.
+    for (nth, replacement) in [(4, None), (3, None), (3, Some("{\"garbled\": true}")), (2, None)] {
+        let label = format!("read {nth}, {replacement:?}");
+        let sim = start_typed().await;
+        let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+        let profile = typed_profile();
+        let before = record_of(&sim, "Case", CASE).await;
+        let plan = planned(&client, &identity, &profile).await;
+        let dir = temp_dir("tampered");
+        sim.inject(Fault::TamperRecordRead {
+            nth,
+            field: "Typed_Number__c".into(),
+            replacement: replacement.map(str::to_string),
+        });
+        let report = testwrite::run(&client, &identity, &plan, &dir, None).await.expect("runs");
+        if nth == 2 {
+            // Only the after-write read lost it: the write is not proven, the restore is.
+            assert!(!report.write_ok, "{label}: {report:#?}");
+            assert!(report.restored && report.journal_deleted, "{label}: {report:#?}");
+            assert_eq!(record_of(&sim, "Case", CASE).await, before, "{label}");
+            continue;
+        }
+        assert!(!report.restored, "{label}: {report:#?}");
+        assert!(!report.journal_deleted, "{label}");
+        let row = report.rows.iter().find(|r| r.field == "Typed_Number__c").unwrap();
+        assert_eq!(row.fate, FieldFate::Unproven, "{label}");
+        let left = report.left.join("\n");
+        assert!(left.contains("Typed_Number__c is not proven back"), "{label}: {left}");
+        assert!(left.contains("Put back Typed_Number__c = (empty)"), "{label}: {left}");
+        assert_eq!(journal::pending(&dir).len(), 1, "{label}: the journal stays");
+        let recovered = testwrite::recover_all(&client, &identity, &dir).await;
+        assert!(recovered[0].journal_deleted, "{label}: {recovered:?}");
+        assert_eq!(record_of(&sim, "Case", CASE).await, before, "{label}: recovered");
+    }
+}
+
+/// The command says what is left and exits 3 when a read-back lacks a field.
+#[tokio::test]
+async fn test_write_command_exits_3_when_a_field_is_not_proven_back() {
+    let sim = start_typed().await;
+    let dir = temp_dir("cli-tampered");
+    sim.inject(writeback_setup::sim::server::Fault::TamperRecordRead {
+        nth: 4,
+        field: "Typed_Date__c".into(),
+        replacement: None,
+    });
+    let url = sim.url().to_string();
+    let token = sim.admin_token().to_string();
+    let profile_path = data_file("typed-fields.profile.toml");
+    let data_dir = dir.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_writeback-setup"))
+            .args(["test-write", "--instance-url", &url, "--access-token", &token, "--profile"])
+            .arg(&profile_path)
+            .args(["--record", CASE, "--yes"])
+            .env(journal::DATA_DIR_ENV, &data_dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("LEFT TO DO: Case "), "{stdout}");
+    assert!(stdout.contains("Typed_Date__c is not proven back"), "{stdout}");
+    assert!(stdout.contains("Put back Typed_Date__c = (empty)"), "{stdout}");
+    assert!(stdout.contains("the journal is kept"), "{stdout}");
+    assert!(!stdout.contains("the journal is deleted"), "{stdout}");
+    assert_eq!(journal::pending(&dir).len(), 1);
 }

@@ -33,6 +33,8 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
         test_values: [("Enterpret_Sentiment__c".to_string(), json!("Neutral"))]
             .into_iter()
             .collect(),
+        kinds: Default::default(),
+        read_back: Default::default(),
         written_fields: vec!["Enterpret_Sentiment__c".into()],
         original_last_modified: None,
         written_last_modified: None,

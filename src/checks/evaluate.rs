@@ -96,9 +96,7 @@ fn flag(record: &Record, path: &str) -> bool {
 
 /// The records of a query answer (a composite subrequest body).
 fn records_of(value: &Value) -> Vec<Record> {
-    value
-        .get("records")
-        .and_then(Value::as_array)
+    crate::request::records(value)
         .map(|rows| rows.iter().filter_map(|r| r.as_object().cloned()).collect())
         .unwrap_or_default()
 }
@@ -116,17 +114,7 @@ fn answer_records(g: &Gathered, id: &str) -> Option<Result<Vec<Record>, FetchErr
 }
 
 fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    use chrono::{DateTime, NaiveDate, Utc};
-    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z")
-        .or_else(|_| DateTime::parse_from_rfc3339(text))
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d")
-                .ok()?
-                .and_hms_opt(0, 0, 0)
-                .map(|d| d.and_utc())
-        })
+    crate::request::parse_instant(text)
 }
 
 fn day(text: &str) -> String {

@@ -3,13 +3,10 @@
 
 use super::Inputs;
 use crate::profile::{FieldType, Profile};
+use crate::request::{self, query_path, soql_string};
 
 /// Metadata types listed to find the integration's app (one `listMetadata` call).
 pub const APP_METADATA_TYPES: [&str; 2] = ["ConnectedApp", "ExtlClntAppOauthSettings"];
-
-/// Salesforce's composite limits: 25 subrequests, of which at most 5 queries.
-const MAX_SUBREQUESTS: usize = 25;
-const MAX_QUERIES: usize = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedRequest {
@@ -26,22 +23,6 @@ pub struct Plan {
     pub tooling: Vec<Vec<PlannedRequest>>,
 }
 
-/// A SOQL string literal: quotes and backslashes escaped.
-pub fn soql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
 fn list(values: impl IntoIterator<Item = String>) -> String {
     values
         .into_iter()
@@ -50,30 +31,10 @@ fn list(values: impl IntoIterator<Item = String>) -> String {
         .join(", ")
 }
 
-/// `query/?q=...` with the query percent-encoded, except composite references `@{...}`,
-/// which Salesforce resolves in the URL as written.
-fn query_path(tooling_query: bool, soql: &str) -> String {
-    let _ = tooling_query;
-    let mut encoded = String::new();
-    let mut rest = soql;
-    while let Some(start) = rest.find("@{") {
-        encoded.extend(url::form_urlencoded::byte_serialize(
-            &rest.as_bytes()[..start],
-        ));
-        let end = rest[start..]
-            .find('}')
-            .map_or(rest.len(), |e| start + e + 1);
-        encoded.push_str(&rest[start..end]);
-        rest = &rest[end..];
-    }
-    encoded.extend(url::form_urlencoded::byte_serialize(rest.as_bytes()));
-    format!("query/?q={encoded}")
-}
-
 fn query(reference_id: &str, soql: &str) -> PlannedRequest {
     PlannedRequest {
         reference_id: reference_id.to_string(),
-        path: query_path(false, soql),
+        path: query_path(soql),
         is_query: true,
     }
 }
@@ -86,24 +47,20 @@ fn resource(reference_id: &str, path: String) -> PlannedRequest {
     }
 }
 
-/// Splits requests into composites within the limits, keeping order (a request that
-/// references an earlier one must stay in its composite: `pinned` pairs are kept together).
+impl request::Subrequest for PlannedRequest {
+    fn reference_id(&self) -> &str {
+        &self.reference_id
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn is_query(&self) -> bool {
+        self.is_query
+    }
+}
+
 fn pack(requests: Vec<PlannedRequest>) -> Vec<Vec<PlannedRequest>> {
-    let mut composites: Vec<Vec<PlannedRequest>> = Vec::new();
-    let mut current: Vec<PlannedRequest> = Vec::new();
-    for request in requests {
-        let queries = current.iter().filter(|r| r.is_query).count();
-        let depends_on_previous = request.path.contains("@{");
-        let full = current.len() >= MAX_SUBREQUESTS || (request.is_query && queries >= MAX_QUERIES);
-        if full && !depends_on_previous {
-            composites.push(std::mem::take(&mut current));
-        }
-        current.push(request);
-    }
-    if !current.is_empty() {
-        composites.push(current);
-    }
-    composites
+    request::pack(requests)
 }
 
 /// The custom field's `DeveloperName` (no `__c`, no namespace) and namespace.
@@ -285,6 +242,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
 mod tests {
     use super::*;
     use crate::checks::LoggedIn;
+    use crate::request::MAX_QUERIES;
 
     fn inputs(user: Option<&str>, record: Option<&str>) -> Inputs {
         Inputs {

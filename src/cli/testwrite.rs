@@ -68,6 +68,7 @@ pub fn report_text(report: &TestWriteReport) -> String {
             FieldFate::Untouched => " (not written)",
             FieldFate::ChangedBySomeoneElse => " (changed by someone else)",
             FieldFate::StillTestValue => " (NOT restored)",
+            FieldFate::Unproven => " (NOT proven back: see LEFT TO DO)",
         };
         out.push_str(&format!(
             "{:<30} {:<30} {:<30} {}{fate}\n",
@@ -85,16 +86,25 @@ pub fn report_text(report: &TestWriteReport) -> String {
         ));
     }
     for blocked in &report.blocked {
-        out.push_str(&format!(
-            "BLOCKED {}: {} ({}: {})\n",
-            blocked.field, blocked.explanation, blocked.code, blocked.message
-        ));
+        if blocked.found_before_writing {
+            out.push_str(&format!(
+                "NOT WRITTEN {}: {} (Salesforce would refuse it: {})\n",
+                blocked.field, blocked.explanation, blocked.code
+            ));
+        } else {
+            out.push_str(&format!(
+                "BLOCKED {}: {} ({}: {})\n",
+                blocked.field, blocked.explanation, blocked.code, blocked.message
+            ));
+        }
     }
     if let Some(combined) = &report.combined_error {
         out.push_str(&format!("BLOCKED: {combined}\n"));
     }
     if report.restored {
-        out.push_str("The record is back as it was; the journal is deleted.\n");
+        out.push_str("The record is back as it was (every field read back); the journal is deleted.\n");
+    } else {
+        out.push_str("The record is NOT proven back as it was; the journal is kept, and `writeback-setup recover` tries again.\n");
     }
     for line in &report.left {
         out.push_str(&format!("LEFT TO DO: {line}\n"));
@@ -183,15 +193,18 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
             say!("  BLOCKER: {blocker}");
         }
         say!("  Test values:");
-        for (field, value) in testwrite::test_values(&profile) {
+        for (field, value) in pre.plan.values() {
             say!("    {field} = {}", shown(Some(&value)));
+        }
+        if !pre.plan.typed_from_org {
+            say!("  (typed from the profile: the org's describe could not be read)");
         }
         if args.dry_run {
             if !pre.can_run_apex {
                 say!("\nDry run not available: {} may not run anonymous Apex (Author Apex). Nothing was written.", pre.runs_as);
                 return ExitCode::SUCCESS;
             }
-            return match testwrite::dry_run(client, &profile, &record_id).await {
+            return match testwrite::dry_run(client, &pre.plan).await {
                 Ok(dry) if dry.would_succeed => {
                     say!("\nDry run (rolled back, nothing changed): the update would succeed.");
                     ExitCode::SUCCESS
@@ -234,7 +247,7 @@ pub fn run(args: TestWriteArgs) -> ExitCode {
                 }
             })
         };
-        match testwrite::run(client, &connected.identity, &profile, &record_id, &data_dir, Some(&hook)).await {
+        match testwrite::run(client, &connected.identity, &pre.plan, &data_dir, Some(&hook)).await {
             Ok(report) => {
                 say!("\n{}", report_text(&report));
                 if !report.left.is_empty() {

@@ -321,7 +321,7 @@ async fn existing_set_id(client: &Client, name: &str) -> Result<Option<String>, 
     let records = client
         .query(&format!(
             "SELECT Id FROM PermissionSet WHERE Name = {}",
-            crate::checks::soql_string(name)
+            crate::request::soql_string(name)
         ))
         .await?;
     Ok(records

@@ -2,7 +2,8 @@
 //! answers become [`Facts`], and how facts plus the check findings become a [`FixPlan`] of
 //! exact API calls. No IO, no clock: `crate::fix::apply` sends what this module decides.
 
-use crate::checks::{soql_string, FetchError, Finding, PlannedRequest, Status, Step};
+use crate::checks::{FetchError, Finding, PlannedRequest, Status, Step};
+use crate::request::soql_string;
 use crate::profile::{FieldRequirement, FieldType, Profile};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -286,9 +287,7 @@ fn records(answer: Option<&Result<Value, FetchError>>, what: &str) -> Result<Vec
     match answer {
         None => Err(format!("no answer for {what}")),
         Some(Err(e)) => Err(format!("{what}: {} {}", e.code, e.message)),
-        Some(Ok(body)) => body
-            .get("records")
-            .and_then(Value::as_array)
+        Some(Ok(body)) => crate::request::records(body)
             .cloned()
             .ok_or_else(|| format!("{what}: the answer has no records")),
     }

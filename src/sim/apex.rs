@@ -1,11 +1,14 @@
 //! Tooling `executeAnonymous` for the small subset of anonymous Apex a readiness dry run uses:
-//! a savepoint, a record built with `new Object(Id = '...')`, field assignments of string
-//! literals, DML options, `update`, and `Database.rollback`. The DML goes through the same
+//! a savepoint, a record built with `new Object(Id = '...')`, field assignments of typed
+//! literals (strings, numbers, booleans, `null`, `Date.newInstance`, `Datetime.newInstanceGmt`),
+//! type-checked against the field as the Apex compiler does ("Illegal assignment from String to
+//! Decimal"), DML options, `update`, and `Database.rollback`. The DML goes through the same
 //! `rest::dispatch` update as a REST PATCH, so validation rules, FLS and triggers answer the
 //! same way; anything outside the subset is a compile problem, as Salesforce reports one.
 
 use super::org::Org;
 use super::rest::{self, Reply, RestRequest};
+use super::schema::FieldKind;
 use serde_json::{json, Map, Value};
 
 fn result(
@@ -47,6 +50,117 @@ fn literal(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// A literal on the right of an assignment, with its Apex type.
+#[derive(Clone, Debug, PartialEq)]
+enum Literal {
+    Str(String),
+    Integer(i64),
+    Decimal(f64),
+    Boolean(bool),
+    Null,
+    Date(chrono::NaiveDate),
+    Datetime(chrono::DateTime<chrono::Utc>),
+}
+
+impl Literal {
+    fn parse(text: &str) -> Option<Literal> {
+        let t = text.trim();
+        if t.starts_with('\'') {
+            return literal(t).map(Literal::Str);
+        }
+        match t.to_ascii_lowercase().as_str() {
+            "null" => return Some(Literal::Null),
+            "true" => return Some(Literal::Boolean(true)),
+            "false" => return Some(Literal::Boolean(false)),
+            _ => {}
+        }
+        let numeric = |s: &str| {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        };
+        if numeric(t) {
+            return if t.contains('.') {
+                t.parse().ok().map(Literal::Decimal)
+            } else {
+                t.parse().ok().map(Literal::Integer)
+            };
+        }
+        let args = |prefix: &str| -> Option<Vec<u32>> {
+            let lower = t.to_ascii_lowercase();
+            let inner = lower
+                .strip_prefix(&prefix.to_ascii_lowercase())?
+                .strip_suffix(')')?
+                .to_string();
+            inner.split(',').map(|a| a.trim().parse().ok()).collect()
+        };
+        if let Some(a) = args("Date.newInstance(") {
+            let [y, m, d] = a[..] else { return None };
+            return chrono::NaiveDate::from_ymd_opt(y as i32, m, d).map(Literal::Date);
+        }
+        if let Some(a) = args("Datetime.newInstanceGmt(") {
+            let [y, mo, d, h, mi, sec] = a[..] else {
+                return None;
+            };
+            let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)?;
+            return date
+                .and_hms_opt(h, mi, sec)
+                .map(|t| Literal::Datetime(t.and_utc()));
+        }
+        None
+    }
+
+    fn apex_type(&self) -> &'static str {
+        match self {
+            Literal::Str(_) => "String",
+            Literal::Integer(_) => "Integer",
+            Literal::Decimal(_) => "Decimal",
+            Literal::Boolean(_) => "Boolean",
+            Literal::Null => "null",
+            Literal::Date(_) => "Date",
+            Literal::Datetime(_) => "Datetime",
+        }
+    }
+
+    /// The value as the REST body of the same update carries it.
+    fn json(&self) -> Value {
+        match self {
+            Literal::Str(s) => json!(s),
+            Literal::Integer(n) => json!(n),
+            Literal::Decimal(n) => json!(n),
+            Literal::Boolean(b) => json!(b),
+            Literal::Null => Value::Null,
+            Literal::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
+            Literal::Datetime(t) => json!(super::value::datetime_json(*t)),
+        }
+    }
+}
+
+/// The Apex type of an sObject field, and whether a literal may be assigned to it.
+fn field_apex_type(kind: &FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Id | FieldKind::Reference => "Id",
+        FieldKind::Number | FieldKind::Currency | FieldKind::Percent => "Decimal",
+        FieldKind::Checkbox => "Boolean",
+        FieldKind::Date => "Date",
+        FieldKind::DateTime => "Datetime",
+        FieldKind::Complex => "Object",
+        _ => "String",
+    }
+}
+
+fn assignable(literal: &Literal, field_type: &str) -> bool {
+    matches!(
+        (literal, field_type),
+        (Literal::Null, _)
+            | (_, "Object")
+            | (Literal::Str(_), "String" | "Id")
+            | (Literal::Integer(_) | Literal::Decimal(_), "Decimal")
+            | (Literal::Boolean(_), "Boolean")
+            | (Literal::Date(_), "Date")
+            | (Literal::Datetime(_), "Datetime")
+    )
+}
+
 enum Statement {
     Ignore,
     Savepoint,
@@ -58,7 +172,7 @@ enum Statement {
     Assign {
         var: String,
         field: String,
-        value: String,
+        value: Literal,
     },
     Update {
         var: String,
@@ -109,7 +223,7 @@ fn parse_statement(text: &str) -> Option<Statement> {
     Some(Statement::Assign {
         var: var.to_string(),
         field: field.to_string(),
-        value: literal(right.trim())?,
+        value: Literal::parse(right)?,
     })
 }
 
@@ -163,7 +277,7 @@ pub fn execute_anonymous(
                 }
                 objects.insert(var.clone(), (object.clone(), id.clone()));
             }
-            Statement::Assign { var, field, .. } => {
+            Statement::Assign { var, field, value } => {
                 let Some((object, _)) = objects.get(var) else {
                     return result(
                         *line,
@@ -173,12 +287,25 @@ pub fn execute_anonymous(
                         None,
                     );
                 };
-                if org.object(object).and_then(|o| o.field(field)).is_none() {
+                let Some(def) = org.object(object).and_then(|o| o.field(field)) else {
                     return result(
                         *line,
                         *column,
                         false,
                         Some(format!("Invalid field {field} for {object}")),
+                        None,
+                    );
+                };
+                let target = field_apex_type(&def.kind);
+                if !assignable(value, target) {
+                    return result(
+                        *line,
+                        *column,
+                        false,
+                        Some(format!(
+                            "Illegal assignment from {} to {target}",
+                            value.apex_type()
+                        )),
                         None,
                     );
                 }
@@ -222,7 +349,7 @@ pub fn execute_anonymous(
             }
             Statement::Assign { var, field, value } => {
                 let entry = records.entry(var.clone()).or_insert_with(|| json!({}));
-                entry[field.as_str()] = json!(value);
+                entry[field.as_str()] = value.json();
             }
             Statement::Update { var } => {
                 let (object, id) = objects[var].clone();

@@ -11,3 +11,4 @@ pub mod schema;
 pub mod server;
 pub mod soap;
 pub mod soql;
+pub mod value;

@@ -567,6 +567,10 @@ impl Org {
             })
             .collect();
         def.restricted_picklist = spec.restricted;
+        if def.kind.is_number() {
+            def.precision = spec.precision.unwrap_or(def.precision);
+            def.scale = spec.scale.unwrap_or(def.scale);
+        }
         def.nillable = !spec.required;
         def.external_id = spec.external_id;
         def.unique = spec.unique;
@@ -729,7 +733,8 @@ impl Org {
         for (object, records) in &scenario.records {
             for (n, record) in records.iter().enumerate() {
                 let mut row = Row::new();
-                if let Some(def) = self.object(object) {
+                let def = self.object(object).cloned();
+                if let Some(def) = &def {
                     for field in &def.fields {
                         if !matches!(field.kind, FieldKind::Complex) {
                             row.insert(field.name.clone(), default_value(field));
@@ -748,7 +753,12 @@ impl Org {
                             .and_then(|u| u.get("Id").cloned());
                         row.insert("OwnerId".into(), owner.unwrap_or(Value::Null));
                     } else {
-                        row.insert(k.clone(), v.clone());
+                        // Stored as the API would store it: typed, canonical.
+                        let stored = match def.as_ref().and_then(|d| d.field(k)) {
+                            Some(field) => super::value::canonical(field, v),
+                            None => v.clone(),
+                        };
+                        row.insert(k.clone(), stored);
                     }
                 }
                 if object == "Case" && row.get("CaseNumber").is_none_or(Value::is_null) {
@@ -972,6 +982,8 @@ impl Org {
                 r#type: kind.into(),
                 length: None,
                 visible_lines: None,
+                precision: None,
+                scale: None,
                 values: Vec::new(),
                 restricted: false,
                 required: false,

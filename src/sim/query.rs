@@ -89,7 +89,7 @@ impl OrgView<'_> {
                     for field in &def.fields {
                         rows.push(row(json!({"DurableId": field_durable_id(name, field),
                             "QualifiedApiName": field.name, "EntityDefinitionId": name,
-                            "DataType": field.kind.data_type_label(field.length),
+                            "DataType": field.kind.data_type_label(field.length, field.precision, field.scale),
                             "Length": if field.kind.is_text() { json!(field.length) } else { json!(0) },
                             "Label": field.label, "IsNillable": field.nillable,
                             "NamespacePrefix": field.namespace()})));

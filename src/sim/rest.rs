@@ -585,86 +585,61 @@ fn parse_body(body: Option<&[u8]>) -> Result<serde_json::Map<String, Value>, Rep
     }
 }
 
-/// Checks a value against a field's type, length and picklist, with Salesforce's errors.
-fn check_value(field: &FieldDef, value: &Value) -> Result<(), Reply> {
+/// Reads a value into the field's type (see `value::coerce`), then checks its length and
+/// picklist, with Salesforce's errors; returns what the org stores.
+fn check_value(field: &FieldDef, value: &Value, body: &str) -> Result<Value, Reply> {
     let fields = [field.name.clone()];
-    if value.is_null() {
-        if !field.nillable && !matches!(field.kind, FieldKind::Checkbox) {
+    if value.is_null() && !field.nillable && !matches!(field.kind, FieldKind::Checkbox) {
+        return Err(Reply::dml_error(
+            400,
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", field.name),
+            &fields,
+        ));
+    }
+    let stored = super::value::coerce(field, value, body)?;
+    let Some(text) = stored.as_str() else {
+        return Ok(stored);
+    };
+    if !(field.kind.is_text() || matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist)) {
+        return Ok(stored);
+    }
+    let length = text.chars().count() as u32;
+    if length > field.length {
+        let shown: String = text.chars().take(40).collect();
+        return Err(Reply::dml_error(
+            400,
+            "STRING_TOO_LONG",
+            format!(
+                "{}: data value too large: {shown} (max length={})",
+                field.label, field.length
+            ),
+            &fields,
+        ));
+    }
+    if matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist)
+        && field.restricted_picklist
+    {
+        let allowed = |v: &str| {
+            field
+                .picklist_values
+                .iter()
+                .any(|p: &PicklistValue| p.active && p.value == v)
+        };
+        let bad = text.split(';').find(|v| !allowed(v));
+        if let Some(bad) = bad {
             return Err(Reply::dml_error(
                 400,
-                "REQUIRED_FIELD_MISSING",
-                format!("Required fields are missing: [{}]", field.name),
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                format!(
+                    "{}: bad value for restricted picklist field: {bad}",
+                    field.label
+                ),
                 &fields,
             ));
         }
-        return Ok(());
     }
-    let type_error = |json_type: &str| {
-        Reply::error(
-            400,
-            "JSON_PARSER_ERROR",
-            format!("Cannot deserialize instance of {json_type} from VALUE_STRING value {value} or request may be missing a required field at [line:1, column:1]"),
-        )
-    };
-    match field.kind {
-        FieldKind::Checkbox if !value.is_boolean() => return Err(type_error("boolean")),
-        FieldKind::Number
-            if !value.is_number()
-                && value.as_str().and_then(|s| s.parse::<f64>().ok()).is_none() =>
-        {
-            return Err(type_error("double"))
-        }
-        FieldKind::Picklist
-        | FieldKind::MultiPicklist
-        | FieldKind::Text
-        | FieldKind::TextArea
-        | FieldKind::LongTextArea
-        | FieldKind::RichTextArea
-        | FieldKind::Email
-        | FieldKind::Phone
-        | FieldKind::Url => {
-            let Some(text) = value.as_str() else {
-                return Err(type_error("string"));
-            };
-            let length = text.chars().count() as u32;
-            if length > field.length {
-                let shown: String = text.chars().take(40).collect();
-                return Err(Reply::dml_error(
-                    400,
-                    "STRING_TOO_LONG",
-                    format!(
-                        "{}: data value too large: {shown} (max length={})",
-                        field.label, field.length
-                    ),
-                    &fields,
-                ));
-            }
-            if matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist)
-                && field.restricted_picklist
-            {
-                let allowed = |v: &str| {
-                    field
-                        .picklist_values
-                        .iter()
-                        .any(|p: &PicklistValue| p.active && p.value == v)
-                };
-                let bad = text.split(';').find(|v| !allowed(v));
-                if let Some(bad) = bad {
-                    return Err(Reply::dml_error(
-                        400,
-                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                        format!(
-                            "{}: bad value for restricted picklist field: {bad}",
-                            field.label
-                        ),
-                        &fields,
-                    ));
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+    Ok(stored)
 }
 
 fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestRequest<'_>) -> Reply {
@@ -773,16 +748,21 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
             );
         }
     }
-    // 5. Values.
+    // 5. Values, read into each field's type.
+    let body_text = String::from_utf8_lossy(req.body.unwrap_or_default());
+    let mut values = serde_json::Map::new();
     for f in &targets {
-        if let Err(reply) = check_value(f, &changes[&f.name_in(&changes)]) {
-            return reply;
+        match check_value(f, &changes[&f.name_in(&changes)], &body_text) {
+            Ok(stored) => {
+                values.insert(f.name.clone(), stored);
+            }
+            Err(reply) => return reply,
         }
     }
     // 6. Automation: validation rules then triggers, on the fields that really change.
     let changed: Vec<String> = targets
         .iter()
-        .filter(|f| row.get(&f.name) != changes.get(&f.name_in(&changes)))
+        .filter(|f| row.get(&f.name) != values.get(&f.name))
         .map(|f| f.name.clone())
         .collect();
     let username = org
@@ -845,14 +825,24 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
             .iter()
             .any(|r| r.get("Active") == Some(&json!(true)));
     let admin = org.admin_user_id.clone();
-    let now = now_stamp();
+    // Each write moves LastModifiedDate forward, even two within one millisecond.
+    let previous = row
+        .get("LastModifiedDate")
+        .and_then(Value::as_str)
+        .and_then(parse_stamp);
+    let now = match (previous, parse_stamp(&now_stamp())) {
+        (Some(before), Some(now)) if now <= before => (before
+            + chrono::Duration::milliseconds(1))
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string(),
+        _ => now_stamp(),
+    };
     let user_id = ctx.user_id.to_string();
     let Some(stored) = org.find_mut(&def.name, id) else {
         return Reply::not_found();
     };
-    for f in &targets {
-        let value = changes[&f.name_in(&changes)].clone();
-        stored.insert(f.name.clone(), value);
+    for (name, value) in values {
+        stored.insert(name, value);
     }
     stored.insert("LastModifiedDate".into(), json!(now));
     stored.insert("SystemModstamp".into(), json!(now));
@@ -905,6 +895,7 @@ fn str_of(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
 }
 
 fn create(org: &mut Org, ctx: &Ctx<'_>, object: &str, body: Option<&[u8]>) -> Reply {
+    let body_text = String::from_utf8_lossy(body.unwrap_or_default());
     let fields = match parse_body(body) {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -936,7 +927,9 @@ fn create(org: &mut Org, ctx: &Ctx<'_>, object: &str, body: Option<&[u8]>) -> Re
         }
         "PermissionSetAssignment" => create_assignment(org, ctx, &fields),
         "PermissionSetLicenseAssign" => create_license_assignment(org, ctx, &fields),
-        name if DATA_OBJECTS.contains(&name) => create_record(org, ctx, &def, &fields),
+        name if DATA_OBJECTS.contains(&name) => {
+            create_record(org, ctx, &def, &fields, &body_text)
+        }
         name => Reply::error(
             400,
             "INVALID_TYPE_FOR_OPERATION",
@@ -950,6 +943,7 @@ fn create_record(
     ctx: &Ctx<'_>,
     def: &super::schema::ObjectDef,
     fields: &serde_json::Map<String, Value>,
+    body_text: &str,
 ) -> Reply {
     if !org.object_access(ctx.user_id, &def.name).create {
         return Reply::dml_error(
@@ -985,10 +979,10 @@ fn create_record(
                 std::slice::from_ref(&f.name),
             );
         }
-        if let Err(reply) = check_value(f, v) {
-            return reply;
-        }
-        row.insert(f.name.clone(), v.clone());
+        match check_value(f, v, body_text) {
+            Ok(stored) => row.insert(f.name.clone(), stored),
+            Err(reply) => return reply,
+        };
     }
     let missing: Vec<String> = def
         .fields
@@ -1745,6 +1739,18 @@ fn field_from_metadata(
                         .collect()
                 })
                 .unwrap_or_default();
+        }
+        FieldKind::Number | FieldKind::Currency | FieldKind::Percent => {
+            // Metadata API CustomField: precision 1-18 total digits, scale 0..precision.
+            let precision = number("precision").unwrap_or(u64::from(def.precision));
+            let scale = number("scale").unwrap_or(u64::from(def.scale));
+            if !(1..=18).contains(&precision) || scale > precision {
+                return Err(invalid(format!(
+                    "The sum of the length and decimal places must be an integer less than or equal to 18: precision {precision}, scale {scale}"
+                )));
+            }
+            def.precision = precision as u32;
+            def.scale = scale as u32;
         }
         _ => {}
     }

@@ -326,10 +326,20 @@ impl Scenario {
                         field.api_name
                     ));
                 }
-                if super::schema::FieldKind::from_metadata_type(&field.r#type).is_none() {
+                let Some(kind) = super::schema::FieldKind::from_metadata_type(&field.r#type)
+                else {
                     return Err(format!(
                         "field {object}.{} has unknown type '{}'",
                         field.api_name, field.r#type
+                    ));
+                };
+                let precision = field.precision.unwrap_or(18);
+                if kind.is_number()
+                    && (!(1..=18).contains(&precision) || field.scale.unwrap_or(0) > precision)
+                {
+                    return Err(format!(
+                        "field {object}.{}: precision must be 1 to 18 and scale at most the precision",
+                        field.api_name
                     ));
                 }
             }
@@ -544,12 +554,17 @@ pub struct FieldSpec {
     pub api_name: String,
     pub label: String,
     /// Metadata API type: Text, TextArea, LongTextArea, Html, Picklist, MultiselectPicklist,
-    /// Checkbox, Number, Date, DateTime, Email, Phone, Url.
+    /// Checkbox, Number, Currency, Percent, Date, DateTime, Email, Phone, Url.
     pub r#type: String,
     #[serde(default)]
     pub length: Option<u32>,
     #[serde(default)]
     pub visible_lines: Option<u32>,
+    /// Number, Currency, Percent: total digits and decimal places (Setup's defaults otherwise).
+    #[serde(default)]
+    pub precision: Option<u32>,
+    #[serde(default)]
+    pub scale: Option<u32>,
     #[serde(default)]
     pub values: Vec<String>,
     #[serde(default)]

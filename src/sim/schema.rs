@@ -37,6 +37,8 @@ pub enum FieldKind {
     DateTime,
     Date,
     Number,
+    Currency,
+    Percent,
     Email,
     Phone,
     Url,
@@ -58,6 +60,8 @@ impl FieldKind {
             "Date" => FieldKind::Date,
             "DateTime" => FieldKind::DateTime,
             "Number" => FieldKind::Number,
+            "Currency" => FieldKind::Currency,
+            "Percent" => FieldKind::Percent,
             "Email" => FieldKind::Email,
             "Phone" => FieldKind::Phone,
             "Url" => FieldKind::Url,
@@ -77,6 +81,8 @@ impl FieldKind {
             FieldKind::Date => "Date",
             FieldKind::DateTime => "DateTime",
             FieldKind::Number => "Number",
+            FieldKind::Currency => "Currency",
+            FieldKind::Percent => "Percent",
             FieldKind::Email => "Email",
             FieldKind::Phone => "Phone",
             FieldKind::Url => "Url",
@@ -86,8 +92,10 @@ impl FieldKind {
         }
     }
 
-    /// The `FieldDefinition.DataType` text Salesforce shows for the kind.
-    pub fn data_type_label(&self, length: u32) -> String {
+    /// The `FieldDefinition.DataType` text Salesforce shows for the kind. Numbers show the
+    /// digits left of the decimal point and the decimal places, as Setup does: "Number(18, 0)".
+    pub fn data_type_label(&self, length: u32, precision: u32, scale: u32) -> String {
+        let digits = precision.saturating_sub(scale);
         match self {
             FieldKind::Text => format!("Text({length})"),
             FieldKind::TextArea => format!("Text Area({length})"),
@@ -98,7 +106,9 @@ impl FieldKind {
             FieldKind::Checkbox => "Checkbox".into(),
             FieldKind::Date => "Date".into(),
             FieldKind::DateTime => "Date/Time".into(),
-            FieldKind::Number => "Number(18, 0)".into(),
+            FieldKind::Number => format!("Number({digits}, {scale})"),
+            FieldKind::Currency => format!("Currency({digits}, {scale})"),
+            FieldKind::Percent => format!("Percent({digits}, {scale})"),
             FieldKind::Email => "Email".into(),
             FieldKind::Phone => "Phone".into(),
             FieldKind::Url => "URL(255)".into(),
@@ -106,6 +116,14 @@ impl FieldKind {
             FieldKind::Reference => "Lookup()".into(),
             FieldKind::Complex => "Complex".into(),
         }
+    }
+
+    /// Number, Currency and Percent: JSON numbers with a precision and scale.
+    pub fn is_number(&self) -> bool {
+        matches!(
+            self,
+            FieldKind::Number | FieldKind::Currency | FieldKind::Percent
+        )
     }
 
     pub fn is_text(&self) -> bool {
@@ -146,6 +164,10 @@ pub struct FieldDef {
     pub relationship_name: Option<String>,
     pub picklist_values: Vec<PicklistValue>,
     pub restricted_picklist: bool,
+    /// Number, Currency and Percent: total digits and decimal places (describe's `precision`
+    /// and `scale`); 0 for other kinds.
+    pub precision: u32,
+    pub scale: u32,
     pub external_id: bool,
     pub unique: bool,
     pub visible_lines: Option<u32>,
@@ -168,6 +190,12 @@ impl FieldDef {
             FieldKind::MultiPicklist => 4099,
             _ => 0,
         };
+        // Setup's defaults: Number(18, 0), Currency(16, 2), Percent(16, 2).
+        let (precision, scale) = match kind {
+            FieldKind::Number => (18, 0),
+            FieldKind::Currency | FieldKind::Percent => (18, 2),
+            _ => (0, 0),
+        };
         FieldDef {
             name: name.to_string(),
             label: label_from_name(name),
@@ -181,6 +209,8 @@ impl FieldDef {
             relationship_name: None,
             picklist_values: Vec::new(),
             restricted_picklist: false,
+            precision,
+            scale,
             external_id: false,
             unique: false,
             visible_lines: None,
@@ -265,6 +295,8 @@ impl FieldDef {
             FieldKind::DateTime => ("datetime", "xsd:dateTime", Value::Null),
             FieldKind::Date => ("date", "xsd:date", Value::Null),
             FieldKind::Number => ("double", "xsd:double", Value::Null),
+            FieldKind::Currency => ("currency", "xsd:double", Value::Null),
+            FieldKind::Percent => ("percent", "xsd:double", Value::Null),
             FieldKind::Email => ("email", "xsd:string", Value::Null),
             FieldKind::Phone => ("phone", "xsd:string", Value::Null),
             FieldKind::Url => ("url", "xsd:string", Value::Null),
@@ -294,7 +326,7 @@ impl FieldDef {
                        "validFor": null, "value": p.value})
             })
             .collect();
-        let is_number = matches!(self.kind, FieldKind::Number);
+        let is_number = self.kind.is_number();
         json!({
             "aggregatable": !long,
             "aiPredictionField": false,
@@ -337,7 +369,7 @@ impl FieldDef {
             "permissionable": self.permissionable,
             "picklistValues": picklist_values,
             "polymorphicForeignKey": self.reference_to.len() > 1,
-            "precision": if is_number { 18 } else { 0 },
+            "precision": self.precision,
             "queryByDistance": false,
             "referenceTargetField": null,
             "referenceTo": self.reference_to,
@@ -345,7 +377,7 @@ impl FieldDef {
             "relationshipOrder": null,
             "restrictedDelete": false,
             "restrictedPicklist": self.restricted_picklist,
-            "scale": 0,
+            "scale": self.scale,
             "searchPrefilterable": false,
             "soapType": soap,
             "sortable": !long,
@@ -382,6 +414,10 @@ impl FieldDef {
             }
         }
         obj.insert("visibleLines".into(), json!(self.visible_lines));
+        if self.kind.is_number() {
+            obj.insert("precision".into(), json!(self.precision));
+            obj.insert("scale".into(), json!(self.scale));
+        }
         if matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist) {
             let values: Vec<Value> = self
                 .picklist_values

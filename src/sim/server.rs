@@ -33,6 +33,14 @@ pub enum Fault {
     /// The `n`-th PATCH from now is carried out, then its connection is cut before the answer:
     /// the client cannot know whether the write happened.
     LoseAnswerOfPatch(u32),
+    /// The `nth` record read (`GET .../sobjects/{object}/{id}`) from now answers without
+    /// `field` (`replacement: None`), or with the JSON text `replacement` in its place: a proxy
+    /// that drops a field, or a garbled answer.
+    TamperRecordRead {
+        nth: u32,
+        field: String,
+        replacement: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -62,7 +70,11 @@ impl Shared {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         match faults.front_mut() {
             // Wait for their PATCH (see `concurrent_edit`, `lose_patch_answer`).
-            Some(Fault::ConcurrentEdit { .. } | Fault::LoseAnswerOfPatch(_)) => None,
+            Some(
+                Fault::ConcurrentEdit { .. }
+                | Fault::LoseAnswerOfPatch(_)
+                | Fault::TamperRecordRead { .. },
+            ) => None,
             Some(Fault::ServiceUnavailable(n)) if *n > 1 => {
                 *n -= 1;
                 Some(Fault::ServiceUnavailable(1))
@@ -87,6 +99,41 @@ impl Shared {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Counts a record read against a queued `TamperRecordRead`; applies it to this answer when
+    /// it is the one.
+    fn tamper_record_read(&self, reply: &mut Reply) {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let due = match faults.front_mut() {
+            Some(Fault::TamperRecordRead { nth, .. }) if *nth > 1 => {
+                *nth -= 1;
+                false
+            }
+            Some(Fault::TamperRecordRead { .. }) => true,
+            _ => false,
+        };
+        if !due {
+            return;
+        }
+        let Some(Fault::TamperRecordRead {
+            field, replacement, ..
+        }) = faults.pop_front()
+        else {
+            return;
+        };
+        if let ReplyBody::Json(serde_json::Value::Object(body)) = &mut reply.body {
+            match replacement {
+                None => {
+                    body.remove(&field);
+                }
+                Some(text) => {
+                    let value = serde_json::from_str(&text)
+                        .unwrap_or(serde_json::Value::String(text));
+                    body.insert(field, value);
+                }
+            }
         }
     }
 
@@ -300,7 +347,8 @@ fn fault_response(fault: Fault) -> Response {
         Fault::DropConnection
         | Fault::ExpireAllTokens
         | Fault::ConcurrentEdit { .. }
-        | Fault::LoseAnswerOfPatch(_) => {
+        | Fault::LoseAnswerOfPatch(_)
+        | Fault::TamperRecordRead { .. } => {
             // Promise more bytes than are sent, then fail the body: the client sees the connection cut.
             let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
                 Ok(Bytes::from_static(b"{\"totalSize\":")),
@@ -515,8 +563,18 @@ async fn handle(
     if lose_answer {
         return fault_response(Fault::DropConnection);
     }
+    let mut reply = reply;
+    if method == Method::GET && reply.status == 200 && is_record_path(&path) {
+        shared.tamper_record_read(&mut reply);
+    }
     let info = limit_info(&org);
     reply_response(reply, Some(info))
+}
+
+/// `/services/data/vNN.N/sobjects/{object}/{id}`: one record.
+fn is_record_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').rsplit('/').take(3).collect();
+    matches!(segments[..], [id, object, "sobjects"] if !id.is_empty() && id != "describe" && !object.is_empty())
 }
 
 /// `(version, tooling)` when the path is a composite resource of a served version.

@@ -49,8 +49,15 @@ pub struct Journal {
     pub record_id: String,
     /// The values before the test, by field API name (null = empty).
     pub original: Map<String, Value>,
-    /// The values the test writes.
+    /// The values the test writes, typed for each field.
     pub test_values: Map<String, Value>,
+    /// How each field's values compare (journals from before typing: compared as text).
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<String, super::value::ValueKind>,
+    /// What Salesforce read back right after the write (automation may have changed a value):
+    /// still the test's own value when the restore finds it.
+    #[serde(default)]
+    pub read_back: Map<String, Value>,
     /// Fields the test may have written (all of them until a per-field retry says otherwise).
     pub written_fields: Vec<String>,
     pub original_last_modified: Option<String>,

@@ -1,23 +1,31 @@
 //! The safe test write-back: pick a record, preflight without writing, optional rolled-back dry
-//! run through anonymous Apex, then the write itself — journal first, PATCH the profile's test
-//! values with `Sforce-Auto-Assign: FALSE`, read back, restore guarded by `If-Unmodified-Since`,
-//! read back again, delete the journal — and recovery of a journal an interrupted run left.
+//! run through anonymous Apex, then the write itself — journal first, PATCH the test values
+//! (typed for each field as the org describes it) with `Sforce-Auto-Assign: FALSE`, read back,
+//! restore guarded by `If-Unmodified-Since`, read back again, delete the journal only when
+//! every field is proven back — and recovery of a journal an interrupted run left.
 //!
-//! Only the Salesforce client speaks HTTP; the decisions (value comparison, error explanations,
-//! the Apex script, what to restore) are plain functions here, tested without an org.
+//! It reads as plan, run, interpret: `plan` (which typed values, what cannot fit, the dry run's
+//! Apex) and `interpret` (what a read-back proves) are sans-IO and unit-tested without an org;
+//! this file is the driver that sends the requests.
 
+pub mod interpret;
 pub mod journal;
+pub mod plan;
+pub mod value;
 
-use crate::checks::soql_string;
 use crate::profile::Profile;
+use crate::request::{records, soql_string};
 use crate::salesforce::{Client, Identity, SfError, SubRequest};
 use crate::sfid;
 use futures_util::future::BoxFuture;
+pub use interpret::{FieldFate, LeftField, RecordRead};
 use journal::{Journal, Stage};
+pub use plan::TestWritePlan;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::Path;
+use value::shown;
 
 /// Errors of a test write, in an admin's words; Salesforce's own code and message are kept.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -135,25 +143,6 @@ pub async fn resolve(client: &Client, object: &str, input: &str) -> Result<Strin
 
 // ---- values -------------------------------------------------------------------------------
 
-/// The profile's test values, by field API name.
-pub fn test_values(profile: &Profile) -> Map<String, Value> {
-    profile
-        .fields
-        .iter()
-        .map(|f| (f.api_name.clone(), Value::String(f.test_value.clone())))
-        .collect()
-}
-
-/// Salesforce may give back `\r\n` for text typed in the UI and `null` for empty text.
-pub fn same_value(a: &Value, b: &Value) -> bool {
-    let normal = |v: &Value| match v {
-        Value::String(s) if s.is_empty() => Value::Null,
-        Value::String(s) => Value::String(s.replace("\r\n", "\n")),
-        other => other.clone(),
-    };
-    normal(a) == normal(b)
-}
-
 fn fields_path(object: &str, record_id: &str, fields: &[String]) -> String {
     let mut list: Vec<String> = fields.to_vec();
     list.push("LastModifiedDate".into());
@@ -163,10 +152,8 @@ fn fields_path(object: &str, record_id: &str, fields: &[String]) -> String {
 
 /// `LastModifiedDate` (`2026-11-21T10:00:00.000+0000`) as an HTTP date for `If-Unmodified-Since`.
 pub fn http_date(stamp: &str) -> Option<String> {
-    let parsed = chrono::DateTime::parse_from_str(stamp, "%Y-%m-%dT%H:%M:%S%.f%z")
-        .or_else(|_| chrono::DateTime::parse_from_rfc3339(stamp))
-        .ok()?;
-    let system: std::time::SystemTime = parsed.with_timezone(&chrono::Utc).into();
+    let parsed = crate::request::parse_datetime(stamp)?;
+    let system: std::time::SystemTime = parsed.into();
     Some(httpdate::fmt_http_date(system))
 }
 
@@ -175,16 +162,19 @@ pub fn http_date(stamp: &str) -> Option<String> {
 /// Why one field's write failed, in words, from Salesforce's error.
 pub fn explain(field: &str, value: &Value, error: &SfError, writer: &str) -> String {
     let message = error.message().unwrap_or_default();
-    let shown = value.as_str().unwrap_or_default();
+    let text = value.as_str().unwrap_or_default();
     match error.code() {
         Some("INVALID_FIELD") => format!("{field} does not exist or {writer} cannot see it (no field-level Read access)."),
         Some("INVALID_FIELD_FOR_INSERT_UPDATE") => format!("{writer} may read {field} but not edit it: field-level security is read-only. Give Edit on {field} in the integration's permission set."),
         Some("STRING_TOO_LONG") => format!("The test value is longer than {field} allows ({message}). Make the field longer."),
-        Some("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST") => format!("{field} is a restricted picklist without the value '{shown}'. Add the value to the picklist, or make it unrestricted."),
+        Some("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST") => format!("{field} is a restricted picklist without the value '{text}'. Add the value to the picklist, or make it unrestricted."),
         Some("FIELD_CUSTOM_VALIDATION_EXCEPTION") => format!("A validation rule blocks changing {field}: \"{message}\". Let the integration user bypass it, or change the rule."),
         Some("INSUFFICIENT_ACCESS_OR_READONLY") => format!("{writer} may not edit this record ({message}): no Edit on the object, or no record access through sharing."),
         Some("ENTITY_IS_LOCKED") => "The record is locked (an approval process holds it); pick another record.".into(),
         Some("CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY") => format!("An Apex trigger failed on the update: {message}"),
+        Some("JSON_PARSER_ERROR") => format!("Salesforce could not read the test value {} as a value of {field}'s type ({message}). Check the field's type in Setup against the integration's profile.", shown(value)),
+        Some("NUMBER_OUTSIDE_VALID_RANGE") => format!("The test value {} is too large for {field} ({message}). Give the field more digits.", shown(value)),
+        Some("INVALID_EMAIL_ADDRESS") => format!("{field} takes only email addresses, and Salesforce refused {} ({message}).", shown(value)),
         Some(code) => format!("Salesforce refused {field}: {code}: {message}"),
         None => format!("{field}: {error}"),
     }
@@ -215,14 +205,12 @@ pub struct Preflight {
     pub notes: Vec<String>,
     /// Reasons the write cannot work as things stand.
     pub blockers: Vec<String>,
+    /// What the write would write, typed from the object's describe.
+    pub plan: TestWritePlan,
 }
 
 fn records_of(body: Result<&Value, SfError>) -> Result<Vec<Value>, SfError> {
-    Ok(body?
-        .get("records")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default())
+    Ok(records(body?).cloned().unwrap_or_default())
 }
 
 /// Everything that can be known without writing: up to three composites (standard, split when
@@ -238,10 +226,11 @@ pub async fn preflight(
     let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
     let quoted = soql_string(&profile.object);
     let record = soql_string(record_id);
-    let mut standard = vec![SubRequest::get(
-        "record",
-        fields_path(object, record_id, &fields),
-    )];
+    let mut standard = vec![
+        SubRequest::get("record", fields_path(object, record_id, &fields)),
+        // The fields' types as the org has them: the test values are typed from it.
+        SubRequest::get("describe", format!("sobjects/{object}/describe")),
+    ];
     if object == "Case" {
         standard[0].url = standard[0]
             .url
@@ -315,12 +304,25 @@ pub async fn preflight(
     answers.extend(tooled?);
     let answer = |name: &str| answers.iter().find(|a| a.reference_id == name);
 
+    let describe = answer("describe").and_then(|a| a.json().ok().cloned());
     let mut pre = Preflight {
         record_id: record_id.to_string(),
         runs_as: identity.username.clone(),
         integration_user: integration_user.map(str::to_string),
+        plan: TestWritePlan::build(profile, record_id, describe.as_ref()),
         ..Preflight::default()
     };
+    if describe.is_none() {
+        pre.notes.push(format!(
+            "The {object} describe could not be read, so the test values are typed from the profile, not from the org."
+        ));
+    }
+    for (field, unfit) in pre.plan.unfit() {
+        pre.blockers.push(format!(
+            "{} will not be written: {}",
+            field.name, unfit.explanation
+        ));
+    }
     match answer("record").map(|a| a.json()) {
         Some(Ok(body)) => {
             for field in &fields {
@@ -447,43 +449,6 @@ fn encode(text: &str) -> String {
 
 // ---- dry run ------------------------------------------------------------------------------
 
-/// An Apex string literal.
-fn apex_string(value: &str) -> String {
-    let mut out = String::from("'");
-    for c in value.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// The dry run's anonymous Apex: the update inside a savepoint that is always rolled back.
-pub fn dry_run_apex(object: &str, record_id: &str, values: &Map<String, Value>) -> String {
-    let mut apex = String::from("Savepoint sp = Database.setSavepoint();\ntry {\n");
-    apex.push_str(&format!(
-        "    {object} r = new {object}(Id = {});\n",
-        apex_string(record_id)
-    ));
-    for (field, value) in values {
-        apex.push_str(&format!(
-            "    r.{field} = {};\n",
-            apex_string(value.as_str().unwrap_or_default())
-        ));
-    }
-    if object == "Case" {
-        apex.push_str("    Database.DMLOptions o = new Database.DMLOptions();\n    o.assignmentRuleHeader.useDefaultRule = false;\n    r.setOptions(o);\n");
-    }
-    apex.push_str("    update r;\n} finally {\n    Database.rollback(sp);\n}\n");
-    apex
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DryRun {
     pub would_succeed: bool,
@@ -492,12 +457,8 @@ pub struct DryRun {
 }
 
 /// Runs the update in a savepoint that is rolled back: nothing changes (one API call).
-pub async fn dry_run(
-    client: &Client,
-    profile: &Profile,
-    record_id: &str,
-) -> Result<DryRun, SfError> {
-    let apex = dry_run_apex(&profile.object, record_id, &test_values(profile));
+pub async fn dry_run(client: &Client, plan: &TestWritePlan) -> Result<DryRun, SfError> {
+    let apex = plan::dry_run_apex(plan);
     let body = client
         .get(&format!(
             "tooling/executeAnonymous/?anonymousBody={}",
@@ -510,36 +471,27 @@ pub async fn dry_run(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let success = body.get("success") == Some(&Value::Bool(true));
-    let problem = if body.get("compiled") == Some(&Value::Bool(false)) {
+    let apex_ok = body.get("success") == Some(&Value::Bool(true));
+    let apex_problem = if body.get("compiled") == Some(&Value::Bool(false)) {
         nonempty("compileProblem").map(|p| format!("the dry-run script did not compile: {p}"))
     } else {
         nonempty("exceptionMessage")
     };
+    // Values that cannot fit were left out of the script; the real write would still fail.
+    let mut problems: Vec<String> = plan
+        .unfit()
+        .map(|(field, unfit)| format!("{}: {} ({})", field.name, unfit.explanation, unfit.code))
+        .collect();
+    if !apex_ok {
+        problems.push(apex_problem.unwrap_or_else(|| "the dry run failed without a message".into()));
+    }
     Ok(DryRun {
-        would_succeed: success,
-        problem: if success {
-            None
-        } else {
-            problem.or(Some("the dry run failed without a message".into()))
-        },
+        would_succeed: problems.is_empty(),
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
     })
 }
 
 // ---- the write ----------------------------------------------------------------------------
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldFate {
-    /// Back to its original value.
-    Restored,
-    /// Never changed (the write was refused for it).
-    Untouched,
-    /// Someone else changed it after the test write; left as they set it.
-    ChangedBySomeoneElse,
-    /// Still holds the test value (restore refused or not possible).
-    StillTestValue,
-}
 
 /// One field, side by side.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -557,6 +509,9 @@ pub struct BlockedField {
     pub code: String,
     pub message: String,
     pub explanation: String,
+    /// Found from the field's describe before writing: the value was never sent.
+    #[serde(default)]
+    pub found_before_writing: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -570,9 +525,9 @@ pub struct TestWriteReport {
     pub blocked: Vec<BlockedField>,
     /// When the write failed but no single field did: the combined error.
     pub combined_error: Option<String>,
-    /// The record is as it was (or holds only other people's changes).
+    /// The record is as it was (or holds only other people's changes), every field proven.
     pub restored: bool,
-    /// What is left to do by hand, if anything.
+    /// What is left to do by hand, if anything, with the exact values to put back.
     pub left: Vec<String>,
     pub journal_deleted: bool,
     pub api_calls: u64,
@@ -582,26 +537,14 @@ pub struct TestWriteReport {
 /// edit, the interruption test's pause). Never set in normal use.
 pub type BetweenHook<'a> = &'a (dyn Fn() -> BoxFuture<'static, ()> + Sync);
 
-async fn read_values(
+async fn read_record(
     client: &Client,
     object: &str,
     record_id: &str,
     fields: &[String],
-) -> Result<(Map<String, Value>, Option<String>, Option<String>), SfError> {
+) -> Result<RecordRead, SfError> {
     let body = client.get(&fields_path(object, record_id, fields)).await?;
-    let values = fields
-        .iter()
-        .map(|f| (f.clone(), body.get(f).cloned().unwrap_or(Value::Null)))
-        .collect();
-    let modified = body
-        .get("LastModifiedDate")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let by = body
-        .get("LastModifiedById")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    Ok((values, modified, by))
+    Ok(RecordRead::from_answer(&body, fields))
 }
 
 async fn patch(
@@ -626,21 +569,43 @@ async fn patch(
         .map(|_| ())
 }
 
-/// The test write of the profile's values on one record, journalled in `data_dir`.
+/// The test write of `plan` (from [`preflight`]), journalled in `data_dir`. Fields whose value
+/// cannot fit are not sent and come back as blocked.
 pub async fn run(
     client: &Client,
     identity: &Identity,
-    profile: &Profile,
-    record_id: &str,
+    plan: &TestWritePlan,
     data_dir: &Path,
     between: Option<BetweenHook<'_>>,
 ) -> Result<TestWriteReport, TestWriteError> {
     let before_calls = client.stats().api_calls;
-    let object = &profile.object;
-    let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
-    let values = test_values(profile);
+    let object = &plan.object;
+    let record_id = &plan.record_id;
+    let fields = plan.field_names();
+    let values = plan.values();
+    let sendable: Vec<String> = fields
+        .iter()
+        .filter(|f| values.contains_key(*f))
+        .cloned()
+        .collect();
+    let mut blocked: Vec<BlockedField> = plan
+        .unfit()
+        .map(|(field, unfit)| BlockedField {
+            field: field.name.clone(),
+            code: unfit.code.clone(),
+            message: String::new(),
+            explanation: unfit.explanation.clone(),
+            found_before_writing: true,
+        })
+        .collect();
     // 1. Read the originals.
-    let (original, original_modified, _) = read_values(client, object, record_id, &fields).await?;
+    let original_read = read_record(client, object, record_id, &fields).await?;
+    if let Some(missing) = fields.iter().find(|f| !original_read.values.contains_key(*f)) {
+        return Err(TestWriteError::BadInput(format!(
+            "Salesforce's answer did not include {missing}, so its original value is unknown; nothing was written."
+        )));
+    }
+    let original = original_read.values.clone();
     // 2. Journal before touching anything.
     let mut journal = Journal {
         instance_url: client.instance_url().to_string(),
@@ -650,68 +615,83 @@ pub async fn run(
         record_id: record_id.to_string(),
         original: original.clone(),
         test_values: values.clone(),
-        written_fields: fields.clone(),
-        original_last_modified: original_modified,
+        kinds: plan.kinds(),
+        read_back: Map::new(),
+        written_fields: sendable.clone(),
+        original_last_modified: original_read.last_modified.clone(),
         written_last_modified: None,
         stage: Stage::BeforeWrite,
         started_at: chrono::Utc::now().to_rfc3339(),
     };
     journal::save(data_dir, &journal).map_err(TestWriteError::Journal)?;
     // 3. Write.
-    let mut blocked = Vec::new();
     let mut combined_error = None;
-    let written_fields: Vec<String> = match patch(client, object, record_id, &values, None).await {
-        Ok(()) => fields.clone(),
-        Err(error) if error.status().is_some() => {
-            // Nothing was written (a DML update is all or nothing): find the blocking field(s).
-            let mut worked = Vec::new();
-            for field in &fields {
-                let mut one = Map::new();
-                one.insert(field.clone(), values[field].clone());
-                journal.written_fields = worked.iter().cloned().chain([field.clone()]).collect();
-                journal.stage = Stage::Written;
-                journal::save(data_dir, &journal).map_err(TestWriteError::Journal)?;
-                match patch(client, object, record_id, &one, None).await {
-                    Ok(()) => worked.push(field.clone()),
-                    // No answer: this field may have been written. The journal just saved
-                    // names it, so recovery puts it back.
-                    Err(e) if e.status().is_none() => return Err(e.into()),
-                    Err(e) => blocked.push(BlockedField {
-                        field: field.clone(),
-                        code: e.code().unwrap_or("ERROR").to_string(),
-                        message: e.message().unwrap_or_default().to_string(),
-                        explanation: explain(field, &values[field], &e, &identity.username),
-                    }),
+    let written_fields: Vec<String> = if sendable.is_empty() {
+        Vec::new()
+    } else {
+        match patch(client, object, record_id, &values, None).await {
+            Ok(()) => sendable.clone(),
+            Err(error) if error.status().is_some() => {
+                // Nothing was written (a DML update is all or nothing): find the blocking field(s).
+                let mut worked = Vec::new();
+                let refused_before = blocked.len();
+                for field in &sendable {
+                    let mut one = Map::new();
+                    one.insert(field.clone(), values[field].clone());
+                    journal.written_fields =
+                        worked.iter().cloned().chain([field.clone()]).collect();
+                    journal.stage = Stage::Written;
+                    journal::save(data_dir, &journal).map_err(TestWriteError::Journal)?;
+                    match patch(client, object, record_id, &one, None).await {
+                        Ok(()) => worked.push(field.clone()),
+                        // No answer: this field may have been written. The journal just saved
+                        // names it, so recovery puts it back.
+                        Err(e) if e.status().is_none() => return Err(e.into()),
+                        Err(e) => blocked.push(BlockedField {
+                            field: field.clone(),
+                            code: e.code().unwrap_or("ERROR").to_string(),
+                            message: e.message().unwrap_or_default().to_string(),
+                            explanation: explain(field, &values[field], &e, &identity.username),
+                            found_before_writing: false,
+                        }),
+                    }
                 }
+                if blocked.len() == refused_before {
+                    combined_error = Some(format!(
+                        "Each field can be written alone, but not all together: {}",
+                        explain("the fields", &Value::Null, &error, &identity.username)
+                    ));
+                }
+                worked
             }
-            if blocked.is_empty() {
-                combined_error = Some(format!(
-                    "Each field can be written alone, but not all together: {}",
-                    explain("the fields", &Value::Null, &error, &identity.username)
-                ));
+            Err(other) => {
+                // No answer: the write may or may not have happened; the journal stays for recovery.
+                journal.stage = Stage::Written;
+                let _ = journal::save(data_dir, &journal);
+                return Err(other.into());
             }
-            worked
-        }
-        Err(other) => {
-            // No answer: the write may or may not have happened; the journal stays for recovery.
-            journal.stage = Stage::Written;
-            let _ = journal::save(data_dir, &journal);
-            return Err(other.into());
         }
     };
     journal.written_fields = written_fields.clone();
     journal.stage = Stage::Written;
-    // 4. Read back and compare.
+    // 4. Read back and compare, each field by its type.
     let mut write_ok = false;
     let mut written_values = Map::new();
     if !written_fields.is_empty() {
-        let (back, modified, _) = read_values(client, object, record_id, &fields).await?;
-        journal.written_last_modified = modified;
+        let back = read_record(client, object, record_id, &fields).await?;
+        journal.written_last_modified = back.last_modified.clone();
+        journal.read_back = back.values.clone();
         journal::save(data_dir, &journal).map_err(TestWriteError::Journal)?;
         write_ok = blocked.is_empty()
             && combined_error.is_none()
-            && fields.iter().all(|f| same_value(&back[f], &values[f]));
-        written_values = back;
+            && fields.iter().all(|f| {
+                let kind = journal.kinds.get(f).copied().unwrap_or(value::ValueKind::Text);
+                match (back.values.get(f), values.get(f)) {
+                    (Some(read), Some(sent)) => value::same(kind, read, sent) == Some(true),
+                    _ => false,
+                }
+            });
+        written_values = back.values;
     } else {
         journal::save(data_dir, &journal).map_err(TestWriteError::Journal)?;
     }
@@ -732,7 +712,7 @@ pub async fn run(
             let was_written = written_fields.contains(f);
             FieldRow {
                 field: f.clone(),
-                before: original[f].clone(),
+                before: original.get(f).cloned().unwrap_or(Value::Null),
                 written: was_written.then(|| written_values.get(f).cloned().unwrap_or(Value::Null)),
                 after: restore.after.get(f).cloned(),
                 fate: if !was_written {
@@ -742,7 +722,7 @@ pub async fn run(
                         .fates
                         .get(f)
                         .cloned()
-                        .unwrap_or(FieldFate::StillTestValue)
+                        .unwrap_or(FieldFate::Unproven)
                 },
             }
         })
@@ -765,16 +745,19 @@ pub async fn run(
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Restore {
     pub fates: std::collections::BTreeMap<String, FieldFate>,
-    /// Values after the restore, read back.
+    /// Values after the restore, as read back (a field missing from the answer is absent).
     pub after: Map<String, Value>,
-    /// What is left for a person to do; empty when the record is as it should be.
+    /// What is left for a person to do; empty only when every field is proven as it should be.
     pub left: Vec<String>,
+    /// The fields behind `left` with the exact values to put back.
+    pub left_fields: Vec<LeftField>,
     /// Fields someone else changed after the test write (left alone).
     pub changed_by_others: Vec<String>,
 }
 
-/// Puts the journal's originals back on the fields that still hold the test values, guarded by
-/// `If-Unmodified-Since`; never touches a field someone else changed meanwhile.
+/// Puts the journal's originals back on the fields that still hold the test's values, guarded
+/// by `If-Unmodified-Since`; never touches a field someone else changed meanwhile, and leaves
+/// every field it cannot prove back in `left`.
 pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfError> {
     let object = &journal.object;
     let fields: Vec<String> = journal.original.keys().cloned().collect();
@@ -786,34 +769,25 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
         result.after = journal.original.clone();
         return Ok(result);
     }
-    let (current, modified, _) = read_values(client, object, &journal.record_id, &fields).await?;
-    let mut to_restore = Map::new();
-    for f in &journal.written_fields {
-        let now = current.get(f).cloned().unwrap_or(Value::Null);
-        let original = journal.original.get(f).cloned().unwrap_or(Value::Null);
-        let test = journal.test_values.get(f).cloned().unwrap_or(Value::Null);
-        if same_value(&now, &original) {
-            result.fates.insert(f.clone(), FieldFate::Restored);
-        } else if same_value(&now, &test) {
-            to_restore.insert(f.clone(), original);
-        } else {
+    let current = read_record(client, object, &journal.record_id, &fields).await?;
+    let decision = interpret::decide_restore(journal, &current);
+    result.fates = decision.fates;
+    result.changed_by_others = decision.changed_by_others;
+    result.left_fields = decision.left;
+    for f in &fields {
+        if !decision.to_restore.contains_key(f) {
             result
                 .fates
-                .insert(f.clone(), FieldFate::ChangedBySomeoneElse);
-            result.changed_by_others.push(f.clone());
+                .entry(f.clone())
+                .or_insert(FieldFate::Untouched);
         }
     }
-    for f in &fields {
-        result
-            .fates
-            .entry(f.clone())
-            .or_insert(FieldFate::Untouched);
-    }
-    // A PATCH was tried (even a refused one: someone else's edit is worth reading back).
+    let to_restore = decision.to_restore;
     let patched = !to_restore.is_empty();
+    let mut put_back: Vec<String> = Vec::new();
     if patched {
         // Guard with the time we just read: a change between that read and this write is not overwritten.
-        let since = modified.as_deref().and_then(http_date);
+        let since = current.last_modified.as_deref().and_then(http_date);
         match patch(
             client,
             object,
@@ -826,6 +800,7 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
             Ok(()) => {
                 for f in to_restore.keys() {
                     result.fates.insert(f.clone(), FieldFate::Restored);
+                    put_back.push(f.clone());
                 }
             }
             Err(e) => {
@@ -852,31 +827,21 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
     }
     // Read back only what changed since the read above; otherwise that read is the answer.
     let after = if patched {
-        read_values(client, object, &journal.record_id, &fields)
-            .await?
-            .0
+        read_record(client, object, &journal.record_id, &fields).await?
     } else {
         current
     };
-    for (f, fate) in &result.fates {
-        if *fate == FieldFate::Restored && !same_value(&after[f], &journal.original[f]) {
-            result.left.push(format!(
-                "{f} should be back to {} but reads {}",
-                shown(&journal.original[f]),
-                shown(&after[f])
-            ));
-        }
+    // Every field restored now must read as its original; every field found restored before
+    // was proven by the first read.
+    for missing in interpret::verify_restored(journal, &put_back, &after) {
+        result.fates.insert(missing.field.clone(), FieldFate::Unproven);
+        result.left_fields.push(missing);
     }
-    result.after = after;
+    for field in &result.left_fields {
+        result.left.push(field.line(object, &journal.record_id));
+    }
+    result.after = after.values;
     Ok(result)
-}
-
-fn shown(value: &Value) -> String {
-    match value {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => format!("\"{}\"", s.replace('\n', "\\n")),
-        other => other.to_string(),
-    }
 }
 
 /// What recovering one journal did.
@@ -1005,14 +970,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn values_compare_like_salesforce_returns_them() {
-        assert!(same_value(&json!("a\r\nb"), &json!("a\nb")));
-        assert!(same_value(&json!(""), &Value::Null));
-        assert!(!same_value(&json!("Neutral"), &json!("neutral")));
-        assert!(!same_value(&json!("x"), &Value::Null));
-    }
-
-    #[test]
     fn last_modified_becomes_an_http_date() {
         assert_eq!(
             http_date("2026-11-18T14:02:11.000+0000").as_deref(),
@@ -1023,22 +980,6 @@ mod tests {
             Some("Wed, 18 Nov 2026 14:02:11 GMT")
         );
         assert_eq!(http_date("yesterday"), None);
-    }
-
-    #[test]
-    fn the_dry_run_apex_escapes_values_and_always_rolls_back() {
-        let mut values = Map::new();
-        values.insert("A__c".into(), json!("it's a \\ path\nnext"));
-        let apex = dry_run_apex("Case", "5005g00000AbCdEAAV", &values);
-        assert!(
-            apex.contains("r.A__c = 'it\\'s a \\\\ path\\nnext';"),
-            "{apex}"
-        );
-        assert!(apex.contains("o.assignmentRuleHeader.useDefaultRule = false;"));
-        assert!(
-            apex.trim_end().ends_with("Database.rollback(sp);\n}"),
-            "{apex}"
-        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::fix::{self, Applied, ChangeResult, Created, FixPlan};
 use crate::profile::Profile;
 use crate::salesforce::{Client, Identity};
 use crate::testwrite::{
-    self, journal, DryRun, FieldFate, Preflight, RecentRecord, TestWriteReport,
+    self, journal, DryRun, FieldFate, Preflight, RecentRecord, TestWritePlan, TestWriteReport,
 };
 use eframe::egui;
 use egui::RichText;
@@ -41,12 +41,10 @@ pub enum WriteCommand {
         integration_user: Option<String>,
     },
     DryRun {
-        profile: Box<Profile>,
-        record_id: String,
+        plan: Box<TestWritePlan>,
     },
     TestWrite {
-        profile: Box<Profile>,
-        record_id: String,
+        plan: Box<TestWritePlan>,
     },
 }
 
@@ -206,15 +204,15 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
             .await;
             emit(&send, WriteEvent::Preflighted(result));
         }
-        WriteCommand::DryRun { profile, record_id } => {
-            let result = testwrite::dry_run(&client, &profile, &record_id)
+        WriteCommand::DryRun { plan } => {
+            let result = testwrite::dry_run(&client, &plan)
                 .await
                 .map_err(|e| text(&e));
             emit(&send, WriteEvent::DryRan(result));
         }
-        WriteCommand::TestWrite { profile, record_id } => {
+        WriteCommand::TestWrite { plan } => {
             let result = match journal::data_dir() {
-                Ok(dir) => testwrite::run(&client, &identity, &profile, &record_id, &dir, None)
+                Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
                     .await
                     .map(Box::new)
                     .map_err(|e| text(&e)),
@@ -691,7 +689,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             }
         }
         if !pre.current.is_empty() {
-            let values = testwrite::test_values(&app.profile);
+            let values = pre.plan.values();
             egui::Grid::new("preflight_values")
                 .striped(true)
                 .num_columns(3)
@@ -732,7 +730,6 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
-    let record_id = pre.record_id.clone();
     ui.horizontal(|ui| {
         if pre.can_run_apex {
             if ui
@@ -740,7 +737,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 .on_hover_text("Runs the update in anonymous Apex inside a savepoint that is rolled back: reports what would fail, changes nothing.")
                 .clicked()
             {
-                let command = WriteCommand::DryRun { profile: Box::new(app.profile.clone()), record_id: record_id.clone() };
+                let command = WriteCommand::DryRun { plan: Box::new(pre.plan.clone()) };
                 send(app, "Dry run…", command);
             }
         } else {
@@ -779,8 +776,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             {
                 app.writes.confirm_write = false;
                 let command = WriteCommand::TestWrite {
-                    profile: Box::new(app.profile.clone()),
-                    record_id: record_id.clone(),
+                    plan: Box::new(pre.plan.clone()),
                 };
                 send(app, "Writing, reading back, restoring…", command);
             }
@@ -827,6 +823,7 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
                         format!("{after} (changed by someone else; left as is)")
                     }
                     FieldFate::StillTestValue => format!("{after} (NOT restored)"),
+                    FieldFate::Unproven => format!("{after} (NOT proven back)"),
                 };
                 ui.label(fate);
                 ui.end_row();
@@ -834,11 +831,12 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
         });
     for blocked in &report.blocked {
         ui.colored_label(ui.visuals().error_fg_color, &blocked.explanation);
-        ui.label(
-            RichText::new(format!("Salesforce: {}: {}", blocked.code, blocked.message))
-                .weak()
-                .monospace(),
-        );
+        let source = if blocked.found_before_writing {
+            format!("Not sent: Salesforce would answer {}", blocked.code)
+        } else {
+            format!("Salesforce: {}: {}", blocked.code, blocked.message)
+        };
+        ui.label(RichText::new(source).weak().monospace());
     }
     if let Some(combined) = &report.combined_error {
         ui.colored_label(ui.visuals().error_fg_color, combined);

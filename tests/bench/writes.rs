@@ -96,7 +96,7 @@ async fn main() {
 
         let (sim, client, identity) = start("ready", latency).await;
         let (r, a, t) = mark(&client);
-        testwrite::preflight(
+        let pre = testwrite::preflight(
             &client,
             &identity,
             &profile,
@@ -107,12 +107,12 @@ async fn main() {
         .expect("preflight");
         line("test write: preflight", latency, &client, (r, a), t);
         let (r, a, t) = mark(&client);
-        testwrite::dry_run(&client, &profile, &record)
+        testwrite::dry_run(&client, &pre.plan)
             .await
             .expect("dry run");
         line("test write: dry run", latency, &client, (r, a), t);
         let (r, a, t) = mark(&client);
-        let report = testwrite::run(&client, &identity, &profile, &record, &data_dir, None)
+        let report = testwrite::run(&client, &identity, &pre.plan, &data_dir, None)
             .await
             .expect("write");
         assert!(report.restored);
@@ -120,8 +120,12 @@ async fn main() {
         sim.shutdown().await;
 
         let (sim, client, identity) = start("validation-rule-blocks", latency).await;
+        let plan = testwrite::preflight(&client, &identity, &profile, &record, None)
+            .await
+            .expect("preflight")
+            .plan;
         let (r, a, t) = mark(&client);
-        testwrite::run(&client, &identity, &profile, &record, &data_dir, None)
+        testwrite::run(&client, &identity, &plan, &data_dir, None)
             .await
             .expect("write");
         line(
