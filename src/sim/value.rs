@@ -45,8 +45,8 @@ fn token(value: &Value) -> &'static str {
     }
 }
 
-/// Line and column (1-based) of the field's key in the request body, where the reader reports
-/// the problem (`[line:1, column:51]` points at the key's opening quote in the recorded error).
+/// Line (from 1) and column (from 0) of the field's key in the request body, where the reader
+/// reports the problem (`[line:1, column:51]` is the key's opening quote in the recorded error).
 fn position(body: &str, field: &str) -> (usize, usize) {
     let key = format!("\"{field}\"");
     let at = body
@@ -56,11 +56,8 @@ fn position(body: &str, field: &str) -> (usize, usize) {
     let Some(at) = at else { return (1, 1) };
     let before = &body[..at];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    // The recorded message counts the key's opening quote from 0 on its line.
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
     (line, column)
 }
 
@@ -270,7 +267,7 @@ mod tests {
         let (_, text) = message(
             coerce(&field(FieldKind::Number), &json!("abc"), r#"{"X__c": "abc"}"#).unwrap_err(),
         );
-        assert_eq!(text, "Cannot deserialize instance of double from VALUE_STRING value abc or request may be missing a required field at [line:1, column:2]");
+        assert_eq!(text, "Cannot deserialize instance of double from VALUE_STRING value abc or request may be missing a required field at [line:1, column:1]");
         for (kind, value) in [
             (FieldKind::Checkbox, json!("yes")),
             (FieldKind::Checkbox, json!(1)),
