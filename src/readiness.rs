@@ -72,6 +72,28 @@ async fn answers_of(client: &Client, response: &SubResponse) -> Result<Value, Fe
     }
 }
 
+/// The one driver of read composites, for the checks, the fix's facts and the test write's
+/// preflight: sends the standard and Tooling composites concurrently, follows query pages, and
+/// keeps each subrequest's answer (or Salesforce's error) by reference id. `Err` only when
+/// nothing can be read (the login or the connection does not work).
+pub async fn fetch(
+    client: &Client,
+    standard: &[Vec<PlannedRequest>],
+    tooling: &[Vec<PlannedRequest>],
+) -> Result<Gathered, SfError> {
+    let mut gathered = Gathered::default();
+    let mut tooled = Gathered::default();
+    let (standard_result, tooling_result) = tokio::join!(
+        run_composites(client, standard, false, &mut gathered),
+        run_composites(client, tooling, true, &mut tooled),
+    );
+    standard_result?;
+    tooling_result?;
+    gathered.answers.extend(tooled.answers);
+    gathered.refused = gathered.refused.or(tooled.refused);
+    Ok(gathered)
+}
+
 async fn run_composites(
     client: &Client,
     composites: &[Vec<PlannedRequest>],
@@ -213,18 +235,11 @@ pub async fn run_as(
     let before = client.stats();
     let plan = checks::plan(&request.profile, &inputs);
     progress("Reading the org's setup");
-    let mut standard = Gathered::default();
-    let mut tooling = Gathered::default();
-    let (standard_result, tooling_result, listings) = tokio::join!(
-        run_composites(client, &plan.standard, false, &mut standard),
-        run_composites(client, &plan.tooling, true, &mut tooling),
+    let (fetched, listings) = tokio::join!(
+        fetch(client, &plan.standard, &plan.tooling),
         client.list_metadata(&checks::APP_METADATA_TYPES),
     );
-    standard_result?;
-    tooling_result?;
-    let mut gathered = standard;
-    gathered.answers.extend(tooling.answers);
-    gathered.refused = gathered.refused.or(tooling.refused);
+    let mut gathered = fetched?;
     let listings = listings.map(|l| l.iter().map(listing).collect::<Vec<_>>());
     if let Err(e) = &listings {
         if is_fatal(e) && e.code() != Some("INVALID_SESSION_ID") {

@@ -181,7 +181,10 @@ mod tests {
             .map(|_| Planned("r", "sobjects/Case/describe".into()))
             .collect();
         let packed = pack(many);
-        assert_eq!(packed.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
+        assert_eq!(
+            packed.iter().map(Vec::len).collect::<Vec<_>>(),
+            [25, 25, 10]
+        );
     }
 
     #[test]
@@ -190,7 +193,10 @@ mod tests {
         assert_eq!(Some(t), parse_datetime("2026-12-05T11:00:00+01:00"));
         assert_eq!(Some(t), parse_datetime("2026-12-05T10:00:00Z"));
         assert_eq!(parse_datetime("2026-12-05"), None);
-        assert_eq!(parse_date("2026-12-05").map(|d| d.to_string()).as_deref(), Some("2026-12-05"));
+        assert_eq!(
+            parse_date("2026-12-05").map(|d| d.to_string()).as_deref(),
+            Some("2026-12-05")
+        );
         assert_eq!(parse_date("12/05/2026"), None);
         assert!(parse_instant("2026-12-05").is_some());
     }

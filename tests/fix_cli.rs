@@ -186,7 +186,8 @@ fn test_write_on_the_demo_restores_and_prints_the_table() {
     assert_eq!(o.status.code(), Some(0), "{text}{}", err(&o));
     assert!(text.contains("Field"), "{text}");
     assert!(text.contains("The write worked"), "{text}");
-    assert!(text.contains("The record is back as it was (every field read back); the journal is deleted."));
+    assert!(text
+        .contains("The record is back as it was (every field read back); the journal is deleted."));
     assert!(text.contains("true end-to-end test needs you to log in as integration@acme.example"));
 }
 

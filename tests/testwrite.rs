@@ -202,8 +202,8 @@ async fn a_concurrent_edit_between_write_and_restore_is_not_clobbered() {
     };
     let plan = planned(&client, &identity, &profile).await;
     let report = testwrite::run(&client, &identity, &plan, &dir, Some(&someone_else))
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     let summary = report
         .rows
         .iter()
@@ -262,9 +262,7 @@ async fn dry_run_rolls_back_and_reports_what_would_fail() {
         let (client, identity) = connect_as(&sim, sim.admin_token()).await;
         let before = whole_record(&sim).await;
         let plan = planned(&client, &identity, &profile).await;
-        let dry = testwrite::dry_run(&client, &plan)
-            .await
-            .unwrap();
+        let dry = testwrite::dry_run(&client, &plan).await.unwrap();
         assert_eq!(dry.would_succeed, works, "{scenario}: {dry:?}");
         if !works {
             let problem = dry.problem.unwrap();
@@ -289,9 +287,7 @@ async fn dry_run_needs_author_apex() {
     let (client, identity) = connect_as(&sim, &token).await;
     let profile = profile::builtin("feedback-writeback").unwrap();
     let plan = planned(&client, &identity, &profile).await;
-    let error = testwrite::dry_run(&client, &plan)
-        .await
-        .unwrap_err();
+    let error = testwrite::dry_run(&client, &plan).await.unwrap_err();
     assert_eq!(error.code(), Some("INSUFFICIENT_ACCESS"));
 }
 
@@ -411,6 +407,7 @@ async fn recover_without_a_connection_says_exactly_what_is_left() {
         instance_url: "https://acme.my.salesforce.com".into(),
         org_id: "00D5g000004Qmn2EAC".into(),
         username: "admin@acme.example".into(),
+        user_id: String::new(),
         object: "Case".into(),
         record_id: case_id(),
         original: [("Enterpret_Sentiment__c".to_string(), json!("Positive"))]
@@ -655,10 +652,9 @@ fn data_file(name: &str) -> PathBuf {
 
 /// `ready` plus fields of every type, records set in the UI (see tests/data).
 async fn start_typed() -> SimServer {
-    let scenario = writeback_setup::sim::scenario::load_file(&data_file(
-        "typed-fields.scenario.toml",
-    ))
-    .expect("typed scenario loads");
+    let scenario =
+        writeback_setup::sim::scenario::load_file(&data_file("typed-fields.scenario.toml"))
+            .expect("typed scenario loads");
     SimServer::start(
         &scenario,
         writeback_setup::sim::server::SimOptions::default(),
@@ -715,12 +711,42 @@ async fn every_field_type_is_written_read_back_and_restored_exactly() {
         (typed_profile(), "Case", CASE, false),
         (typed_profile(), "Case", TYPED_CASE, false),
         (typed_profile(), "Case", CASE, true),
-        (profile::builtin("conversation-cases").unwrap(), "Case", CASE, false),
-        (profile::builtin("conversation-cases").unwrap(), "Case", TYPED_CASE, false),
-        (profile::builtin("conversation-cases").unwrap(), "Case", CASE, true),
-        (profile::builtin("feedback-writeback").unwrap(), "Case", TYPED_CASE, false),
-        (profile::builtin("survey-responses").unwrap(), "Contact", TYPED_CONTACT, false),
-        (profile::builtin("survey-responses").unwrap(), "Contact", TYPED_CONTACT, true),
+        (
+            profile::builtin("conversation-cases").unwrap(),
+            "Case",
+            CASE,
+            false,
+        ),
+        (
+            profile::builtin("conversation-cases").unwrap(),
+            "Case",
+            TYPED_CASE,
+            false,
+        ),
+        (
+            profile::builtin("conversation-cases").unwrap(),
+            "Case",
+            CASE,
+            true,
+        ),
+        (
+            profile::builtin("feedback-writeback").unwrap(),
+            "Case",
+            TYPED_CASE,
+            false,
+        ),
+        (
+            profile::builtin("survey-responses").unwrap(),
+            "Contact",
+            TYPED_CONTACT,
+            false,
+        ),
+        (
+            profile::builtin("survey-responses").unwrap(),
+            "Contact",
+            TYPED_CONTACT,
+            true,
+        ),
     ];
     for (profile, object, record, by_api) in cases {
         let label = format!("{} on {object} {record} (by API: {by_api})", profile.id);
@@ -749,9 +775,19 @@ async fn every_field_type_is_written_read_back_and_restored_exactly() {
             .await
             .expect("runs");
         assert!(report.write_ok, "{label}: {report:#?}");
-        assert!(report.restored && report.journal_deleted, "{label}: {report:#?}");
-        assert!(report.rows.iter().all(|r| r.fate == FieldFate::Restored), "{label}: {report:#?}");
-        assert_eq!(record_of(&sim, object, record).await, before, "{label}: the record is as it was");
+        assert!(
+            report.restored && report.journal_deleted,
+            "{label}: {report:#?}"
+        );
+        assert!(
+            report.rows.iter().all(|r| r.fate == FieldFate::Restored),
+            "{label}: {report:#?}"
+        );
+        assert_eq!(
+            record_of(&sim, object, record).await,
+            before,
+            "{label}: the record is as it was"
+        );
         assert!(journal::pending(&dir).is_empty(), "{label}");
     }
 }
@@ -761,35 +797,89 @@ async fn salesforce_answers_typed_json_for_every_type() {
     let sim = start_typed().await;
     let record = record_of(&sim, "Case", TYPED_CASE).await;
     assert_eq!(record["Typed_Number__c"], json!(3.0));
-    assert!(record["Typed_Number__c"].is_f64(), "a JSON number with the field's scale");
+    assert!(
+        record["Typed_Number__c"].is_f64(),
+        "a JSON number with the field's scale"
+    );
     assert_eq!(record["Typed_Currency__c"], json!(1250.5));
     assert_eq!(record["Typed_Checkbox__c"], json!(true));
     assert_eq!(record["Typed_Date__c"], json!("2025-03-14"));
-    assert_eq!(record["Typed_DateTime__c"], json!("2025-03-14T15:09:26.000+0000"));
+    assert_eq!(
+        record["Typed_DateTime__c"],
+        json!("2025-03-14T15:09:26.000+0000")
+    );
     assert_eq!(record["Typed_Multi__c"], json!("Gamma;Alpha"));
     // A string Salesforce can read as a number is stored as one; SOQL answers the same.
     let id = sfid::to_18(CASE).unwrap();
     let path = format!("/services/data/{}/sobjects/Case/{id}", common::V);
-    let (status, _) = common::send(&sim, sim.admin_token(), reqwest::Method::PATCH, &path,
-        &json!({"Typed_Number__c": "1", "Typed_DateTime__c": "2026-12-05T11:00:00+01:00"})).await;
+    let (status, _) = common::send(
+        &sim,
+        sim.admin_token(),
+        reqwest::Method::PATCH,
+        &path,
+        &json!({"Typed_Number__c": "1", "Typed_DateTime__c": "2026-12-05T11:00:00+01:00"}),
+    )
+    .await;
     assert_eq!(status, 204);
-    let (_, rows) = common::query(&sim, sim.admin_token(),
-        &format!("SELECT Typed_Number__c, Typed_DateTime__c FROM Case WHERE Id = '{id}'"), false).await;
+    let (_, rows) = common::query(
+        &sim,
+        sim.admin_token(),
+        &format!("SELECT Typed_Number__c, Typed_DateTime__c FROM Case WHERE Id = '{id}'"),
+        false,
+    )
+    .await;
     assert_eq!(rows["records"][0]["Typed_Number__c"], json!(1.0));
-    assert_eq!(rows["records"][0]["Typed_DateTime__c"], json!("2026-12-05T10:00:00.000+0000"));
+    assert_eq!(
+        rows["records"][0]["Typed_DateTime__c"],
+        json!("2026-12-05T10:00:00.000+0000")
+    );
     // What it cannot read into the type is refused like Salesforce refuses it.
     for (body, code, text) in [
-        (json!({"Typed_Number__c": "abc"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of double from VALUE_STRING value abc"),
-        (json!({"Typed_Checkbox__c": "yes"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of boolean from VALUE_STRING value yes"),
-        (json!({"Typed_Date__c": "12/31/2026"}), "JSON_PARSER_ERROR", "Cannot deserialize instance of date from VALUE_STRING value 12/31/2026"),
-        (json!({"Typed_Multi__c": ["Alpha"]}), "JSON_PARSER_ERROR", "Cannot deserialize instance of multipicklist from START_ARRAY value"),
-        (json!({"Typed_Percent__c": 12345}), "NUMBER_OUTSIDE_VALID_RANGE", "value outside of valid range on numeric field"),
-        (json!({"Typed_Email__c": "badone"}), "INVALID_EMAIL_ADDRESS", "Typed Email: invalid email address: badone"),
+        (
+            json!({"Typed_Number__c": "abc"}),
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of double from VALUE_STRING value abc",
+        ),
+        (
+            json!({"Typed_Checkbox__c": "yes"}),
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of boolean from VALUE_STRING value yes",
+        ),
+        (
+            json!({"Typed_Date__c": "12/31/2026"}),
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of date from VALUE_STRING value 12/31/2026",
+        ),
+        (
+            json!({"Typed_Multi__c": ["Alpha"]}),
+            "JSON_PARSER_ERROR",
+            "Cannot deserialize instance of multipicklist from START_ARRAY value",
+        ),
+        (
+            json!({"Typed_Percent__c": 12345}),
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            "value outside of valid range on numeric field",
+        ),
+        (
+            json!({"Typed_Email__c": "badone"}),
+            "INVALID_EMAIL_ADDRESS",
+            "Typed Email: invalid email address: badone",
+        ),
     ] {
-        let (status, answer) = common::send(&sim, sim.admin_token(), reqwest::Method::PATCH, &path, &body).await;
+        let (status, answer) = common::send(
+            &sim,
+            sim.admin_token(),
+            reqwest::Method::PATCH,
+            &path,
+            &body,
+        )
+        .await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert_eq!(common::error_code(&answer), code, "{body}: {answer}");
-        assert!(answer[0]["message"].as_str().unwrap().contains(text), "{body}: {answer}");
+        assert!(
+            answer[0]["message"].as_str().unwrap().contains(text),
+            "{body}: {answer}"
+        );
     }
 }
 
@@ -798,22 +888,43 @@ async fn the_dry_run_compiles_for_every_type_and_an_ill_typed_assignment_does_no
     let sim = start_typed().await;
     let (client, identity) = connect_as(&sim, sim.admin_token()).await;
     let before = record_of(&sim, "Case", CASE).await;
-    for profile in [typed_profile(), profile::builtin("conversation-cases").unwrap()] {
+    for profile in [
+        typed_profile(),
+        profile::builtin("conversation-cases").unwrap(),
+    ] {
         let pre = testwrite::preflight(&client, &identity, &profile, &case_id(), None)
             .await
             .unwrap();
         let dry = testwrite::dry_run(&client, &pre.plan).await.unwrap();
-        assert!(dry.would_succeed, "{}: {dry:?}\n{}", profile.id, testwrite::plan::dry_run_apex(&pre.plan));
+        assert!(
+            dry.would_succeed,
+            "{}: {dry:?}\n{}",
+            profile.id,
+            testwrite::plan::dry_run_apex(&pre.plan)
+        );
     }
     assert_eq!(record_of(&sim, "Case", CASE).await, before, "rolled back");
     // A string assigned to a Number field is a compile problem, as Apex reports it.
-    let apex = format!("Case r = new Case(Id = '{}');\nr.Typed_Number__c = '1';\nupdate r;", case_id());
+    let apex = format!(
+        "Case r = new Case(Id = '{}');\nr.Typed_Number__c = '1';\nupdate r;",
+        case_id()
+    );
     let q: String = url::form_urlencoded::byte_serialize(apex.as_bytes()).collect();
-    let (status, body) = common::get(&sim, sim.admin_token(),
-        &format!("/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}", common::V)).await;
+    let (status, body) = common::get(
+        &sim,
+        sim.admin_token(),
+        &format!(
+            "/services/data/{}/tooling/executeAnonymous/?anonymousBody={q}",
+            common::V
+        ),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["compiled"], false);
-    assert_eq!(body["compileProblem"], "Illegal assignment from String to Decimal");
+    assert_eq!(
+        body["compileProblem"],
+        "Illegal assignment from String to Decimal"
+    );
     assert_eq!(body["line"], 2);
 }
 
@@ -823,7 +934,12 @@ async fn the_dry_run_compiles_for_every_type_and_an_ill_typed_assignment_does_no
 async fn a_read_back_that_cannot_be_interpreted_keeps_the_journal_and_names_the_field() {
     use writeback_setup::sim::server::Fault;
     // Record reads of a run: 1 originals, 2 after the write, 3 the restore's read, 4 after it.
-    for (nth, replacement) in [(4, None), (3, None), (3, Some("{\"garbled\": true}")), (2, None)] {
+    for (nth, replacement) in [
+        (4, None),
+        (3, None),
+        (3, Some("{\"garbled\": true}")),
+        (2, None),
+    ] {
         let label = format!("read {nth}, {replacement:?}");
         let sim = start_typed().await;
         let (client, identity) = connect_as(&sim, sim.admin_token()).await;
@@ -836,25 +952,48 @@ async fn a_read_back_that_cannot_be_interpreted_keeps_the_journal_and_names_the_
             field: "Typed_Number__c".into(),
             replacement: replacement.map(str::to_string),
         });
-        let report = testwrite::run(&client, &identity, &plan, &dir, None).await.expect("runs");
+        let report = testwrite::run(&client, &identity, &plan, &dir, None)
+            .await
+            .expect("runs");
         if nth == 2 {
             // Only the after-write read lost it: the write is not proven, the restore is.
             assert!(!report.write_ok, "{label}: {report:#?}");
-            assert!(report.restored && report.journal_deleted, "{label}: {report:#?}");
+            assert!(
+                report.restored && report.journal_deleted,
+                "{label}: {report:#?}"
+            );
             assert_eq!(record_of(&sim, "Case", CASE).await, before, "{label}");
             continue;
         }
         assert!(!report.restored, "{label}: {report:#?}");
         assert!(!report.journal_deleted, "{label}");
-        let row = report.rows.iter().find(|r| r.field == "Typed_Number__c").unwrap();
+        let row = report
+            .rows
+            .iter()
+            .find(|r| r.field == "Typed_Number__c")
+            .unwrap();
         assert_eq!(row.fate, FieldFate::Unproven, "{label}");
         let left = report.left.join("\n");
-        assert!(left.contains("Typed_Number__c is not proven back"), "{label}: {left}");
-        assert!(left.contains("Put back Typed_Number__c = (empty)"), "{label}: {left}");
-        assert_eq!(journal::pending(&dir).len(), 1, "{label}: the journal stays");
+        assert!(
+            left.contains("Typed_Number__c is not proven back"),
+            "{label}: {left}"
+        );
+        assert!(
+            left.contains("Put back Typed_Number__c = (empty)"),
+            "{label}: {left}"
+        );
+        assert_eq!(
+            journal::pending(&dir).len(),
+            1,
+            "{label}: the journal stays"
+        );
         let recovered = testwrite::recover_all(&client, &identity, &dir).await;
         assert!(recovered[0].journal_deleted, "{label}: {recovered:?}");
-        assert_eq!(record_of(&sim, "Case", CASE).await, before, "{label}: recovered");
+        assert_eq!(
+            record_of(&sim, "Case", CASE).await,
+            before,
+            "{label}: recovered"
+        );
     }
 }
 
@@ -874,7 +1013,14 @@ async fn test_write_command_exits_3_when_a_field_is_not_proven_back() {
     let data_dir = dir.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_writeback-setup"))
-            .args(["test-write", "--instance-url", &url, "--access-token", &token, "--profile"])
+            .args([
+                "test-write",
+                "--instance-url",
+                &url,
+                "--access-token",
+                &token,
+                "--profile",
+            ])
             .arg(&profile_path)
             .args(["--record", CASE, "--yes"])
             .env(journal::DATA_DIR_ENV, &data_dir)
@@ -885,10 +1031,21 @@ async fn test_write_command_exits_3_when_a_field_is_not_proven_back() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(3), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("LEFT TO DO: Case "), "{stdout}");
-    assert!(stdout.contains("Typed_Date__c is not proven back"), "{stdout}");
-    assert!(stdout.contains("Put back Typed_Date__c = (empty)"), "{stdout}");
+    assert!(
+        stdout.contains("Typed_Date__c is not proven back"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Put back Typed_Date__c = (empty)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("the journal is kept"), "{stdout}");
     assert!(!stdout.contains("the journal is deleted"), "{stdout}");
     assert_eq!(journal::pending(&dir).len(), 1);

@@ -205,9 +205,15 @@ fn a_blocked_test_write_names_the_field_on_the_page() {
     h.get_by_label("Write and restore").click();
     step_until(&mut h, "the test write", |a| a.writes.report.is_some());
     h.get_by_label("The write was refused.");
-    h.get_by_label_contains(
-        "Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'",
+    // Said by the preflight before writing, and in the result.
+    assert_eq!(
+        h.query_all_by_label_contains(
+            "Enterpret_Sentiment__c is a restricted picklist without the value 'Neutral'",
+        )
+        .count(),
+        2
     );
+    h.get_by_label("Not sent: Salesforce would answer INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
     h.get_by_label("Every field the test touched is back as it was.");
     let evidence = h.state().report_state.test_write.clone().unwrap();
     assert!(

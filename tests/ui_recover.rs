@@ -19,12 +19,14 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
         std::env::temp_dir().join(format!("writeback-setup-ui-recover-{}", std::process::id()));
     std::env::set_var(journal::DATA_DIR_ENV, &dir);
     let record = sfid::to_18("5005g00000AbCdE").unwrap();
-    // The demo org's Case holds no value in the field, as a test write that was undone by hand
-    // (or by someone else) would leave it: the app must not overwrite it.
+    // The demo org's Case holds no value in the field: neither the original nor the test value,
+    // and nothing shows who changed it. The app must not overwrite it, nor forget it: the field
+    // is named with the value to put back and the journal stays.
     let pending = Journal {
         instance_url: "http://127.0.0.1:1".into(),
         org_id: "00D5g000004Qmn2EAC".into(),
         username: "admin@acme.example".into(),
+        user_id: String::new(),
         object: "Case".into(),
         record_id: record.clone(),
         original: [("Enterpret_Sentiment__c".to_string(), json!("Positive"))]
@@ -62,21 +64,22 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
             .writes
             .recovered
             .iter()
-            .any(|l| l.starts_with("Recovered"))
+            .any(|l| l.contains("is not proven restored"))
         {
             break;
         }
         std::thread::sleep(Duration::from_millis(15));
     }
     h.run_steps(2);
-    h.get_by_label_contains(
-        "Someone else changed Enterpret_Sentiment__c since; the app left their values.",
-    );
-    assert!(
-        journal::pending(&dir).is_empty(),
-        "nothing left to do: the journal is gone"
+    h.get_by_label_contains("Enterpret_Sentiment__c is not proven back");
+    h.get_by_label_contains("Put back Enterpret_Sentiment__c = \"Positive\".");
+    assert_eq!(
+        journal::pending(&dir).len(),
+        1,
+        "unproven: the journal stays for the next start"
     );
     h.get_by_label("Dismiss").click();
     h.run_steps(2);
     assert!(h.state().writes.recovered.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@ mod evaluate;
 mod plan;
 
 pub use evaluate::{evaluate, pick_app, thousands, Evaluation};
-pub use plan::{plan, Plan, PlannedRequest, APP_METADATA_TYPES};
+pub use plan::{pack, plan, Plan, PlannedRequest, APP_METADATA_TYPES};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

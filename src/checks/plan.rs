@@ -31,20 +31,32 @@ fn list(values: impl IntoIterator<Item = String>) -> String {
         .join(", ")
 }
 
-fn query(reference_id: &str, soql: &str) -> PlannedRequest {
-    PlannedRequest {
-        reference_id: reference_id.to_string(),
-        path: query_path(soql),
-        is_query: true,
+impl PlannedRequest {
+    /// A SOQL query (composite references `@{...}` kept as written).
+    pub fn query(reference_id: &str, soql: &str) -> PlannedRequest {
+        PlannedRequest {
+            reference_id: reference_id.to_string(),
+            path: query_path(soql),
+            is_query: true,
+        }
+    }
+
+    /// A GET of a resource, e.g. `sobjects/Case/describe`.
+    pub fn get(reference_id: &str, path: String) -> PlannedRequest {
+        PlannedRequest {
+            reference_id: reference_id.to_string(),
+            path,
+            is_query: false,
+        }
     }
 }
 
+fn query(reference_id: &str, soql: &str) -> PlannedRequest {
+    PlannedRequest::query(reference_id, soql)
+}
+
 fn resource(reference_id: &str, path: String) -> PlannedRequest {
-    PlannedRequest {
-        reference_id: reference_id.to_string(),
-        path,
-        is_query: false,
-    }
+    PlannedRequest::get(reference_id, path)
 }
 
 impl request::Subrequest for PlannedRequest {
@@ -59,7 +71,8 @@ impl request::Subrequest for PlannedRequest {
     }
 }
 
-fn pack(requests: Vec<PlannedRequest>) -> Vec<Vec<PlannedRequest>> {
+/// Packs requests into composites within Salesforce's limits.
+pub fn pack(requests: Vec<PlannedRequest>) -> Vec<Vec<PlannedRequest>> {
     request::pack(requests)
 }
 

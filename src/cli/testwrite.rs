@@ -102,7 +102,9 @@ pub fn report_text(report: &TestWriteReport) -> String {
         out.push_str(&format!("BLOCKED: {combined}\n"));
     }
     if report.restored {
-        out.push_str("The record is back as it was (every field read back); the journal is deleted.\n");
+        out.push_str(
+            "The record is back as it was (every field read back); the journal is deleted.\n",
+        );
     } else {
         out.push_str("The record is NOT proven back as it was; the journal is kept, and `writeback-setup recover` tries again.\n");
     }

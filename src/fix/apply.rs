@@ -3,12 +3,11 @@
 //! assignment), and undoes what the app created.
 
 use super::plan::{self, Api, Change, ChangeKind, FixPlan, NEW_SET_REF};
-use crate::checks::{FetchError, Finding};
+use crate::checks::Finding;
 use crate::profile::Profile;
 use crate::salesforce::{Client, SfError, SubRequest, SubResponse, MAX_COMPOSITE_SUBREQUESTS};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// Error codes that mean "this already exists": applying twice is harmless.
 const ALREADY_EXISTS: [&str; 2] = ["DUPLICATE_DEVELOPER_NAME", "DUPLICATE_VALUE"];
@@ -106,25 +105,13 @@ pub async fn plan_for(
     findings: &[Finding],
 ) -> Result<FixPlan, SfError> {
     let (standard, tooling) = plan::fact_requests(profile, integration_user);
-    let to_sub = |requests: &[crate::checks::PlannedRequest]| -> Vec<SubRequest> {
-        requests
-            .iter()
-            .map(|r| SubRequest::get(&r.reference_id, r.path.clone()))
-            .collect()
-    };
-    let (standard, tooling) = (to_sub(&standard), to_sub(&tooling));
-    let (standard_answers, tooling_answers) = tokio::join!(
-        client.composite(&standard),
-        client.tooling_composite(&tooling),
-    );
-    let mut answers: HashMap<String, Result<Value, FetchError>> = HashMap::new();
-    for response in standard_answers?.into_iter().chain(tooling_answers?) {
-        let answer = response
-            .json()
-            .cloned()
-            .map_err(|e| crate::readiness::fetch_error(&e));
-        answers.insert(response.reference_id.clone(), answer);
-    }
+    let gathered = crate::readiness::fetch(
+        client,
+        &crate::checks::pack(standard),
+        &crate::checks::pack(tooling),
+    )
+    .await?;
+    let answers = gathered.answers;
     let facts = plan::read_facts(profile, &answers).map_err(|message| SfError::Decode {
         what: "the fix facts".into(),
         message,

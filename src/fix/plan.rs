@@ -3,8 +3,8 @@
 //! exact API calls. No IO, no clock: `crate::fix::apply` sends what this module decides.
 
 use crate::checks::{FetchError, Finding, PlannedRequest, Status, Step};
-use crate::request::soql_string;
 use crate::profile::{FieldRequirement, FieldType, Profile};
+use crate::request::soql_string;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;

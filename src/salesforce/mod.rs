@@ -28,8 +28,8 @@ pub type Record = serde_json::Map<String, Value>;
 /// Highest API version the app is built and tested against.
 pub const MAX_API_VERSION: &str = "66.0";
 
-/// Most subrequests Salesforce accepts in one composite request.
-pub const MAX_COMPOSITE_SUBREQUESTS: usize = 25;
+/// Salesforce's composite limit (one number for planners and the client: `request`).
+pub use crate::request::MAX_SUBREQUESTS as MAX_COMPOSITE_SUBREQUESTS;
 
 /// The future returned by [`TokenSource::refresh`].
 pub type RefreshFuture<'a> =

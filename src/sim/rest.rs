@@ -601,7 +601,9 @@ fn check_value(field: &FieldDef, value: &Value, body: &str) -> Result<Value, Rep
     let Some(text) = stored.as_str() else {
         return Ok(stored);
     };
-    if !(field.kind.is_text() || matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist)) {
+    if !(field.kind.is_text()
+        || matches!(field.kind, FieldKind::Picklist | FieldKind::MultiPicklist))
+    {
         return Ok(stored);
     }
     let length = text.chars().count() as u32;
@@ -831,10 +833,9 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
         .and_then(Value::as_str)
         .and_then(parse_stamp);
     let now = match (previous, parse_stamp(&now_stamp())) {
-        (Some(before), Some(now)) if now <= before => (before
-            + chrono::Duration::milliseconds(1))
-        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
-        .to_string(),
+        (Some(before), Some(now)) if now <= before => (before + chrono::Duration::milliseconds(1))
+            .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+            .to_string(),
         _ => now_stamp(),
     };
     let user_id = ctx.user_id.to_string();
@@ -927,9 +928,7 @@ fn create(org: &mut Org, ctx: &Ctx<'_>, object: &str, body: Option<&[u8]>) -> Re
         }
         "PermissionSetAssignment" => create_assignment(org, ctx, &fields),
         "PermissionSetLicenseAssign" => create_license_assignment(org, ctx, &fields),
-        name if DATA_OBJECTS.contains(&name) => {
-            create_record(org, ctx, &def, &fields, &body_text)
-        }
+        name if DATA_OBJECTS.contains(&name) => create_record(org, ctx, &def, &fields, &body_text),
         name => Reply::error(
             400,
             "INVALID_TYPE_FOR_OPERATION",

@@ -326,8 +326,7 @@ impl Scenario {
                         field.api_name
                     ));
                 }
-                let Some(kind) = super::schema::FieldKind::from_metadata_type(&field.r#type)
-                else {
+                let Some(kind) = super::schema::FieldKind::from_metadata_type(&field.r#type) else {
                     return Err(format!(
                         "field {object}.{} has unknown type '{}'",
                         field.api_name, field.r#type

@@ -129,8 +129,8 @@ impl Shared {
                     body.remove(&field);
                 }
                 Some(text) => {
-                    let value = serde_json::from_str(&text)
-                        .unwrap_or(serde_json::Value::String(text));
+                    let value =
+                        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
                     body.insert(field, value);
                 }
             }

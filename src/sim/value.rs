@@ -137,7 +137,9 @@ fn looks_like_email(text: &str) -> bool {
         && !domain.starts_with('.')
         && domain.contains('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
 }
 
 /// Reads one field's value from a request body into what the org stores and answers with.
@@ -233,7 +235,10 @@ mod tests {
     fn message(reply: Reply) -> (String, String) {
         let body = reply.body_json().cloned().unwrap_or_default();
         (
-            body[0]["errorCode"].as_str().unwrap_or_default().to_string(),
+            body[0]["errorCode"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             body[0]["message"].as_str().unwrap_or_default().to_string(),
         )
     }
@@ -265,7 +270,12 @@ mod tests {
             "Cannot deserialize instance of multipicklist from START_ARRAY value [line:1, column:51]"
         );
         let (_, text) = message(
-            coerce(&field(FieldKind::Number), &json!("abc"), r#"{"X__c": "abc"}"#).unwrap_err(),
+            coerce(
+                &field(FieldKind::Number),
+                &json!("abc"),
+                r#"{"X__c": "abc"}"#,
+            )
+            .unwrap_err(),
         );
         assert_eq!(text, "Cannot deserialize instance of double from VALUE_STRING value abc or request may be missing a required field at [line:1, column:1]");
         for (kind, value) in [
@@ -276,7 +286,10 @@ mod tests {
             (FieldKind::DateTime, json!("2026-12-05")),
             (FieldKind::DateTime, json!(5)),
         ] {
-            assert!(coerce(&field(kind.clone()), &value, "").is_err(), "{kind:?} {value}");
+            assert!(
+                coerce(&field(kind.clone()), &value, "").is_err(),
+                "{kind:?} {value}"
+            );
         }
     }
 
@@ -303,7 +316,10 @@ mod tests {
 
     #[test]
     fn text_empty_is_null_and_checkbox_null_is_false() {
-        assert_eq!(coerce(&field(FieldKind::Text), &json!(""), "").ok(), Some(Value::Null));
+        assert_eq!(
+            coerce(&field(FieldKind::Text), &json!(""), "").ok(),
+            Some(Value::Null)
+        );
         assert_eq!(
             coerce(&field(FieldKind::Checkbox), &Value::Null, "").ok(),
             Some(json!(false))

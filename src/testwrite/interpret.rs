@@ -83,19 +83,32 @@ fn kind_of(journal: &Journal, field: &str) -> ValueKind {
     journal.kinds.get(field).copied().unwrap_or(ValueKind::Text)
 }
 
-/// The record was changed after the test write's own change: evidence that someone else did.
-fn modified_since_write(journal: &Journal, read: &RecordRead) -> bool {
+/// Evidence that someone else edited the record: it changed after the test write's own change,
+/// or its last change was made by another user (after a test write, the writer would be last).
+fn edited_by_someone_else(journal: &Journal, read: &RecordRead) -> bool {
     let parse = |s: &Option<String>| s.as_deref().and_then(crate::request::parse_datetime);
-    match (parse(&journal.written_last_modified), parse(&read.last_modified)) {
+    let later = match (
+        parse(&journal.written_last_modified),
+        parse(&read.last_modified),
+    ) {
         (Some(written), Some(now)) => now > written,
         _ => false,
-    }
+    };
+    let short = |id: &str| id.get(..15).map(str::to_string);
+    let other_user = match (
+        short(&journal.user_id),
+        read.last_modified_by.as_deref().and_then(short),
+    ) {
+        (Some(writer), Some(last)) => writer != last,
+        _ => false,
+    };
+    later || other_user
 }
 
 /// Decides each written field's fate from the record as read before restoring.
 pub fn decide_restore(journal: &Journal, read: &RecordRead) -> RestoreDecision {
     let mut decision = RestoreDecision::default();
-    let edited = modified_since_write(journal, read);
+    let edited = edited_by_someone_else(journal, read);
     for field in &journal.written_fields {
         let kind = kind_of(journal, field);
         let original = journal.original.get(field).cloned().unwrap_or(Value::Null);
@@ -201,6 +214,7 @@ mod tests {
             instance_url: "https://acme.my.salesforce.com".into(),
             org_id: "00D5g000004Qmn2EAC".into(),
             username: "admin@acme.example".into(),
+            user_id: "0055g000000000YAAQ".into(),
             object: "Case".into(),
             record_id: "5005g00000AbCdEAAV".into(),
             original,
@@ -245,7 +259,10 @@ mod tests {
     fn a_missing_or_garbled_field_is_left_with_its_original() {
         let d = decide_restore(
             &journal(),
-            &read(json!({"Score__c": {"x": 1}}), "2026-12-05T10:00:00.000+0000"),
+            &read(
+                json!({"Score__c": {"x": 1}}),
+                "2026-12-05T10:00:00.000+0000",
+            ),
         );
         assert_eq!(d.fates["Score__c"], FieldFate::Unproven);
         assert_eq!(d.fates["When__c"], FieldFate::Unproven);
@@ -258,12 +275,22 @@ mod tests {
     #[test]
     fn another_value_is_someone_elses_only_with_a_later_edit() {
         let values = json!({"Score__c": 7.0, "When__c": "2026-01-01T00:00:00.000+0000"});
-        let quiet = decide_restore(&journal(), &read(values.clone(), "2026-12-05T10:00:00.000+0000"));
+        let quiet = decide_restore(
+            &journal(),
+            &read(values.clone(), "2026-12-05T10:00:00.000+0000"),
+        );
         assert_eq!(quiet.fates["Score__c"], FieldFate::Unproven);
         assert_eq!(quiet.fates["When__c"], FieldFate::Restored);
-        let edited = decide_restore(&journal(), &read(values, "2026-12-05T10:00:01.000+0000"));
+        let edited = decide_restore(
+            &journal(),
+            &read(values.clone(), "2026-12-05T10:00:01.000+0000"),
+        );
         assert_eq!(edited.fates["Score__c"], FieldFate::ChangedBySomeoneElse);
         assert!(edited.left.is_empty());
+        let mut by_another = read(values, "2026-12-05T10:00:00.000+0000");
+        by_another.last_modified_by = Some("0055g000000000ZAAQ".into());
+        let d = decide_restore(&journal(), &by_another);
+        assert_eq!(d.fates["Score__c"], FieldFate::ChangedBySomeoneElse);
     }
 
     #[test]

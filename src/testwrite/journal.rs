@@ -45,6 +45,9 @@ pub struct Journal {
     pub org_id: String,
     /// Who wrote (the logged-in user).
     pub username: String,
+    /// Their user Id: a record last modified by anyone else was edited by someone else.
+    #[serde(default)]
+    pub user_id: String,
     pub object: String,
     pub record_id: String,
     /// The values before the test, by field API name (null = empty).

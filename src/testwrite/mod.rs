@@ -13,9 +13,10 @@ pub mod journal;
 pub mod plan;
 pub mod value;
 
+use crate::checks::{pack, FetchError, PlannedRequest};
 use crate::profile::Profile;
 use crate::request::{records, soql_string};
-use crate::salesforce::{Client, Identity, SfError, SubRequest};
+use crate::salesforce::{Client, Identity, SfError};
 use crate::sfid;
 use futures_util::future::BoxFuture;
 pub use interpret::{FieldFate, LeftField, RecordRead};
@@ -209,8 +210,10 @@ pub struct Preflight {
     pub plan: TestWritePlan,
 }
 
-fn records_of(body: Result<&Value, SfError>) -> Result<Vec<Value>, SfError> {
-    Ok(records(body?).cloned().unwrap_or_default())
+fn records_of(body: Result<&Value, &FetchError>) -> Result<Vec<Value>, FetchError> {
+    Ok(records(body.map_err(Clone::clone)?)
+        .cloned()
+        .unwrap_or_default())
 }
 
 /// Everything that can be known without writing: up to three composites (standard, split when
@@ -226,85 +229,62 @@ pub async fn preflight(
     let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
     let quoted = soql_string(&profile.object);
     let record = soql_string(record_id);
-    let mut standard = vec![
-        SubRequest::get("record", fields_path(object, record_id, &fields)),
-        // The fields' types as the org has them: the test values are typed from it.
-        SubRequest::get("describe", format!("sobjects/{object}/describe")),
-    ];
+    let mut record_path = fields_path(object, record_id, &fields);
     if object == "Case" {
-        standard[0].url = standard[0]
-            .url
-            .replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
+        record_path = record_path.replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
     }
+    let mut standard = vec![
+        PlannedRequest::get("record", record_path),
+        // The fields' types as the org has them: the test values are typed from it.
+        PlannedRequest::get("describe", format!("sobjects/{object}/describe")),
+    ];
     if let Some(user) = integration_user {
-        standard.push(SubRequest::query(
+        standard.push(PlannedRequest::query(
             "iuser",
             &format!("SELECT Id FROM User WHERE Username = {}", soql_string(user)),
         ));
-        standard.push(SubRequest::get(
+        standard.push(PlannedRequest::query(
             "access",
-            format!(
-                "query/?q={}'@{{iuser.records[0].Id}}'{}",
-                encode("SELECT RecordId, HasEditAccess, MaxAccessLevel FROM UserRecordAccess WHERE UserId = "),
-                encode(&format!(" AND RecordId = {record}"))
-            ),
+            &format!("SELECT RecordId, HasEditAccess, MaxAccessLevel FROM UserRecordAccess WHERE UserId = '@{{iuser.records[0].Id}}' AND RecordId = {record}"),
         ));
     }
-    standard.push(SubRequest::query(
+    standard.push(PlannedRequest::query(
         "lock",
         &format!(
             "SELECT Id FROM ProcessInstance WHERE TargetObjectId = {record} AND Status = 'Pending'"
         ),
     ));
-    standard.push(SubRequest::query(
+    standard.push(PlannedRequest::query(
         "flows",
         &format!("SELECT ApiName, Label FROM FlowDefinitionView WHERE TriggerObjectOrEvent.QualifiedApiName = {quoted} AND IsActive = true AND TriggerType IN ('RecordBeforeSave', 'RecordAfterSave')"),
     ));
-    let mut standard_rest = vec![SubRequest::query(
+    standard.push(PlannedRequest::query(
         "apex",
         &format!(
             "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} AND PermissionSet.PermissionsAuthorApex = true LIMIT 1",
             soql_string(&identity.user_id)
         ),
-    )];
+    ));
     if object == "Case" {
-        standard_rest.push(SubRequest::query(
+        standard.push(PlannedRequest::query(
             "assignment",
             "SELECT Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
         ));
     }
-    // Five queries at most per composite.
-    let queries = standard
-        .iter()
-        .filter(|s| s.url.starts_with("query"))
-        .count();
-    let second: Vec<SubRequest> = if queries + standard_rest.len() > 5 {
-        standard_rest
-    } else {
-        standard.extend(standard_rest);
-        Vec::new()
-    };
     let tooling = vec![
-        SubRequest::query(
+        PlannedRequest::query(
             "validation",
             &format!("SELECT ValidationName, ErrorDisplayField, ErrorMessage FROM ValidationRule WHERE EntityDefinition.QualifiedApiName = {quoted} AND Active = true"),
         ),
-        SubRequest::query(
+        PlannedRequest::query(
             "triggers",
             &format!("SELECT Name, UsageBeforeUpdate, UsageAfterUpdate FROM ApexTrigger WHERE TableEnumOrId = {quoted} AND Status = 'Active'"),
         ),
     ];
-    let (first, more, tooled) = tokio::join!(
-        client.composite(&standard),
-        client.composite(&second),
-        client.tooling_composite(&tooling)
-    );
-    let mut answers = first?;
-    answers.extend(more?);
-    answers.extend(tooled?);
-    let answer = |name: &str| answers.iter().find(|a| a.reference_id == name);
+    let gathered = crate::readiness::fetch(client, &pack(standard), &pack(tooling)).await?;
+    let answer = |name: &str| gathered.answers.get(name).map(|a| a.as_ref());
 
-    let describe = answer("describe").and_then(|a| a.json().ok().cloned());
+    let describe = answer("describe").and_then(|a| a.ok().cloned());
     let mut pre = Preflight {
         record_id: record_id.to_string(),
         runs_as: identity.username.clone(),
@@ -323,7 +303,7 @@ pub async fn preflight(
             field.name, unfit.explanation
         ));
     }
-    match answer("record").map(|a| a.json()) {
+    match answer("record") {
         Some(Ok(body)) => {
             for field in &fields {
                 pre.current.insert(
@@ -345,15 +325,15 @@ pub async fn preflight(
             };
         }
         Some(Err(e)) => {
-            let reason = match e.code() {
-                Some("INVALID_FIELD") => format!(
+            let reason = match e.code.as_str() {
+                "INVALID_FIELD" => format!(
                     "You ({}) cannot see every field the test writes. A field that is missing, or that you have no field-level security on (fields created through the API give it to no one but the permission sets that grant it), cannot be written. Create the fields, give yourself Read and Edit on them, or log in as the integration user. Salesforce said: {}",
                     identity.username,
-                    e.message().unwrap_or_default()
+                    e.message
                 ),
-                Some("NOT_FOUND") => format!("There is no {object} {record_id} that {} can see.", identity.username),
-                Some("ENTITY_IS_DELETED") => format!("{object} {record_id} is in the Recycle Bin."),
-                _ => format!("The record could not be read: {e}"),
+                "NOT_FOUND" => format!("There is no {object} {record_id} that {} can see.", identity.username),
+                "ENTITY_IS_DELETED" => format!("{object} {record_id} is in the Recycle Bin."),
+                _ => format!("The record could not be read: {}: {}", e.code, e.message),
             };
             pre.blockers.push(reason);
             pre.record_label = format!("{object} {record_id}");
@@ -361,7 +341,7 @@ pub async fn preflight(
         None => {}
     }
     if let Some(user) = integration_user {
-        match answer("access").map(|a| records_of(a.json())) {
+        match answer("access").map(records_of) {
             Some(Ok(rows)) if !rows.is_empty() => {
                 let level = text(rows[0].get("MaxAccessLevel"));
                 let edit = rows[0].get("HasEditAccess") == Some(&Value::Bool(true));
@@ -386,7 +366,7 @@ pub async fn preflight(
             identity.username
         ));
     }
-    match answer("lock").map(|a| records_of(a.json())) {
+    match answer("lock").map(records_of) {
         Some(Ok(rows)) => {
             pre.locked = Some(!rows.is_empty());
             if !rows.is_empty() {
@@ -399,16 +379,16 @@ pub async fn preflight(
             .notes
             .push("Whether the record is locked could not be read.".into()),
     }
-    if let Some(Ok(rows)) = answer("flows").map(|a| records_of(a.json())) {
+    if let Some(Ok(rows)) = answer("flows").map(records_of) {
         pre.flows = rows.iter().map(|r| text(r.get("Label"))).collect();
     }
-    if let Some(Ok(rows)) = answer("apex").map(|a| records_of(a.json())) {
+    if let Some(Ok(rows)) = answer("apex").map(records_of) {
         pre.can_run_apex = !rows.is_empty();
     }
-    if let Some(Ok(rows)) = answer("assignment").map(|a| records_of(a.json())) {
+    if let Some(Ok(rows)) = answer("assignment").map(records_of) {
         pre.assignment_rules = rows.iter().map(|r| text(r.get("Name"))).collect();
     }
-    if let Some(Ok(rows)) = answer("validation").map(|a| records_of(a.json())) {
+    if let Some(Ok(rows)) = answer("validation").map(records_of) {
         pre.validation_rules = rows
             .iter()
             .map(|r| {
@@ -420,7 +400,7 @@ pub async fn preflight(
             })
             .collect();
     }
-    if let Some(Ok(rows)) = answer("triggers").map(|a| records_of(a.json())) {
+    if let Some(Ok(rows)) = answer("triggers").map(records_of) {
         pre.triggers = rows
             .iter()
             .filter(|r| {
@@ -483,7 +463,8 @@ pub async fn dry_run(client: &Client, plan: &TestWritePlan) -> Result<DryRun, Sf
         .map(|(field, unfit)| format!("{}: {} ({})", field.name, unfit.explanation, unfit.code))
         .collect();
     if !apex_ok {
-        problems.push(apex_problem.unwrap_or_else(|| "the dry run failed without a message".into()));
+        problems
+            .push(apex_problem.unwrap_or_else(|| "the dry run failed without a message".into()));
     }
     Ok(DryRun {
         would_succeed: problems.is_empty(),
@@ -600,7 +581,10 @@ pub async fn run(
         .collect();
     // 1. Read the originals.
     let original_read = read_record(client, object, record_id, &fields).await?;
-    if let Some(missing) = fields.iter().find(|f| !original_read.values.contains_key(*f)) {
+    if let Some(missing) = fields
+        .iter()
+        .find(|f| !original_read.values.contains_key(*f))
+    {
         return Err(TestWriteError::BadInput(format!(
             "Salesforce's answer did not include {missing}, so its original value is unknown; nothing was written."
         )));
@@ -611,6 +595,7 @@ pub async fn run(
         instance_url: client.instance_url().to_string(),
         org_id: identity.organization_id.clone(),
         username: identity.username.clone(),
+        user_id: identity.user_id.clone(),
         object: object.clone(),
         record_id: record_id.to_string(),
         original: original.clone(),
@@ -685,7 +670,11 @@ pub async fn run(
         write_ok = blocked.is_empty()
             && combined_error.is_none()
             && fields.iter().all(|f| {
-                let kind = journal.kinds.get(f).copied().unwrap_or(value::ValueKind::Text);
+                let kind = journal
+                    .kinds
+                    .get(f)
+                    .copied()
+                    .unwrap_or(value::ValueKind::Text);
                 match (back.values.get(f), values.get(f)) {
                     (Some(read), Some(sent)) => value::same(kind, read, sent) == Some(true),
                     _ => false,
@@ -718,11 +707,7 @@ pub async fn run(
                 fate: if !was_written {
                     FieldFate::Untouched
                 } else {
-                    restore
-                        .fates
-                        .get(f)
-                        .cloned()
-                        .unwrap_or(FieldFate::Unproven)
+                    restore.fates.get(f).cloned().unwrap_or(FieldFate::Unproven)
                 },
             }
         })
@@ -834,7 +819,9 @@ pub async fn restore(client: &Client, journal: &Journal) -> Result<Restore, SfEr
     // Every field restored now must read as its original; every field found restored before
     // was proven by the first read.
     for missing in interpret::verify_restored(journal, &put_back, &after) {
-        result.fates.insert(missing.field.clone(), FieldFate::Unproven);
+        result
+            .fates
+            .insert(missing.field.clone(), FieldFate::Unproven);
         result.left_fields.push(missing);
     }
     for field in &result.left_fields {
@@ -929,13 +916,25 @@ async fn recover(
                 .filter(|(_, f)| **f == FieldFate::Restored)
                 .map(|(k, _)| k)
                 .collect();
-            let mut summary = format!(
-                "Recovered the interrupted test write on {} {}: {} back to the original value{}.",
-                journal.object,
-                journal.record_id,
-                if restored.is_empty() { "no field needed to go".to_string() } else { restored.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") },
-                if restored.len() == 1 { "" } else { "s" }
-            );
+            let back = if restored.is_empty() {
+                "no field needed to go".to_string()
+            } else {
+                restored.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            };
+            let plural = if restored.len() == 1 { "" } else { "s" };
+            let mut summary = if restore.left.is_empty() {
+                format!(
+                    "Recovered the interrupted test write on {} {}: {back} back to the original value{plural}.",
+                    journal.object, journal.record_id
+                )
+            } else {
+                format!(
+                    "The interrupted test write on {} {} is not proven restored; the journal is kept at {} and the next start tries again ({back} back to the original value{plural}).",
+                    journal.object,
+                    journal.record_id,
+                    path.display()
+                )
+            };
             if !restore.changed_by_others.is_empty() {
                 summary.push_str(&format!(
                     " Someone else changed {} since; the app left their values.",

@@ -38,10 +38,9 @@ impl TestWritePlan {
             .iter()
             .map(|requirement| {
                 let shape = describe.and_then(|d| FieldShape::find(d, &requirement.api_name));
-                let kind = shape.as_ref().map_or(
-                    ValueKind::from_profile(requirement.field_type),
-                    |s| s.kind,
-                );
+                let kind = shape
+                    .as_ref()
+                    .map_or(ValueKind::from_profile(requirement.field_type), |s| s.kind);
                 let (value, unfit) = match typed_test_value(requirement, shape.as_ref()) {
                     Ok(value) => (value, None),
                     Err(unfit) => (Value::Null, Some(unfit)),
@@ -79,7 +78,10 @@ impl TestWritePlan {
 
     /// How each field's values are read and compared.
     pub fn kinds(&self) -> BTreeMap<String, ValueKind> {
-        self.fields.iter().map(|f| (f.name.clone(), f.kind)).collect()
+        self.fields
+            .iter()
+            .map(|f| (f.name.clone(), f.kind))
+            .collect()
     }
 
     /// The fields whose test value cannot be written, each with why.
@@ -119,8 +121,9 @@ fn apex_literal(kind: ValueKind, value: &Value) -> String {
             .as_f64()
             .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
             .map_or_else(|| "null".into(), |n: f64| format!("{n}")),
-        ValueKind::Boolean => (value.as_bool() == Some(true) || value.as_str() == Some("true"))
-            .to_string(),
+        ValueKind::Boolean => {
+            (value.as_bool() == Some(true) || value.as_str() == Some("true")).to_string()
+        }
         ValueKind::Date => match value.as_str().and_then(crate::request::parse_date) {
             Some(d) => format!("Date.newInstance({}, {}, {})", d.year(), d.month(), d.day()),
             None => "null".into(),
@@ -194,7 +197,11 @@ mod tests {
                 field("P__c", ValueKind::Number, json!(12.5)),
                 field("B__c", ValueKind::Boolean, json!(true)),
                 field("D__c", ValueKind::Date, json!("2026-01-02")),
-                field("T__c", ValueKind::DateTime, json!("2026-01-02T03:04:05.000Z")),
+                field(
+                    "T__c",
+                    ValueKind::DateTime,
+                    json!("2026-01-02T03:04:05.000Z"),
+                ),
                 field("M__c", ValueKind::MultiPicklist, json!("a;b")),
             ],
         };
@@ -211,7 +218,10 @@ mod tests {
         ] {
             assert!(apex.contains(line), "{line} in {apex}");
         }
-        assert!(apex.trim_end().ends_with("Database.rollback(sp);\n}"), "{apex}");
+        assert!(
+            apex.trim_end().ends_with("Database.rollback(sp);\n}"),
+            "{apex}"
+        );
     }
 
     #[test]
@@ -225,8 +235,14 @@ mod tests {
         ]});
         let plan = TestWritePlan::build(&profile, "5005g00000AbCdEAAV", Some(&describe));
         let get = |n: &str| plan.fields.iter().find(|f| f.name == n).unwrap();
-        assert_eq!(get("KustomerApp__Conversation_CSAT_Score__c").value, json!(1.0));
-        assert_eq!(get("KustomerApp__Conversation_CreatedAt__c").kind, ValueKind::DateTime);
+        assert_eq!(
+            get("KustomerApp__Conversation_CSAT_Score__c").value,
+            json!(1.0)
+        );
+        assert_eq!(
+            get("KustomerApp__Conversation_CreatedAt__c").kind,
+            ValueKind::DateTime
+        );
         assert!(get("Origin").unfit.is_some());
         assert!(!plan.values().contains_key("Origin"));
     }

@@ -31,8 +31,9 @@ impl ValueKind {
     /// From the describe's `type`.
     pub fn from_describe(ty: &str) -> ValueKind {
         match ty {
-            "string" | "textarea" | "email" | "phone" | "url" | "encryptedstring"
-            | "combobox" => ValueKind::Text,
+            "string" | "textarea" | "email" | "phone" | "url" | "encryptedstring" | "combobox" => {
+                ValueKind::Text
+            }
             "picklist" => ValueKind::Picklist,
             "multipicklist" => ValueKind::MultiPicklist,
             "boolean" => ValueKind::Boolean,
@@ -204,7 +205,9 @@ pub fn typed_test_value(
         ValueKind::DateTime => {
             let instant = parse_datetime(given)
                 .or_else(|| {
-                    parse_date(given).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+                    parse_date(given)
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
                 })
                 .unwrap_or_default();
             Ok(json!(instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()))
@@ -216,10 +219,13 @@ pub fn typed_test_value(
                 } else {
                     vec![given]
                 };
-                if let Some(bad) = parts.iter().find(|p| !s.active_values.iter().any(|v| v == *p)) {
+                if let Some(bad) = parts
+                    .iter()
+                    .find(|p| !s.active_values.iter().any(|v| v == *p))
+                {
                     return Err(unfit(
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                        format!("{name} is a restricted picklist without the active value '{bad}'. Add the value to the picklist (or activate it), or make the picklist unrestricted."),
+                        format!("{name} is a restricted picklist without the value '{bad}' among its active values. Add the value to the picklist (or activate it), or make the picklist unrestricted."),
                     ));
                 }
             }
@@ -292,9 +298,7 @@ fn normal(kind: ValueKind, value: &Value) -> Option<Normal> {
             Normal::Number(format!("{:.*e}", 17, n))
         }
         ValueKind::Date => Normal::Text(parse_date(value.as_str()?)?.to_string()),
-        ValueKind::DateTime => {
-            Normal::Instant(parse_datetime(value.as_str()?)?.timestamp_millis())
-        }
+        ValueKind::DateTime => Normal::Instant(parse_datetime(value.as_str()?)?.timestamp_millis()),
         ValueKind::Id => {
             let text = value.as_str()?;
             Normal::Text(crate::sfid::to_18(text).unwrap_or_else(|_| text.to_string()))
@@ -329,11 +333,23 @@ mod tests {
 
     #[test]
     fn numbers_compare_numerically() {
-        assert_eq!(same(ValueKind::Number, &json!(1.0), &json!("1")), Some(true));
+        assert_eq!(
+            same(ValueKind::Number, &json!(1.0), &json!("1")),
+            Some(true)
+        );
         assert_eq!(same(ValueKind::Number, &json!(1), &json!(1.0)), Some(true));
-        assert_eq!(same(ValueKind::Number, &json!(12.35), &json!("12.350")), Some(true));
-        assert_eq!(same(ValueKind::Number, &json!(1.0), &json!(2.0)), Some(false));
-        assert_eq!(same(ValueKind::Number, &Value::Null, &json!(0)), Some(false));
+        assert_eq!(
+            same(ValueKind::Number, &json!(12.35), &json!("12.350")),
+            Some(true)
+        );
+        assert_eq!(
+            same(ValueKind::Number, &json!(1.0), &json!(2.0)),
+            Some(false)
+        );
+        assert_eq!(
+            same(ValueKind::Number, &Value::Null, &json!(0)),
+            Some(false)
+        );
         assert_eq!(same(ValueKind::Number, &json!({"x": 1}), &json!(1)), None);
     }
 
@@ -348,31 +364,70 @@ mod tests {
             Some(true)
         );
         assert_eq!(
-            same(ValueKind::DateTime, &json!("2026-12-05T10:00:00.000+0000"), &json!("2026-12-05T10:00:01Z")),
+            same(
+                ValueKind::DateTime,
+                &json!("2026-12-05T10:00:00.000+0000"),
+                &json!("2026-12-05T10:00:01Z")
+            ),
             Some(false)
         );
-        assert_eq!(same(ValueKind::DateTime, &json!("garbage"), &json!("2026-12-05T10:00:00Z")), None);
-        assert_eq!(same(ValueKind::Date, &json!("2026-12-05"), &json!("2026-12-05")), Some(true));
-        assert_eq!(same(ValueKind::Date, &json!("2026-12-05"), &json!("2026-12-06")), Some(false));
+        assert_eq!(
+            same(
+                ValueKind::DateTime,
+                &json!("garbage"),
+                &json!("2026-12-05T10:00:00Z")
+            ),
+            None
+        );
+        assert_eq!(
+            same(ValueKind::Date, &json!("2026-12-05"), &json!("2026-12-05")),
+            Some(true)
+        );
+        assert_eq!(
+            same(ValueKind::Date, &json!("2026-12-05"), &json!("2026-12-06")),
+            Some(false)
+        );
     }
 
     #[test]
     fn text_follows_salesforce_line_endings_and_empty_as_null() {
-        assert_eq!(same(ValueKind::Text, &json!("a\r\nb"), &json!("a\nb")), Some(true));
+        assert_eq!(
+            same(ValueKind::Text, &json!("a\r\nb"), &json!("a\nb")),
+            Some(true)
+        );
         assert_eq!(same(ValueKind::Text, &json!(""), &Value::Null), Some(true));
-        assert_eq!(same(ValueKind::Text, &json!("Neutral"), &json!("neutral")), Some(false));
+        assert_eq!(
+            same(ValueKind::Text, &json!("Neutral"), &json!("neutral")),
+            Some(false)
+        );
         assert_eq!(same(ValueKind::Text, &json!(5), &json!("5")), None);
     }
 
     #[test]
     fn multi_select_picklists_compare_as_sets_and_booleans_as_booleans() {
-        assert_eq!(same(ValueKind::MultiPicklist, &json!("b;a"), &json!("a;b")), Some(true));
-        assert_eq!(same(ValueKind::MultiPicklist, &json!("a"), &json!("a;b")), Some(false));
-        assert_eq!(same(ValueKind::Boolean, &json!(true), &json!("true")), Some(true));
-        assert_eq!(same(ValueKind::Boolean, &Value::Null, &json!(false)), Some(true));
+        assert_eq!(
+            same(ValueKind::MultiPicklist, &json!("b;a"), &json!("a;b")),
+            Some(true)
+        );
+        assert_eq!(
+            same(ValueKind::MultiPicklist, &json!("a"), &json!("a;b")),
+            Some(false)
+        );
+        assert_eq!(
+            same(ValueKind::Boolean, &json!(true), &json!("true")),
+            Some(true)
+        );
+        assert_eq!(
+            same(ValueKind::Boolean, &Value::Null, &json!(false)),
+            Some(true)
+        );
         assert_eq!(same(ValueKind::Boolean, &json!(1), &json!(true)), None);
         assert_eq!(
-            same(ValueKind::Id, &json!("5005g00000AbCdE"), &json!("5005g00000AbCdEAAV")),
+            same(
+                ValueKind::Id,
+                &json!("5005g00000AbCdE"),
+                &json!("5005g00000AbCdEAAV")
+            ),
             Some(true)
         );
     }
@@ -403,30 +458,66 @@ mod tests {
     #[test]
     fn test_values_take_the_type_the_org_describes() {
         let number = requirement(FieldType::Number, "1");
-        assert_eq!(typed_test_value(&number, Some(&shape("double"))), Ok(json!(1.0)));
-        assert_eq!(typed_test_value(&number, Some(&shape("currency"))), Ok(json!(1.0)));
+        assert_eq!(
+            typed_test_value(&number, Some(&shape("double"))),
+            Ok(json!(1.0))
+        );
+        assert_eq!(
+            typed_test_value(&number, Some(&shape("currency"))),
+            Ok(json!(1.0))
+        );
         // A text test value on a field the org made a number: a sensible number instead.
         let text = requirement(FieldType::Text, "[Write-back test]");
-        assert_eq!(typed_test_value(&text, Some(&shape("percent"))), Ok(json!(1.0)));
-        assert_eq!(typed_test_value(&requirement(FieldType::Checkbox, "true"), Some(&shape("boolean"))), Ok(json!(true)));
         assert_eq!(
-            typed_test_value(&requirement(FieldType::DateTime, "2026-01-01T00:00:00.000Z"), Some(&shape("datetime"))),
+            typed_test_value(&text, Some(&shape("percent"))),
+            Ok(json!(1.0))
+        );
+        assert_eq!(
+            typed_test_value(
+                &requirement(FieldType::Checkbox, "true"),
+                Some(&shape("boolean"))
+            ),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            typed_test_value(
+                &requirement(FieldType::DateTime, "2026-01-01T00:00:00.000Z"),
+                Some(&shape("datetime"))
+            ),
             Ok(json!("2026-01-01T00:00:00.000Z"))
         );
         assert_eq!(
-            typed_test_value(&requirement(FieldType::Date, "2026-01-01"), Some(&shape("date"))),
+            typed_test_value(
+                &requirement(FieldType::Date, "2026-01-01"),
+                Some(&shape("date"))
+            ),
             Ok(json!("2026-01-01"))
         );
         assert_eq!(
-            typed_test_value(&requirement(FieldType::Number, "12345"), Some(&shape("double"))).unwrap_err().code,
+            typed_test_value(
+                &requirement(FieldType::Number, "12345"),
+                Some(&shape("double"))
+            )
+            .unwrap_err()
+            .code,
             "NUMBER_OUTSIDE_VALID_RANGE"
         );
         assert_eq!(
-            typed_test_value(&requirement(FieldType::Text, "eleven char"), Some(&shape("string"))).unwrap_err().code,
+            typed_test_value(
+                &requirement(FieldType::Text, "eleven char"),
+                Some(&shape("string"))
+            )
+            .unwrap_err()
+            .code,
             "STRING_TOO_LONG"
         );
         assert_eq!(
-            typed_test_value(&requirement(FieldType::Picklist, "Old"), Some(&shape("picklist"))).unwrap_err().code,
+            typed_test_value(
+                &requirement(FieldType::Picklist, "Old"),
+                Some(&shape("picklist"))
+            )
+            .unwrap_err()
+            .code,
             "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
         );
         let mut formula = shape("double");
