@@ -575,9 +575,19 @@ impl TestWrite {
             let blocked: Vec<String> = run
                 .blocked
                 .iter()
-                .map(|b| format!("{} ({}: {})", b.field, b.code, b.explanation))
+                .map(|b| {
+                    if b.found_before_writing {
+                        format!("{} (not sent; Salesforce would answer {}: {})", b.field, b.code, b.explanation)
+                    } else {
+                        format!("{} ({}: {})", b.field, b.code, b.explanation)
+                    }
+                })
                 .collect();
-            format!("Salesforce refused the write: {}.", blocked.join("; "))
+            if run.blocked.iter().all(|b| b.found_before_writing) {
+                format!("Not every test value fits its field: {}.", blocked.join("; "))
+            } else {
+                format!("Salesforce refused the write: {}.", blocked.join("; "))
+            }
         } else if let Some(error) = &run.combined_error {
             format!("Salesforce refused the write: {error}")
         } else if run.write_ok {
