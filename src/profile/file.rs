@@ -626,10 +626,10 @@ fn check_test_value(
             (test_value != "true" && test_value != "false").then_some("true or false")
         }
         FieldType::Date => (!is_date(test_value)).then_some("a date such as 2026-01-01"),
-        FieldType::DateTime => (test_value.len() < 11
-            || !is_date(&test_value[..10.min(test_value.len())])
-            || test_value.as_bytes()[10] != b'T')
-            .then_some("a date and time such as 2026-01-01T00:00:00.000Z"),
+        // `get` and not slicing: a multi-byte character must not split a byte range.
+        FieldType::DateTime => (test_value.get(..10).is_none_or(|day| !is_date(day))
+            || test_value.as_bytes().get(10) != Some(&b'T'))
+        .then_some("a date and time such as 2026-01-01T00:00:00.000Z"),
         FieldType::Email => (!test_value.contains('@')).then_some("an email address"),
         _ => None,
     };

@@ -494,3 +494,14 @@ callback_url = "https://app.example.com/callback""#,
         "{e}"
     );
 }
+
+#[test]
+fn a_multi_byte_date_time_test_value_is_an_error_not_a_panic() {
+    for value in ["2026-01-0é:00", "é", "2026-01-01é00:00"] {
+        let text = with_fields(&format!(
+            "[[fields]]\napi_name = \"When__c\"\ntype = \"DateTime\"\ntest_value = \"{value}\""
+        ));
+        let e = invalid_message(parse("my.toml", &text));
+        assert!(e.contains("must be a date and time"), "{value}: {e}");
+    }
+}

@@ -577,14 +577,20 @@ impl TestWrite {
                 .iter()
                 .map(|b| {
                     if b.found_before_writing {
-                        format!("{} (not sent; Salesforce would answer {}: {})", b.field, b.code, b.explanation)
+                        format!(
+                            "{} (not sent; Salesforce would answer {}: {})",
+                            b.field, b.code, b.explanation
+                        )
                     } else {
                         format!("{} ({}: {})", b.field, b.code, b.explanation)
                     }
                 })
                 .collect();
             if run.blocked.iter().all(|b| b.found_before_writing) {
-                format!("Not every test value fits its field: {}.", blocked.join("; "))
+                format!(
+                    "Not every test value fits its field: {}.",
+                    blocked.join("; ")
+                )
             } else {
                 format!("Salesforce refused the write: {}.", blocked.join("; "))
             }

@@ -3,10 +3,15 @@
 //! evidence), and which cannot be proven either way and stay in the journal.
 
 use super::journal::Journal;
+use super::plan::TestWritePlan;
 use super::value::{same, shown, ValueKind};
+use super::{text, Preflight};
+use crate::checks::FetchError;
+use crate::profile::Profile;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// A record as read back: the fields present in the answer, and its audit fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -197,6 +202,165 @@ pub fn verify_restored(
     left
 }
 
+/// The record's answer of a query subrequest, or Salesforce's error.
+fn records_of(body: Result<&Value, &FetchError>) -> Result<Vec<Value>, FetchError> {
+    Ok(crate::request::records(body.map_err(Clone::clone)?)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Reads the preflight's answers (by reference id, see `plan::preflight_requests`) into what the
+/// admin needs to know before writing, and the typed plan.
+pub fn read_preflight(
+    profile: &Profile,
+    record_id: &str,
+    runs_as: &str,
+    integration_user: Option<&str>,
+    answers: &HashMap<String, Result<Value, FetchError>>,
+) -> Preflight {
+    let object = &profile.object;
+    let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
+    let answer = |name: &str| answers.get(name).map(|a| a.as_ref());
+
+    let describe = answer("describe").and_then(|a| a.ok().cloned());
+    let mut pre = Preflight {
+        record_id: record_id.to_string(),
+        runs_as: runs_as.to_string(),
+        integration_user: integration_user.map(str::to_string),
+        plan: TestWritePlan::build(profile, record_id, describe.as_ref()),
+        ..Preflight::default()
+    };
+    if describe.is_none() {
+        pre.notes.push(format!(
+            "The {object} describe could not be read, so the test values are typed from the profile, not from the org."
+        ));
+    }
+    for (field, unfit) in pre.plan.unfit() {
+        pre.blockers.push(format!(
+            "{} will not be written: {}",
+            field.name, unfit.explanation
+        ));
+    }
+    match answer("record") {
+        Some(Ok(body)) => {
+            for field in &fields {
+                pre.current.insert(
+                    field.clone(),
+                    body.get(field).cloned().unwrap_or(Value::Null),
+                );
+            }
+            pre.last_modified = body
+                .get("LastModifiedDate")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            pre.record_label = match (
+                body.get("CaseNumber").and_then(Value::as_str),
+                body.get("Subject").and_then(Value::as_str),
+            ) {
+                (Some(n), Some(s)) => format!("{object} {n}: {s}"),
+                (Some(n), None) => format!("{object} {n}"),
+                _ => format!("{object} {record_id}"),
+            };
+        }
+        Some(Err(e)) => {
+            let reason = match e.code.as_str() {
+                "INVALID_FIELD" => format!(
+                    "You ({}) cannot see every field the test writes. A field that is missing, or that you have no field-level security on (fields created through the API give it to no one but the permission sets that grant it), cannot be written. Create the fields, give yourself Read and Edit on them, or log in as the integration user. Salesforce said: {}",
+                    runs_as,
+                    e.message
+                ),
+                "NOT_FOUND" => format!("There is no {object} {record_id} that {} can see.", runs_as),
+                "ENTITY_IS_DELETED" => format!("{object} {record_id} is in the Recycle Bin."),
+                _ => format!("The record could not be read: {}: {}", e.code, e.message),
+            };
+            pre.blockers.push(reason);
+            pre.record_label = format!("{object} {record_id}");
+        }
+        None => {}
+    }
+    if let Some(user) = integration_user {
+        match answer("access").map(records_of) {
+            Some(Ok(rows)) if !rows.is_empty() => {
+                let level = text(rows[0].get("MaxAccessLevel"));
+                let edit = rows[0].get("HasEditAccess") == Some(&Value::Bool(true));
+                if !edit {
+                    pre.blockers.push(format!("{user} may not edit this record (access level {level}): the integration's writes to it would fail."));
+                }
+                pre.integration_access = Some(level);
+            }
+            _ => pre.notes.push(format!(
+                "The access of {user} to this record could not be read (does the user exist?)."
+            )),
+        }
+        if !runs_as.eq_ignore_ascii_case(user) {
+            pre.notes.push(format!(
+                "The write runs as you ({}), not as {user}: it proves the record, fields and automation accept the values, but not {user}'s own permissions. A true end-to-end test needs you to log in as {user}.",
+                runs_as
+            ));
+        }
+    } else {
+        pre.notes.push(format!(
+            "The write runs as you ({}); no integration user was chosen.",
+            runs_as
+        ));
+    }
+    match answer("lock").map(records_of) {
+        Some(Ok(rows)) => {
+            pre.locked = Some(!rows.is_empty());
+            if !rows.is_empty() {
+                pre.blockers.push(
+                    "The record is locked by a pending approval; pick another record.".into(),
+                );
+            }
+        }
+        _ => pre
+            .notes
+            .push("Whether the record is locked could not be read.".into()),
+    }
+    if let Some(Ok(rows)) = answer("flows").map(records_of) {
+        pre.flows = rows.iter().map(|r| text(r.get("Label"))).collect();
+    }
+    if let Some(Ok(rows)) = answer("apex").map(records_of) {
+        pre.can_run_apex = !rows.is_empty();
+    }
+    if let Some(Ok(rows)) = answer("assignment").map(records_of) {
+        pre.assignment_rules = rows.iter().map(|r| text(r.get("Name"))).collect();
+    }
+    if let Some(Ok(rows)) = answer("validation").map(records_of) {
+        pre.validation_rules = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} (\"{}\")",
+                    text(r.get("ValidationName")),
+                    text(r.get("ErrorMessage"))
+                )
+            })
+            .collect();
+    }
+    if let Some(Ok(rows)) = answer("triggers").map(records_of) {
+        pre.triggers = rows
+            .iter()
+            .filter(|r| {
+                r.get("UsageBeforeUpdate") == Some(&Value::Bool(true))
+                    || r.get("UsageAfterUpdate") == Some(&Value::Bool(true))
+            })
+            .map(|r| text(r.get("Name")))
+            .collect();
+    }
+    let automation = pre.validation_rules.len() + pre.triggers.len() + pre.flows.len();
+    if automation > 0 {
+        pre.notes.push(format!(
+            "The write is a real update: {automation} automation{} on {object} may run (validation rules, triggers, flows); emails or other side effects they cause are real.",
+            if automation == 1 { "" } else { "s" }
+        ));
+    }
+    if !pre.assignment_rules.is_empty() {
+        pre.notes.push("The write sends Sforce-Auto-Assign: FALSE, so the active assignment rule does not reassign the Case.".into());
+    }
+    pre
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +465,70 @@ mod tests {
         let left = verify_restored(&j, &restored, &after);
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].field, "When__c");
+    }
+
+    #[test]
+    fn the_preflight_reads_the_describe_into_typed_values_and_names_what_cannot_fit() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let mut answers: HashMap<String, Result<Value, FetchError>> = HashMap::new();
+        answers.insert(
+            "record".into(),
+            Ok(
+                json!({"CaseNumber": "00001001", "Subject": "SSO", "Enterpret_Summary__c": null,
+                "Enterpret_Sentiment__c": "Positive", "Enterpret_Taxonomy_Paths__c": null,
+                "LastModifiedDate": "2026-11-18T14:02:11.000+0000"}),
+            ),
+        );
+        answers.insert(
+            "describe".into(),
+            Ok(json!({"fields": [
+                {"name": "Enterpret_Summary__c", "type": "textarea", "length": 32768},
+                {"name": "Enterpret_Sentiment__c", "type": "picklist", "restrictedPicklist": true,
+                 "picklistValues": [{"value": "Positive", "active": true}, {"value": "Neutral", "active": false}]},
+                {"name": "Enterpret_Taxonomy_Paths__c", "type": "textarea", "length": 32768},
+            ]})),
+        );
+        answers.insert("lock".into(), Ok(json!({"records": []})));
+        answers.insert(
+            "validation".into(),
+            Err(FetchError {
+                code: "INVALID_TYPE".into(),
+                message: "no".into(),
+            }),
+        );
+        let pre = read_preflight(
+            &profile,
+            "5005g00000AbCdEAAV",
+            "admin@acme.example",
+            None,
+            &answers,
+        );
+        assert_eq!(pre.record_label, "Case 00001001: SSO");
+        assert_eq!(pre.current["Enterpret_Sentiment__c"], json!("Positive"));
+        assert_eq!(pre.locked, Some(false));
+        assert!(pre.plan.typed_from_org);
+        assert!(
+            pre.blockers
+                .iter()
+                .any(|b| b.contains("Enterpret_Sentiment__c will not be written")
+                    && b.contains("'Neutral'")),
+            "{:?}",
+            pre.blockers
+        );
+        assert!(!pre.plan.values().contains_key("Enterpret_Sentiment__c"));
+        // Without the describe: typed from the profile, and said.
+        answers.remove("describe");
+        let pre = read_preflight(
+            &profile,
+            "5005g00000AbCdEAAV",
+            "admin@acme.example",
+            None,
+            &answers,
+        );
+        assert!(!pre.plan.typed_from_org);
+        assert!(pre
+            .notes
+            .iter()
+            .any(|n| n.contains("describe could not be read")));
     }
 }

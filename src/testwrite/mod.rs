@@ -13,9 +13,8 @@ pub mod journal;
 pub mod plan;
 pub mod value;
 
-use crate::checks::{pack, FetchError, PlannedRequest};
 use crate::profile::Profile;
-use crate::request::{records, soql_string};
+use crate::request::soql_string;
 use crate::salesforce::{Client, Identity, SfError};
 use crate::sfid;
 use futures_util::future::BoxFuture;
@@ -210,14 +209,9 @@ pub struct Preflight {
     pub plan: TestWritePlan,
 }
 
-fn records_of(body: Result<&Value, &FetchError>) -> Result<Vec<Value>, FetchError> {
-    Ok(records(body.map_err(Clone::clone)?)
-        .cloned()
-        .unwrap_or_default())
-}
-
-/// Everything that can be known without writing: up to three composites (standard, split when
-/// its queries exceed the limit, + Tooling), sent together.
+/// Everything that can be known without writing: up to three composites (standard, split by
+/// the composite limits, + Tooling), sent together; planned and read without IO
+/// (`plan::preflight_requests`, `interpret::read_preflight`).
 pub async fn preflight(
     client: &Client,
     identity: &Identity,
@@ -225,202 +219,16 @@ pub async fn preflight(
     record_id: &str,
     integration_user: Option<&str>,
 ) -> Result<Preflight, SfError> {
-    let object = &profile.object;
-    let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
-    let quoted = soql_string(&profile.object);
-    let record = soql_string(record_id);
-    let mut record_path = fields_path(object, record_id, &fields);
-    if object == "Case" {
-        record_path = record_path.replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
-    }
-    let mut standard = vec![
-        PlannedRequest::get("record", record_path),
-        // The fields' types as the org has them: the test values are typed from it.
-        PlannedRequest::get("describe", format!("sobjects/{object}/describe")),
-    ];
-    if let Some(user) = integration_user {
-        standard.push(PlannedRequest::query(
-            "iuser",
-            &format!("SELECT Id FROM User WHERE Username = {}", soql_string(user)),
-        ));
-        standard.push(PlannedRequest::query(
-            "access",
-            &format!("SELECT RecordId, HasEditAccess, MaxAccessLevel FROM UserRecordAccess WHERE UserId = '@{{iuser.records[0].Id}}' AND RecordId = {record}"),
-        ));
-    }
-    standard.push(PlannedRequest::query(
-        "lock",
-        &format!(
-            "SELECT Id FROM ProcessInstance WHERE TargetObjectId = {record} AND Status = 'Pending'"
-        ),
-    ));
-    standard.push(PlannedRequest::query(
-        "flows",
-        &format!("SELECT ApiName, Label FROM FlowDefinitionView WHERE TriggerObjectOrEvent.QualifiedApiName = {quoted} AND IsActive = true AND TriggerType IN ('RecordBeforeSave', 'RecordAfterSave')"),
-    ));
-    standard.push(PlannedRequest::query(
-        "apex",
-        &format!(
-            "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} AND PermissionSet.PermissionsAuthorApex = true LIMIT 1",
-            soql_string(&identity.user_id)
-        ),
-    ));
-    if object == "Case" {
-        standard.push(PlannedRequest::query(
-            "assignment",
-            "SELECT Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
-        ));
-    }
-    let tooling = vec![
-        PlannedRequest::query(
-            "validation",
-            &format!("SELECT ValidationName, ErrorDisplayField, ErrorMessage FROM ValidationRule WHERE EntityDefinition.QualifiedApiName = {quoted} AND Active = true"),
-        ),
-        PlannedRequest::query(
-            "triggers",
-            &format!("SELECT Name, UsageBeforeUpdate, UsageAfterUpdate FROM ApexTrigger WHERE TableEnumOrId = {quoted} AND Status = 'Active'"),
-        ),
-    ];
-    let gathered = crate::readiness::fetch(client, &pack(standard), &pack(tooling)).await?;
-    let answer = |name: &str| gathered.answers.get(name).map(|a| a.as_ref());
-
-    let describe = answer("describe").and_then(|a| a.ok().cloned());
-    let mut pre = Preflight {
-        record_id: record_id.to_string(),
-        runs_as: identity.username.clone(),
-        integration_user: integration_user.map(str::to_string),
-        plan: TestWritePlan::build(profile, record_id, describe.as_ref()),
-        ..Preflight::default()
-    };
-    if describe.is_none() {
-        pre.notes.push(format!(
-            "The {object} describe could not be read, so the test values are typed from the profile, not from the org."
-        ));
-    }
-    for (field, unfit) in pre.plan.unfit() {
-        pre.blockers.push(format!(
-            "{} will not be written: {}",
-            field.name, unfit.explanation
-        ));
-    }
-    match answer("record") {
-        Some(Ok(body)) => {
-            for field in &fields {
-                pre.current.insert(
-                    field.clone(),
-                    body.get(field).cloned().unwrap_or(Value::Null),
-                );
-            }
-            pre.last_modified = body
-                .get("LastModifiedDate")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            pre.record_label = match (
-                body.get("CaseNumber").and_then(Value::as_str),
-                body.get("Subject").and_then(Value::as_str),
-            ) {
-                (Some(n), Some(s)) => format!("{object} {n}: {s}"),
-                (Some(n), None) => format!("{object} {n}"),
-                _ => format!("{object} {record_id}"),
-            };
-        }
-        Some(Err(e)) => {
-            let reason = match e.code.as_str() {
-                "INVALID_FIELD" => format!(
-                    "You ({}) cannot see every field the test writes. A field that is missing, or that you have no field-level security on (fields created through the API give it to no one but the permission sets that grant it), cannot be written. Create the fields, give yourself Read and Edit on them, or log in as the integration user. Salesforce said: {}",
-                    identity.username,
-                    e.message
-                ),
-                "NOT_FOUND" => format!("There is no {object} {record_id} that {} can see.", identity.username),
-                "ENTITY_IS_DELETED" => format!("{object} {record_id} is in the Recycle Bin."),
-                _ => format!("The record could not be read: {}: {}", e.code, e.message),
-            };
-            pre.blockers.push(reason);
-            pre.record_label = format!("{object} {record_id}");
-        }
-        None => {}
-    }
-    if let Some(user) = integration_user {
-        match answer("access").map(records_of) {
-            Some(Ok(rows)) if !rows.is_empty() => {
-                let level = text(rows[0].get("MaxAccessLevel"));
-                let edit = rows[0].get("HasEditAccess") == Some(&Value::Bool(true));
-                if !edit {
-                    pre.blockers.push(format!("{user} may not edit this record (access level {level}): the integration's writes to it would fail."));
-                }
-                pre.integration_access = Some(level);
-            }
-            _ => pre.notes.push(format!(
-                "The access of {user} to this record could not be read (does the user exist?)."
-            )),
-        }
-        if !identity.username.eq_ignore_ascii_case(user) {
-            pre.notes.push(format!(
-                "The write runs as you ({}), not as {user}: it proves the record, fields and automation accept the values, but not {user}'s own permissions. A true end-to-end test needs you to log in as {user}.",
-                identity.username
-            ));
-        }
-    } else {
-        pre.notes.push(format!(
-            "The write runs as you ({}); no integration user was chosen.",
-            identity.username
-        ));
-    }
-    match answer("lock").map(records_of) {
-        Some(Ok(rows)) => {
-            pre.locked = Some(!rows.is_empty());
-            if !rows.is_empty() {
-                pre.blockers.push(
-                    "The record is locked by a pending approval; pick another record.".into(),
-                );
-            }
-        }
-        _ => pre
-            .notes
-            .push("Whether the record is locked could not be read.".into()),
-    }
-    if let Some(Ok(rows)) = answer("flows").map(records_of) {
-        pre.flows = rows.iter().map(|r| text(r.get("Label"))).collect();
-    }
-    if let Some(Ok(rows)) = answer("apex").map(records_of) {
-        pre.can_run_apex = !rows.is_empty();
-    }
-    if let Some(Ok(rows)) = answer("assignment").map(records_of) {
-        pre.assignment_rules = rows.iter().map(|r| text(r.get("Name"))).collect();
-    }
-    if let Some(Ok(rows)) = answer("validation").map(records_of) {
-        pre.validation_rules = rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} (\"{}\")",
-                    text(r.get("ValidationName")),
-                    text(r.get("ErrorMessage"))
-                )
-            })
-            .collect();
-    }
-    if let Some(Ok(rows)) = answer("triggers").map(records_of) {
-        pre.triggers = rows
-            .iter()
-            .filter(|r| {
-                r.get("UsageBeforeUpdate") == Some(&Value::Bool(true))
-                    || r.get("UsageAfterUpdate") == Some(&Value::Bool(true))
-            })
-            .map(|r| text(r.get("Name")))
-            .collect();
-    }
-    let automation = pre.validation_rules.len() + pre.triggers.len() + pre.flows.len();
-    if automation > 0 {
-        pre.notes.push(format!(
-            "The write is a real update: {automation} automation{} on {object} may run (validation rules, triggers, flows); emails or other side effects they cause are real.",
-            if automation == 1 { "" } else { "s" }
-        ));
-    }
-    if !pre.assignment_rules.is_empty() {
-        pre.notes.push("The write sends Sforce-Auto-Assign: FALSE, so the active assignment rule does not reassign the Case.".into());
-    }
-    Ok(pre)
+    let (standard, tooling) =
+        plan::preflight_requests(profile, record_id, integration_user, &identity.user_id);
+    let gathered = crate::readiness::fetch(client, &standard, &tooling).await?;
+    Ok(interpret::read_preflight(
+        profile,
+        record_id,
+        &identity.username,
+        integration_user,
+        &gathered.answers,
+    ))
 }
 
 fn encode(text: &str) -> String {

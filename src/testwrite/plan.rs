@@ -1,8 +1,11 @@
 //! Planning a test write (sans-IO): the values to write, each typed for the field as the org
 //! describes it, what cannot fit (said before anything is written), and the dry run's Apex.
 
+use super::fields_path;
 use super::value::{typed_test_value, FieldShape, Unfit, ValueKind};
+use crate::checks::{pack, PlannedRequest};
 use crate::profile::Profile;
+use crate::request::soql_string;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -90,6 +93,75 @@ impl TestWritePlan {
             .iter()
             .filter_map(|f| f.unfit.as_ref().map(|u| (f, u)))
     }
+}
+
+/// The preflight's reads: the record (with the object's describe, to type the values), the
+/// integration user's access to it, its approval lock, the automation that runs on update and
+/// whether the logged-in user may run anonymous Apex; packed within the composite limits as
+/// (standard, Tooling) composites.
+pub fn preflight_requests(
+    profile: &Profile,
+    record_id: &str,
+    integration_user: Option<&str>,
+    logged_in_user_id: &str,
+) -> (Vec<Vec<PlannedRequest>>, Vec<Vec<PlannedRequest>>) {
+    let object = &profile.object;
+    let fields: Vec<String> = profile.fields.iter().map(|f| f.api_name.clone()).collect();
+    let quoted = soql_string(&profile.object);
+    let record = soql_string(record_id);
+    let mut record_path = fields_path(object, record_id, &fields);
+    if object == "Case" {
+        record_path = record_path.replacen("?fields=", "?fields=CaseNumber,Subject,", 1);
+    }
+    let mut standard = vec![
+        PlannedRequest::get("record", record_path),
+        // The fields' types as the org has them: the test values are typed from it.
+        PlannedRequest::get("describe", format!("sobjects/{object}/describe")),
+    ];
+    if let Some(user) = integration_user {
+        standard.push(PlannedRequest::query(
+            "iuser",
+            &format!("SELECT Id FROM User WHERE Username = {}", soql_string(user)),
+        ));
+        standard.push(PlannedRequest::query(
+            "access",
+            &format!("SELECT RecordId, HasEditAccess, MaxAccessLevel FROM UserRecordAccess WHERE UserId = '@{{iuser.records[0].Id}}' AND RecordId = {record}"),
+        ));
+    }
+    standard.push(PlannedRequest::query(
+        "lock",
+        &format!(
+            "SELECT Id FROM ProcessInstance WHERE TargetObjectId = {record} AND Status = 'Pending'"
+        ),
+    ));
+    standard.push(PlannedRequest::query(
+        "flows",
+        &format!("SELECT ApiName, Label FROM FlowDefinitionView WHERE TriggerObjectOrEvent.QualifiedApiName = {quoted} AND IsActive = true AND TriggerType IN ('RecordBeforeSave', 'RecordAfterSave')"),
+    ));
+    standard.push(PlannedRequest::query(
+        "apex",
+        &format!(
+            "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} AND PermissionSet.PermissionsAuthorApex = true LIMIT 1",
+            soql_string(logged_in_user_id)
+        ),
+    ));
+    if object == "Case" {
+        standard.push(PlannedRequest::query(
+            "assignment",
+            "SELECT Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
+        ));
+    }
+    let tooling = vec![
+        PlannedRequest::query(
+            "validation",
+            &format!("SELECT ValidationName, ErrorDisplayField, ErrorMessage FROM ValidationRule WHERE EntityDefinition.QualifiedApiName = {quoted} AND Active = true"),
+        ),
+        PlannedRequest::query(
+            "triggers",
+            &format!("SELECT Name, UsageBeforeUpdate, UsageAfterUpdate FROM ApexTrigger WHERE TableEnumOrId = {quoted} AND Status = 'Active'"),
+        ),
+    ];
+    (pack(standard), pack(tooling))
 }
 
 /// An Apex string literal.
@@ -245,5 +317,31 @@ mod tests {
         );
         assert!(get("Origin").unfit.is_some());
         assert!(!plan.values().contains_key("Origin"));
+    }
+
+    #[test]
+    fn the_preflight_reads_fit_the_composite_limits_and_include_the_describe() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let (standard, tooling) = preflight_requests(
+            &profile,
+            "5005g00000AbCdEAAV",
+            Some("o'brien@acme.example"),
+            "0055g000000000YAAQ",
+        );
+        assert_eq!(standard.len(), 2, "{standard:#?}");
+        assert_eq!(tooling.len(), 1);
+        for composite in standard.iter().chain(&tooling) {
+            assert!(composite.iter().filter(|r| r.is_query).count() <= crate::request::MAX_QUERIES);
+        }
+        let all: Vec<&PlannedRequest> = standard.iter().flatten().collect();
+        assert!(all.iter().any(|r| r.path == "sobjects/Case/describe"));
+        let access = all.iter().position(|r| r.reference_id == "access").unwrap();
+        let user = all.iter().position(|r| r.reference_id == "iuser").unwrap();
+        assert!(user < access, "the reference comes first");
+        assert!(
+            all[user].path.contains("o%5C%27brien"),
+            "{}",
+            all[user].path
+        );
     }
 }
