@@ -997,6 +997,31 @@ async fn a_read_back_that_cannot_be_interpreted_keeps_the_journal_and_names_the_
     }
 }
 
+/// An original that cannot be read as its type (or is missing) is never overwritten.
+#[tokio::test]
+async fn an_unreadable_original_stops_the_test_before_anything_is_written() {
+    use writeback_setup::sim::server::Fault;
+    for replacement in [Some("[1, 2]"), None] {
+        let sim = start_typed().await;
+        let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+        let before = record_of(&sim, "Case", CASE).await;
+        let plan = planned(&client, &identity, &typed_profile()).await;
+        let dir = temp_dir("unreadable");
+        sim.inject(Fault::TamperRecordRead {
+            nth: 1,
+            field: "Typed_Date__c".into(),
+            replacement: replacement.map(str::to_string),
+        });
+        let error = testwrite::run(&client, &identity, &plan, &dir, None)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("Typed_Date__c"), "{error}");
+        assert!(error.to_string().contains("nothing was written"), "{error}");
+        assert_eq!(record_of(&sim, "Case", CASE).await, before);
+        assert!(journal::pending(&dir).is_empty());
+    }
+}
+
 /// The command says what is left and exits 3 when a read-back lacks a field.
 #[tokio::test]
 async fn test_write_command_exits_3_when_a_field_is_not_proven_back() {

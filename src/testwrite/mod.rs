@@ -397,6 +397,18 @@ pub async fn run(
             "Salesforce's answer did not include {missing}, so its original value is unknown; nothing was written."
         )));
     }
+    let kinds = plan.kinds();
+    let unreadable = fields.iter().find(|f| {
+        let kind = kinds.get(*f).copied().unwrap_or(value::ValueKind::Text);
+        let v = &original_read.values[*f];
+        value::same(kind, v, v).is_none()
+    });
+    if let Some(field) = unreadable {
+        return Err(TestWriteError::BadInput(format!(
+            "Salesforce answered {field} with {}, which is not a value of its type, so the original could not be put back with certainty; nothing was written.",
+            shown(&original_read.values[field])
+        )));
+    }
     let original = original_read.values.clone();
     // 2. Journal before touching anything.
     let mut journal = Journal {
@@ -408,7 +420,7 @@ pub async fn run(
         record_id: record_id.to_string(),
         original: original.clone(),
         test_values: values.clone(),
-        kinds: plan.kinds(),
+        kinds,
         read_back: Map::new(),
         written_fields: sendable.clone(),
         original_last_modified: original_read.last_modified.clone(),
