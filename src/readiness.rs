@@ -138,6 +138,31 @@ async fn run_composites(
     Ok(())
 }
 
+/// Lists the apps of both kinds in one call; when Salesforce refuses that (it guards External
+/// Client App settings behind an org permission), lists each kind on its own so one refusal
+/// does not hide the other. Returns the listings and, when one kind was refused, its error.
+async fn list_apps(client: &Client) -> (Result<Vec<AppListing>, SfError>, Option<SfError>) {
+    match client.list_metadata(&checks::APP_METADATA_TYPES).await {
+        Ok(found) => (Ok(found.iter().map(listing).collect()), None),
+        Err(e) if is_fatal(&e) || org_refusal(&e).is_some() => (Err(e), None),
+        Err(_) => {
+            let [connected, external] = checks::APP_METADATA_TYPES;
+            let (connected, external) = ([connected], [external]);
+            let (a, b) = tokio::join!(
+                client.list_metadata(&connected),
+                client.list_metadata(&external)
+            );
+            match (a, b) {
+                (Ok(a), Ok(b)) => (Ok(a.iter().chain(&b).map(listing).collect()), None),
+                (Ok(found), Err(gap)) | (Err(gap), Ok(found)) => {
+                    (Ok(found.iter().map(listing).collect()), Some(gap))
+                }
+                (Err(e), Err(_)) => (Err(e), None),
+            }
+        }
+    }
+}
+
 fn listing(l: &crate::salesforce::MetadataListing) -> AppListing {
     AppListing {
         kind: if l.type_name == "ConnectedApp" {
@@ -237,10 +262,10 @@ pub async fn run_as(
     progress("Reading the org's setup");
     let (fetched, listings) = tokio::join!(
         fetch(client, &plan.standard, &plan.tooling),
-        client.list_metadata(&checks::APP_METADATA_TYPES),
+        list_apps(client),
     );
     let mut gathered = fetched?;
-    let listings = listings.map(|l| l.iter().map(listing).collect::<Vec<_>>());
+    let (listings, gap) = listings;
     if let Err(e) = &listings {
         if is_fatal(e) && e.code() != Some("INVALID_SESSION_ID") {
             return Err(e.clone());
@@ -250,13 +275,31 @@ pub async fn run_as(
         }
     }
     let listings = listings.map_err(|e| fetch_error(&e));
-    if let Ok(found) = &listings {
-        if let Some(app) = checks::pick_app(&request.profile, found) {
-            progress("Reading the app's OAuth settings");
-            gathered.app_settings = Some(read_app(client, app).await);
-        }
+    // The second round: the app's settings, and what the first answers call for (each
+    // validation rule's formula, global value sets), together.
+    let follow_up = checks::follow_up(&request.profile, &gathered);
+    let app = listings
+        .as_ref()
+        .ok()
+        .and_then(|found| checks::pick_app(&request.profile, found))
+        .cloned();
+    if app.is_some() || !follow_up.tooling.is_empty() {
+        progress("Reading the app's OAuth settings and the validation rules' formulas");
     }
+    let (settings, more) = tokio::join!(
+        async {
+            match &app {
+                Some(app) => Some(read_app(client, app).await),
+                None => None,
+            }
+        },
+        fetch(client, &follow_up.standard, &follow_up.tooling),
+    );
+    gathered.app_settings = settings;
+    let more = more?;
+    gathered.answers.extend(more.answers);
     gathered.app_listings = Some(listings);
+    gathered.app_listing_gap = gap.map(|e| fetch_error(&e));
     gathered.api_usage = client.api_usage().map(|u| (u.used, u.max));
 
     let evaluation = checks::evaluate(&request.profile, &inputs, &gathered);

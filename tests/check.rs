@@ -41,7 +41,7 @@ fn with_status(report: &CheckReport, status: Status) -> BTreeSet<String> {
         .checks
         .iter()
         .filter(|c| c.status == status)
-        .map(|c| c.id.clone())
+        .map(|c| c.id.to_string())
         .collect()
 }
 
@@ -61,7 +61,7 @@ async fn ready_org_passes_every_check() {
         };
         assert_eq!(c.status, expected, "{}: {} - {}", c.id, c.title, c.detail);
     }
-    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.clone()).collect();
+    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.to_string()).collect();
     for id in [
         "org.api_access",
         "org.api_budget",
@@ -449,7 +449,7 @@ async fn admin_without_metadata_access_gets_manual_confirmation() {
 async fn other_profiles_run_their_own_checks() {
     let sim = common::start("ready").await;
     let report = check_with(&sim, "survey-responses", Some(INTEGRATION), None).await;
-    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.clone()).collect();
+    let ids: BTreeSet<String> = report.checks.iter().map(|c| c.id.to_string()).collect();
     assert!(
         ids.contains("object.lookup_field") && ids.contains("object.required_fields"),
         "{ids:?}"

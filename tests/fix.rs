@@ -37,7 +37,7 @@ fn failing(report: &CheckReport) -> Vec<String> {
         .checks
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
-        .map(|f| f.id.clone())
+        .map(|f| f.id.to_string())
         .collect()
 }
 

@@ -3,11 +3,24 @@
 //! Nothing here does IO, reads a clock, or knows HTTP: the current time and every answer
 //! are inputs, so the engine is tested with plain values.
 
+mod access;
+mod app;
+mod automation;
 mod evaluate;
+pub mod facts;
+mod fields;
+mod finding;
+mod org;
+mod other;
 mod plan;
+mod reauth;
 
-pub use evaluate::{evaluate, pick_app, thousands, Evaluation};
-pub use plan::{pack, plan, Plan, PlannedRequest, APP_METADATA_TYPES};
+pub use app::pick_app;
+pub use automation::{field_references, reach, RuleReach};
+pub use evaluate::{evaluate, judge, Evaluation};
+pub use facts::Facts;
+pub use finding::thousands;
+pub use plan::{follow_up, pack, plan, Plan, PlannedRequest, APP_METADATA_TYPES};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -60,11 +73,144 @@ impl Status {
     }
 }
 
+/// Every check's stable id, shared by the checks, the fixes, the UI and the reports (which
+/// carry it as its text, e.g. `user.field_access`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum FindingId {
+    #[serde(rename = "org.api_access")]
+    OrgApiAccess,
+    #[serde(rename = "org.api_budget")]
+    OrgApiBudget,
+    #[serde(rename = "fields.exist")]
+    FieldsExist,
+    #[serde(rename = "fields.types")]
+    FieldsTypes,
+    #[serde(rename = "fields.picklist")]
+    FieldsPicklist,
+    #[serde(rename = "object.lookup_field")]
+    ObjectLookupField,
+    #[serde(rename = "object.record_type")]
+    ObjectRecordType,
+    #[serde(rename = "package.installed")]
+    PackageInstalled,
+    #[serde(rename = "object.required_fields")]
+    ObjectRequiredFields,
+    #[serde(rename = "app.found")]
+    AppFound,
+    #[serde(rename = "app.scopes")]
+    AppScopes,
+    #[serde(rename = "app.policy")]
+    AppPolicy,
+    #[serde(rename = "user.found")]
+    UserFound,
+    #[serde(rename = "user.api_enabled")]
+    UserApiEnabled,
+    #[serde(rename = "user.object_access")]
+    UserObjectAccess,
+    #[serde(rename = "user.field_access")]
+    UserFieldAccess,
+    #[serde(rename = "user.record_access")]
+    UserRecordAccess,
+    #[serde(rename = "reauth.token")]
+    ReauthToken,
+    #[serde(rename = "automation.object")]
+    AutomationObject,
+}
+
+impl FindingId {
+    pub const ALL: [FindingId; 19] = [
+        FindingId::OrgApiAccess,
+        FindingId::OrgApiBudget,
+        FindingId::FieldsExist,
+        FindingId::FieldsTypes,
+        FindingId::FieldsPicklist,
+        FindingId::ObjectLookupField,
+        FindingId::ObjectRecordType,
+        FindingId::PackageInstalled,
+        FindingId::ObjectRequiredFields,
+        FindingId::AppFound,
+        FindingId::AppScopes,
+        FindingId::AppPolicy,
+        FindingId::UserFound,
+        FindingId::UserApiEnabled,
+        FindingId::UserObjectAccess,
+        FindingId::UserFieldAccess,
+        FindingId::UserRecordAccess,
+        FindingId::ReauthToken,
+        FindingId::AutomationObject,
+    ];
+
+    /// The id as reports and the command line show it: `user.field_access`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingId::OrgApiAccess => "org.api_access",
+            FindingId::OrgApiBudget => "org.api_budget",
+            FindingId::FieldsExist => "fields.exist",
+            FindingId::FieldsTypes => "fields.types",
+            FindingId::FieldsPicklist => "fields.picklist",
+            FindingId::ObjectLookupField => "object.lookup_field",
+            FindingId::ObjectRecordType => "object.record_type",
+            FindingId::PackageInstalled => "package.installed",
+            FindingId::ObjectRequiredFields => "object.required_fields",
+            FindingId::AppFound => "app.found",
+            FindingId::AppScopes => "app.scopes",
+            FindingId::AppPolicy => "app.policy",
+            FindingId::UserFound => "user.found",
+            FindingId::UserApiEnabled => "user.api_enabled",
+            FindingId::UserObjectAccess => "user.object_access",
+            FindingId::UserFieldAccess => "user.field_access",
+            FindingId::UserRecordAccess => "user.record_access",
+            FindingId::ReauthToken => "reauth.token",
+            FindingId::AutomationObject => "automation.object",
+        }
+    }
+
+    /// The id of a report's text, when it is one of today's checks.
+    pub fn parse(text: &str) -> Option<FindingId> {
+        FindingId::ALL.into_iter().find(|id| id.as_str() == text)
+    }
+
+    /// The setup step the check belongs to.
+    pub fn step(self) -> Step {
+        match self {
+            FindingId::OrgApiAccess | FindingId::OrgApiBudget => Step::Connect,
+            FindingId::FieldsExist
+            | FindingId::FieldsTypes
+            | FindingId::FieldsPicklist
+            | FindingId::ObjectLookupField
+            | FindingId::ObjectRecordType
+            | FindingId::PackageInstalled
+            | FindingId::ObjectRequiredFields => Step::Fields,
+            FindingId::AppFound | FindingId::AppScopes | FindingId::AppPolicy => Step::App,
+            FindingId::UserFound
+            | FindingId::UserApiEnabled
+            | FindingId::UserObjectAccess
+            | FindingId::UserFieldAccess
+            | FindingId::UserRecordAccess => Step::Access,
+            FindingId::ReauthToken => Step::Reauthorize,
+            FindingId::AutomationObject => Step::TestWrite,
+        }
+    }
+}
+
+/// An id equals its text (`FindingId::UserFound == "user.found"`), as reports carry it.
+impl PartialEq<&str> for FindingId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One check's result, in an admin's words.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     /// Stable id, e.g. `user.field_access`.
-    pub id: String,
+    pub id: FindingId,
     pub step: Step,
     pub status: Status,
     pub title: String,
@@ -172,6 +318,9 @@ pub struct AppSettings {
 pub struct Gathered {
     pub answers: HashMap<String, Result<Value, FetchError>>,
     pub app_listings: Option<Result<Vec<AppListing>, FetchError>>,
+    /// A kind of app that could not be listed (Salesforce guards External Client App settings
+    /// behind an org permission) while the other kind was.
+    pub app_listing_gap: Option<FetchError>,
     pub app_settings: Option<Result<AppSettings, FetchError>>,
     /// Daily API use (used, max) from the last `Sforce-Limit-Info`.
     pub api_usage: Option<(u64, u64)>,

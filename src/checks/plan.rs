@@ -92,8 +92,14 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
         standard.push(resource(
             "org",
             format!(
-                "sobjects/Organization/{}?fields=Id,Name,OrganizationType,IsSandbox,InstanceName,TrialExpirationDate",
-                inputs.logged_in.org_id
+                "sobjects/Organization/{}?fields=Id,Name,OrganizationType,IsSandbox,InstanceName,TrialExpirationDate{}",
+                inputs.logged_in.org_id,
+                // The org-wide default of the profile's object, where the Organization has one.
+                if matches!(profile.object.as_str(), "Case" | "Contact" | "Lead" | "Account" | "Opportunity") {
+                    format!(",Default{}Access", profile.object)
+                } else {
+                    String::new()
+                }
             ),
         ));
     }
@@ -121,13 +127,29 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             standard.push(query(
                 "perms",
                 &format!(
-                    "SELECT Id, Name, Label, Type, IsOwnedByProfile, Profile.Name, \
+                    "SELECT Id, Name, Label, Type, IsOwnedByProfile, Profile.Name, LicenseId, \
                      PermissionSetGroup.DeveloperName, PermissionSetGroup.MasterLabel, HasActivationRequired, \
                      PermissionsApiEnabled, PermissionsModifyAllData, PermissionsViewAllData, \
                      (SELECT SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit FROM ObjectPerms WHERE SobjectType = {object}){field_perms}, \
                      (SELECT AssigneeId, ExpirationDate, PermissionSetGroupId, Assignee.Username, Assignee.Name, Assignee.IsActive, \
                      Assignee.UserType, Assignee.Profile.Name, Assignee.Profile.UserLicense.Name FROM Assignments WHERE Assignee.Username = {user}) \
                      FROM PermissionSet WHERE Id IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username = {user})"
+                ),
+            ));
+            // Which permission set licences the org has and the user holds: a set created with
+            // one grants nothing to a user without it.
+            standard.push(query(
+                "psl",
+                &format!(
+                    "SELECT Id, DeveloperName, MasterLabel, (SELECT Id FROM PermissionSetLicenseAssignments \
+                     WHERE Assignee.Username = {user}) FROM PermissionSetLicense"
+                ),
+            ));
+            // A frozen user cannot log in (UserLogin needs Manage Users to read).
+            standard.push(query(
+                "login",
+                &format!(
+                    "SELECT UserId, IsFrozen FROM UserLogin WHERE UserId IN (SELECT Id FROM User WHERE Username = {user})"
                 ),
             ));
             if let Some(record) = &inputs.record_id {
@@ -157,6 +179,25 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             soql_string(&profile.app.label)
         ),
     ));
+    if !inputs.logged_in.user_id.is_empty() {
+        // OauthToken shows other users' tokens only to users with Customize Application.
+        standard.push(query(
+            "customize",
+            &format!(
+                "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} \
+                 AND PermissionSet.PermissionsCustomizeApplication = true LIMIT 1",
+                soql_string(&inputs.logged_in.user_id)
+            ),
+        ));
+    }
+    if matches!(profile.object.as_str(), "Contact" | "Lead" | "Account") {
+        standard.push(query(
+            "duplicates",
+            &format!(
+                "SELECT Id, DeveloperName, MasterLabel FROM DuplicateRule WHERE SobjectType = {object} AND IsActive = true"
+            ),
+        ));
+    }
     standard.push(query(
         "flows",
         &format!(
@@ -208,9 +249,10 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             continue;
         }
         let (name, namespace) = developer_name(&field.api_name);
+        // Without a namespace, only the org's own field: a package may have one of that name.
         let namespace = namespace
             .map(|ns| format!(" AND NamespacePrefix = {}", soql_string(&ns)))
-            .unwrap_or_default();
+            .unwrap_or_else(|| " AND NamespacePrefix = null".to_string());
         tooling.push(query(
             &format!("picklist_{i}"),
             &format!(
@@ -248,6 +290,68 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
     Plan {
         standard: pack(standard),
         tooling: pack(tooling),
+    }
+}
+
+/// Validation rules whose formula one Tooling composite reads (Salesforce answers `Metadata`
+/// only one row at a time: a GET per rule, up to 25 per composite).
+const RULES_PER_COMPOSITE: usize = request::MAX_SUBREQUESTS;
+
+/// What the first round's answers call for: each active validation rule's formula (read by
+/// Id, since `Metadata` comes only one row at a time) and the global value sets the profile's
+/// picklists take their values from. Empty when nothing more is needed.
+pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
+    use super::facts::{records_of, text};
+    let mut tooling = Vec::new();
+    if let Some(Ok(rules)) = g.answers.get("validation") {
+        for rule in records_of(rules) {
+            let Some(id) = text(&rule, "Id") else { continue };
+            let short = id.get(..15).unwrap_or(id);
+            tooling.push(resource(
+                &format!("rule_{short}"),
+                format!("sobjects/ValidationRule/{id}"),
+            ));
+        }
+    }
+    let mut sets: Vec<String> = Vec::new();
+    for i in 0..profile.fields.len() {
+        if let Some(Ok(answer)) = g.answers.get(&format!("picklist_{i}")) {
+            for row in records_of(answer) {
+                if let Some(name) = text(&row, "Metadata.valueSet.valueSetName") {
+                    if !sets.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                        sets.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut composites: Vec<Vec<PlannedRequest>> = tooling
+        .chunks(RULES_PER_COMPOSITE)
+        .map(<[PlannedRequest]>::to_vec)
+        .collect();
+    let set_queries: Vec<PlannedRequest> = sets
+        .iter()
+        .map(|name| {
+            query(
+                &format!("gvs_{}", name.to_lowercase()),
+                &format!(
+                    "SELECT Id, DeveloperName, Metadata FROM GlobalValueSet WHERE DeveloperName = {}",
+                    soql_string(name)
+                ),
+            )
+        })
+        .collect();
+    // Queries join the last composite when they fit, else get their own.
+    let mut rest = pack(set_queries);
+    if let (Some(last), Some(first)) = (composites.last_mut(), rest.first()) {
+        if last.len() + first.len() <= request::MAX_SUBREQUESTS {
+            last.extend(rest.remove(0));
+        }
+    }
+    composites.extend(rest);
+    Plan {
+        standard: Vec::new(),
+        tooling: composites,
     }
 }
 

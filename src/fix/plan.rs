@@ -2,7 +2,7 @@
 //! answers become [`Facts`], and how facts plus the check findings become a [`FixPlan`] of
 //! exact API calls. No IO, no clock: `crate::fix::apply` sends what this module decides.
 
-use crate::checks::{FetchError, Finding, PlannedRequest, Status, Step};
+use crate::checks::{FetchError, Finding, FindingId, PlannedRequest, Status, Step};
 use crate::profile::{FieldRequirement, FieldType, Profile};
 use crate::request::soql_string;
 use serde::Serialize;
@@ -462,14 +462,18 @@ pub fn field_metadata(field: &FieldRequirement) -> Result<Value, String> {
     Ok(Value::Object(meta))
 }
 
-fn failing<'a>(findings: &'a [Finding], id: &str) -> Option<&'a Finding> {
+fn failing(findings: &[Finding], id: FindingId) -> Option<&Finding> {
     findings
         .iter()
         .find(|f| f.id == id && matches!(f.status, Status::Fail | Status::Unknown))
 }
 
 /// Findings the plan's changes fix; every other failing finding becomes an instruction.
-const FIXED_BY_CHANGES: [&str; 3] = ["fields.exist", "user.object_access", "user.field_access"];
+const FIXED_BY_CHANGES: [FindingId; 3] = [
+    FindingId::FieldsExist,
+    FindingId::UserObjectAccess,
+    FindingId::UserFieldAccess,
+];
 
 /// The plan: changes from the facts, for what the findings say is wrong; instructions for the rest.
 pub fn build(
@@ -537,7 +541,7 @@ pub fn build(
         .user
         .as_ref()
         .is_some_and(|u| u.license == INTEGRATION_USER_LICENSE);
-    let api_enabled = failing(findings, "user.api_enabled").is_some();
+    let api_enabled = failing(findings, FindingId::UserApiEnabled).is_some();
     let spec = PermissionSetSpec {
         name: set_name.clone(),
         label: set_name.replace('_', " "),
@@ -559,8 +563,8 @@ pub fn build(
             .map(|f| qualified(profile, f))
             .collect(),
     };
-    let access_wanted = failing(findings, "user.object_access").is_some()
-        || failing(findings, "user.field_access").is_some()
+    let access_wanted = failing(findings, FindingId::UserObjectAccess).is_some()
+        || failing(findings, FindingId::UserFieldAccess).is_some()
         || !new_fields.is_empty();
     let user = facts.user.as_ref();
     match (integration_user, user) {
@@ -582,10 +586,10 @@ pub fn build(
         if !matches!(finding.status, Status::Fail | Status::Unknown) {
             continue;
         }
-        if FIXED_BY_CHANGES.contains(&finding.id.as_str()) && facts.user.is_some() {
+        if FIXED_BY_CHANGES.contains(&finding.id) && facts.user.is_some() {
             continue;
         }
-        if finding.id == "fields.exist" {
+        if finding.id == FindingId::FieldsExist {
             continue;
         }
         let mut text = finding
@@ -599,7 +603,7 @@ pub fn build(
             ));
         }
         instructions.push(Instruction {
-            finding_id: finding.id.clone(),
+            finding_id: finding.id.as_str().to_string(),
             step: finding.step,
             title: finding.title.clone(),
             text,
@@ -846,12 +850,12 @@ mod tests {
     use super::*;
     use crate::profile;
 
-    fn finding(id: &str, step: Step, status: Status) -> Finding {
+    fn finding(id: FindingId, step: Step, status: Status) -> Finding {
         Finding {
-            id: id.into(),
+            id,
             step,
             status,
-            title: id.into(),
+            title: id.as_str().into(),
             detail: String::new(),
             fix: Some(format!("do {id}")),
             setup_path: Some("/lightning/setup/X/home".into()),
@@ -871,7 +875,7 @@ mod tests {
     }
 
     fn access_failing() -> Vec<Finding> {
-        vec![finding("user.object_access", Step::Access, Status::Fail)]
+        vec![finding(FindingId::UserObjectAccess, Step::Access, Status::Fail)]
     }
 
     #[test]
@@ -1005,9 +1009,9 @@ mod tests {
             ..Facts::default()
         };
         let findings = vec![
-            finding("app.scopes", Step::App, Status::Fail),
-            finding("reauth.token", Step::Reauthorize, Status::Fail),
-            finding("user.object_access", Step::Access, Status::Pass),
+            finding(FindingId::AppScopes, Step::App, Status::Fail),
+            finding(FindingId::ReauthToken, Step::Reauthorize, Status::Fail),
+            finding(FindingId::UserObjectAccess, Step::Access, Status::Pass),
         ];
         let plan = build(&p, &findings, &facts, Some("integration@acme.example"));
         assert!(plan.changes.is_empty());

@@ -332,9 +332,9 @@ impl Report {
             for f in findings {
                 let confirmed = context
                     .confirmations
-                    .get(&f.id)
+                    .get(f.id.as_str())
                     .map(|note| ManualConfirmation {
-                        check_id: f.id.clone(),
+                        check_id: f.id.as_str().to_string(),
                         title: f.title.clone(),
                         note: note.clone(),
                     });
@@ -355,14 +355,14 @@ impl Report {
                         });
                     open_items.push(OpenItem {
                         who: actor_of(f),
-                        check_id: Some(f.id.clone()),
+                        check_id: Some(f.id.as_str().to_string()),
                         title: f.title.clone(),
                         action,
                         advisory: status == Status::Warn,
                     });
                 }
                 checks.push(CheckEntry {
-                    id: f.id.clone(),
+                    id: f.id.as_str().to_string(),
                     status: f.status,
                     title: f.title.clone(),
                     seen: f.detail.clone(),

@@ -476,7 +476,7 @@ impl App {
             .checks
             .iter()
             .filter(|c| c.step == step)
-            .map(|c| self.effective_status(&c.id, c.status))
+            .map(|c| self.effective_status(c.id.as_str(), c.status))
             .collect();
         if statuses.is_empty() {
             return None;

@@ -1,7 +1,7 @@
 //! Rendering: the top bar, the step checklist, the page of the current step, the profile editor.
 
 use super::{App, Page, ProfileDraft, Run, PAGES};
-use crate::checks::{thousands, Finding, Status, Step, Verdict};
+use crate::checks::{thousands, Finding, FindingId, Status, Step, Verdict};
 use crate::profile::{self, FieldType};
 use eframe::egui;
 use egui::{Color32, RichText};
@@ -443,7 +443,7 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
             let n = report
                 .checks
                 .iter()
-                .filter(|c| app.effective_status(&c.id, c.status) == Status::Fail)
+                .filter(|c| app.effective_status(c.id.as_str(), c.status) == Status::Fail)
                 .count();
             (
                 Status::Fail,
@@ -556,7 +556,7 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
     let evidence: Vec<String> = app
         .report
         .as_ref()
-        .and_then(|r| r.checks.iter().find(|c| c.id == "fields.exist"))
+        .and_then(|r| r.checks.iter().find(|c| c.id == FindingId::FieldsExist))
         .map(|f| f.evidence.clone())
         .unwrap_or_default();
     let presence = |api_name: &str| -> Option<Status> {
@@ -720,7 +720,7 @@ fn next_hint(app: &App, step: Step) -> Option<String> {
 }
 
 fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_url: &str) {
-    let status = app.effective_status(&finding.id, finding.status);
+    let status = app.effective_status(finding.id.as_str(), finding.status);
     let stroke_color = status_color(ui, Some(status));
     egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, stroke_color.gamma_multiply(0.6))).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -743,7 +743,7 @@ fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_ur
             }
         });
         if finding.status == Status::Unknown {
-            let entry = app.manual.entry(finding.id.clone()).or_default();
+            let entry = app.manual.entry(finding.id.as_str().to_string()).or_default();
             ui.horizontal(|ui| {
                 ui.checkbox(&mut entry.confirmed, "Confirm manually").on_hover_text("You checked this yourself in Setup. The report records it as confirmed by a person, not by the app.");
                 let note_label = ui.label("Note");

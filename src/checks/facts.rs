@@ -1,0 +1,745 @@
+//! The answers the driver fetched (`Gathered`, JSON by reference id), read once into typed
+//! facts. Every check, the fix planner and the test write's preflight read these structs, never
+//! JSON by string paths. Nothing here judges; it only says what Salesforce answered.
+
+use super::{AppListing, AppSettings, FetchError, Gathered, Inputs};
+use crate::profile::{FieldType, Profile};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub(crate) type Record = Map<String, Value>;
+
+/// What came back for one question: `None` when it was not asked (or not answered),
+/// `Some(Err)` with Salesforce's error, `Some(Ok)` with the answer.
+pub type Fetched<T> = Option<Result<T, FetchError>>;
+
+/// Value at a dotted path (`Assignee.Profile.Name`) of a record; null is none.
+pub(crate) fn at<'a>(record: &'a Record, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut current = record.get(parts.next()?)?;
+    for part in parts {
+        current = current.get(part)?;
+    }
+    (!current.is_null()).then_some(current)
+}
+
+pub(crate) fn text<'a>(record: &'a Record, path: &str) -> Option<&'a str> {
+    at(record, path).and_then(Value::as_str)
+}
+
+pub(crate) fn flag(record: &Record, path: &str) -> bool {
+    at(record, path).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn owned(record: &Record, path: &str) -> Option<String> {
+    text(record, path).map(str::to_string)
+}
+
+/// The records of a query answer.
+pub(crate) fn records_of(value: &Value) -> Vec<Record> {
+    crate::request::records(value)
+        .map(|rows| rows.iter().filter_map(|r| r.as_object().cloned()).collect())
+        .unwrap_or_default()
+}
+
+fn child_records(record: &Record, relationship: &str) -> Vec<Record> {
+    record.get(relationship).map(records_of).unwrap_or_default()
+}
+
+fn answer<'a>(g: &'a Gathered, id: &str) -> Option<Result<&'a Value, &'a FetchError>> {
+    g.answers.get(id).map(|r| r.as_ref())
+}
+
+fn rows(g: &Gathered, id: &str) -> Fetched<Vec<Record>> {
+    answer(g, id).map(|r| r.map(records_of).map_err(Clone::clone))
+}
+
+fn read<T>(g: &Gathered, id: &str, each: impl Fn(&Record) -> Option<T>) -> Fetched<Vec<T>> {
+    rows(g, id).map(|r| r.map(|rows| rows.iter().filter_map(&each).collect()))
+}
+
+/// A permission set licence id: Salesforce's key prefix for PermissionSetLicense.
+fn is_permission_set_licence(id: &str) -> bool {
+    id.starts_with("0PL")
+}
+
+// ---- the org --------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrgFacts {
+    pub id: String,
+    pub name: String,
+    pub edition: String,
+    pub is_sandbox: bool,
+    pub instance: String,
+    pub trial_expiration: Option<String>,
+    /// The org-wide default of the profile's object (`Organization.DefaultCaseAccess` ...):
+    /// `None`, `Read`, `Edit`, `ReadEditTransfer`, `ControlledByParent`, `All`.
+    pub default_access: Option<String>,
+}
+
+// ---- fields ---------------------------------------------------------------------------------
+
+/// Why a field cannot be written by anyone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOnlyKind {
+    Formula,
+    AutoNumber,
+    RollUpSummary,
+}
+
+impl ReadOnlyKind {
+    pub fn words(self) -> &'static str {
+        match self {
+            ReadOnlyKind::Formula => "a formula field",
+            ReadOnlyKind::AutoNumber => "an auto-number field",
+            ReadOnlyKind::RollUpSummary => "a roll-up summary field",
+        }
+    }
+}
+
+/// A field as the logged-in user's describe shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Described {
+    pub filterable: bool,
+    pub external_id: bool,
+    pub restricted_picklist: bool,
+    /// Only the active values: Salesforce refuses an inactive one on a restricted picklist.
+    pub active_values: Vec<String>,
+}
+
+/// A picklist's values as the Tooling `CustomField.Metadata` (or its global value set) has them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PicklistMetadata {
+    pub restricted: bool,
+    pub active_values: Vec<String>,
+    /// The global value set the field takes its values from, when it does.
+    pub global_value_set: Option<String>,
+}
+
+/// What the org has for one field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldSeen {
+    pub field_type: Option<FieldType>,
+    pub length: Option<u32>,
+    pub read_only: Option<ReadOnlyKind>,
+    pub describe: Option<Described>,
+    /// For profile fields with values: the metadata path's picklist (fields the logged-in user
+    /// cannot see are not in the describe).
+    pub picklist_metadata: Fetched<PicklistMetadata>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldFacts {
+    /// By lower-case API name.
+    pub seen: BTreeMap<String, FieldSeen>,
+    /// The Tooling field definitions were read (a missing field is really missing).
+    pub definitions_ok: bool,
+    /// Fields a new record needs that nobody defaults (`object.required_fields`).
+    pub required_on_create: Vec<String>,
+}
+
+impl FieldFacts {
+    pub fn get(&self, api_name: &str) -> Option<&FieldSeen> {
+        self.seen.get(&api_name.to_lowercase())
+    }
+}
+
+fn describe_type(d: &Record) -> Option<FieldType> {
+    let length = at(d, "length").and_then(Value::as_u64).unwrap_or(0);
+    Some(match text(d, "type")? {
+        "string" => FieldType::Text,
+        "textarea"
+            if text(d, "extraTypeInfo") == Some("richtextarea") || flag(d, "htmlFormatted") =>
+        {
+            FieldType::Html
+        }
+        "textarea" if length > 255 => FieldType::LongTextArea,
+        "textarea" => FieldType::TextArea,
+        "picklist" => FieldType::Picklist,
+        "multipicklist" => FieldType::MultiselectPicklist,
+        "boolean" => FieldType::Checkbox,
+        "double" | "int" | "currency" | "percent" | "long" => FieldType::Number,
+        "date" => FieldType::Date,
+        "datetime" => FieldType::DateTime,
+        "email" => FieldType::Email,
+        "phone" => FieldType::Phone,
+        "url" => FieldType::Url,
+        "reference" => FieldType::Lookup,
+        _ => return None,
+    })
+}
+
+/// `FieldDefinition.DataType` kinds nobody can write: "Auto Number", "Roll-Up Summary (...)",
+/// "Formula (...)".
+fn read_only_data_type(data_type: &str) -> Option<ReadOnlyKind> {
+    let lower = data_type.trim().to_ascii_lowercase();
+    if lower.starts_with("auto number") {
+        Some(ReadOnlyKind::AutoNumber)
+    } else if lower.starts_with("roll-up summary") {
+        Some(ReadOnlyKind::RollUpSummary)
+    } else if lower.starts_with("formula") {
+        Some(ReadOnlyKind::Formula)
+    } else {
+        None
+    }
+}
+
+fn picklist_metadata(row: &Record, global_sets: &BTreeMap<String, PicklistMetadata>) -> Option<PicklistMetadata> {
+    let value_set = at(row, "Metadata.valueSet")?.as_object()?.clone();
+    if let Some(name) = value_set.get("valueSetName").and_then(Value::as_str) {
+        let from_set = global_sets.get(&name.to_lowercase()).cloned();
+        return Some(PicklistMetadata {
+            // A global value set is always restricted.
+            restricted: true,
+            active_values: from_set.map(|s| s.active_values).unwrap_or_default(),
+            global_value_set: Some(name.to_string()),
+        });
+    }
+    let restricted = value_set
+        .get("restricted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let active_values = value_set
+        .get("valueSetDefinition")
+        .and_then(|d| d.get("value"))
+        .and_then(Value::as_array)
+        .map(|values| active_custom_values(values))
+        .unwrap_or_default();
+    Some(PicklistMetadata {
+        restricted,
+        active_values,
+        global_value_set: None,
+    })
+}
+
+/// Metadata `CustomValue` entries that are active (`isActive` absent counts as active).
+fn active_custom_values(values: &[Value]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| v.get("isActive") != Some(&Value::Bool(false)))
+        .filter_map(|v| v.get("fullName").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Global value sets read in the second round (`GlobalValueSet.Metadata`), by lower-case name.
+fn global_value_sets(g: &Gathered) -> BTreeMap<String, PicklistMetadata> {
+    let mut sets = BTreeMap::new();
+    for (id, answer) in &g.answers {
+        if !id.starts_with("gvs_") {
+            continue;
+        }
+        let Ok(body) = answer else { continue };
+        let record = body.as_object().cloned().unwrap_or_default();
+        // A GET of the row or a one-row query.
+        let row = records_of(body).into_iter().next().unwrap_or(record);
+        let Some(name) = owned(&row, "DeveloperName").or_else(|| owned(&row, "FullName")) else {
+            continue;
+        };
+        let values = at(&row, "Metadata.customValue")
+            .and_then(Value::as_array)
+            .map(|v| active_custom_values(v))
+            .unwrap_or_default();
+        sets.insert(
+            name.to_lowercase(),
+            PicklistMetadata {
+                restricted: true,
+                active_values: values,
+                global_value_set: Some(name),
+            },
+        );
+    }
+    sets
+}
+
+fn read_fields(profile: &Profile, g: &Gathered) -> FieldFacts {
+    let mut facts = FieldFacts::default();
+    let described: Vec<Record> = answer(g, "describe")
+        .and_then(Result::ok)
+        .and_then(|d| d.get("fields"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|f| f.as_object().cloned()).collect())
+        .unwrap_or_default();
+    let definitions = rows(g, "fields");
+    facts.definitions_ok = matches!(definitions, Some(Ok(_)));
+    for def in definitions.and_then(Result::ok).unwrap_or_default() {
+        let Some(name) = text(&def, "QualifiedApiName") else {
+            continue;
+        };
+        let data_type = text(&def, "DataType").unwrap_or("");
+        let parsed = FieldType::from_data_type(data_type);
+        let length = at(&def, "Length")
+            .and_then(Value::as_u64)
+            .filter(|l| *l > 0)
+            .map(|l| l as u32);
+        facts.seen.insert(
+            name.to_lowercase(),
+            FieldSeen {
+                field_type: parsed.map(|p| p.0),
+                length: parsed.and_then(|p| p.1).or(length),
+                read_only: read_only_data_type(data_type)
+                    .or(parsed.filter(|p| p.2).map(|_| ReadOnlyKind::Formula)),
+                ..FieldSeen::default()
+            },
+        );
+    }
+    for d in &described {
+        let Some(name) = text(d, "name") else {
+            continue;
+        };
+        let entry = facts.seen.entry(name.to_lowercase()).or_default();
+        entry.field_type = describe_type(d).or(entry.field_type);
+        if let Some(length) = at(d, "length").and_then(Value::as_u64).filter(|l| *l > 0) {
+            entry.length = Some(length as u32);
+        }
+        if flag(d, "autoNumber") {
+            entry.read_only = Some(ReadOnlyKind::AutoNumber);
+        } else if flag(d, "calculated") && entry.read_only.is_none() {
+            entry.read_only = Some(ReadOnlyKind::Formula);
+        }
+        entry.describe = Some(Described {
+            filterable: flag(d, "filterable"),
+            external_id: flag(d, "externalId") || flag(d, "idLookup"),
+            restricted_picklist: flag(d, "restrictedPicklist"),
+            active_values: at(d, "picklistValues")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter(|v| v.get("active") == Some(&Value::Bool(true)))
+                        .filter_map(|v| v.get("value").and_then(Value::as_str).map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    let global_sets = global_value_sets(g);
+    for (i, f) in profile.fields.iter().enumerate() {
+        let Some(answer) = rows(g, &format!("picklist_{i}")) else {
+            continue;
+        };
+        let metadata = answer.map(|rows| {
+            rows.first()
+                .and_then(|row| picklist_metadata(row, &global_sets))
+                .unwrap_or_default()
+        });
+        if let Some(entry) = facts.seen.get_mut(&f.api_name.to_lowercase()) {
+            entry.picklist_metadata = Some(metadata);
+        }
+    }
+    facts.required_on_create = described
+        .iter()
+        .filter(|d| !flag(d, "nillable") && flag(d, "createable") && !flag(d, "defaultedOnCreate"))
+        .filter_map(|d| owned(d, "name"))
+        .collect();
+    facts
+}
+
+// ---- the integration user -------------------------------------------------------------------
+
+/// Why a permission set the user holds grants nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotCounted {
+    /// The assignment expired (its expiration date, as Salesforce wrote it).
+    Expired(String),
+    /// The set needs session activation, which an integration never does.
+    SessionActivation,
+    /// The set needs a permission set licence the user does not hold (its label, when known).
+    MissingLicence(String),
+}
+
+/// What a held set grants on the profile's object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ObjectGrant {
+    pub read: bool,
+    pub create: bool,
+    pub edit: bool,
+}
+
+/// One permission set (profile-owned, assigned, or a group's aggregate) the user holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeldSet {
+    /// "permission set Enterpret Integration", "profile Standard User" ...
+    pub grantor: String,
+    pub api_name: String,
+    pub not_counted: Option<NotCounted>,
+    pub api_enabled: bool,
+    pub modify_all: bool,
+    pub view_all: bool,
+    pub object: ObjectGrant,
+    /// By lower-case `Object.Field`: (read, edit).
+    pub fields: BTreeMap<String, (bool, bool)>,
+}
+
+impl HeldSet {
+    pub fn counts(&self) -> bool {
+        self.not_counted.is_none()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserFacts {
+    pub username: String,
+    pub name: String,
+    pub active: bool,
+    pub profile: String,
+    pub license: String,
+    /// `UserLogin.IsFrozen` (None when not readable).
+    pub frozen: Fetched<bool>,
+    /// Permission set licences the user holds (labels).
+    pub licences: Vec<String>,
+    pub sets: Vec<HeldSet>,
+}
+
+impl UserFacts {
+    pub fn counting(&self) -> impl Iterator<Item = &HeldSet> {
+        self.sets.iter().filter(|s| s.counts())
+    }
+}
+
+/// The permission set licences of the org (`psl`): id -> (label, assigned to the user).
+fn licences(g: &Gathered) -> Option<BTreeMap<String, (String, bool)>> {
+    let rows = rows(g, "psl")?.ok()?;
+    Some(
+        rows.iter()
+            .filter_map(|row| {
+                let id = owned(row, "Id")?;
+                let label = owned(row, "MasterLabel")
+                    .or_else(|| owned(row, "DeveloperName"))
+                    .unwrap_or_default();
+                let held = !child_records(row, "PermissionSetLicenseAssignments").is_empty();
+                Some((id.get(..15).unwrap_or(&id).to_string(), (label, held)))
+            })
+            .collect(),
+    )
+}
+
+fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFacts>> {
+    let perms = match rows(g, "perms")? {
+        Ok(rows) => rows,
+        Err(e) => return Some(Err(e)),
+    };
+    let now = crate::request::parse_instant(now);
+    let licences = licences(g);
+    let mut user: Option<UserFacts> = None;
+    let mut sets = Vec::new();
+    for ps in &perms {
+        let assignments = child_records(ps, "Assignments");
+        if user.is_none() {
+            if let Some(a) = assignments.first() {
+                user = Some(UserFacts {
+                    username: owned(a, "Assignee.Username").unwrap_or_else(|| username.to_string()),
+                    name: owned(a, "Assignee.Name").unwrap_or_default(),
+                    active: flag(a, "Assignee.IsActive"),
+                    profile: owned(a, "Assignee.Profile.Name").unwrap_or_default(),
+                    license: owned(a, "Assignee.Profile.UserLicense.Name").unwrap_or_default(),
+                    ..UserFacts::default()
+                });
+            }
+        }
+        let grantor = if flag(ps, "IsOwnedByProfile") {
+            format!("profile {}", text(ps, "Profile.Name").unwrap_or("(unnamed)"))
+        } else if text(ps, "Type") == Some("Group") || at(ps, "PermissionSetGroup").is_some() {
+            format!(
+                "permission set group {}",
+                text(ps, "PermissionSetGroup.MasterLabel")
+                    .or_else(|| text(ps, "Label"))
+                    .unwrap_or("(unnamed)")
+            )
+        } else {
+            format!(
+                "permission set {}",
+                text(ps, "Label").or_else(|| text(ps, "Name")).unwrap_or("(unnamed)")
+            )
+        };
+        let expiry = assignments
+            .iter()
+            .filter_map(|a| text(a, "ExpirationDate"))
+            .max()
+            .map(str::to_string);
+        let expired = !assignments.is_empty()
+            && assignments.iter().all(|a| {
+                text(a, "ExpirationDate")
+                    .and_then(crate::request::parse_instant)
+                    .zip(now)
+                    .is_some_and(|(expiry, now)| expiry <= now)
+            });
+        let licence_id = text(ps, "LicenseId").filter(|id| is_permission_set_licence(id));
+        let missing_licence = licence_id.and_then(|id| {
+            let key = id.get(..15).unwrap_or(id);
+            match licences.as_ref().and_then(|l| l.get(key)) {
+                Some((_, true)) => None,
+                Some((label, false)) => Some(label.clone()),
+                // The licences were not readable: say nothing rather than guess.
+                None => None,
+            }
+        });
+        let not_counted = if expired {
+            Some(NotCounted::Expired(expiry.unwrap_or_default()))
+        } else if flag(ps, "HasActivationRequired") {
+            Some(NotCounted::SessionActivation)
+        } else {
+            missing_licence.map(NotCounted::MissingLicence)
+        };
+        let object = child_records(ps, "ObjectPerms")
+            .iter()
+            .fold(ObjectGrant::default(), |acc, o| ObjectGrant {
+                read: acc.read || flag(o, "PermissionsRead"),
+                create: acc.create || flag(o, "PermissionsCreate"),
+                edit: acc.edit || flag(o, "PermissionsEdit"),
+            });
+        let mut fields = BTreeMap::new();
+        for fp in child_records(ps, "FieldPerms") {
+            if let Some(field) = text(&fp, "Field") {
+                let entry = fields.entry(field.to_lowercase()).or_insert((false, false));
+                entry.0 |= flag(&fp, "PermissionsRead");
+                entry.1 |= flag(&fp, "PermissionsEdit");
+            }
+        }
+        sets.push(HeldSet {
+            grantor,
+            api_name: owned(ps, "Name").unwrap_or_default(),
+            not_counted,
+            api_enabled: flag(ps, "PermissionsApiEnabled"),
+            modify_all: flag(ps, "PermissionsModifyAllData"),
+            view_all: flag(ps, "PermissionsViewAllData"),
+            object,
+            fields,
+        });
+    }
+    Some(Ok(user.map(|mut u| {
+        u.sets = sets;
+        u.licences = licences
+            .map(|l| l.into_values().filter(|(_, held)| *held).map(|(label, _)| label).collect())
+            .unwrap_or_default();
+        u.frozen = rows(g, "login").map(|r| {
+            r.map(|rows| rows.iter().any(|row| flag(row, "IsFrozen")))
+        });
+        u
+    })))
+}
+
+/// The integration user's access to the chosen record (`UserRecordAccess`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordAccess {
+    pub level: String,
+    pub edit: bool,
+}
+
+// ---- apps and tokens ------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub app: String,
+    pub username: String,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+}
+
+// ---- automation -----------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidationRule {
+    pub id: String,
+    pub name: String,
+    pub display_field: String,
+    pub message: String,
+    pub description: String,
+    /// `Metadata.errorConditionFormula`, read one rule at a time in the second round.
+    pub formula: Fetched<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub name: String,
+    pub before_update: bool,
+    pub after_update: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    pub label: String,
+    pub process_type: String,
+    pub trigger_type: String,
+    pub record_trigger_type: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateRule {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Automation {
+    pub validation: Fetched<Vec<ValidationRule>>,
+    pub triggers: Fetched<Vec<Trigger>>,
+    pub flows: Fetched<Vec<Flow>>,
+    pub workflow_rules: Fetched<usize>,
+    pub assignment_rules: Fetched<Vec<String>>,
+    pub duplicate_rules: Fetched<Vec<DuplicateRule>>,
+}
+
+fn read_validation(g: &Gathered) -> Fetched<Vec<ValidationRule>> {
+    read(g, "validation", |rule| {
+        let id = owned(rule, "Id").unwrap_or_default();
+        let short = id.get(..15).unwrap_or(&id).to_string();
+        let formula = answer(g, &format!("rule_{short}")).map(|a| {
+            a.map_err(Clone::clone).and_then(|body| {
+                let row = records_of(body)
+                    .into_iter()
+                    .next()
+                    .or_else(|| body.as_object().cloned())
+                    .unwrap_or_default();
+                owned(&row, "Metadata.errorConditionFormula").ok_or_else(|| FetchError {
+                    code: "NO_FORMULA".into(),
+                    message: "the rule's Metadata has no errorConditionFormula".into(),
+                })
+            })
+        });
+        Some(ValidationRule {
+            id,
+            name: owned(rule, "ValidationName").unwrap_or_else(|| "(unnamed)".into()),
+            display_field: owned(rule, "ErrorDisplayField").unwrap_or_default(),
+            message: owned(rule, "ErrorMessage").unwrap_or_default(),
+            description: owned(rule, "Description").unwrap_or_default(),
+            formula,
+        })
+    })
+}
+
+fn read_automation(g: &Gathered) -> Automation {
+    Automation {
+        validation: read_validation(g),
+        triggers: read(g, "triggers", |t| {
+            Some(Trigger {
+                name: owned(t, "Name").unwrap_or_default(),
+                before_update: flag(t, "UsageBeforeUpdate"),
+                after_update: flag(t, "UsageAfterUpdate"),
+            })
+        }),
+        flows: read(g, "flows", |f| {
+            Some(Flow {
+                label: owned(f, "Label").unwrap_or_default(),
+                process_type: owned(f, "ProcessType").unwrap_or_default(),
+                trigger_type: owned(f, "TriggerType").unwrap_or_default(),
+                record_trigger_type: owned(f, "RecordTriggerType").unwrap_or_default(),
+            })
+        }),
+        workflow_rules: rows(g, "workflow").map(|r| r.map(|rows| rows.len())),
+        assignment_rules: read(g, "assignment", |r| owned(r, "Name")),
+        duplicate_rules: read(g, "duplicates", |r| {
+            Some(DuplicateRule {
+                name: owned(r, "MasterLabel").or_else(|| owned(r, "DeveloperName"))?,
+            })
+        }),
+    }
+}
+
+// ---- all of it ------------------------------------------------------------------------------
+
+/// Everything the checks know about the org, typed.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// The whole org refused the API (`API_DISABLED_FOR_ORG`, `REQUEST_LIMIT_EXCEEDED`).
+    pub refused: Option<FetchError>,
+    /// Daily API use (used, max) from `Sforce-Limit-Info`.
+    pub api_usage: Option<(u64, u64)>,
+    pub org: Fetched<OrgFacts>,
+    pub fields: FieldFacts,
+    /// `Ok(None)`: no such user. `None`: no integration user chosen.
+    pub user: Fetched<Option<UserFacts>>,
+    pub record_access: Fetched<Option<RecordAccess>>,
+    pub app_listings: Fetched<Vec<AppListing>>,
+    /// One kind of app could not be listed (its absence proves nothing).
+    pub app_listing_gap: Option<FetchError>,
+    pub app_settings: Fetched<AppSettings>,
+    pub tokens: Fetched<Vec<Token>>,
+    /// Whether the logged-in user may see every user's OAuth tokens (Customize Application).
+    pub sees_all_tokens: Fetched<bool>,
+    pub automation: Automation,
+    /// `Some(active)` when the record type exists.
+    pub record_type: Fetched<Option<bool>>,
+    /// Namespaces of installed packages.
+    pub packages: Fetched<Vec<String>>,
+    /// Users who look like the integration user.
+    pub candidates: Vec<String>,
+}
+
+impl Facts {
+    /// Reads what the driver fetched for `profile` and `inputs`.
+    pub fn read(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Facts {
+        let org = answer(g, "org").map(|a| {
+            a.map_err(Clone::clone).map(|value| {
+                let r = value.as_object().cloned().unwrap_or_default();
+                OrgFacts {
+                    id: owned(&r, "Id").unwrap_or_default(),
+                    name: owned(&r, "Name").unwrap_or_default(),
+                    edition: owned(&r, "OrganizationType").unwrap_or_default(),
+                    is_sandbox: flag(&r, "IsSandbox"),
+                    instance: owned(&r, "InstanceName").unwrap_or_default(),
+                    trial_expiration: owned(&r, "TrialExpirationDate"),
+                    default_access: owned(&r, &format!("Default{}Access", profile.object)),
+                }
+            })
+        });
+        let user = inputs
+            .integration_user
+            .as_deref()
+            .and_then(|u| read_user(g, u, &inputs.now));
+        let record_access = rows(g, "record").map(|r| {
+            r.map(|rows| {
+                rows.first().map(|row| RecordAccess {
+                    level: owned(row, "MaxAccessLevel").unwrap_or_else(|| "None".into()),
+                    edit: flag(row, "HasEditAccess"),
+                })
+            })
+        });
+        let tokens = read(g, "tokens", |t| {
+            Some(Token {
+                app: owned(t, "AppName").unwrap_or_default(),
+                username: owned(t, "User.Username")?,
+                created: owned(t, "CreatedDate"),
+                last_used: owned(t, "LastUsedDate"),
+            })
+        });
+        let mut candidates: Vec<String> = Vec::new();
+        if inputs.integration_user.is_none() {
+            for t in tokens.clone().and_then(Result::ok).unwrap_or_default() {
+                candidates.push(t.username);
+            }
+            for row in rows(g, "candidates").and_then(Result::ok).unwrap_or_default() {
+                if let Some(u) = owned(&row, "Username") {
+                    candidates.push(u);
+                }
+            }
+            let mut seen = std::collections::HashSet::new();
+            candidates.retain(|c| seen.insert(c.to_lowercase()));
+        }
+        Facts {
+            refused: g.refused.clone(),
+            api_usage: g.api_usage,
+            org,
+            fields: read_fields(profile, g),
+            user,
+            record_access,
+            app_listings: g.app_listings.clone(),
+            app_listing_gap: g.app_listing_gap.clone(),
+            app_settings: g.app_settings.clone(),
+            tokens,
+            sees_all_tokens: rows(g, "customize").map(|r| r.map(|rows| !rows.is_empty())),
+            automation: read_automation(g),
+            record_type: rows(g, "record_type")
+                .map(|r| r.map(|rows| rows.first().map(|row| flag(row, "IsActive")))),
+            packages: read(g, "package", |r| owned(r, "SubscriberPackage.NamespacePrefix")),
+            candidates,
+        }
+    }
+
+    /// The integration user, when found.
+    pub fn found_user(&self) -> Option<&UserFacts> {
+        match &self.user {
+            Some(Ok(Some(u))) => Some(u),
+            _ => None,
+        }
+    }
+}
