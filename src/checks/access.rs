@@ -5,7 +5,9 @@
 //! with the fix that fits its reason.
 
 use super::facts::{Facts, HeldSet, NotCounted, UserFacts};
-use super::finding::{day, fetch_problem, finding, plural, PERMISSION_SETS_PAGE, SHARING_PAGE, USERS_PAGE};
+use super::finding::{
+    day, fetch_problem, finding, plural, PERMISSION_SETS_PAGE, SHARING_PAGE, USERS_PAGE,
+};
 use super::{Finding, FindingId, Inputs, Status};
 use crate::profile::Profile;
 
@@ -32,12 +34,23 @@ fn all_user_checks(status: Status, detail: &str, fix: Option<&str>, out: &mut Ve
 /// Why a set that would grant something does not, in words.
 fn why_not(set: &HeldSet, username: &str) -> String {
     match &set.not_counted {
-        Some(NotCounted::Expired(on)) => format!("the assignment of {} to {username} expired on {}", set.grantor, day(on)),
-        Some(NotCounted::SessionActivation) => format!("{} needs session activation, which an integration never does", set.grantor),
+        Some(NotCounted::Expired(on)) => format!(
+            "the assignment of {} to {username} expired on {}",
+            set.grantor,
+            day(on)
+        ),
+        Some(NotCounted::SessionActivation) => format!(
+            "{} needs session activation, which an integration never does",
+            set.grantor
+        ),
         Some(NotCounted::MissingLicence(licence)) => format!(
             "{} needs the permission set licence {}, which {username} does not hold",
             set.grantor,
-            if licence.is_empty() { "it was created with" } else { licence }
+            if licence.is_empty() {
+                "it was created with"
+            } else {
+                licence
+            }
         ),
         None => String::new(),
     }
@@ -64,8 +77,32 @@ fn fix_for(set: &HeldSet, username: &str) -> String {
 }
 
 /// For a lacking grant: the sets that would give it if they counted, with why they do not.
-fn blocked_grants<'a>(user: &'a UserFacts, gives: impl Fn(&HeldSet) -> bool) -> Vec<&'a HeldSet> {
-    user.sets.iter().filter(|s| !s.counts() && gives(s)).collect()
+fn blocked_grants(user: &UserFacts, gives: impl Fn(&HeldSet) -> bool) -> Vec<&HeldSet> {
+    user.sets
+        .iter()
+        .filter(|s| !s.counts() && gives(s))
+        .collect()
+}
+
+/// "permission set A, which does not count because …; permission set B, …"
+fn why_not_all(sets: &[&HeldSet], username: &str) -> String {
+    sets.iter()
+        .map(|s| {
+            format!(
+                "{}, which does not count because {}",
+                s.grantor,
+                why_not(s, username)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The fix of each set that would grant, in order.
+fn fixes_for(sets: &[&HeldSet], username: &str) -> String {
+    let mut fixes: Vec<String> = sets.iter().map(|s| fix_for(s, username)).collect();
+    fixes.dedup();
+    fixes.join(" Or: ")
 }
 
 pub(super) fn check(
@@ -94,7 +131,10 @@ pub(super) fn check(
                     .page(USERS_PAGE, ""),
             );
             for (id, title) in &USER_CHECKS[1..] {
-                out.push(finding(*id, Status::Skipped, *title).detail("The integration user was not found."));
+                out.push(
+                    finding(*id, Status::Skipped, *title)
+                        .detail("The integration user was not found."),
+                );
             }
             return;
         }
@@ -118,7 +158,11 @@ pub(super) fn check(
         .iter()
         .map(|s| match &s.not_counted {
             None => s.grantor.clone(),
-            Some(_) => format!("{} (does not count: {})", s.grantor, why_not(s, &user.username)),
+            Some(_) => format!(
+                "{} (does not count: {})",
+                s.grantor,
+                why_not(s, &user.username)
+            ),
         })
         .collect();
     check_api(user, &held_evidence, out);
@@ -129,7 +173,10 @@ pub(super) fn check(
 
 fn check_found(profile: &Profile, user: &UserFacts, out: &mut Vec<Finding>) {
     let object = &profile.object;
-    let crm_object = matches!(object.as_str(), "Case" | "Lead" | "Opportunity" | "Campaign");
+    let crm_object = matches!(
+        object.as_str(),
+        "Case" | "Lead" | "Opportunity" | "Campaign"
+    );
     let mut evidence = vec![format!(
         "User {}: active={}, profile {}, licence {}",
         user.username, user.active, user.profile, user.license
@@ -148,17 +195,44 @@ fn check_found(profile: &Profile, user: &UserFacts, out: &mut Vec<Finding>) {
             .detail("A frozen user cannot log in or call the API: every write the integration tries is refused until the user is unfrozen.")
             .fix(format!("Setup > Users > {} > Unfreeze. Then re-authorize the integration (step 4) if its token was refused meanwhile.", user.username))
     } else if user.license == "Salesforce Platform" && crm_object {
-        finding(FindingId::UserFound, Status::Fail, format!("The Salesforce Platform licence cannot use {object}"))
-            .detail(format!("{} has a Salesforce Platform licence, which has no access to {object} records.", user.username))
-            .fix("Give the integration user a Salesforce or Salesforce Integration licence.")
+        finding(
+            FindingId::UserFound,
+            Status::Fail,
+            format!("The Salesforce Platform licence cannot use {object}"),
+        )
+        .detail(format!(
+            "{} has a Salesforce Platform licence, which has no access to {object} records.",
+            user.username
+        ))
+        .fix("Give the integration user a Salesforce or Salesforce Integration licence.")
     } else if let Some(Err(e)) = &user.frozen {
-        finding(FindingId::UserFound, Status::Unknown, format!("Could not read whether {} is frozen", user.username))
-            .detail(format!("{} is active, but whether the user is frozen (UserLogin) needs Manage Users: {}", user.username, fetch_problem(e)))
-            .fix(format!("Confirm manually: Setup > Users > {}: the user page shows no Unfreeze button.", user.username))
+        finding(
+            FindingId::UserFound,
+            Status::Unknown,
+            format!("Could not read whether {} is frozen", user.username),
+        )
+        .detail(format!(
+            "{} is active, but whether the user is frozen (UserLogin) needs Manage Users: {}",
+            user.username,
+            fetch_problem(e)
+        ))
+        .fix(format!(
+            "Confirm manually: Setup > Users > {}: the user page shows no Unfreeze button.",
+            user.username
+        ))
     } else {
-        finding(FindingId::UserFound, Status::Pass, format!("{} is active", user.username)).detail(format!(
+        finding(
+            FindingId::UserFound,
+            Status::Pass,
+            format!("{} is active", user.username),
+        )
+        .detail(format!(
             "{} ({} licence, profile {}).",
-            if user.name.is_empty() { &user.username } else { &user.name },
+            if user.name.is_empty() {
+                &user.username
+            } else {
+                &user.name
+            },
             user.license,
             user.profile
         ))
@@ -175,14 +249,13 @@ fn check_api(user: &UserFacts, held: &[String], out: &mut Vec<Finding>) {
     let f = if !granting.is_empty() {
         finding(FindingId::UserApiEnabled, Status::Pass, "API Enabled")
             .detail(format!("Granted by {}.", granting.join(", ")))
-    } else if let Some(set) = blocked_grants(user, |s| s.api_enabled).first() {
+    } else if let blocked @ [_, ..] = blocked_grants(user, |s| s.api_enabled).as_slice() {
         finding(FindingId::UserApiEnabled, Status::Fail, format!("{} lacks API Enabled", user.username))
             .detail(format!(
-                "API Enabled comes only from {}, which does not count: {}. Every call the integration makes is refused (API_CURRENTLY_DISABLED).",
-                set.grantor,
-                why_not(set, &user.username)
+                "API Enabled comes only from {}. Every call the integration makes is refused (API_CURRENTLY_DISABLED).",
+                why_not_all(blocked, &user.username)
             ))
-            .fix(fix_for(set, &user.username))
+            .fix(fixes_for(blocked, &user.username))
     } else {
         finding(FindingId::UserApiEnabled, Status::Fail, format!("{} lacks API Enabled", user.username))
             .detail("Without the API Enabled permission every call the integration makes is refused (API_CURRENTLY_DISABLED).")
@@ -225,12 +298,16 @@ fn check_object(profile: &Profile, user: &UserFacts, held: &[String], out: &mut 
     grantors.sort();
     grantors.dedup();
     let f = if lacking.is_empty() {
-        finding(FindingId::UserObjectAccess, Status::Pass, format!("{} on {object}", needed.join(" + ")))
-            .detail(format!(
-                "Granted by {}{}.",
-                grantors.join(", "),
-                if full { " (Modify All Data)" } else { "" }
-            ))
+        finding(
+            FindingId::UserObjectAccess,
+            Status::Pass,
+            format!("{} on {object}", needed.join(" + ")),
+        )
+        .detail(format!(
+            "Granted by {}{}.",
+            grantors.join(", "),
+            if full { " (Modify All Data)" } else { "" }
+        ))
     } else {
         let title = format!("No {} on {object}", lacking.join(" or "));
         let blocked = blocked_grants(user, |s| lacking.iter().any(|what| grants(s, what)));
@@ -239,21 +316,25 @@ fn check_object(profile: &Profile, user: &UserFacts, held: &[String], out: &mut 
         } else {
             format!(
                 "only has {} through {}",
-                needed.iter().filter(|n| !lacking.contains(n)).copied().collect::<Vec<_>>().join(" + "),
+                needed
+                    .iter()
+                    .filter(|n| !lacking.contains(n))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" + "),
                 grantors.join(", ")
             )
         };
-        match blocked.first() {
-            Some(set) => finding(FindingId::UserObjectAccess, Status::Fail, title)
+        match blocked.as_slice() {
+            blocked @ [_, ..] => finding(FindingId::UserObjectAccess, Status::Fail, title)
                 .detail(format!(
-                    "{} {has}: {} on {object} would come from {}, which does not count because {}. Its writes fail with INSUFFICIENT_ACCESS_OR_READONLY.",
+                    "{} {has}: {} on {object} would come from {}. Its writes fail with INSUFFICIENT_ACCESS_OR_READONLY.",
                     user.username,
                     lacking.join(" and "),
-                    set.grantor,
-                    why_not(set, &user.username)
+                    why_not_all(blocked, &user.username)
                 ))
-                .fix(fix_for(set, &user.username)),
-            None => finding(FindingId::UserObjectAccess, Status::Fail, title)
+                .fix(fixes_for(blocked, &user.username)),
+            [] => finding(FindingId::UserObjectAccess, Status::Fail, title)
                 .detail(format!(
                     "{} {has}, but the integration needs {} on {object}: its writes fail with INSUFFICIENT_ACCESS_OR_READONLY.",
                     user.username,
@@ -311,9 +392,15 @@ fn check_fields(
         } else if editors.is_empty() {
             lacking.push(format!(
                 "{field} ({})",
-                if readers.is_empty() { "no access" } else { "read-only" }
+                if readers.is_empty() {
+                    "no access"
+                } else {
+                    "read-only"
+                }
             ));
-            blocked_sets.extend(blocked_grants(user, |s| s.fields.get(&key).is_some_and(|a| a.1)));
+            blocked_sets.extend(blocked_grants(user, |s| {
+                s.fields.get(&key).is_some_and(|a| a.1)
+            }));
         } else {
             granted.push(format!("{field}: {}", editors.join(", ")));
         }
@@ -321,7 +408,9 @@ fn check_fields(
             "{field}: read {}, edit {}{}",
             !readers.is_empty(),
             !editors.is_empty() && computed.is_none(),
-            computed.map(|k| format!(" ({})", k.words())).unwrap_or_default()
+            computed
+                .map(|k| format!(" ({})", k.words()))
+                .unwrap_or_default()
         ));
     }
     let editable = existing_fields.len() - lacking.len() - read_only.len();
@@ -329,9 +418,15 @@ fn check_fields(
         finding(
             FindingId::UserFieldAccess,
             Status::Pass,
-            format!("Visible and editable: {n} of {n} fields", n = existing_fields.len()),
+            format!(
+                "Visible and editable: {n} of {n} fields",
+                n = existing_fields.len()
+            ),
         )
-        .detail(format!("Field-level security lets {} read and edit every field.", user.username))
+        .detail(format!(
+            "Field-level security lets {} read and edit every field.",
+            user.username
+        ))
     } else {
         let count = lacking.len() + read_only.len();
         let mut detail = Vec::new();
@@ -342,12 +437,13 @@ fn check_fields(
                 user.username,
                 lacking.join(", ")
             ));
-            match blocked_sets.first() {
-                Some(set) => {
-                    detail.push(format!("Edit would come from {}, which does not count because {}.", set.grantor, why_not(set, &user.username)));
-                    fixes.push(fix_for(set, &user.username));
+            blocked_sets.dedup_by(|a, b| a.grantor == b.grantor);
+            match blocked_sets.as_slice() {
+                blocked @ [_, ..] => {
+                    detail.push(format!("Edit would come from {}.", why_not_all(blocked, &user.username)));
+                    fixes.push(fixes_for(blocked, &user.username));
                 }
-                None => fixes.push(format!(
+                [] => fixes.push(format!(
                     "In the integration's permission set: Object Settings > {object}s > Edit > Field Permissions: tick Read Access and Edit Access for {} and save.",
                     lacking.iter().map(|l| l.split(' ').next().unwrap_or("")).collect::<Vec<_>>().join(", ")
                 )),
@@ -360,12 +456,20 @@ fn check_fields(
         finding(
             FindingId::UserFieldAccess,
             Status::Fail,
-            format!("{count} field{} not editable ({editable} of {} editable)", plural(count), existing_fields.len()),
+            format!(
+                "{count} field{} not editable ({editable} of {} editable)",
+                plural(count),
+                existing_fields.len()
+            ),
         )
         .detail(detail.join(" "))
         .fix(fixes.join(" "))
     };
-    out.push(f.granted_by(granted).page(PERMISSION_SETS_PAGE, "").evidence(evidence));
+    out.push(
+        f.granted_by(granted)
+            .page(PERMISSION_SETS_PAGE, "")
+            .evidence(evidence),
+    );
 }
 
 /// The org-wide default in an admin's words.
@@ -380,12 +484,24 @@ fn default_access_words(access: &str) -> &str {
     }
 }
 
-fn check_record(profile: &Profile, inputs: &Inputs, user: &UserFacts, facts: &Facts, out: &mut Vec<Finding>) {
+fn check_record(
+    profile: &Profile,
+    inputs: &Inputs,
+    user: &UserFacts,
+    facts: &Facts,
+    out: &mut Vec<Finding>,
+) {
     let object = &profile.object;
     let Some(id) = &inputs.record_id else {
         out.push(
-            finding(FindingId::UserRecordAccess, Status::Skipped, "Record access")
-                .detail("No record chosen: pick a record to check that the integration user may edit it."),
+            finding(
+                FindingId::UserRecordAccess,
+                Status::Skipped,
+                "Record access",
+            )
+            .detail(
+                "No record chosen: pick a record to check that the integration user may edit it.",
+            ),
         );
         return;
     };
@@ -402,8 +518,12 @@ fn check_record(profile: &Profile, inputs: &Inputs, user: &UserFacts, facts: &Fa
                 evidence.push(format!("Organization: Default{object}Access = {d}"));
             }
             let f = if access.as_ref().is_some_and(|a| a.edit) {
-                finding(FindingId::UserRecordAccess, Status::Pass, format!("{} may edit {id}", user.username))
-                    .detail(format!("Access level {level}."))
+                finding(
+                    FindingId::UserRecordAccess,
+                    Status::Pass,
+                    format!("{} may edit {id}", user.username),
+                )
+                .detail(format!("Access level {level}."))
             } else {
                 let why = match default.as_deref() {
                     Some(d @ ("None" | "Read")) => format!(
@@ -422,8 +542,17 @@ fn check_record(profile: &Profile, inputs: &Inputs, user: &UserFacts, facts: &Fa
             };
             f.evidence(evidence)
         }
-        Some(Err(e)) => finding(FindingId::UserRecordAccess, Status::Unknown, "Record access").detail(fetch_problem(e)),
-        None => finding(FindingId::UserRecordAccess, Status::Unknown, "Record access not read"),
+        Some(Err(e)) => finding(
+            FindingId::UserRecordAccess,
+            Status::Unknown,
+            "Record access",
+        )
+        .detail(fetch_problem(e)),
+        None => finding(
+            FindingId::UserRecordAccess,
+            Status::Unknown,
+            "Record access not read",
+        ),
     };
     out.push(f);
 }

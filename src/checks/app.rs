@@ -68,20 +68,35 @@ fn unknown_app(label: &str, e: &FetchError, out: &mut Vec<Finding>) {
         "Confirm manually: Setup > App Manager shows \"{label}\" (Connected App) or External Client App Manager shows it, and its OAuth scopes include \"Manage user data via APIs (api)\"."
     );
     out.push(
-        finding(FindingId::AppFound, Status::Unknown, format!("Could not look up the {label} app"))
-            .detail(format!("{} Reading app settings needs Customize Application.", fetch_problem(e)))
-            .fix(manual.clone())
-            .page(APP_MANAGER_PAGE, ""),
+        finding(
+            FindingId::AppFound,
+            Status::Unknown,
+            format!("Could not look up the {label} app"),
+        )
+        .detail(format!(
+            "{} Reading app settings needs Customize Application.",
+            fetch_problem(e)
+        ))
+        .fix(manual.clone())
+        .page(APP_MANAGER_PAGE, ""),
     );
     out.push(
-        finding(FindingId::AppScopes, Status::Unknown, "OAuth scopes not readable")
-            .detail("The app's settings could not be read with your login.")
-            .fix(manual)
-            .page(APP_MANAGER_PAGE, ""),
+        finding(
+            FindingId::AppScopes,
+            Status::Unknown,
+            "OAuth scopes not readable",
+        )
+        .detail("The app's settings could not be read with your login.")
+        .fix(manual)
+        .page(APP_MANAGER_PAGE, ""),
     );
     out.push(
-        finding(FindingId::AppPolicy, Status::Unknown, "App policies not readable")
-            .page(APP_MANAGER_PAGE, ""),
+        finding(
+            FindingId::AppPolicy,
+            Status::Unknown,
+            "App policies not readable",
+        )
+        .page(APP_MANAGER_PAGE, ""),
     );
 }
 
@@ -126,8 +141,16 @@ pub(super) fn check(
         );
         for id in [FindingId::AppScopes, FindingId::AppPolicy] {
             out.push(
-                finding(id, Status::Skipped, if id == FindingId::AppScopes { "OAuth scopes" } else { "App policies" })
-                    .detail("The app is not in the org."),
+                finding(
+                    id,
+                    Status::Skipped,
+                    if id == FindingId::AppScopes {
+                        "OAuth scopes"
+                    } else {
+                        "App policies"
+                    },
+                )
+                .detail("The app is not in the org."),
             );
         }
         return None;
@@ -140,7 +163,11 @@ pub(super) fn check(
         finding(
             FindingId::AppFound,
             Status::Pass,
-            format!("{} {} found", app.kind.label(), app.full_name.trim_end_matches("_oauth")),
+            format!(
+                "{} {} found",
+                app.kind.label(),
+                app.full_name.trim_end_matches("_oauth")
+            ),
         )
         .detail(format!(
             "The integration's app is in the org{}.",
@@ -150,7 +177,11 @@ pub(super) fn check(
                 .unwrap_or_default()
         ))
         .page(page, "")
-        .evidence(vec![format!("Metadata API listMetadata: {} {}", app.kind.label(), app.full_name)]),
+        .evidence(vec![format!(
+            "Metadata API listMetadata: {} {}",
+            app.kind.label(),
+            app.full_name
+        )]),
     );
     match &facts.app_settings {
         Some(Ok(settings)) => {
@@ -165,14 +196,32 @@ pub(super) fn check(
                     .page(page, ""),
             );
             out.push(
-                finding(FindingId::AppPolicy, Status::Unknown, "App policies not readable")
-                    .detail(fetch_problem(e))
-                    .page(page, ""),
+                finding(
+                    FindingId::AppPolicy,
+                    Status::Unknown,
+                    "App policies not readable",
+                )
+                .detail(fetch_problem(e))
+                .page(page, ""),
             );
         }
         None => {
-            out.push(finding(FindingId::AppScopes, Status::Unknown, "OAuth scopes not read").page(page, ""));
-            out.push(finding(FindingId::AppPolicy, Status::Unknown, "App policies not read").page(page, ""));
+            out.push(
+                finding(
+                    FindingId::AppScopes,
+                    Status::Unknown,
+                    "OAuth scopes not read",
+                )
+                .page(page, ""),
+            );
+            out.push(
+                finding(
+                    FindingId::AppPolicy,
+                    Status::Unknown,
+                    "App policies not read",
+                )
+                .page(page, ""),
+            );
         }
     }
     Some(app)
@@ -196,9 +245,16 @@ fn check_scopes(
         "{} {}: scopes {}",
         app.kind.label(),
         settings.full_name,
-        if settings.scopes.is_empty() { "(none)".to_string() } else { settings.scopes.join(", ") }
+        if settings.scopes.is_empty() {
+            "(none)".to_string()
+        } else {
+            settings.scopes.join(", ")
+        }
     )];
-    let name = settings.label.clone().unwrap_or_else(|| app.full_name.clone());
+    let name = settings
+        .label
+        .clone()
+        .unwrap_or_else(|| app.full_name.clone());
     let f = if !missing.is_empty() {
         finding(FindingId::AppScopes, Status::Fail, format!("The app lacks the {} scope", missing.join(", ")))
             .detail("Without \"api\" every call the integration makes is refused with \"This session is not valid for use with the REST API\", so nothing is written.")
@@ -215,9 +271,14 @@ fn check_scopes(
         finding(
             FindingId::AppScopes,
             Status::Pass,
-            format!("The app has the {} scope", profile.app.required_scopes.join(", ")),
+            format!(
+                "The app has the {} scope",
+                profile.app.required_scopes.join(", ")
+            ),
         )
-        .detail("Tokens the app issues may call the API and write data, and come with a refresh token.")
+        .detail(
+            "Tokens the app issues may call the API and write data, and come with a refresh token.",
+        )
     };
     out.push(f.page(page, "").evidence(evidence));
 }
@@ -255,7 +316,11 @@ fn check_policy(
     }
     if settings.admin_approved_only == Some(true) {
         let list = |items: &[String]| {
-            if items.is_empty() { "(none)".to_string() } else { items.join(", ") }
+            if items.is_empty() {
+                "(none)".to_string()
+            } else {
+                items.join(", ")
+            }
         };
         evidence.push(format!(
             "admin approved users are pre-authorized: permission sets {}; profiles {}",
@@ -270,7 +335,9 @@ fn check_policy(
             let holds_set = user.counting().any(|s| {
                 settings.permission_sets.iter().any(|p| {
                     p.eq_ignore_ascii_case(&s.api_name)
-                        || s.grantor.to_lowercase().ends_with(&p.replace('_', " ").to_lowercase())
+                        || s.grantor
+                            .to_lowercase()
+                            .ends_with(&p.replace('_', " ").to_lowercase())
                 })
             });
             if !holds_profile && !holds_set {

@@ -53,7 +53,10 @@ pub fn field_references(formula: &str) -> Vec<String> {
             let word = &formula[start..end];
             let rest = formula[end..].trim_start();
             let is_function = rest.starts_with('(');
-            let keyword = matches!(word.to_ascii_uppercase().as_str(), "TRUE" | "FALSE" | "NULL");
+            let keyword = matches!(
+                word.to_ascii_uppercase().as_str(),
+                "TRUE" | "FALSE" | "NULL"
+            );
             if !is_function && !keyword && !word.starts_with('$') {
                 out.push(word.to_string());
             }
@@ -68,14 +71,13 @@ fn only_change_tests(formula: &str) -> bool {
     let mut stripped = String::new();
     let mut rest = upper.as_str();
     // Remove each ISCHANGED(...)/PRIORVALUE(...) call with its (field) argument.
-    while let Some(i) = ["ISCHANGED(", "PRIORVALUE("]
+    while let Some((at, len)) = ["ISCHANGED(", "PRIORVALUE("]
         .iter()
         .filter_map(|f| rest.find(f).map(|i| (i, f.len())))
         .min()
-        .map(|(i, len)| (i, len))
     {
-        stripped.push_str(&rest[..i.0]);
-        let after = &rest[i.0 + i.1..];
+        stripped.push_str(&rest[..at]);
+        let after = &rest[at + len..];
         let close = after.find(')').map_or(after.len(), |c| c + 1);
         rest = &after[close..];
     }
@@ -128,7 +130,14 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     match &automation.validation {
         Some(Ok(rules)) => {
             for rule in rules {
-                judge_rule(profile, rule, &mut ranked, &mut blockers, &mut risks, &mut unreadable);
+                judge_rule(
+                    profile,
+                    rule,
+                    &mut ranked,
+                    &mut blockers,
+                    &mut risks,
+                    &mut unreadable,
+                );
             }
         }
         Some(Err(e)) => unreadable.push(format!("validation rules ({})", e.code)),
@@ -149,7 +158,10 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     }
     match &automation.triggers {
         Some(Ok(triggers)) => {
-            for t in triggers.iter().filter(|t| t.before_update || t.after_update) {
+            for t in triggers
+                .iter()
+                .filter(|t| t.before_update || t.after_update)
+            {
                 let phase = if t.before_update { "before" } else { "after" };
                 ranked.push(Ranked {
                     rank: 3,
@@ -163,15 +175,27 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     match &automation.flows {
         Some(Ok(flows)) => {
             for fl in flows {
-                let on_update = matches!(fl.record_trigger_type.as_str(), "Update" | "CreateAndUpdate");
-                let record_triggered = matches!(fl.trigger_type.as_str(), "RecordBeforeSave" | "RecordAfterSave");
+                let on_update = matches!(
+                    fl.record_trigger_type.as_str(),
+                    "Update" | "CreateAndUpdate"
+                );
+                let record_triggered = matches!(
+                    fl.trigger_type.as_str(),
+                    "RecordBeforeSave" | "RecordAfterSave"
+                );
                 if on_update && record_triggered {
                     ranked.push(Ranked {
                         rank: 3,
-                        line: format!("Record-triggered flow {} runs on update ({})", fl.label, fl.trigger_type),
+                        line: format!(
+                            "Record-triggered flow {} runs on update ({})",
+                            fl.label, fl.trigger_type
+                        ),
                     });
                 } else if fl.process_type == "Workflow" {
-                    ranked.push(Ranked { rank: 5, line: format!("Process Builder process {}", fl.label) });
+                    ranked.push(Ranked {
+                        rank: 5,
+                        line: format!("Process Builder process {}", fl.label),
+                    });
                 }
             }
         }
@@ -181,7 +205,10 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     match &automation.workflow_rules {
         Some(Ok(n)) if *n > 0 => ranked.push(Ranked {
             rank: 5,
-            line: format!("{n} workflow rule{} on {object} (open Setup to see which are active)", plural(*n)),
+            line: format!(
+                "{n} workflow rule{} on {object} (open Setup to see which are active)",
+                plural(*n)
+            ),
         }),
         Some(Err(e)) => unreadable.push(format!("workflow rules ({})", e.code)),
         _ => {}
@@ -210,7 +237,12 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
             .fix(format!("Log in as an admin with View Setup and Configuration, or review {object}'s validation rules in Setup yourself, then run the test write-back."))
             .page(VALIDATION_PAGE, object)
     } else if !risks.is_empty() {
-        let page = if automation.duplicate_rules.as_ref().is_some_and(|r| r.as_ref().is_ok_and(|r| !r.is_empty())) && risks.iter().all(|r| r.starts_with("duplicate")) {
+        let page = if automation
+            .duplicate_rules
+            .as_ref()
+            .is_some_and(|r| r.as_ref().is_ok_and(|r| !r.is_empty()))
+            && risks.iter().all(|r| r.starts_with("duplicate"))
+        {
             DUPLICATE_RULES_PAGE
         } else {
             VALIDATION_PAGE
@@ -254,12 +286,21 @@ fn judge_rule(
     let message = &rule.message;
     let named_field = profile.fields.iter().find(|f| {
         rule.display_field.eq_ignore_ascii_case(&f.api_name)
-            || mentions(&format!("{name} {} {message} {}", rule.display_field, rule.description), f)
+            || mentions(
+                &format!(
+                    "{name} {} {message} {}",
+                    rule.display_field, rule.description
+                ),
+                f,
+            )
     });
     let formula = match &rule.formula {
         Some(Ok(formula)) => formula,
         Some(Err(e)) => {
-            unreadable.push(format!("the formula of validation rule {name} ({})", fetch_problem(e)));
+            unreadable.push(format!(
+                "the formula of validation rule {name} ({})",
+                fetch_problem(e)
+            ));
             return;
         }
         None => {
@@ -270,13 +311,27 @@ fn judge_rule(
     let evidence_formula = formula.split_whitespace().collect::<Vec<_>>().join(" ");
     match (reach(formula, profile), named_field) {
         (RuleReach::TestsIntegrationField(field), _) => {
-            ranked.push(Ranked { rank: 1, line: format!("Validation rule {name} tests {field}: {evidence_formula} (\"{message}\")") });
+            ranked.push(Ranked {
+                rank: 1,
+                line: format!(
+                    "Validation rule {name} tests {field}: {evidence_formula} (\"{message}\")"
+                ),
+            });
             blockers.push(format!("validation rule {name} (its formula tests {field}: {evidence_formula}; it says \"{message}\")"));
         }
         (_, Some(field)) => {
             // Its own words name the field even if the formula reaches it another way.
-            ranked.push(Ranked { rank: 1, line: format!("Validation rule {name} involves {} (\"{message}\")", field.api_name) });
-            blockers.push(format!("validation rule {name} (it involves {} and says \"{message}\")", field.api_name));
+            ranked.push(Ranked {
+                rank: 1,
+                line: format!(
+                    "Validation rule {name} involves {} (\"{message}\")",
+                    field.api_name
+                ),
+            });
+            blockers.push(format!(
+                "validation rule {name} (it involves {} and says \"{message}\")",
+                field.api_name
+            ));
         }
         (RuleReach::AnyUpdate, None) => {
             ranked.push(Ranked { rank: 2, line: format!("Validation rule {name} tests no field, so it can fire on any update: {evidence_formula} (\"{message}\")") });
@@ -304,13 +359,31 @@ mod tests {
     fn formulas_are_judged_by_the_fields_they_test() {
         let p = profile();
         for (formula, expected) in [
-            ("AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')", RuleReach::TestsIntegrationField("Enterpret_Sentiment__c".into())),
-            ("LEN(enterpret_summary__c) > 100", RuleReach::TestsIntegrationField("Enterpret_Summary__c".into())),
-            ("$User.Username <> 'admin@acme.example'", RuleReach::AnyUpdate),
+            (
+                "AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')",
+                RuleReach::TestsIntegrationField("Enterpret_Sentiment__c".into()),
+            ),
+            (
+                "LEN(enterpret_summary__c) > 100",
+                RuleReach::TestsIntegrationField("Enterpret_Summary__c".into()),
+            ),
+            (
+                "$User.Username <> 'admin@acme.example'",
+                RuleReach::AnyUpdate,
+            ),
             ("TRUE", RuleReach::AnyUpdate),
-            ("AND(ISPICKVAL(Status, 'Closed'), ISBLANK(TEXT(Reason)))", RuleReach::RecordState),
-            ("AND(ISCHANGED(Status), PRIORVALUE(Status) = 'Closed')", RuleReach::OtherFieldsChanging),
-            ("Owner.Profile.Name = 'Enterpret_Sentiment__c'", RuleReach::RecordState),
+            (
+                "AND(ISPICKVAL(Status, 'Closed'), ISBLANK(TEXT(Reason)))",
+                RuleReach::RecordState,
+            ),
+            (
+                "AND(ISCHANGED(Status), PRIORVALUE(Status) = 'Closed')",
+                RuleReach::OtherFieldsChanging,
+            ),
+            (
+                "Owner.Profile.Name = 'Enterpret_Sentiment__c'",
+                RuleReach::RecordState,
+            ),
         ] {
             assert_eq!(reach(formula, &p), expected, "{formula}");
         }
@@ -319,7 +392,9 @@ mod tests {
     #[test]
     fn references_skip_functions_globals_and_strings() {
         assert_eq!(
-            field_references("IF(ISBLANK(Reason), \"a \\\" Status\", $User.Id) && Account.Name = 'x'"),
+            field_references(
+                "IF(ISBLANK(Reason), \"a \\\" Status\", $User.Id) && Account.Name = 'x'"
+            ),
             vec!["Reason".to_string(), "Account.Name".to_string()]
         );
     }

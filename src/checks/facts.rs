@@ -185,7 +185,10 @@ fn read_only_data_type(data_type: &str) -> Option<ReadOnlyKind> {
     }
 }
 
-fn picklist_metadata(row: &Record, global_sets: &BTreeMap<String, PicklistMetadata>) -> Option<PicklistMetadata> {
+fn picklist_metadata(
+    row: &Record,
+    global_sets: &BTreeMap<String, PicklistMetadata>,
+) -> Option<PicklistMetadata> {
     let value_set = at(row, "Metadata.valueSet")?.as_object()?.clone();
     if let Some(name) = value_set.get("valueSetName").and_then(Value::as_str) {
         let from_set = global_sets.get(&name.to_lowercase()).cloned();
@@ -438,7 +441,10 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
             }
         }
         let grantor = if flag(ps, "IsOwnedByProfile") {
-            format!("profile {}", text(ps, "Profile.Name").unwrap_or("(unnamed)"))
+            format!(
+                "profile {}",
+                text(ps, "Profile.Name").unwrap_or("(unnamed)")
+            )
         } else if text(ps, "Type") == Some("Group") || at(ps, "PermissionSetGroup").is_some() {
             format!(
                 "permission set group {}",
@@ -449,7 +455,9 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
         } else {
             format!(
                 "permission set {}",
-                text(ps, "Label").or_else(|| text(ps, "Name")).unwrap_or("(unnamed)")
+                text(ps, "Label")
+                    .or_else(|| text(ps, "Name"))
+                    .unwrap_or("(unnamed)")
             )
         };
         let expiry = assignments
@@ -481,13 +489,14 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
         } else {
             missing_licence.map(NotCounted::MissingLicence)
         };
-        let object = child_records(ps, "ObjectPerms")
-            .iter()
-            .fold(ObjectGrant::default(), |acc, o| ObjectGrant {
-                read: acc.read || flag(o, "PermissionsRead"),
-                create: acc.create || flag(o, "PermissionsCreate"),
-                edit: acc.edit || flag(o, "PermissionsEdit"),
-            });
+        let object =
+            child_records(ps, "ObjectPerms")
+                .iter()
+                .fold(ObjectGrant::default(), |acc, o| ObjectGrant {
+                    read: acc.read || flag(o, "PermissionsRead"),
+                    create: acc.create || flag(o, "PermissionsCreate"),
+                    edit: acc.edit || flag(o, "PermissionsEdit"),
+                });
         let mut fields = BTreeMap::new();
         for fp in child_records(ps, "FieldPerms") {
             if let Some(field) = text(&fp, "Field") {
@@ -510,11 +519,15 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
     Some(Ok(user.map(|mut u| {
         u.sets = sets;
         u.licences = licences
-            .map(|l| l.into_values().filter(|(_, held)| *held).map(|(label, _)| label).collect())
+            .map(|l| {
+                l.into_values()
+                    .filter(|(_, held)| *held)
+                    .map(|(label, _)| label)
+                    .collect()
+            })
             .unwrap_or_default();
-        u.frozen = rows(g, "login").map(|r| {
-            r.map(|rows| rows.iter().any(|row| flag(row, "IsFrozen")))
-        });
+        u.frozen =
+            rows(g, "login").map(|r| r.map(|rows| rows.iter().any(|row| flag(row, "IsFrozen"))));
         u
     })))
 }
@@ -707,7 +720,10 @@ impl Facts {
             for t in tokens.clone().and_then(Result::ok).unwrap_or_default() {
                 candidates.push(t.username);
             }
-            for row in rows(g, "candidates").and_then(Result::ok).unwrap_or_default() {
+            for row in rows(g, "candidates")
+                .and_then(Result::ok)
+                .unwrap_or_default()
+            {
                 if let Some(u) = owned(&row, "Username") {
                     candidates.push(u);
                 }
@@ -730,7 +746,9 @@ impl Facts {
             automation: read_automation(g),
             record_type: rows(g, "record_type")
                 .map(|r| r.map(|rows| rows.first().map(|row| flag(row, "IsActive")))),
-            packages: read(g, "package", |r| owned(r, "SubscriberPackage.NamespacePrefix")),
+            packages: read(g, "package", |r| {
+                owned(r, "SubscriberPackage.NamespacePrefix")
+            }),
             candidates,
         }
     }

@@ -33,8 +33,10 @@ fn create_fix(profile: &Profile, f: &FieldRequirement) -> String {
 /// Runs the three field checks; returns the profile's fields that exist in the org.
 pub(super) fn check(profile: &Profile, fields: &FieldFacts, out: &mut Vec<Finding>) -> Vec<String> {
     let object = &profile.object;
-    let (existing, missing): (Vec<&FieldRequirement>, Vec<&FieldRequirement>) =
-        profile.fields.iter().partition(|f| fields.get(&f.api_name).is_some());
+    let (existing, missing): (Vec<&FieldRequirement>, Vec<&FieldRequirement>) = profile
+        .fields
+        .iter()
+        .partition(|f| fields.get(&f.api_name).is_some());
     check_exist(profile, fields, &existing, &missing, out);
     check_types(profile, fields, &existing, out);
     check_picklists(profile, fields, &existing, out);
@@ -57,7 +59,11 @@ fn check_exist(
     )];
     evidence.extend(profile.fields.iter().map(|f| {
         let found = existing.iter().any(|e| e.api_name == f.api_name);
-        format!("{}: {}", f.api_name, if found { "found" } else { "missing" })
+        format!(
+            "{}: {}",
+            f.api_name,
+            if found { "found" } else { "missing" }
+        )
     }));
     let names = |list: &[&FieldRequirement]| {
         list.iter()
@@ -238,11 +244,16 @@ fn check_picklists(
     out: &mut Vec<Finding>,
 ) {
     let object = &profile.object;
-    let valued: Vec<&&FieldRequirement> = existing.iter().filter(|f| !f.values.is_empty()).collect();
+    let valued: Vec<&&FieldRequirement> =
+        existing.iter().filter(|f| !f.values.is_empty()).collect();
     if valued.is_empty() {
         out.push(
-            finding(FindingId::FieldsPicklist, Status::Skipped, "Picklist values")
-                .detail("No field the integration sends fixed values to exists yet."),
+            finding(
+                FindingId::FieldsPicklist,
+                Status::Skipped,
+                "Picklist values",
+            )
+            .detail("No field the integration sends fixed values to exists yet."),
         );
         return;
     }
@@ -254,7 +265,10 @@ fn check_picklists(
             continue;
         };
         if !seen.field_type.is_some_and(FieldType::is_picklist) {
-            evidence.push(format!("{}: not a picklist, any value is accepted", f.api_name));
+            evidence.push(format!(
+                "{}: not a picklist, any value is accepted",
+                f.api_name
+            ));
             continue;
         }
         let Some((restricted, active, global_set)) = picklist_of(seen) else {
@@ -264,12 +278,20 @@ fn check_picklists(
         evidence.push(format!(
             "{}: {} picklist{} with active values {}",
             f.api_name,
-            if restricted { "restricted" } else { "unrestricted" },
+            if restricted {
+                "restricted"
+            } else {
+                "unrestricted"
+            },
             global_set
                 .as_deref()
                 .map(|s| format!(" (global value set {s})"))
                 .unwrap_or_default(),
-            if active.is_empty() { "(none)".to_string() } else { active.join(", ") }
+            if active.is_empty() {
+                "(none)".to_string()
+            } else {
+                active.join(", ")
+            }
         ));
         let absent: Vec<&str> = f
             .values

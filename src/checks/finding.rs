@@ -16,7 +16,8 @@ pub(super) const DUPLICATE_RULES_PAGE: &str = "/lightning/setup/DuplicateRules/h
 pub(super) const SYSTEM_OVERVIEW_PAGE: &str = "/lightning/setup/SystemOverview/home";
 pub(super) const COMPANY_PAGE: &str = "/lightning/setup/CompanyProfileInfo/home";
 pub(super) const SHARING_PAGE: &str = "/lightning/setup/SecuritySharing/home";
-pub(super) const RECORD_TYPES_PAGE: &str = "/lightning/setup/ObjectManager/{object}/RecordTypes/view";
+pub(super) const RECORD_TYPES_PAGE: &str =
+    "/lightning/setup/ObjectManager/{object}/RecordTypes/view";
 pub(super) const PACKAGES_PAGE: &str = "/lightning/setup/ImportedPackage/home";
 
 /// A finding under construction; its step comes from its id.

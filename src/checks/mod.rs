@@ -14,6 +14,8 @@ mod org;
 mod other;
 mod plan;
 mod reauth;
+#[cfg(test)]
+mod tests;
 
 pub use app::pick_app;
 pub use automation::{field_references, reach, RuleReach};

@@ -35,7 +35,11 @@ pub(super) fn check_access(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
             summary.edition = org.edition.clone();
             summary.is_sandbox = org.is_sandbox;
             summary.instance = org.instance.clone();
-            let kind = if org.is_sandbox { "sandbox" } else { "production org" };
+            let kind = if org.is_sandbox {
+                "sandbox"
+            } else {
+                "production org"
+            };
             let trial = org
                 .trial_expiration
                 .as_deref()
@@ -46,11 +50,15 @@ pub(super) fn check_access(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
                 org.id, org.edition, org.is_sandbox, org.instance
             )];
             let f = if org.is_sandbox && !profile.sandbox_supported {
-                finding(FindingId::OrgApiAccess, Status::Warn, format!("{} is a sandbox", org.name))
-                    .detail(format!(
-                        "{} does not support sandboxes: set it up in production.",
-                        profile.vendor
-                    ))
+                finding(
+                    FindingId::OrgApiAccess,
+                    Status::Warn,
+                    format!("{} is a sandbox", org.name),
+                )
+                .detail(format!(
+                    "{} does not support sandboxes: set it up in production.",
+                    profile.vendor
+                ))
             } else {
                 finding(
                     FindingId::OrgApiAccess,
@@ -62,8 +70,12 @@ pub(super) fn check_access(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
             out.push(f.evidence(evidence));
         }
         Some(Err(e)) => out.push(
-            finding(FindingId::OrgApiAccess, Status::Unknown, "Could not read the organization")
-                .detail(fetch_problem(e)),
+            finding(
+                FindingId::OrgApiAccess,
+                Status::Unknown,
+                "Could not read the organization",
+            )
+            .detail(fetch_problem(e)),
         ),
         None => out.push(finding(
             FindingId::OrgApiAccess,
@@ -77,8 +89,12 @@ pub(super) fn check_access(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
 pub(super) fn check_budget(profile: &Profile, facts: &Facts, out: &mut Vec<Finding>) {
     if api_disabled(facts) {
         out.push(
-            finding(FindingId::OrgApiBudget, Status::Unknown, "Daily API use not known")
-                .detail("The org refused the API, so its API use could not be read."),
+            finding(
+                FindingId::OrgApiBudget,
+                Status::Unknown,
+                "Daily API use not known",
+            )
+            .detail("The org refused the API, so its API use could not be read."),
         );
         return;
     }
@@ -93,8 +109,12 @@ pub(super) fn check_budget(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
                 .fix("Wait for usage to drop (Setup > System Overview shows it), find the app using the calls, or buy more API capacity.")
                 .page(SYSTEM_OVERVIEW_PAGE, "")
         } else {
-            finding(FindingId::OrgApiBudget, Status::Unknown, "Daily API use not known")
-                .detail("Salesforce did not report the org's API usage.")
+            finding(
+                FindingId::OrgApiBudget,
+                Status::Unknown,
+                "Daily API use not known",
+            )
+            .detail("Salesforce did not report the org's API usage.")
         };
         out.push(f);
         return;
@@ -137,7 +157,11 @@ pub(super) fn check_budget(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
             Some("Find what uses the calls (Setup > System Overview, and the API Usage report), schedule the integration's first sync for after the 24-hour window, or buy more API capacity."),
         )
     } else if percent > 75.0 || headroom < daily + backfill {
-        let days = if headroom == 0 { 0 } else { backfill.div_ceil(headroom.max(1)) };
+        let days = if headroom == 0 {
+            0
+        } else {
+            backfill.div_ceil(headroom.max(1))
+        };
         (
             Status::Warn,
             format!("API budget is tight ({percent:.0}%)"),
@@ -148,7 +172,11 @@ pub(super) fn check_budget(profile: &Profile, facts: &Facts, out: &mut Vec<Findi
             }),
         )
     } else {
-        (Status::Pass, format!("API budget has room ({percent:.0}% used)"), None)
+        (
+            Status::Pass,
+            format!("API budget has room ({percent:.0}% used)"),
+            None,
+        )
     };
     let mut f = finding(FindingId::OrgApiBudget, status, title)
         .detail(summary)

@@ -3,7 +3,9 @@
 //! (`package.installed`), and required fields it does not set (`object.required_fields`).
 
 use super::facts::Facts;
-use super::finding::{fetch_problem, finding, plural, FIELDS_PAGE, PACKAGES_PAGE, RECORD_TYPES_PAGE};
+use super::finding::{
+    fetch_problem, finding, plural, FIELDS_PAGE, PACKAGES_PAGE, RECORD_TYPES_PAGE,
+};
 use super::{Finding, FindingId, Status};
 use crate::profile::Profile;
 
@@ -54,14 +56,29 @@ pub(super) fn check(profile: &Profile, facts: &Facts, out: &mut Vec<Finding>) {
     if let Some(package) = &profile.package {
         let id = FindingId::PackageInstalled;
         let f = match &facts.packages {
-            Some(Ok(namespaces)) if namespaces.iter().any(|n| n.eq_ignore_ascii_case(&package.namespace)) => {
+            Some(Ok(namespaces))
+                if namespaces
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&package.namespace)) =>
+            {
                 finding(id, Status::Pass, format!("{} is installed", package.name))
                     .detail(format!("Managed package namespace {}.", package.namespace))
             }
-            Some(Ok(_)) => finding(id, Status::Fail, format!("{} is not installed", package.name))
-                .detail(format!("The integration needs the managed package with namespace {}.", package.namespace))
-                .fix(format!("Install {} from the link the vendor provides (AppExchange), then re-check.", package.name)),
-            Some(Err(e)) => finding(id, Status::Unknown, "Installed packages not readable").detail(fetch_problem(e)),
+            Some(Ok(_)) => finding(
+                id,
+                Status::Fail,
+                format!("{} is not installed", package.name),
+            )
+            .detail(format!(
+                "The integration needs the managed package with namespace {}.",
+                package.namespace
+            ))
+            .fix(format!(
+                "Install {} from the link the vendor provides (AppExchange), then re-check.",
+                package.name
+            )),
+            Some(Err(e)) => finding(id, Status::Unknown, "Installed packages not readable")
+                .detail(fetch_problem(e)),
             None => finding(id, Status::Unknown, "Installed packages not read"),
         };
         out.push(f.page(PACKAGES_PAGE, ""));
@@ -81,8 +98,9 @@ pub(super) fn check(profile: &Profile, facts: &Facts, out: &mut Vec<Finding>) {
             .collect();
         let id = FindingId::ObjectRequiredFields;
         let f = if required.is_empty() {
-            finding(id, Status::Pass, "No other required fields")
-                .detail(format!("New {object} records need only what the integration sends."))
+            finding(id, Status::Pass, "No other required fields").detail(format!(
+                "New {object} records need only what the integration sends."
+            ))
         } else {
             let list: Vec<&str> = required.iter().map(|s| s.as_str()).collect();
             finding(id, Status::Warn, format!("{} required field{} the integration does not set", list.len(), plural(list.len())))

@@ -305,7 +305,9 @@ pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
     let mut tooling = Vec::new();
     if let Some(Ok(rules)) = g.answers.get("validation") {
         for rule in records_of(rules) {
-            let Some(id) = text(&rule, "Id") else { continue };
+            let Some(id) = text(&rule, "Id") else {
+                continue;
+            };
             let short = id.get(..15).unwrap_or(id);
             tooling.push(resource(
                 &format!("rule_{short}"),
@@ -358,7 +360,7 @@ pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::LoggedIn;
+    use crate::checks::{Gathered, LoggedIn};
     use crate::request::MAX_QUERIES;
 
     fn inputs(user: Option<&str>, record: Option<&str>) -> Inputs {
@@ -375,11 +377,13 @@ mod tests {
     }
 
     #[test]
-    fn default_profile_fits_one_standard_and_one_tooling_composite() {
+    fn default_profile_fits_two_standard_and_one_tooling_composite() {
         let profile = crate::profile::builtin("feedback-writeback").unwrap();
         for record in [None, Some("5005g00000AbCdEAAV")] {
             let plan = plan(&profile, &inputs(Some("integration@acme.example"), record));
-            assert_eq!(plan.standard.len(), 1, "{plan:#?}");
+            // Eight queries (permissions, licences, login, record, tokens, your own
+            // permission, flows, assignment rules): two composites of at most five.
+            assert_eq!(plan.standard.len(), 2, "{plan:#?}");
             assert_eq!(plan.tooling.len(), 1, "{plan:#?}");
             for composite in plan.standard.iter().chain(&plan.tooling) {
                 assert!(composite.iter().filter(|r| r.is_query).count() <= MAX_QUERIES);
@@ -418,5 +422,38 @@ mod tests {
             packed.iter().map(Vec::len).collect::<Vec<_>>(),
             vec![5, 5, 2]
         );
+    }
+
+    #[test]
+    fn the_second_round_reads_each_rule_by_id_25_per_composite_and_global_value_sets() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let mut g = Gathered::default();
+        let rules: Vec<serde_json::Value> = (0..60)
+            .map(|n| serde_json::json!({"Id": format!("03d5g00000{n:05}AAA"), "ValidationName": format!("R{n}")}))
+            .collect();
+        g.answers.insert(
+            "validation".into(),
+            Ok(serde_json::json!({"records": rules})),
+        );
+        g.answers.insert(
+            "picklist_1".into(),
+            Ok(serde_json::json!({"records": [{"Metadata": {"valueSet": {"valueSetName": "Sentiments"}}}]})),
+        );
+        let plan = follow_up(&profile, &g);
+        assert!(plan.standard.is_empty());
+        let sizes: Vec<usize> = plan.tooling.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [25, 25, 11], "{plan:#?}");
+        assert_eq!(
+            plan.tooling[0][0].path,
+            "sobjects/ValidationRule/03d5g0000000000AAA"
+        );
+        assert!(
+            !plan.tooling[0][0].is_query,
+            "a GET, not one of the five queries"
+        );
+        let last = plan.tooling.last().unwrap().last().unwrap();
+        assert_eq!(last.reference_id, "gvs_sentiments");
+        assert!(last.path.contains("GlobalValueSet"), "{}", last.path);
+        assert!(follow_up(&profile, &Gathered::default()).tooling.is_empty());
     }
 }

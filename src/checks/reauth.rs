@@ -32,7 +32,8 @@ pub(super) fn check(
         return;
     }
     let Some(app) = app else {
-        let status = if matches!(facts.app_listings, Some(Ok(_))) && facts.app_listing_gap.is_none() {
+        let status = if matches!(facts.app_listings, Some(Ok(_))) && facts.app_listing_gap.is_none()
+        {
             Status::Skipped
         } else {
             Status::Unknown
@@ -47,14 +48,22 @@ pub(super) fn check(
         Some(Ok(rows)) => rows,
         Some(Err(e)) => {
             out.push(
-                finding(FindingId::ReauthToken, Status::Unknown, "Re-authorization not readable")
-                    .detail(fetch_problem(e))
-                    .page(OAUTH_USAGE_PAGE, ""),
+                finding(
+                    FindingId::ReauthToken,
+                    Status::Unknown,
+                    "Re-authorization not readable",
+                )
+                .detail(fetch_problem(e))
+                .page(OAUTH_USAGE_PAGE, ""),
             );
             return;
         }
         None => {
-            out.push(finding(FindingId::ReauthToken, Status::Unknown, "Re-authorization not read"));
+            out.push(finding(
+                FindingId::ReauthToken,
+                Status::Unknown,
+                "Re-authorization not read",
+            ));
             return;
         }
     };
@@ -93,7 +102,10 @@ pub(super) fn check(
                 "OauthToken {}: created {}, last used {}",
                 t.app,
                 t.created.as_deref().map(day).unwrap_or_default(),
-                t.last_used.as_deref().map(day).unwrap_or_else(|| "never".into())
+                t.last_used
+                    .as_deref()
+                    .map(day)
+                    .unwrap_or_else(|| "never".into())
             )
         })
         .collect();

@@ -875,7 +875,11 @@ mod tests {
     }
 
     fn access_failing() -> Vec<Finding> {
-        vec![finding(FindingId::UserObjectAccess, Step::Access, Status::Fail)]
+        vec![finding(
+            FindingId::UserObjectAccess,
+            Step::Access,
+            Status::Fail,
+        )]
     }
 
     #[test]

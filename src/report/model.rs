@@ -330,14 +330,15 @@ impl Report {
         for (step, findings) in super::steps(check) {
             let mut checks = Vec::new();
             for f in findings {
-                let confirmed = context
-                    .confirmations
-                    .get(f.id.as_str())
-                    .map(|note| ManualConfirmation {
-                        check_id: f.id.as_str().to_string(),
-                        title: f.title.clone(),
-                        note: note.clone(),
-                    });
+                let confirmed =
+                    context
+                        .confirmations
+                        .get(f.id.as_str())
+                        .map(|note| ManualConfirmation {
+                            check_id: f.id.as_str().to_string(),
+                            title: f.title.clone(),
+                            note: note.clone(),
+                        });
                 // Only an unknown check can be confirmed by a person.
                 let confirmed = confirmed.filter(|_| f.status == Status::Unknown);
                 if let Some(c) = &confirmed {

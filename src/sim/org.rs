@@ -335,6 +335,10 @@ impl Org {
             "NamespacePrefix": null, "IsReadOnly": false, "Division": null, "Country": "US",
             "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
             "TimeZoneSidKey": "America/Los_Angeles",
+            // New orgs' defaults; the simulator enforces Public Read/Write (sim/access.rs).
+            "DefaultAccountAccess": "Edit", "DefaultCaseAccess": "ReadEditTransfer",
+            "DefaultContactAccess": "ControlledByParent", "DefaultLeadAccess": "ReadEditTransfer",
+            "DefaultOpportunityAccess": "Edit",
         });
         self.insert("Organization", into_row(org_row));
 
@@ -460,6 +464,10 @@ impl Org {
                     "ProfileId": profile_id,
                     "LastLoginDate": user.last_login.as_deref().map(stamp),
                     "TimeZoneSidKey": "America/Los_Angeles"})),
+            );
+            self.insert(
+                "UserLogin",
+                into_row(json!({"UserId": user_id, "IsFrozen": false, "IsPasswordLocked": false})),
             );
             self.passwords
                 .insert(user.username.to_lowercase(), user.password.clone());

@@ -654,9 +654,27 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("DefaultLocaleSidKey"),
                 s("LanguageLocaleKey"),
                 s("TimeZoneSidKey"),
+                // Org-wide sharing defaults (Object Reference: Organization).
+                s("DefaultAccountAccess"),
+                s("DefaultCaseAccess"),
+                s("DefaultContactAccess"),
+                s("DefaultLeadAccess"),
+                s("DefaultOpportunityAccess"),
             ],
         )
         .data("Organization", "Organizations"),
+        // Login settings of a user; readable with Manage Users (Object Reference: UserLogin).
+        ObjectDef::new(
+            "UserLogin",
+            "060",
+            Api::Standard,
+            vec![
+                id(),
+                r("UserId", "User", "User"),
+                b("IsFrozen"),
+                b("IsPasswordLocked"),
+            ],
+        ),
         ObjectDef::new(
             "User",
             "005",
@@ -762,6 +780,11 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 f("UsedLicenses", K::Number),
                 s("Status"),
             ],
+        )
+        .child(
+            "PermissionSetLicenseAssignments",
+            "PermissionSetLicenseAssign",
+            "PermissionSetLicenseId",
         ),
         // Approval processes: a Pending instance locks its target record.
         ObjectDef::new(
@@ -1182,7 +1205,7 @@ mod tests {
                 count += 1;
             }
         }
-        assert_eq!(count, 6);
+        assert_eq!(count, 7);
         let ps = objects.iter().find(|o| o.name == "PermissionSet").unwrap();
         assert_eq!(
             ps.child_relationship("objectperms")
