@@ -620,6 +620,19 @@ fn read_validation(g: &Gathered) -> Fetched<Vec<ValidationRule>> {
     })
 }
 
+impl Automation {
+    /// The automation among answers by reference id (`validation`, `triggers`, `flows`,
+    /// `workflow`, `assignment`, `duplicates`), for a reader other than the checks.
+    pub fn from_answers(
+        answers: &std::collections::HashMap<String, Result<Value, FetchError>>,
+    ) -> Automation {
+        read_automation(&Gathered {
+            answers: answers.clone(),
+            ..Gathered::default()
+        })
+    }
+}
+
 fn read_automation(g: &Gathered) -> Automation {
     Automation {
         validation: read_validation(g),

@@ -317,35 +317,28 @@ pub fn read_preflight(
             .notes
             .push("Whether the record is locked could not be read.".into()),
     }
-    if let Some(Ok(rows)) = answer("flows").map(records_of) {
-        pre.flows = rows.iter().map(|r| text(r.get("Label"))).collect();
-    }
     if let Some(Ok(rows)) = answer("apex").map(records_of) {
         pre.can_run_apex = !rows.is_empty();
     }
-    if let Some(Ok(rows)) = answer("assignment").map(records_of) {
-        pre.assignment_rules = rows.iter().map(|r| text(r.get("Name"))).collect();
+    // The automation, read the way the checks read it.
+    let automation = crate::checks::facts::Automation::from_answers(answers);
+    if let Some(Ok(flows)) = automation.flows {
+        pre.flows = flows.into_iter().map(|f| f.label).collect();
     }
-    if let Some(Ok(rows)) = answer("validation").map(records_of) {
-        pre.validation_rules = rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} (\"{}\")",
-                    text(r.get("ValidationName")),
-                    text(r.get("ErrorMessage"))
-                )
-            })
+    if let Some(Ok(rules)) = automation.assignment_rules {
+        pre.assignment_rules = rules;
+    }
+    if let Some(Ok(rules)) = automation.validation {
+        pre.validation_rules = rules
+            .into_iter()
+            .map(|r| format!("{} (\"{}\")", r.name, r.message))
             .collect();
     }
-    if let Some(Ok(rows)) = answer("triggers").map(records_of) {
-        pre.triggers = rows
-            .iter()
-            .filter(|r| {
-                r.get("UsageBeforeUpdate") == Some(&Value::Bool(true))
-                    || r.get("UsageAfterUpdate") == Some(&Value::Bool(true))
-            })
-            .map(|r| text(r.get("Name")))
+    if let Some(Ok(triggers)) = automation.triggers {
+        pre.triggers = triggers
+            .into_iter()
+            .filter(|t| t.before_update || t.after_update)
+            .map(|t| t.name)
             .collect();
     }
     let automation = pre.validation_rules.len() + pre.triggers.len() + pre.flows.len();
