@@ -2,7 +2,7 @@
 
 use super::{
     AppKind, AppListing, AppSettings, FetchError, Finding, Gathered, Inputs, OrgSummary, Status,
-    Step,
+    Step, Verdict,
 };
 use crate::profile::{FieldRequirement, FieldType, Profile};
 use serde_json::{Map, Value};
@@ -109,9 +109,45 @@ fn answer<'a>(g: &'a Gathered, id: &str) -> Option<Result<&'a Value, &'a FetchEr
     g.answers.get(id).map(|r| r.as_ref())
 }
 
-fn answer_records(g: &Gathered, id: &str) -> Option<Result<Vec<Record>, FetchError>> {
-    answer(g, id).map(|r| r.map(records_of).map_err(Clone::clone))
+/// The planned requests (and the app listing) whose answer is missing, an error, or not the
+/// JSON object Salesforce sends (a query result without its `records`).
+fn unreadable_answers(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Vec<String> {
+    let plan = super::plan(profile, inputs);
+    let mut unreadable: Vec<String> = plan
+        .standard
+        .iter()
+        .chain(&plan.tooling)
+        .flatten()
+        .filter(|request| match answer(g, &request.reference_id) {
+            Some(Ok(value)) => {
+                !value.is_object()
+                    || (request.is_query && crate::request::records(value).is_none())
+            }
+            Some(Err(_)) | None => true,
+        })
+        .map(|request| request.reference_id.clone())
+        .collect();
+    if !matches!(g.app_listings, Some(Ok(_))) {
+        unreadable.push("app listing".into());
+    }
+    unreadable
 }
+
+/// The records of a planned query's answer. An answer without a `records` array is not a query
+/// result: it reads as an error (the check cannot tell), never as "no rows".
+fn answer_records(g: &Gathered, id: &str) -> Option<Result<Vec<Record>, FetchError>> {
+    answer(g, id).map(|r| match r {
+        Ok(value) if crate::request::records(value).is_some() => Ok(records_of(value)),
+        Ok(_) => Err(FetchError {
+            code: UNREADABLE_ANSWER.into(),
+            message: format!("the answer to '{id}' is not a query result"),
+        }),
+        Err(e) => Err(e.clone()),
+    })
+}
+
+/// The code of a [`FetchError`] for an answer that arrived but is not the shape asked for.
+const UNREADABLE_ANSWER: &str = "UNREADABLE_ANSWER";
 
 fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     crate::request::parse_instant(text)
@@ -702,7 +738,8 @@ fn check_org(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) -> OrgSumm
         }
     }
     match answer(g, "org") {
-        Some(Ok(value)) => {
+        // The Organization record is an object with its Id; anything else is not an answer.
+        Some(Ok(value)) if value.get("Id").is_some_and(Value::is_string) => {
             let record = value.as_object().cloned().unwrap_or_default();
             summary.id = text(&record, "Id").unwrap_or("").to_string();
             summary.name = text(&record, "Name").unwrap_or("").to_string();
@@ -754,6 +791,15 @@ fn check_org(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) -> OrgSumm
                 "Could not read the organization",
             )
             .detail(fetch_problem(e)),
+        ),
+        Some(Ok(_)) => out.push(
+            finding(
+                "org.api_access",
+                Step::Connect,
+                Status::Unknown,
+                "Organization not readable",
+            )
+            .detail("The answer for the Organization record is not a record."),
         ),
         None => out.push(finding(
             "org.api_access",
@@ -899,7 +945,20 @@ fn check_app(
             );
             return None;
         }
-        None => return None,
+        // Always fetched: no listing at all is "could not check", never a silent pass.
+        None => {
+            out.push(
+                finding(
+                    "app.found",
+                    Step::App,
+                    Status::Unknown,
+                    format!("Could not look up the {label} app"),
+                )
+                .detail("The Metadata API listing of apps was not read.")
+                .page(APP_MANAGER_PAGE, ""),
+            );
+            return None;
+        }
     };
     let Some(app) = pick_app(profile, listings).cloned() else {
         let names: Vec<String> = listings
@@ -1689,7 +1748,8 @@ fn check_automation(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
             }
         }
         Some(Err(e)) => unreadable.push(format!("validation rules ({})", e.code)),
-        None => {}
+        // Always planned: no answer at all is not "none there".
+        None => unreadable.push("validation rules (no answer)".to_string()),
     }
     match answer_records(g, "triggers") {
         Some(Ok(rows)) => {
@@ -1711,7 +1771,8 @@ fn check_automation(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
             }
         }
         Some(Err(e)) => unreadable.push(format!("Apex triggers ({})", e.code)),
-        None => {}
+        // Always planned: no answer at all is not "none there".
+        None => unreadable.push("Apex triggers (no answer)".to_string()),
     }
     match answer_records(g, "flows") {
         Some(Ok(rows)) => {
@@ -1745,7 +1806,8 @@ fn check_automation(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
             }
         }
         Some(Err(e)) => unreadable.push(format!("flows ({})", e.code)),
-        None => {}
+        // Always planned: no answer at all is not "none there".
+        None => unreadable.push("flows (no answer)".to_string()),
     }
     match answer_records(g, "workflow") {
         Some(Ok(rows)) if !rows.is_empty() => {
@@ -1759,12 +1821,19 @@ fn check_automation(profile: &Profile, g: &Gathered, out: &mut Vec<Finding>) {
             ));
         }
         Some(Err(e)) => unreadable.push(format!("workflow rules ({})", e.code)),
-        _ => {}
+        Some(Ok(_)) => {}
+        None => unreadable.push("workflow rules (no answer)".to_string()),
     }
-    if let Some(Ok(rows)) = answer_records(g, "assignment") {
-        for rule in rows {
-            ranked.push((5, format!("Assignment rule {} is active: updates that do not send Sforce-Auto-Assign: FALSE can reassign the {object}", text(&rule, "Name").unwrap_or(""))));
+    match answer_records(g, "assignment") {
+        Some(Ok(rows)) => {
+            for rule in rows {
+                ranked.push((5, format!("Assignment rule {} is active: updates that do not send Sforce-Auto-Assign: FALSE can reassign the {object}", text(&rule, "Name").unwrap_or(""))));
+            }
         }
+        Some(Err(e)) => unreadable.push(format!("assignment rules ({})", e.code)),
+        // Planned for Case only (assignment rules are a Case and Lead feature).
+        None if object == "Case" => unreadable.push("assignment rules (no answer)".to_string()),
+        None => {}
     }
     ranked.sort();
     let evidence: Vec<String> = ranked.iter().map(|(_, line)| line.clone()).collect();
@@ -1977,6 +2046,26 @@ pub fn evaluate(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Evaluation 
         &mut findings,
     );
     check_automation(profile, g, &mut findings);
+    // The last guard of "never a wrong READY": a check may rightly pass without an answer it
+    // only falls back on, but an org whose answers did not all arrive readable is not called
+    // ready.
+    if Verdict::of(&findings) == Verdict::Ready {
+        let unreadable = unreadable_answers(profile, inputs, g);
+        if !unreadable.is_empty() {
+            findings.push(
+                finding(
+                    "org.answers",
+                    Step::Connect,
+                    Status::Unknown,
+                    "Not every answer from the org could be read",
+                )
+                .detail(format!(
+                    "Every check passed on what could be read, but these answers were missing or garbled: {}. Run the check again; if it repeats, something between you and Salesforce (a proxy, a firewall) changes its answers.",
+                    unreadable.join(", ")
+                )),
+            );
+        }
+    }
     findings.sort_by_key(|f| f.step);
 
     let mut candidates: Vec<String> = Vec::new();
