@@ -12,7 +12,9 @@ pub const MAX_QUOTED: usize = 120;
 /// secret) or a refresh token (`5Aep…`, long).
 pub fn looks_like_token(word: &str) -> bool {
     if let Some((org, rest)) = word.split_once('!') {
-        return org.len() >= 15 && org.chars().all(|c| c.is_ascii_alphanumeric()) && rest.len() >= 10;
+        return org.len() >= 15
+            && org.chars().all(|c| c.is_ascii_alphanumeric())
+            && rest.len() >= 10;
     }
     word.starts_with("5Aep")
         && word.len() >= 40
@@ -96,20 +98,27 @@ mod tests {
     #[test]
     fn access_and_refresh_tokens_are_hidden_wherever_they_stand() {
         let refresh = format!("5Aep861{}", "x".repeat(60));
-        let text = format!("unexpected argument '{ACCESS}' found; --access-token={ACCESS} {refresh}");
+        let text =
+            format!("unexpected argument '{ACCESS}' found; --access-token={ACCESS} {refresh}");
         let scrubbed = scrub_tokens(&text);
         assert_eq!(
             scrubbed,
             "unexpected argument '[redacted]' found; --access-token=[redacted] [redacted]"
         );
-        assert_eq!(scrub_tokens("00Dxx!short 5Aep short"), "00Dxx!short 5Aep short");
+        assert_eq!(
+            scrub_tokens("00Dxx!short 5Aep short"),
+            "00Dxx!short 5Aep short"
+        );
     }
 
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(escape_controls("a\u{1b}[2Jb\r\n"), "a\\u{1b}[2Jb\\r\n");
         assert_eq!(quoted("x\u{7}\ny"), "x\\u{7}\\ny");
-        assert_eq!(for_terminal(&format!("\u{1b}]0;{ACCESS}\u{7}")), "\\u{1b}]0;[redacted]\\u{7}");
+        assert_eq!(
+            for_terminal(&format!("\u{1b}]0;{ACCESS}\u{7}")),
+            "\\u{1b}]0;[redacted]\\u{7}"
+        );
     }
 
     #[test]

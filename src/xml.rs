@@ -213,7 +213,11 @@ mod tests {
             parse(&nested(MAX_DEPTH + 1)),
             Err(XmlError::TooDeep { max: MAX_DEPTH, .. })
         ));
-        let empty_past = format!("{}<b/>{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        let empty_past = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
         assert!(matches!(parse(&empty_past), Err(XmlError::TooDeep { .. })));
     }
 

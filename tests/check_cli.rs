@@ -264,7 +264,12 @@ fn a_token_given_without_its_flag_is_not_echoed_in_the_usage_error() {
     let refresh = "5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJVNVpeKeepThisSecretToo";
     for args in [
         vec!["check", token],
-        vec!["check", "--instance-url", "https://acme.my.salesforce.com", token],
+        vec![
+            "check",
+            "--instance-url",
+            "https://acme.my.salesforce.com",
+            token,
+        ],
         vec![token],
         vec!["check", "--demo", "ready", refresh],
     ] {
@@ -286,7 +291,10 @@ fn an_empty_access_token_is_refused_before_anything_is_sent() {
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     for token in ["", "   "] {
-        let o = run(&["check", "--instance-url", &url, "--access-token", token], &[]);
+        let o = run(
+            &["check", "--instance-url", &url, "--access-token", token],
+            &[],
+        );
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains("--access-token"), "{}", stderr(&o));
         let o = run(

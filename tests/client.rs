@@ -555,7 +555,9 @@ async fn soap_stub(soap_answer: String) -> String {
     url
 }
 
-async fn list_from(soap_answer: String) -> Result<Vec<writeback_setup::salesforce::MetadataListing>, SfError> {
+async fn list_from(
+    soap_answer: String,
+) -> Result<Vec<writeback_setup::salesforce::MetadataListing>, SfError> {
     let url = soap_stub(soap_answer).await;
     let client = Client::connect(&url, Arc::new(StaticToken::new("00Dx!stub")))
         .await
@@ -574,16 +576,20 @@ fn envelope(body: &str) -> String {
 async fn a_deeply_nested_soap_answer_is_a_decode_error() {
     let depth = 100_000;
     let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-    let err = list_from(envelope(&format!("<listMetadataResponse>{deep}</listMetadataResponse>")))
-        .await
-        .unwrap_err();
+    let err = list_from(envelope(&format!(
+        "<listMetadataResponse>{deep}</listMetadataResponse>"
+    )))
+    .await
+    .unwrap_err();
     assert!(matches!(err, SfError::Decode { .. }), "{err:?}");
 }
 
 /// A listing of the wrong shape is "could not read", never "there is no app".
 #[tokio::test]
 async fn a_metadata_listing_of_the_wrong_shape_is_unreadable_not_empty() {
-    let empty = list_from(envelope("<listMetadataResponse/>")).await.unwrap();
+    let empty = list_from(envelope("<listMetadataResponse/>"))
+        .await
+        .unwrap();
     assert!(empty.is_empty(), "an empty listing is a real answer");
     for body in [
         "<listMetadataResponse><records><fullName>X</fullName></records></listMetadataResponse>",

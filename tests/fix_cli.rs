@@ -286,10 +286,7 @@ fn export_metadata_exits_2_for_an_unwritable_folder() {
         outs.push(PathBuf::from("/dev/null"));
     }
     for out in outs {
-        let o = run(
-            &["export-metadata", "--out", out.to_str().unwrap()],
-            &data,
-        );
+        let o = run(&["export-metadata", "--out", out.to_str().unwrap()], &data);
         assert_eq!(o.status.code(), Some(2), "{}: {}", out.display(), err(&o));
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");

@@ -443,7 +443,10 @@ fn logout_escapes_control_characters_it_echoes() {
     let out = app(&dir, None).args(["logout", name]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let shown = text(&out);
-    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
     assert!(shown.contains("evil\\u{1b}]0;owned"), "{shown}");
 }
 

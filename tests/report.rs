@@ -603,11 +603,20 @@ fn report_refuses_a_device_a_folder_and_symlinks_to_them() {
         ]);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{}: {stderr}", out.display());
-        assert!(!stderr.contains("READY"), "refused before checking: {stderr}");
+        assert!(
+            !stderr.contains("READY"),
+            "refused before checking: {stderr}"
+        );
     }
     use std::os::unix::fs::FileTypeExt;
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
-    assert!(std::fs::symlink_metadata(&to_device).unwrap().file_type().is_symlink());
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert!(std::fs::symlink_metadata(&to_device)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -382,7 +382,9 @@ JSON"#
 /// output just under it, and JSON nested past serde's depth, are errors too, never a crash.
 #[test]
 fn endless_or_deeply_nested_cli_output_is_unreadable() {
-    let sf = FakeSf::new("head -c 17000000 /dev/zero | tr '\\0' ' '; echo '{\"status\":0,\"result\":{}}'");
+    let sf = FakeSf::new(
+        "head -c 17000000 /dev/zero | tr '\\0' ' '; echo '{\"status\":0,\"result\":{}}'",
+    );
     let err = sf.cli().list_orgs().unwrap_err();
     assert!(
         matches!(err, SfCliError::Unreadable { ref message, .. } if message.contains("larger than 16 MiB")),

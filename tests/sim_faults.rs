@@ -481,18 +481,34 @@ async fn deeply_nested_and_long_soql_is_answered_and_the_server_keeps_serving() 
             ")".repeat(depth)
         );
         let (status, body) = common::query(&sim, &token, &parens, false).await;
-        assert_eq!((status, common::error_code(&body)), (400, "MALFORMED_QUERY"));
-        let nots = format!("SELECT Id FROM User WHERE {}Name = 'x'", "NOT ".repeat(depth));
+        assert_eq!(
+            (status, common::error_code(&body)),
+            (400, "MALFORMED_QUERY")
+        );
+        let nots = format!(
+            "SELECT Id FROM User WHERE {}Name = 'x'",
+            "NOT ".repeat(depth)
+        );
         let (status, body) = common::query(&sim, &token, &nots, false).await;
-        assert_eq!((status, common::error_code(&body)), (400, "MALFORMED_QUERY"));
+        assert_eq!(
+            (status, common::error_code(&body)),
+            (400, "MALFORMED_QUERY")
+        );
     }
     let chain = (0..450)
         .map(|n| format!("Username = 'nobody{n}@acme.example'"))
-        .chain(std::iter::once("Username = 'admin@acme.example'".to_string()))
+        .chain(std::iter::once(
+            "Username = 'admin@acme.example'".to_string(),
+        ))
         .collect::<Vec<_>>()
         .join(" OR ");
-    let (status, body) =
-        common::query(&sim, &token, &format!("SELECT Username FROM User WHERE {chain}"), false).await;
+    let (status, body) = common::query(
+        &sim,
+        &token,
+        &format!("SELECT Username FROM User WHERE {chain}"),
+        false,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["totalSize"], 1);
     let (status, _) = common::query(&sim, &token, ORG_QUERY, false).await;
@@ -532,7 +548,10 @@ async fn slow_clients_are_cut_at_the_header_timeout_and_connections_are_capped()
     let (status, _) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
     assert_eq!(status, 200);
     let waited = started.elapsed();
-    assert!(waited >= timeout / 2, "the third connection waited for a slot: {waited:?}");
+    assert!(
+        waited >= timeout / 2,
+        "the third connection waited for a slot: {waited:?}"
+    );
     for mut stream in slow {
         let mut rest = Vec::new();
         let read = tokio::time::timeout(
@@ -581,7 +600,10 @@ fn sim_scenario_files_with_nonsense_values_exit_2_naming_the_value() {
 /// `sim --scenario-file ready` whose file extends the built-in `ready` is no cycle.
 #[test]
 fn a_scenario_file_named_ready_may_extend_the_builtin_ready() {
-    let dir = std::env::temp_dir().join(format!("writeback-setup-named-ready-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "writeback-setup-named-ready-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("ready"), "extends = \"ready\"\nname = \"ready\"\n").unwrap();
     let mut child = bin()

@@ -91,7 +91,8 @@ fn edit(value: &mut Value, path: &[u8], by: Value) {
     for &step in path {
         match current {
             Value::Object(members) if !members.is_empty() => {
-                let Some((key, next)) = members.iter().nth(usize::from(step) % members.len()) else {
+                let Some((key, next)) = members.iter().nth(usize::from(step) % members.len())
+                else {
                     break;
                 };
                 pointer.push('/');

@@ -120,8 +120,7 @@ fn unreadable_answers(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Vec<S
         .flatten()
         .filter(|request| match answer(g, &request.reference_id) {
             Some(Ok(value)) => {
-                !value.is_object()
-                    || (request.is_query && crate::request::records(value).is_none())
+                !value.is_object() || (request.is_query && crate::request::records(value).is_none())
             }
             Some(Err(_)) | None => true,
         })

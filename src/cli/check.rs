@@ -1,12 +1,12 @@
 //! `writeback-setup check`: validate the inputs, connect, run the checks, print the report.
 
+use super::connect::fail;
 use super::{CheckArgs, ConnectionArgs, Format};
 use crate::checks::{CheckReport, Status, Verdict};
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
 use crate::report::{steps, verdict_line};
 use crate::sfid;
-use super::connect::fail;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 

@@ -1,9 +1,9 @@
 //! `writeback-setup login` and `logout`, and the saved-login connection `check` falls back to.
 
+use super::connect::fail;
 use crate::login::session::{self, LoginSettings, SessionError, LOGIN_TIMEOUT};
 use crate::login::store::{open_secret_store, LoginBook, SavedLogin};
 use crate::login::url::LoginTarget;
-use super::connect::fail;
 use crate::salesforce::{Client, Identity};
 use std::process::ExitCode;
 use std::time::Duration;

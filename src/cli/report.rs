@@ -176,9 +176,7 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
             println!("CHANGED: {}: {e}", args.file.display());
             ExitCode::from(1)
         }
-        Err(e) => {
-            fail(BAD_INPUT, format!("{}: {e}", args.file.display()))
-        }
+        Err(e) => fail(BAD_INPUT, format!("{}: {e}", args.file.display())),
     }
 }
 

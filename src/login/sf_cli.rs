@@ -808,7 +808,10 @@ mod tests {
     #[test]
     fn scrub_hides_token_shaped_words() {
         let text = "bad token 00D5g000000AbCdE!AQ4AQFakeToken.value_1, see \"00Dxx!short\"";
-        assert_eq!(crate::echo::scrub_tokens(text), "bad token [redacted], see \"00Dxx!short\"");
+        assert_eq!(
+            crate::echo::scrub_tokens(text),
+            "bad token [redacted], see \"00Dxx!short\""
+        );
         assert_eq!(excerpt("a\n\n  b"), "a b");
         assert!(excerpt(&"x".repeat(400)).ends_with("..."));
     }

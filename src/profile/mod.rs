@@ -262,9 +262,11 @@ pub const MAX_PROFILE_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Reads and validates a profile file.
 pub fn load_file(path: &Path) -> Result<Profile, ProfileError> {
-    let text = crate::files::read_text_limited(path, MAX_PROFILE_FILE_BYTES).map_err(|source| ProfileError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = crate::files::read_text_limited(path, MAX_PROFILE_FILE_BYTES).map_err(|source| {
+        ProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     parse(&path.display().to_string(), &text)
 }

@@ -533,6 +533,11 @@ fn deeply_nested_toml_is_an_error_not_a_crash() {
         "]".repeat(depth)
     );
     assert!(parse("deep.toml", &text).is_err());
-    let tables = format!("{}\nx = {}{}\n", with_fields(""), "{ a = ".repeat(depth), "}".repeat(depth));
+    let tables = format!(
+        "{}\nx = {}{}\n",
+        with_fields(""),
+        "{ a = ".repeat(depth),
+        "}".repeat(depth)
+    );
     assert!(parse("deep.toml", &tables).is_err());
 }

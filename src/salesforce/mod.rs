@@ -826,7 +826,10 @@ fn check(call: &Call, raw: &Raw) -> Result<Answer, SfError> {
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// The body of an answer, refused once it passes [`MAX_ANSWER_BYTES`] (before reading all of it).
-pub(crate) async fn read_bounded(mut response: reqwest::Response, what: &str) -> Result<Vec<u8>, SfError> {
+pub(crate) async fn read_bounded(
+    mut response: reqwest::Response,
+    what: &str,
+) -> Result<Vec<u8>, SfError> {
     let too_large = || {
         decode(
             what,
@@ -843,11 +846,7 @@ pub(crate) async fn read_bounded(mut response: reqwest::Response, what: &str) ->
         return Err(too_large());
     }
     let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport(what, &e))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(what, &e))? {
         if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(too_large());
         }

@@ -181,7 +181,8 @@ impl OAuthClient {
                 message: format!("{what}: {e}"),
             })?;
         let status = response.status().as_u16();
-        let text = String::from_utf8_lossy(&super::read_bounded(response, what).await?).into_owned();
+        let text =
+            String::from_utf8_lossy(&super::read_bounded(response, what).await?).into_owned();
         if (200..300).contains(&status) {
             return serde_json::from_str(&text).map_err(|e| SfError::Decode {
                 what: what.to_string(),

@@ -350,8 +350,8 @@ impl Scenario {
                 let place = || format!("record {} of {object}", n + 1);
                 if let Some(id) = record.get("Id") {
                     let text = id.as_str().unwrap_or_default();
-                    let id18 = crate::sfid::to_18(text)
-                        .map_err(|e| format!("{}: Id {e}", place()))?;
+                    let id18 =
+                        crate::sfid::to_18(text).map_err(|e| format!("{}: Id {e}", place()))?;
                     if let Some(prefix) = crate::sfid::key_prefix(object) {
                         if !id18.starts_with(prefix) {
                             return Err(format!(
@@ -1009,18 +1009,27 @@ mod tests {
     #[test]
     fn org_id_api_version_record_ids_and_owners_are_validated_by_name() {
         let message = invalid("[org]\nid = \"00D5g\"");
-        assert!(message.contains("org.id") && message.contains("'00D5g' has 5"), "{message}");
+        assert!(
+            message.contains("org.id") && message.contains("'00D5g' has 5"),
+            "{message}"
+        );
         let message = invalid("[org]\nid = \"5003000000D8cuI\"");
         assert!(message.contains("not an organization Id"), "{message}");
         let message = invalid("api_version = \"banana\"");
         assert!(message.contains("api_version 'banana'"), "{message}");
         assert!(ready_with("api_version = \"61.0\"").is_ok());
         let message = invalid("[[records.Case]]\nId = \"zzz\"\nSubject = \"s\"");
-        assert!(message.contains("Case") && message.contains("'zzz'"), "{message}");
+        assert!(
+            message.contains("Case") && message.contains("'zzz'"),
+            "{message}"
+        );
         let message = invalid("[[records.Case]]\nId = \"0035g00000TyPeD\"\nSubject = \"s\"");
         assert!(message.contains("is not a Case Id"), "{message}");
         let message = invalid("[[records.Case]]\nSubject = \"s\"\nOwner = \"nobody@acme.example\"");
-        assert!(message.contains("Owner \"nobody@acme.example\""), "{message}");
+        assert!(
+            message.contains("Owner \"nobody@acme.example\""),
+            "{message}"
+        );
     }
 
     #[test]
@@ -1029,7 +1038,10 @@ mod tests {
             ready_with(&format!("[generate]\n{name} = {max}"))
                 .unwrap_or_else(|e| panic!("{name} = {max}: {e}"));
             let message = invalid(&format!("[generate]\n{name} = {}", max + 1));
-            assert!(message.contains(&format!("{name} = {}", max + 1)), "{message}");
+            assert!(
+                message.contains(&format!("{name} = {}", max + 1)),
+                "{message}"
+            );
         }
     }
 

@@ -2152,11 +2152,19 @@ mod tests {
         assert_eq!(e.error_code, "MALFORMED_QUERY");
         assert!(e.message.contains("more than 50 deep"), "{e}");
 
-        let nots = |n: usize| format!("SELECT Name FROM User WHERE {}Name = 'Carol'", "NOT ".repeat(n));
+        let nots = |n: usize| {
+            format!(
+                "SELECT Name FROM User WHERE {}Name = 'Carol'",
+                "NOT ".repeat(n)
+            )
+        };
         assert_eq!(names(&run(&nots(MAX_NESTING))), vec!["Carol"]);
         assert_eq!(err(&nots(MAX_NESTING + 1)).error_code, "MALFORMED_QUERY");
         for hundreds in [300, 5_000] {
-            assert_eq!(err(&nested_parentheses(hundreds)).error_code, "MALFORMED_QUERY");
+            assert_eq!(
+                err(&nested_parentheses(hundreds)).error_code,
+                "MALFORMED_QUERY"
+            );
             assert_eq!(err(&nots(hundreds)).error_code, "MALFORMED_QUERY");
         }
     }
@@ -2165,10 +2173,15 @@ mod tests {
     fn long_or_and_and_chains_evaluate_like_the_left_to_right_chain() {
         let mut terms: Vec<String> = (0..449).map(|n| format!("Name = 'nobody {n}'")).collect();
         terms.push("Name = 'Carol'".into());
-        let r = run(&format!("SELECT Name FROM User WHERE {}", terms.join(" OR ")));
+        let r = run(&format!(
+            "SELECT Name FROM User WHERE {}",
+            terms.join(" OR ")
+        ));
         assert_eq!(names(&r), vec!["Carol"]);
         let ands = vec!["Name != 'nobody'"; 450].join(" AND ");
-        let r = run(&format!("SELECT Name FROM User WHERE {ands} AND Name = 'Carol'"));
+        let r = run(&format!(
+            "SELECT Name FROM User WHERE {ands} AND Name = 'Carol'"
+        ));
         assert_eq!(names(&r), vec!["Carol"]);
         let Expr::Or(left, right) = parse("SELECT Id FROM User WHERE A = 1 OR B = 2 OR C = 3")
             .expect("parses")
@@ -2177,7 +2190,10 @@ mod tests {
         else {
             panic!("an OR chain")
         };
-        assert!(matches!(*left, Expr::Or(..)), "three terms group left to right");
+        assert!(
+            matches!(*left, Expr::Or(..)),
+            "three terms group left to right"
+        );
         assert!(matches!(*right, Expr::Compare { .. }));
     }
 

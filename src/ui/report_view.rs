@@ -195,13 +195,15 @@ fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Optio
                 quick: started.elapsed() < NO_DIALOG,
                 suggested: None,
             },
-            Some(path) => match crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES) {
-                Err(e) => Outcome::Failed(e.to_string()),
-                Ok(text) => match report::read_verified(&text) {
-                    Ok(r) => Outcome::Opened(path, Box::new(r)),
-                    Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
-                },
-            },
+            Some(path) => {
+                match crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES) {
+                    Err(e) => Outcome::Failed(e.to_string()),
+                    Ok(text) => match report::read_verified(&text) {
+                        Ok(r) => Outcome::Opened(path, Box::new(r)),
+                        Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
+                    },
+                }
+            }
         };
         let _ = tx.send(outcome);
         ctx.request_repaint();
