@@ -600,3 +600,58 @@ async fn a_metadata_listing_of_the_wrong_shape_is_unreadable_not_empty() {
         assert!(matches!(err, SfError::Decode { .. }), "{body}: {err:?}");
     }
 }
+
+/// Answers are read up to `MAX_ANSWER_BYTES`: an answer of exactly that size is read, one byte
+/// more is refused as unreadable (without reading it all).
+#[tokio::test]
+async fn an_answer_at_the_size_bound_is_read_and_one_byte_more_is_refused() {
+    use writeback_setup::salesforce::MAX_ANSWER_BYTES;
+    for (extra, readable) in [(0, true), (1, false)] {
+        let head = r#"{"padding":""#;
+        let tail = r#""}"#;
+        let body = format!(
+            "{head}{}{tail}",
+            "x".repeat(MAX_ANSWER_BYTES - head.len() - tail.len() + extra)
+        );
+        let url = json_stub(body).await;
+        let client = Client::connect(&url, Arc::new(StaticToken::new("00Dx!stub")))
+            .await
+            .expect("connects");
+        let answer = client.get("sobjects/Case/describe").await;
+        match (readable, answer) {
+            (true, Ok(value)) => assert!(value["padding"].is_string()),
+            (false, Err(SfError::Decode { message, .. })) => {
+                assert!(message.contains("larger than 64 MiB"), "{message}")
+            }
+            (_, other) => panic!("extra {extra}: {:?}", other.map(|_| "an answer")),
+        }
+    }
+}
+
+/// An org that answers every REST call with `body` as JSON.
+async fn json_stub(body: String) -> String {
+    use axum::http::Request;
+    let body = Arc::new(body);
+    let handler = move |request: Request<axum::body::Body>| {
+        let body = body.clone();
+        async move {
+            let text = if request.uri().path() == "/services/data/" {
+                r#"[{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#
+                    .to_string()
+            } else {
+                body.as_ref().clone()
+            };
+            axum::response::Response::builder()
+                .header("content-type", "application/json;charset=UTF-8")
+                .body(axum::body::Body::from(text))
+                .unwrap()
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}

@@ -638,6 +638,33 @@ fn verify_report_and_diff_refuse_a_file_past_the_size_limit() {
     );
     let o = run(&["diff", big.to_str().unwrap(), big.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    // A real report padded with trailing whitespace to exactly the limit still verifies.
+    let at_limit = dir.join("at-limit.json");
+    let o = run(&[
+        "report",
+        "--demo",
+        "ready",
+        "--format",
+        "json",
+        "--out",
+        at_limit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let mut text = std::fs::read_to_string(&at_limit).unwrap();
+    let limit = writeback_setup::report::MAX_REPORT_FILE_BYTES as usize;
+    text.push_str(&" ".repeat(limit - text.len()));
+    std::fs::write(&at_limit, &text).unwrap();
+    let o = run(&["verify-report", at_limit.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text.push(' ');
+    std::fs::write(&at_limit, &text).unwrap();
+    let o = run(&["verify-report", at_limit.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
     #[cfg(unix)]
     {
         let o = run(&["verify-report", "/dev/zero"]);

@@ -1046,6 +1046,21 @@ mod tests {
     }
 
     #[test]
+    fn scenario_files_at_the_size_limit_load_and_one_byte_more_is_refused() {
+        let dir = std::env::temp_dir().join(format!("scenario-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let head = "extends = \"ready\"\nname = \"big\"\n#";
+        let at_limit = format!("{head}{}\n", "x".repeat(MAX_SCENARIO_FILE_BYTES as usize - head.len() - 1));
+        let path = dir.join("big.toml");
+        std::fs::write(&path, &at_limit).unwrap();
+        assert_eq!(load_file(&path).unwrap().name, "big");
+        std::fs::write(&path, format!("{at_limit} ")).unwrap();
+        let err = load_file(&path).unwrap_err();
+        assert!(err.to_string().contains("larger than 8 MiB"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn deeply_nested_values_are_an_error_not_a_crash() {
         let depth = 100_000;
         let text = format!(
