@@ -3,6 +3,8 @@
 //! back into it. See ARCHITECTURE.md for the module map.
 pub mod checks;
 pub mod cli;
+pub mod echo;
+pub mod files;
 pub mod fix;
 pub mod login;
 pub mod profile;
@@ -13,6 +15,7 @@ pub mod salesforce;
 pub mod sfid;
 pub mod sim;
 pub mod testwrite;
+#[cfg(feature = "desktop")]
 pub mod ui;
 pub mod xml;
 

@@ -258,7 +258,43 @@ pub async fn run_as(
         now: chrono::Utc::now().to_rfc3339(),
     };
     let before = client.stats();
-    let plan = checks::plan(&request.profile, &inputs);
+    let gathered = gather(client, &inputs, request, progress).await?;
+    let evaluation = checks::evaluate(&request.profile, &inputs, &gathered);
+    let after = client.stats();
+    let mut org = evaluation.org;
+    org.instance_url = client.instance_url().to_string();
+    org.api_version = client.api_version().to_string();
+    org.logged_in_as = identity.username.clone();
+    org.api_usage = client.api_usage().map(|u| ApiUsageSummary {
+        used: u.used,
+        max: u.max,
+    });
+    if org.id.is_empty() {
+        org.id = identity.organization_id.clone();
+    }
+    Ok(CheckReport {
+        verdict: Verdict::of(&evaluation.findings),
+        org,
+        profile: request.profile.id.clone(),
+        integration_user: request.integration_user.clone(),
+        candidates: evaluation.candidates,
+        checks: evaluation.findings,
+        api_calls: after.api_calls - before.api_calls,
+        round_trips: after.http_requests - before.http_requests,
+    })
+}
+
+/// Everything the checks read for `request`, in two rounds (the plan's requests with the app
+/// listing; then the app's settings and what the first answers call for), as
+/// `checks::evaluate` takes it. The fuzz target of the engine starts from this answer of the
+/// simulated org.
+pub async fn gather(
+    client: &Client,
+    inputs: &Inputs,
+    request: &CheckRequest,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Gathered, SfError> {
+    let plan = checks::plan(&request.profile, inputs);
     progress("Reading the org's setup");
     let (fetched, listings) = tokio::join!(
         fetch(client, &plan.standard, &plan.tooling),
@@ -301,28 +337,5 @@ pub async fn run_as(
     gathered.app_listings = Some(listings);
     gathered.app_listing_gap = gap.map(|e| fetch_error(&e));
     gathered.api_usage = client.api_usage().map(|u| (u.used, u.max));
-
-    let evaluation = checks::evaluate(&request.profile, &inputs, &gathered);
-    let after = client.stats();
-    let mut org = evaluation.org;
-    org.instance_url = client.instance_url().to_string();
-    org.api_version = client.api_version().to_string();
-    org.logged_in_as = identity.username.clone();
-    org.api_usage = client.api_usage().map(|u| ApiUsageSummary {
-        used: u.used,
-        max: u.max,
-    });
-    if org.id.is_empty() {
-        org.id = identity.organization_id.clone();
-    }
-    Ok(CheckReport {
-        verdict: Verdict::of(&evaluation.findings),
-        org,
-        profile: request.profile.id.clone(),
-        integration_user: request.integration_user.clone(),
-        candidates: evaluation.candidates,
-        checks: evaluation.findings,
-        api_calls: after.api_calls - before.api_calls,
-        round_trips: after.http_requests - before.http_requests,
-    })
+    Ok(gathered)
 }

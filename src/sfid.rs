@@ -35,10 +35,14 @@ pub fn checksum(id15: &str) -> String {
 }
 
 /// Checks a 15- or 18-character Id and returns its 18-character form.
+///
+/// The input is someone's (a pasted Id, a URL part, a scenario file): errors quote it through
+/// [`crate::echo::quoted`], shortened, with tokens hidden and control characters escaped.
 pub fn to_18(id: &str) -> Result<String, IdError> {
     let id = id.trim();
+    let quoted = || crate::echo::quoted(id);
     if !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(IdError::BadCharacters(id.to_string()));
+        return Err(IdError::BadCharacters(quoted()));
     }
     match id.len() {
         15 => Ok(format!("{id}{}", checksum(id))),
@@ -47,17 +51,17 @@ pub fn to_18(id: &str) -> Result<String, IdError> {
             if checksum(head).eq_ignore_ascii_case(tail) {
                 Ok(format!("{head}{}", checksum(head)))
             } else {
-                Err(IdError::BadChecksum(id.to_string()))
+                Err(IdError::BadChecksum(quoted()))
             }
         }
-        n => Err(IdError::WrongLength(id.to_string(), n)),
+        n => Err(IdError::WrongLength(quoted(), n)),
     }
 }
 
 /// Mints the 18-character Id of the `n`-th record with a 3-character key prefix (e.g. `500` for Case),
 /// on the pod identified by `pod` (2 characters, e.g. `5g`).
 pub fn mint(prefix: &str, pod: &str, n: u64) -> String {
-    let body = base62(n, 15 - prefix.len() - pod.len());
+    let body = base62(n, 15usize.saturating_sub(prefix.len() + pod.len()));
     let id15 = format!("{prefix}{pod}{body}");
     format!("{id15}{}", checksum(&id15))
 }
@@ -113,6 +117,30 @@ mod tests {
         ));
         // The 18-character form is case-insensitive in its suffix.
         assert_eq!(to_18("5003000000D8cuIaar").unwrap(), "5003000000D8cuIAAR");
+    }
+
+    #[test]
+    fn errors_quote_the_input_bounded_escaped_and_without_tokens() {
+        let long = "a".repeat(1_000_000);
+        let message = to_18(&long).unwrap_err().to_string();
+        assert!(message.len() < 400, "{} characters", message.len());
+        assert!(message.contains("has 1000000"), "{message}");
+        let token = "00D5g000000AbCdE!AQ4AQFakeToken.value_1";
+        let message = to_18(token).unwrap_err().to_string();
+        assert!(!message.contains("AQ4AQFakeToken"), "{message}");
+        let message = to_18("500\u{1b}]0;x\u{7}").unwrap_err().to_string();
+        assert!(!message.contains('\u{1b}'), "{message}");
+        // At the bound (18) and just past it (19).
+        assert!(to_18("5003000000D8cuIAAR").is_ok());
+        assert!(matches!(
+            to_18("5003000000D8cuIAARx"),
+            Err(IdError::WrongLength(_, 19))
+        ));
+    }
+
+    #[test]
+    fn minting_never_underflows() {
+        assert_eq!(mint("0123456789", "0123456789", 1).len(), 23);
     }
 
     #[test]

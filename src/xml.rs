@@ -1,9 +1,32 @@
 //! A small XML element tree keyed by local names (namespace prefixes dropped), for the
 //! Metadata API's SOAP envelopes: shared by the Salesforce client and the simulated org.
+//!
+//! Both read outside input (an org's answer, a client's request), so a document is bounded in
+//! size ([`MAX_DOCUMENT_BYTES`]) and nesting ([`MAX_DEPTH`]), and a tree is freed without
+//! recursion.
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::Reader;
+
+/// Largest document [`parse`] reads. Metadata API answers for a few apps are kilobytes; a
+/// listing of thousands of components stays well under this.
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Deepest element nesting [`parse`] accepts (the document element is depth 1). SOAP envelopes
+/// of the Metadata API nest about ten deep.
+pub const MAX_DEPTH: usize = 100;
+
+/// Why a text is not a document this module reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    #[error("the document is {size} bytes, more than the {max} this reads")]
+    TooLarge { size: usize, max: usize },
+    #[error("elements nest more than {max} deep (at byte {at})")]
+    TooDeep { max: usize, at: u64 },
+    #[error("{0}")]
+    Malformed(String),
+}
 
 #[derive(Debug, Default)]
 pub struct Node {
@@ -14,7 +37,25 @@ pub struct Node {
     pub text: String,
 }
 
+/// Frees the children level by level: the default drop recurses once per nesting level.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut node) = pending.pop() {
+            pending.append(&mut node.children);
+        }
+    }
+}
+
 impl Node {
+    fn named(name: String) -> Node {
+        Node {
+            name,
+            children: Vec::new(),
+            text: String::new(),
+        }
+    }
+
     pub fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -43,7 +84,23 @@ fn local_name(bytes: &[u8]) -> String {
 }
 
 /// Parses a whole XML document into its root element.
-pub fn parse(body: &str) -> Result<Node, String> {
+pub fn parse(body: &str) -> Result<Node, XmlError> {
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(XmlError::TooLarge {
+            size: body.len(),
+            max: MAX_DOCUMENT_BYTES,
+        });
+    }
+    parse_tree(body)
+}
+
+impl From<String> for XmlError {
+    fn from(message: String) -> XmlError {
+        XmlError::Malformed(message)
+    }
+}
+
+fn parse_tree(body: &str) -> Result<Node, XmlError> {
     let mut reader = Reader::from_str(body);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Node> = Vec::new();
@@ -82,15 +139,23 @@ pub fn parse(body: &str) -> Result<Node, String> {
             .read_event()
             .map_err(|e| format!("{e} (at byte {})", reader.error_position()))?;
         match event {
-            Event::Start(e) => stack.push(Node {
-                name: local_name(e.local_name().as_ref()),
-                ..Node::default()
-            }),
+            Event::Start(e) => {
+                if stack.len() == MAX_DEPTH {
+                    return Err(XmlError::TooDeep {
+                        max: MAX_DEPTH,
+                        at: reader.buffer_position(),
+                    });
+                }
+                stack.push(Node::named(local_name(e.local_name().as_ref())));
+            }
             Event::Empty(e) => {
-                let node = Node {
-                    name: local_name(e.local_name().as_ref()),
-                    ..Node::default()
-                };
+                if stack.len() == MAX_DEPTH {
+                    return Err(XmlError::TooDeep {
+                        max: MAX_DEPTH,
+                        at: reader.buffer_position(),
+                    });
+                }
+                let node = Node::named(local_name(e.local_name().as_ref()));
                 attach(&mut stack, &mut root, node)?;
             }
             Event::End(_) => {
@@ -124,10 +189,70 @@ pub fn parse(body: &str) -> Result<Node, String> {
         }
     }
     if let Some(open) = stack.last() {
-        return Err(format!(
+        return Err(XmlError::Malformed(format!(
             "unexpected end of document: element <{}> is not closed",
             open.name
+        )));
+    }
+    root.ok_or_else(|| XmlError::Malformed("Premature end of file: no document element".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!("{}x{}", "<a>".repeat(depth), "</a>".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_at_the_bound_parses_and_one_more_is_refused() {
+        let root = parse(&nested(MAX_DEPTH)).expect("at the bound");
+        assert_eq!(root.name, "a");
+        assert!(matches!(
+            parse(&nested(MAX_DEPTH + 1)),
+            Err(XmlError::TooDeep { max: MAX_DEPTH, .. })
+        ));
+        let empty_past = format!(
+            "{}<b/>{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
+        assert!(matches!(parse(&empty_past), Err(XmlError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn a_hundred_thousand_deep_document_is_an_error_not_a_stack_overflow() {
+        assert!(matches!(
+            parse(&nested(100_000)),
+            Err(XmlError::TooDeep { .. })
         ));
     }
-    root.ok_or_else(|| "Premature end of file: no document element".to_string())
+
+    #[test]
+    fn size_at_the_bound_is_read_and_one_byte_more_is_refused() {
+        let open_close = "<a></a>".len();
+        let at_bound = format!("<a>{}</a>", " ".repeat(MAX_DOCUMENT_BYTES - open_close));
+        assert_eq!(at_bound.len(), MAX_DOCUMENT_BYTES);
+        assert!(parse(&at_bound).is_ok());
+        let past = format!("{at_bound} ");
+        assert_eq!(
+            parse(&past).unwrap_err(),
+            XmlError::TooLarge {
+                size: MAX_DOCUMENT_BYTES + 1,
+                max: MAX_DOCUMENT_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn a_deep_tree_built_by_hand_is_freed_without_recursion() {
+        let mut node = Node::named("leaf".into());
+        for _ in 0..200_000 {
+            let mut parent = Node::named("a".into());
+            parent.children.push(node);
+            node = parent;
+        }
+        drop(node);
+    }
 }

@@ -489,3 +489,94 @@ async fn other_profiles_run_their_own_checks() {
         "{failing:?}"
     );
 }
+
+/// The engine's side of "never a wrong READY": on the `ready` org (READY as read), every answer
+/// the checks fetch, dropped, failed, or replaced by something that is not a JSON object (what
+/// the `evaluate` fuzz target found first: a failed assignment-rule query still gave READY)
+/// makes the verdict anything but READY.
+#[tokio::test]
+async fn a_missing_failed_or_malformed_answer_is_never_ready() {
+    use writeback_setup::checks::{evaluate, FetchError, Inputs, LoggedIn};
+    let sim = common::start("ready").await;
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
+        .await
+        .expect("connects");
+    let identity = client.identity().await.expect("identity");
+    let request = CheckRequest {
+        profile: profile::builtin(profile::DEFAULT_PROFILE).expect("built-in profile"),
+        integration_user: Some(INTEGRATION.into()),
+        record_id: Some(writeback_setup::sfid::to_18("5005g00000AbCdE").expect("valid id")),
+    };
+    let inputs = Inputs {
+        integration_user: request.integration_user.clone(),
+        record_id: request.record_id.clone(),
+        logged_in: LoggedIn {
+            user_id: identity.user_id.clone(),
+            username: identity.username.clone(),
+            org_id: identity.organization_id.clone(),
+        },
+        now: chrono::Utc::now().to_rfc3339(),
+    };
+    let gathered = readiness::gather(&client, &inputs, &request, &|_| {})
+        .await
+        .expect("the org answers");
+    let verdict = |g: &writeback_setup::checks::Gathered| {
+        Verdict::of(&evaluate(&request.profile, &inputs, g).findings)
+    };
+    assert_eq!(verdict(&gathered), Verdict::Ready, "the baseline is READY");
+    let failed = || FetchError {
+        code: "INSUFFICIENT_ACCESS".into(),
+        message: "refused".into(),
+    };
+    let mut problems = Vec::new();
+    for key in gathered.answers.keys() {
+        let mut changes: Vec<(&str, writeback_setup::checks::Gathered)> = Vec::new();
+        let mut dropped = gathered.clone();
+        dropped.answers.remove(key);
+        changes.push(("dropped", dropped));
+        let mut refused = gathered.clone();
+        refused.answers.insert(key.clone(), Err(failed()));
+        changes.push(("failed", refused));
+        for (name, value) in [
+            ("null", serde_json::Value::Null),
+            ("a list", serde_json::json!([])),
+            ("a string", serde_json::json!("<html>")),
+        ] {
+            let mut garbled = gathered.clone();
+            garbled.answers.insert(key.clone(), Ok(value));
+            changes.push((name, garbled));
+        }
+        for (what, changed) in changes {
+            if verdict(&changed) == Verdict::Ready {
+                problems.push(format!("{key} {what}"));
+            }
+        }
+    }
+    for (what, change) in [
+        ("app listing dropped", {
+            let mut g = gathered.clone();
+            g.app_listings = None;
+            g
+        }),
+        ("app listing failed", {
+            let mut g = gathered.clone();
+            g.app_listings = Some(Err(failed()));
+            g
+        }),
+        ("app settings dropped", {
+            let mut g = gathered.clone();
+            g.app_settings = None;
+            g
+        }),
+        ("app settings failed", {
+            let mut g = gathered.clone();
+            g.app_settings = Some(Err(failed()));
+            g
+        }),
+    ] {
+        if verdict(&change) == Verdict::Ready {
+            problems.push(what.to_string());
+        }
+    }
+    assert!(problems.is_empty(), "READY despite: {problems:?}");
+}

@@ -257,3 +257,57 @@ async fn salesforce_cli_login_is_used_and_the_token_never_shown() {
         stderr(&o)
     );
 }
+
+/// clap's usage error quotes an argument it did not expect: a token pasted without its flag
+/// must not be printed back (terminal scrollback, CI logs).
+#[test]
+fn a_token_given_without_its_flag_is_not_echoed_in_the_usage_error() {
+    let token = "00D5g000004Qmn2!AQ4AQKeepThisSecret.value_1";
+    let refresh = "5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJVNVpeKeepThisSecretToo";
+    for args in [
+        vec!["check", token],
+        vec![
+            "check",
+            "--instance-url",
+            "https://acme.my.salesforce.com",
+            token,
+        ],
+        vec![token],
+        vec!["check", "--demo", "ready", refresh],
+    ] {
+        let o = run(&args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!text.contains("KeepThisSecret"), "{args:?}: {text}");
+        assert!(text.contains("[redacted]"), "{args:?}: {text}");
+    }
+    let help = run(&["--help"], &[]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage:"), "{}", stdout(&help));
+}
+
+/// An empty --access-token is refused as bad input before any request reaches the org.
+#[test]
+fn an_empty_access_token_is_refused_before_anything_is_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    for token in ["", "   "] {
+        let o = run(
+            &["check", "--instance-url", &url, "--access-token", token],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--access-token"), "{}", stderr(&o));
+        let o = run(
+            &["check", "--instance-url", &url],
+            &[("SF_ACCESS_TOKEN", token)],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    }
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "nothing may connect to the org"
+    );
+}

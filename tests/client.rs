@@ -523,3 +523,135 @@ async fn metadata_reads_are_retried_and_refreshed() {
     assert_eq!(tokens.refreshes.load(Ordering::SeqCst), 1);
     assert_eq!(client.stats().api_calls, 2);
 }
+
+/// An org (or something in between) that answers every SOAP call with `soap_answer`.
+async fn soap_stub(soap_answer: String) -> String {
+    use axum::http::Request;
+    let handler = move |request: Request<axum::body::Body>| {
+        let soap_answer = soap_answer.clone();
+        async move {
+            let path = request.uri().path().to_string();
+            let (content_type, body) = if path == "/services/data/" {
+                (
+                    "application/json",
+                    r#"[{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#
+                        .to_string(),
+                )
+            } else {
+                ("text/xml;charset=UTF-8", soap_answer)
+            };
+            axum::response::Response::builder()
+                .header("content-type", content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn list_from(
+    soap_answer: String,
+) -> Result<Vec<writeback_setup::salesforce::MetadataListing>, SfError> {
+    let url = soap_stub(soap_answer).await;
+    let client = Client::connect(&url, Arc::new(StaticToken::new("00Dx!stub")))
+        .await
+        .expect("connects");
+    client.list_metadata(&["ConnectedApp"]).await
+}
+
+fn envelope(body: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+/// A SOAP answer nested 100,000 elements deep is an unreadable answer, not a stack overflow.
+#[tokio::test]
+async fn a_deeply_nested_soap_answer_is_a_decode_error() {
+    let depth = 100_000;
+    let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let err = list_from(envelope(&format!(
+        "<listMetadataResponse>{deep}</listMetadataResponse>"
+    )))
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SfError::Decode { .. }), "{err:?}");
+}
+
+/// A listing of the wrong shape is "could not read", never "there is no app".
+#[tokio::test]
+async fn a_metadata_listing_of_the_wrong_shape_is_unreadable_not_empty() {
+    let empty = list_from(envelope("<listMetadataResponse/>"))
+        .await
+        .unwrap();
+    assert!(empty.is_empty(), "an empty listing is a real answer");
+    for body in [
+        "<listMetadataResponse><records><fullName>X</fullName></records></listMetadataResponse>",
+        "<listMetadataResponse><result><id>0H4x</id></result></listMetadataResponse>",
+        "<listMetadataResponse><result><type>ConnectedApp</type></result></listMetadataResponse>",
+    ] {
+        let err = list_from(envelope(body)).await.unwrap_err();
+        assert!(matches!(err, SfError::Decode { .. }), "{body}: {err:?}");
+    }
+}
+
+/// Answers are read up to `MAX_ANSWER_BYTES`: an answer of exactly that size is read, one byte
+/// more is refused as unreadable (without reading it all).
+#[tokio::test]
+async fn an_answer_at_the_size_bound_is_read_and_one_byte_more_is_refused() {
+    use writeback_setup::salesforce::MAX_ANSWER_BYTES;
+    for (extra, readable) in [(0, true), (1, false)] {
+        let head = r#"{"padding":""#;
+        let tail = r#""}"#;
+        let body = format!(
+            "{head}{}{tail}",
+            "x".repeat(MAX_ANSWER_BYTES - head.len() - tail.len() + extra)
+        );
+        let url = json_stub(body).await;
+        let client = Client::connect(&url, Arc::new(StaticToken::new("00Dx!stub")))
+            .await
+            .expect("connects");
+        let answer = client.get("sobjects/Case/describe").await;
+        match (readable, answer) {
+            (true, Ok(value)) => assert!(value["padding"].is_string()),
+            (false, Err(SfError::Decode { message, .. })) => {
+                assert!(message.contains("larger than 64 MiB"), "{message}")
+            }
+            (_, other) => panic!("extra {extra}: {:?}", other.map(|_| "an answer")),
+        }
+    }
+}
+
+/// An org that answers every REST call with `body` as JSON.
+async fn json_stub(body: String) -> String {
+    use axum::http::Request;
+    let body = Arc::new(body);
+    let handler = move |request: Request<axum::body::Body>| {
+        let body = body.clone();
+        async move {
+            let text = if request.uri().path() == "/services/data/" {
+                r#"[{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#
+                    .to_string()
+            } else {
+                body.as_ref().clone()
+            };
+            axum::response::Response::builder()
+                .header("content-type", "application/json;charset=UTF-8")
+                .body(axum::body::Body::from(text))
+                .unwrap()
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}

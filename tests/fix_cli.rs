@@ -273,3 +273,29 @@ fn recover_with_nothing_pending() {
     assert!(o.status.success());
     assert!(out(&o).contains("Nothing to recover"));
 }
+
+/// An unwritable `--out` is bad input (exit 2) in export-metadata as in `report`: a regular
+/// file, a device, or a folder whose files cannot be written.
+#[test]
+fn export_metadata_exits_2_for_an_unwritable_folder() {
+    let data = scratch("export-unwritable");
+    let file = data.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let mut outs = vec![file.clone(), file.join("below-a-file")];
+    if cfg!(unix) {
+        outs.push(PathBuf::from("/dev/null"));
+    }
+    for out in outs {
+        let o = run(&["export-metadata", "--out", out.to_str().unwrap()], &data);
+        assert_eq!(o.status.code(), Some(2), "{}: {}", out.display(), err(&o));
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    #[cfg(unix)]
+    {
+        // package.xml is a symlink to a device inside the chosen folder.
+        let dir = scratch("export-device-inside");
+        std::os::unix::fs::symlink("/dev/null", dir.join("package.xml")).unwrap();
+        let o = run(&["export-metadata", "--out", dir.to_str().unwrap()], &data);
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    }
+}

@@ -434,6 +434,22 @@ fn a_busy_callback_port_and_bad_settings_are_reported_before_any_browser() {
     }
 }
 
+/// A name given to `logout` is quoted back with its terminal control characters escaped: an
+/// escape sequence in it cannot retitle, clear or recolour the terminal.
+#[test]
+fn logout_escapes_control_characters_it_echoes() {
+    let dir = tempdir("escape");
+    let name = "evil\u{1b}]0;owned\u{7}\u{1b}[2J@example.com";
+    let out = app(&dir, None).args(["logout", name]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = text(&out);
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("evil\\u{1b}]0;owned"), "{shown}");
+}
+
 /// Headless Chromium, opened by the app through $BROWSER, fills in the simulated login page.
 #[test]
 fn headless_chromium_logs_in_end_to_end() {

@@ -584,6 +584,105 @@ fn report_command_explains_bad_usage() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("Choose a folder you can write to"));
 }
 
+/// `report --out` writes only a regular file (or a new one): a device node, a folder or a symlink
+/// to one is refused with exit 2 before the org is checked, and the device stays a device.
+#[cfg(unix)]
+#[test]
+fn report_refuses_a_device_a_folder_and_symlinks_to_them() {
+    let dir = temp_dir("targets");
+    let to_device = dir.join("to-device.json");
+    std::os::unix::fs::symlink("/dev/null", &to_device).unwrap();
+    let to_folder = dir.join("to-folder.json");
+    std::os::unix::fs::symlink(&dir, &to_folder).unwrap();
+    let folder = dir.join("folder.json");
+    std::fs::create_dir(&folder).unwrap();
+    for out in [
+        PathBuf::from("/dev/null"),
+        to_device.clone(),
+        folder,
+        to_folder,
+    ] {
+        let o = run(&[
+            "report",
+            "--demo",
+            "ready",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {stderr}", out.display());
+        assert!(
+            !stderr.contains("READY"),
+            "refused before checking: {stderr}"
+        );
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert!(std::fs::symlink_metadata(&to_device)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// verify-report and diff read at most `MAX_REPORT_FILE_BYTES`: a larger file (or a device that
+/// never ends) is "unreadable", exit 2, without reading it all.
+#[test]
+fn verify_report_and_diff_refuse_a_file_past_the_size_limit() {
+    let dir = temp_dir("size");
+    let big = dir.join("big.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(writeback_setup::report::MAX_REPORT_FILE_BYTES + 1)
+        .unwrap();
+    let o = run(&["verify-report", big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("larger than 32 MiB"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&["diff", big.to_str().unwrap(), big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    // A real report padded with trailing whitespace to exactly the limit still verifies.
+    let at_limit = dir.join("at-limit.json");
+    let o = run(&[
+        "report",
+        "--demo",
+        "ready",
+        "--format",
+        "json",
+        "--out",
+        at_limit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let mut text = std::fs::read_to_string(&at_limit).unwrap();
+    let limit = writeback_setup::report::MAX_REPORT_FILE_BYTES as usize;
+    text.push_str(&" ".repeat(limit - text.len()));
+    std::fs::write(&at_limit, &text).unwrap();
+    let o = run(&["verify-report", at_limit.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text.push(' ');
+    std::fs::write(&at_limit, &text).unwrap();
+    let o = run(&["verify-report", at_limit.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    #[cfg(unix)]
+    {
+        let o = run(&["verify-report", "/dev/zero"]);
+        assert_eq!(o.status.code(), Some(2));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A record value that is also a word of the report's own structure ("test" in `test_write`,
 /// "fail" in a status) hides the value, never the structure: the redacted report stays whole
 /// and shows no username.

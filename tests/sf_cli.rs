@@ -378,6 +378,41 @@ JSON"#
     assert_eq!(session.access_token, TOKEN);
 }
 
+/// Output past the 16 MiB the adapter keeps is unreadable (and drained, so the CLI finishes);
+/// output just under it, and JSON nested past serde's depth, are errors too, never a crash.
+#[test]
+fn endless_or_deeply_nested_cli_output_is_unreadable() {
+    // At the bound: 16 MiB exactly (padding before the answer) is read.
+    let answer = r#"{"status":0,"result":{"other":[],"sandboxes":[]}}"#;
+    let sf = FakeSf::new(&format!(
+        "head -c {} /dev/zero | tr '\\0' ' '; printf '%s' '{answer}'",
+        16 * 1024 * 1024 - answer.len()
+    ));
+    assert_eq!(sf.cli().list_orgs().expect("16 MiB is read"), vec![]);
+    // Just past it.
+    let sf = FakeSf::new(&format!(
+        "head -c {} /dev/zero | tr '\\0' ' '; printf '%s' '{answer}'",
+        16 * 1024 * 1024 - answer.len() + 1
+    ));
+    assert!(matches!(
+        sf.cli().list_orgs().unwrap_err(),
+        SfCliError::Unreadable { .. }
+    ));
+    let sf = FakeSf::new(
+        "head -c 17000000 /dev/zero | tr '\\0' ' '; echo '{\"status\":0,\"result\":{}}'",
+    );
+    let err = sf.cli().list_orgs().unwrap_err();
+    assert!(
+        matches!(err, SfCliError::Unreadable { ref message, .. } if message.contains("larger than 16 MiB")),
+        "{err:?}"
+    );
+    let sf = FakeSf::new("printf '{\"a\":%.0s' $(seq 1 100000); echo");
+    assert!(matches!(
+        sf.cli().list_orgs().unwrap_err(),
+        SfCliError::Unreadable { .. } | SfCliError::CommandFailed { .. }
+    ));
+}
+
 #[test]
 fn a_hanging_cli_is_stopped() {
     let sf = FakeSf::new("exec sleep 30");

@@ -454,3 +454,176 @@ fn sim_scenario_file_with_bad_field_type_exits_2_with_a_clear_message() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// A SOAP request nested 30,000 elements deep is refused like any unreadable request, and the
+/// simulator keeps serving.
+#[tokio::test]
+async fn a_deeply_nested_soap_request_is_refused_and_the_server_keeps_serving() {
+    let sim = common::start("ready").await;
+    let depth = 30_000;
+    let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let (status, _, _) = soap(&sim, soap_envelope(sim.admin_token(), &deep)).await;
+    assert!((400..600).contains(&status), "{status}");
+    let (status, _, xml) = soap(&sim, soap_envelope(sim.admin_token(), LIST_CONNECTED_APPS)).await;
+    assert_eq!(status, 200, "{xml}");
+}
+
+/// Hundreds of nested parentheses or NOTs are a MALFORMED_QUERY; a 450-term OR chain runs; the
+/// simulator survives all of them.
+#[tokio::test]
+async fn deeply_nested_and_long_soql_is_answered_and_the_server_keeps_serving() {
+    let sim = common::start("ready").await;
+    let token = sim.admin_token().to_string();
+    for depth in [300, 5_000] {
+        let parens = format!(
+            "SELECT Id FROM User WHERE {}Name = 'x'{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let (status, body) = common::query(&sim, &token, &parens, false).await;
+        assert_eq!(
+            (status, common::error_code(&body)),
+            (400, "MALFORMED_QUERY")
+        );
+        let nots = format!(
+            "SELECT Id FROM User WHERE {}Name = 'x'",
+            "NOT ".repeat(depth)
+        );
+        let (status, body) = common::query(&sim, &token, &nots, false).await;
+        assert_eq!(
+            (status, common::error_code(&body)),
+            (400, "MALFORMED_QUERY")
+        );
+    }
+    let chain = (0..450)
+        .map(|n| format!("Username = 'nobody{n}@acme.example'"))
+        .chain(std::iter::once(
+            "Username = 'admin@acme.example'".to_string(),
+        ))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let (status, body) = common::query(
+        &sim,
+        &token,
+        &format!("SELECT Username FROM User WHERE {chain}"),
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], 1);
+    let (status, _) = common::query(&sim, &token, ORG_QUERY, false).await;
+    assert_eq!(status, 200);
+}
+
+/// A client that never finishes its headers is disconnected after the header-read timeout, and
+/// connections beyond the cap wait instead of piling up: with a cap of 2 held by two such
+/// clients, a real request is answered once the timeout frees a slot.
+#[tokio::test]
+async fn slow_clients_are_cut_at_the_header_timeout_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let scenario = scenario::load_builtin("ready").expect("built-in scenario loads");
+    let timeout = std::time::Duration::from_millis(400);
+    let sim = SimServer::start(
+        &scenario,
+        SimOptions {
+            header_read_timeout: Some(timeout),
+            max_connections: Some(2),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator starts");
+    let address = sim.url().trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /services/data/ HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    let (status, _) = common::query(&sim, sim.admin_token(), ORG_QUERY, false).await;
+    assert_eq!(status, 200);
+    let waited = started.elapsed();
+    assert!(
+        waited >= timeout / 2,
+        "the third connection waited for a slot: {waited:?}"
+    );
+    for mut stream in slow {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "the slow client's connection was closed");
+    }
+}
+
+#[test]
+fn sim_scenario_files_with_nonsense_values_exit_2_naming_the_value() {
+    for (extra, named) in [
+        ("[org]\nid = \"00D5g\"\n", "00D5g"),
+        ("api_version = \"banana\"\n", "banana"),
+        ("[[records.Case]]\nId = \"zzz\"\nSubject = \"s\"\n", "zzz"),
+        (
+            "[[records.Case]]\nSubject = \"s\"\nOwner = \"ghost@acme.example\"\n",
+            "ghost@acme.example",
+        ),
+        ("[generate]\ncases = 4000000000\n", "cases = 4000000000"),
+    ] {
+        let dir = std::env::temp_dir().join(format!(
+            "writeback-setup-nonsense-{}-{}",
+            std::process::id(),
+            named.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("scenario.toml");
+        std::fs::write(&path, format!("extends = \"ready\"\nname = \"x\"\n{extra}")).unwrap();
+        let output = bin()
+            .args(["sim", "--scenario-file"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("binary runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{extra}: {stderr}");
+        assert!(stderr.contains(named), "{extra}: {stderr}");
+        assert!(output.stdout.is_empty(), "{extra}: nothing served");
+    }
+}
+
+/// `sim --scenario-file ready` whose file extends the built-in `ready` is no cycle.
+#[test]
+fn a_scenario_file_named_ready_may_extend_the_builtin_ready() {
+    let dir = std::env::temp_dir().join(format!(
+        "writeback-setup-named-ready-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ready"), "extends = \"ready\"\nname = \"ready\"\n").unwrap();
+    let mut child = bin()
+        .current_dir(&dir)
+        .args(["sim", "--scenario-file", "ready"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        first.starts_with("SF_INSTANCE_URL="),
+        "{first}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -114,7 +114,15 @@ pub(super) fn check(
             unknown_app(label, e, out);
             return None;
         }
-        None => return None,
+        // Always asked for: no listing at all is "could not check", never a silent pass.
+        None => {
+            let not_read = FetchError {
+                code: "NOT_READ".into(),
+                message: "the Metadata API listing of apps was not read".into(),
+            };
+            unknown_app(label, &not_read, out);
+            return None;
+        }
     };
     let Some(app) = pick_app(profile, listings).cloned() else {
         if let Some(gap) = &facts.app_listing_gap {

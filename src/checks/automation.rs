@@ -141,7 +141,8 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
             }
         }
         Some(Err(e)) => unreadable.push(format!("validation rules ({})", e.code)),
-        None => {}
+        // Always planned: no answer at all is not "none there".
+        None => unreadable.push("validation rules (no answer)".to_string()),
     }
     match &automation.duplicate_rules {
         Some(Ok(rules)) => {
@@ -170,7 +171,7 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
             }
         }
         Some(Err(e)) => unreadable.push(format!("Apex triggers ({})", e.code)),
-        None => {}
+        None => unreadable.push("Apex triggers (no answer)".to_string()),
     }
     match &automation.flows {
         Some(Ok(flows)) => {
@@ -200,7 +201,7 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
             }
         }
         Some(Err(e)) => unreadable.push(format!("flows ({})", e.code)),
-        None => {}
+        None => unreadable.push("flows (no answer)".to_string()),
     }
     match &automation.workflow_rules {
         Some(Ok(n)) if *n > 0 => ranked.push(Ranked {
@@ -211,15 +212,22 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
             ),
         }),
         Some(Err(e)) => unreadable.push(format!("workflow rules ({})", e.code)),
-        _ => {}
+        Some(Ok(_)) => {}
+        None => unreadable.push("workflow rules (no answer)".to_string()),
     }
-    if let Some(Ok(rules)) = &automation.assignment_rules {
-        for name in rules {
-            ranked.push(Ranked {
-                rank: 6,
-                line: format!("Assignment rule {name} is active: updates that do not send Sforce-Auto-Assign: FALSE can reassign the {object}"),
-            });
+    match &automation.assignment_rules {
+        Some(Ok(rules)) => {
+            for name in rules {
+                ranked.push(Ranked {
+                    rank: 6,
+                    line: format!("Assignment rule {name} is active: updates that do not send Sforce-Auto-Assign: FALSE can reassign the {object}"),
+                });
+            }
         }
+        Some(Err(e)) => unreadable.push(format!("assignment rules ({})", e.code)),
+        // Planned for Case only (its assignment rules apply to updates).
+        None if object == "Case" => unreadable.push("assignment rules (no answer)".to_string()),
+        None => {}
     }
     ranked.sort_by_key(|r| r.rank);
     let evidence: Vec<String> = ranked.iter().map(|r| r.line.clone()).collect();

@@ -4,7 +4,7 @@
 use super::facts::Facts;
 use super::finding::finding;
 use super::{access, app, automation, fields, org, other, reauth};
-use super::{Finding, FindingId, Gathered, Inputs, OrgSummary, Status};
+use super::{Finding, FindingId, Gathered, Inputs, OrgSummary, Status, Verdict};
 use crate::profile::Profile;
 
 /// Findings plus what the report shows about the org and the candidate users.
@@ -17,7 +17,9 @@ pub struct Evaluation {
 
 /// Turns everything fetched into findings, in step order.
 pub fn evaluate(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Evaluation {
-    judge(profile, inputs, &Facts::read(profile, inputs, g))
+    let mut evaluation = judge(profile, inputs, &Facts::read(profile, inputs, g));
+    guard_unreadable(profile, inputs, g, &mut evaluation);
+    evaluation
 }
 
 /// Judges typed facts (what `evaluate` does after reading them; tests give facts directly).
@@ -66,4 +68,47 @@ pub fn judge(profile: &Profile, inputs: &Inputs, facts: &Facts) -> Evaluation {
         org: summary,
         candidates: facts.candidates.clone(),
     }
+}
+
+/// The planned requests (and the app listing) whose answer is missing, an error, or not the
+/// JSON object Salesforce sends (a query result without its `records`).
+fn unreadable_answers(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Vec<String> {
+    let plan = super::plan(profile, inputs);
+    let mut unreadable: Vec<String> = plan
+        .standard
+        .iter()
+        .chain(&plan.tooling)
+        .flatten()
+        .filter(|request| match g.answers.get(&request.reference_id) {
+            Some(Ok(value)) => {
+                !value.is_object() || (request.is_query && crate::request::records(value).is_none())
+            }
+            Some(Err(_)) | None => true,
+        })
+        .map(|request| request.reference_id.clone())
+        .collect();
+    if !matches!(g.app_listings, Some(Ok(_))) {
+        unreadable.push("app listing".into());
+    }
+    unreadable
+}
+
+/// The last guard of "never a wrong READY": a check may rightly pass without an answer it only
+/// falls back on, but an org whose answers did not all arrive readable is not called ready.
+fn guard_unreadable(profile: &Profile, inputs: &Inputs, g: &Gathered, evaluation: &mut Evaluation) {
+    if Verdict::of(&evaluation.findings) != Verdict::Ready {
+        return;
+    }
+    let unreadable = unreadable_answers(profile, inputs, g);
+    if unreadable.is_empty() {
+        return;
+    }
+    evaluation.findings.push(
+        finding(FindingId::OrgAnswers, Status::Unknown, "Not every answer from the org could be read")
+            .detail(format!(
+                "Every check passed on what could be read, but these answers were missing or garbled: {}. Run the check again; if it repeats, something between you and Salesforce (a proxy, a firewall) changes its answers.",
+                unreadable.join(", ")
+            )),
+    );
+    evaluation.findings.sort_by_key(|f| f.step);
 }

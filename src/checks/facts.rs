@@ -50,8 +50,20 @@ fn answer<'a>(g: &'a Gathered, id: &str) -> Option<Result<&'a Value, &'a FetchEr
     g.answers.get(id).map(|r| r.as_ref())
 }
 
+/// The code of a [`FetchError`] for an answer that arrived but is not the shape asked for.
+pub const UNREADABLE_ANSWER: &str = "UNREADABLE_ANSWER";
+
+/// The records of a query's answer. An answer without a `records` array is not a query
+/// result: it reads as an error (nothing can be told from it), never as "no rows".
 fn rows(g: &Gathered, id: &str) -> Fetched<Vec<Record>> {
-    answer(g, id).map(|r| r.map(records_of).map_err(Clone::clone))
+    answer(g, id).map(|r| match r {
+        Ok(value) if crate::request::records(value).is_some() => Ok(records_of(value)),
+        Ok(_) => Err(FetchError {
+            code: UNREADABLE_ANSWER.into(),
+            message: format!("the answer to '{id}' is not a query result"),
+        }),
+        Err(e) => Err(e.clone()),
+    })
 }
 
 fn read<T>(g: &Gathered, id: &str, each: impl Fn(&Record) -> Option<T>) -> Fetched<Vec<T>> {
@@ -695,9 +707,16 @@ impl Facts {
     /// Reads what the driver fetched for `profile` and `inputs`.
     pub fn read(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Facts {
         let org = answer(g, "org").map(|a| {
-            a.map_err(Clone::clone).map(|value| {
+            a.map_err(Clone::clone).and_then(|value| {
+                // The Organization record is an object with its Id; anything else is not an answer.
+                if !value.get("Id").is_some_and(Value::is_string) {
+                    return Err(FetchError {
+                        code: UNREADABLE_ANSWER.into(),
+                        message: "the answer for the Organization record is not a record".into(),
+                    });
+                }
                 let r = value.as_object().cloned().unwrap_or_default();
-                OrgFacts {
+                Ok(OrgFacts {
                     id: owned(&r, "Id").unwrap_or_default(),
                     name: owned(&r, "Name").unwrap_or_default(),
                     edition: owned(&r, "OrganizationType").unwrap_or_default(),
@@ -705,7 +724,7 @@ impl Facts {
                     instance: owned(&r, "InstanceName").unwrap_or_default(),
                     trial_expiration: owned(&r, "TrialExpirationDate"),
                     default_access: owned(&r, &format!("Default{}Access", profile.object)),
-                }
+                })
             })
         });
         let user = inputs

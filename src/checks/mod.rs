@@ -83,6 +83,9 @@ pub enum FindingId {
     OrgApiAccess,
     #[serde(rename = "org.api_budget")]
     OrgApiBudget,
+    /// Only when every check passed but a planned answer was missing or garbled.
+    #[serde(rename = "org.answers")]
+    OrgAnswers,
     #[serde(rename = "fields.exist")]
     FieldsExist,
     #[serde(rename = "fields.types")]
@@ -120,9 +123,10 @@ pub enum FindingId {
 }
 
 impl FindingId {
-    pub const ALL: [FindingId; 19] = [
+    pub const ALL: [FindingId; 20] = [
         FindingId::OrgApiAccess,
         FindingId::OrgApiBudget,
+        FindingId::OrgAnswers,
         FindingId::FieldsExist,
         FindingId::FieldsTypes,
         FindingId::FieldsPicklist,
@@ -147,6 +151,7 @@ impl FindingId {
         match self {
             FindingId::OrgApiAccess => "org.api_access",
             FindingId::OrgApiBudget => "org.api_budget",
+            FindingId::OrgAnswers => "org.answers",
             FindingId::FieldsExist => "fields.exist",
             FindingId::FieldsTypes => "fields.types",
             FindingId::FieldsPicklist => "fields.picklist",
@@ -175,7 +180,9 @@ impl FindingId {
     /// The setup step the check belongs to.
     pub fn step(self) -> Step {
         match self {
-            FindingId::OrgApiAccess | FindingId::OrgApiBudget => Step::Connect,
+            FindingId::OrgApiAccess | FindingId::OrgApiBudget | FindingId::OrgAnswers => {
+                Step::Connect
+            }
             FindingId::FieldsExist
             | FindingId::FieldsTypes
             | FindingId::FieldsPicklist

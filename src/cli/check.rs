@@ -1,5 +1,6 @@
 //! `writeback-setup check`: validate the inputs, connect, run the checks, print the report.
 
+use super::connect::fail;
 use super::{CheckArgs, ConnectionArgs, Format};
 use crate::checks::{CheckReport, Status, Verdict};
 use crate::profile::{self, Profile};
@@ -13,11 +14,6 @@ const READY: u8 = 0;
 const NOT_READY: u8 = 1;
 const BAD_INPUT: u8 = 2;
 const COULD_NOT_CHECK: u8 = 3;
-
-fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(code)
-}
 
 fn validate_record(profile: &Profile, id: &str) -> Result<String, String> {
     let id18 = sfid::to_18(id).map_err(|e| format!("--record: {e}"))?;

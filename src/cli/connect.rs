@@ -91,11 +91,14 @@ pub async fn connect(
             .map_err(|e| (COULD_NOT_RUN, e.to_string()))?;
         (login.instance_url, Arc::new(source))
     } else {
+        let token = args.access_token.clone().unwrap_or_default();
+        // An empty token would be sent to the org and refused there; say so before any request.
+        if token.trim().is_empty() {
+            return Err((BAD_INPUT, "--access-token (or SF_ACCESS_TOKEN) is empty: paste the session id, or leave both out to use a saved login".into()));
+        }
         (
             args.instance_url.clone().unwrap_or_default(),
-            Arc::new(StaticToken::new(
-                args.access_token.clone().unwrap_or_default(),
-            )),
+            Arc::new(StaticToken::new(token)) as Arc<dyn TokenSource>,
         )
     };
     let failed = |e: SfError| {
@@ -161,6 +164,6 @@ pub fn org_words(client: &Client, demo: bool) -> String {
 }
 
 pub fn fail(code: u8, message: impl std::fmt::Display) -> std::process::ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", crate::echo::for_terminal(&message.to_string()));
     std::process::ExitCode::from(code)
 }

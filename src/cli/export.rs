@@ -32,6 +32,10 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> ExitCode {
+    // Said before connecting: the export could not be kept.
+    if let Err(e) = crate::files::check_folder_target(&args.out) {
+        return fail(BAD_INPUT, e);
+    }
     let profile = match profile::resolve(&args.profile) {
         Ok(p) => p,
         Err(e) => return fail(BAD_INPUT, e),
@@ -100,19 +104,15 @@ pub fn run(args: ExportArgs) -> ExitCode {
             Err(e) => return fail(BAD_INPUT, e),
         }
     };
-    for file in &files {
-        let path = args.out.join(&file.path);
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, &file.text));
-        if let Err(e) = written {
-            return fail(
-                COULD_NOT_RUN,
-                format!("cannot write {}: {e}", path.display()),
-            );
+    let contents = files.iter().map(|f| (f.path.as_path(), f.text.as_bytes()));
+    match crate::files::write_in_folder(&args.out, contents) {
+        Ok(written) => {
+            for path in written {
+                say!("wrote {}", path.display());
+            }
         }
-        say!("wrote {}", path.display());
+        // Unwritable output is bad input, exit 2, as for `report --out`.
+        Err(e) => return fail(BAD_INPUT, e),
     }
     say!(
         "\nDeploy with the Salesforce CLI: cd {} && sf project deploy start --manifest package.xml --target-org ALIAS",

@@ -1,5 +1,6 @@
 //! `writeback-setup login` and `logout`, and the saved-login connection `check` falls back to.
 
+use super::connect::fail;
 use crate::login::session::{self, LoginSettings, SessionError, LOGIN_TIMEOUT};
 use crate::login::store::{open_secret_store, LoginBook, SavedLogin};
 use crate::login::url::LoginTarget;
@@ -43,11 +44,6 @@ pub struct LogoutArgs {
     /// Sign out every saved login.
     #[arg(long, conflicts_with = "who")]
     pub all: bool,
-}
-
-fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(code)
 }
 
 fn book() -> Result<LoginBook, String> {
@@ -219,8 +215,7 @@ pub fn run_logout(args: LogoutArgs) -> ExitCode {
                 ),
             },
             Err(e) => {
-                eprintln!("error: could not sign out {}: {e}", login.title());
-                code = ExitCode::FAILURE;
+                code = fail(1, format!("could not sign out {}: {e}", login.title()));
             }
         }
     }

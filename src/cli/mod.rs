@@ -178,10 +178,10 @@ pub fn run(cli: Cli) -> ExitCode {
 fn run_app(demo: Option<String>) -> ExitCode {
     if let Some(name) = &demo {
         if let Err(e) = scenario::load_builtin(name) {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return connect::fail(2, e);
         }
     }
+    #[cfg(feature = "desktop")]
     match crate::ui::run(demo) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -189,6 +189,11 @@ fn run_app(demo: Option<String>) -> ExitCode {
             eprintln!("The app needs a graphical desktop. Without one, check an org with `writeback-setup check --demo fresh` (or --instance-url/--access-token).");
             ExitCode::FAILURE
         }
+    }
+    #[cfg(not(feature = "desktop"))]
+    {
+        eprintln!("error: this build has no desktop app (built without the `desktop` feature); use a command, e.g. `writeback-setup check --demo fresh`.");
+        ExitCode::from(2)
     }
 }
 
@@ -218,10 +223,7 @@ fn run_sim(args: SimArgs) -> ExitCode {
     }
     let scenario = match load_scenario(&args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return connect::fail(2, e),
     };
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -234,6 +236,7 @@ fn run_sim(args: SimArgs) -> ExitCode {
         let options = SimOptions {
             port: args.port,
             latency_ms: args.latency_ms,
+            ..SimOptions::default()
         };
         let server = match SimServer::start(&scenario, options).await {
             Ok(s) => s,

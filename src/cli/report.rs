@@ -2,6 +2,7 @@
 //! command line.
 
 use super::check::{check_org, exit_code};
+use super::connect::{fail, BAD_INPUT};
 use super::ConnectionArgs;
 use crate::report::{self, Report, ReportContext, ReportFormat};
 use std::path::{Path, PathBuf};
@@ -85,11 +86,14 @@ fn format_of(args: &ReportArgs) -> Result<ReportFormat, String> {
 pub fn run_report(args: ReportArgs) -> ExitCode {
     let format = match format_of(&args) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(BAD_INPUT, e),
     };
+    // Said before the org is checked (and its API calls spent): the report could not be kept.
+    if args.out.as_os_str() != "-" {
+        if let Err(e) = crate::files::check_file_target(&args.out) {
+            return fail(BAD_INPUT, e);
+        }
+    }
     let (check, profile) = match check_org(
         &args.connection,
         &args.profile,
@@ -119,9 +123,8 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     } else {
-        if let Err(e) = report::write_file(&args.out, &bytes) {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+        if let Err(e) = crate::files::write_file(&args.out, &bytes) {
+            return fail(BAD_INPUT, e);
         }
         eprintln!(
             "{}: {} report written to {} (SHA-256 {})",
@@ -135,7 +138,8 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::files::read_limited(path, report::MAX_REPORT_FILE_BYTES)
+        .map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| {
         format!(
             "{}: not a text file; open the .json file the app saved, not the PDF",
@@ -153,10 +157,7 @@ fn read_report(path: &Path) -> Result<Report, String> {
 pub fn run_verify(args: VerifyArgs) -> ExitCode {
     let text = match read_text(&args.file) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(BAD_INPUT, e),
     };
     match report::read_verified(&text) {
         Ok(r) => {
@@ -175,10 +176,7 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
             println!("CHANGED: {}: {e}", args.file.display());
             ExitCode::from(1)
         }
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
-            ExitCode::from(2)
-        }
+        Err(e) => fail(BAD_INPUT, format!("{}: {e}", args.file.display())),
     }
 }
 
@@ -186,10 +184,7 @@ pub fn run_verify(args: VerifyArgs) -> ExitCode {
 pub fn run_diff(args: DiffArgs) -> ExitCode {
     let (old, new) = match (read_report(&args.old), read_report(&args.new)) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        (Err(e), _) | (_, Err(e)) => return fail(BAD_INPUT, e),
     };
     print!("{}", report::diff::render(&old, &new));
     if report::diff::diff(&old, &new).is_empty() {

@@ -359,10 +359,20 @@ impl SfCli {
                 }
             }
         };
+        let (stdout, too_long) = stdout.join().unwrap_or_default();
+        if too_long {
+            return Err(SfCliError::Unreadable {
+                command,
+                message: format!(
+                    "its output is larger than {} MiB",
+                    MAX_OUTPUT_BYTES / (1024 * 1024)
+                ),
+            });
+        }
         Ok(Output {
             status,
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
+            stdout,
+            stderr: stderr.join().unwrap_or_default().0,
         })
     }
 
@@ -421,13 +431,28 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+/// Most of a CLI stream kept: `sf org list --json` with hundreds of orgs is well under a megabyte.
+const MAX_OUTPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Most `{` positions tried as the start of the JSON answer (warnings may come first).
+const MAX_JSON_STARTS: usize = 64;
+
+/// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`]; the rest is drained (so the
+/// CLI never blocks on a full pipe) and reported as `true`.
+fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<(String, bool)> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+        let mut too_long = false;
+        if let Some(pipe) = pipe {
+            let mut limited = pipe.take(MAX_OUTPUT_BYTES + 1);
+            let _ = limited.read_to_end(&mut bytes);
+            if bytes.len() as u64 > MAX_OUTPUT_BYTES {
+                too_long = true;
+                bytes.truncate(MAX_OUTPUT_BYTES as usize);
+                let _ = io::copy(&mut limited.into_inner(), &mut io::sink());
+            }
         }
-        String::from_utf8_lossy(&bytes).into_owned()
+        (String::from_utf8_lossy(&bytes).into_owned(), too_long)
     })
 }
 
@@ -478,7 +503,7 @@ fn envelope_result(
     if failed {
         let name = string_in(&envelope, "name").unwrap_or_default();
         let message = string_in(&envelope, "message")
-            .map(|m| scrub(&m))
+            .map(|m| crate::echo::scrub_tokens(&m))
             .unwrap_or_else(|| {
                 if name.is_empty() {
                     "the CLI reported an error without a message".to_string()
@@ -529,7 +554,7 @@ fn no_json_error(command: &str, output: &Output) -> SfCliError {
 fn find_json(text: &str) -> Option<Map<String, Value>> {
     let text = strip_ansi(text);
     let mut fallback = None;
-    for (start, _) in text.match_indices('{') {
+    for (start, _) in text.match_indices('{').take(MAX_JSON_STARTS) {
         let mut values = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
         if let Some(Ok(Value::Object(object))) = values.next() {
             if object.contains_key("status") || object.contains_key("result") {
@@ -580,45 +605,12 @@ fn strip_ansi(text: &str) -> String {
 fn excerpt(text: &str) -> String {
     let text = strip_ansi(text);
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let scrubbed = scrub(&joined);
+    let scrubbed = crate::echo::scrub_tokens(&joined);
     if scrubbed.chars().count() <= MAX_EXCERPT {
         scrubbed
     } else {
         let cut: String = scrubbed.chars().take(MAX_EXCERPT).collect();
         format!("{cut}...")
-    }
-}
-
-/// Replaces anything shaped like a Salesforce session token ("00D...!...") with "[redacted]".
-fn scrub(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if looks_like_token(word) {
-            out.push_str("[redacted]");
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_whitespace() || c == '"' || c == '\'' || c == ',' {
-            flush(&mut word, &mut out);
-            out.push(c);
-        } else {
-            word.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-fn looks_like_token(word: &str) -> bool {
-    match word.split_once('!') {
-        Some((org, rest)) => {
-            org.len() >= 15 && org.chars().all(|c| c.is_ascii_alphanumeric()) && rest.len() >= 10
-        }
-        None => false,
     }
 }
 
@@ -816,7 +808,10 @@ mod tests {
     #[test]
     fn scrub_hides_token_shaped_words() {
         let text = "bad token 00D5g000000AbCdE!AQ4AQFakeToken.value_1, see \"00Dxx!short\"";
-        assert_eq!(scrub(text), "bad token [redacted], see \"00Dxx!short\"");
+        assert_eq!(
+            crate::echo::scrub_tokens(text),
+            "bad token [redacted], see \"00Dxx!short\""
+        );
         assert_eq!(excerpt("a\n\n  b"), "a b");
         assert!(excerpt(&"x".repeat(400)).ends_with("..."));
     }

@@ -37,6 +37,10 @@ pub struct LoginHost {
 #[error("{0}")]
 pub struct LoginUrlError(pub String);
 
+/// Longest address read (browsers and Salesforce cap URLs near this); longer input is not an
+/// address someone pasted.
+pub const MAX_ADDRESS_CHARS: usize = 2048;
+
 const PRODUCTION_URL: &str = "https://login.salesforce.com";
 const SANDBOX_URL: &str = "https://test.salesforce.com";
 const EXAMPLE: &str = "https://yourcompany.my.salesforce.com";
@@ -125,7 +129,13 @@ fn from_input(input: &str) -> Result<LoginHost, LoginUrlError> {
     if trimmed.is_empty() {
         return Err(reject("No address was entered."));
     }
-    let shown = shorten(trimmed);
+    let shown = crate::echo::quoted(trimmed);
+    let length = trimmed.chars().count();
+    if length > MAX_ADDRESS_CHARS {
+        return Err(reject(format!(
+            "'{shown}' is {length} characters long; an org address is at most {MAX_ADDRESS_CHARS}."
+        )));
+    }
     if trimmed.chars().any(char::is_whitespace) {
         return Err(reject(format!(
             "'{shown}' contains spaces; an org address has none."
@@ -467,17 +477,6 @@ fn is_instance(label: &str) -> bool {
     (2..=4).contains(&letters)
         && (1..=3).contains(&digits)
         && (tail.is_empty() || (tail.len() == 1 && tail[0].is_ascii_lowercase()))
-}
-
-fn shorten(text: &str) -> String {
-    const MAX: usize = 120;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(MAX).collect();
-        short.push('…');
-        short
-    }
 }
 
 #[cfg(test)]
@@ -848,6 +847,27 @@ mod tests {
         let error = login_host(&LoginTarget::Url(input)).unwrap_err();
         assert!(error.0.contains('…'));
         assert!(error.0.len() < 400, "{}", error.0);
+    }
+
+    #[test]
+    fn address_length_at_the_bound_is_read_and_one_more_is_refused() {
+        let base = "https://acme.my.salesforce.com/";
+        let at_bound = format!("{base}{}", "a".repeat(MAX_ADDRESS_CHARS - base.len()));
+        let host = login_host(&LoginTarget::Url(at_bound)).unwrap();
+        assert_eq!(host.login_url, "https://acme.my.salesforce.com");
+        let past = format!("{base}{}", "a".repeat(MAX_ADDRESS_CHARS + 1 - base.len()));
+        let error = login_host(&LoginTarget::Url(past)).unwrap_err();
+        assert!(error.0.contains("2049 characters long"), "{}", error.0);
+    }
+
+    #[test]
+    fn control_characters_and_tokens_in_the_input_are_not_echoed() {
+        let error = login_host(&LoginTarget::Url(
+            "acme\u{1b}]0;owned\u{7} 00D5g000000AbCdE!AQ4AQFakeToken.value_1".into(),
+        ))
+        .unwrap_err();
+        assert!(!error.0.contains('\u{1b}'), "{}", error.0);
+        assert!(!error.0.contains("AQ4AQFakeToken"), "{}", error.0);
     }
 
     #[test]

@@ -189,11 +189,11 @@ pub(crate) fn is_custom(api_name: &str) -> bool {
 /// Everything that can go wrong loading or editing a profile. Messages say what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("cannot read profile file {path}: {source}")]
+    #[error("profile file: {source}")]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::files::ReadError,
     },
     /// Not TOML, or keys/value kinds the format does not have (with line and column).
     #[error("profile {source_name}: {message}")]
@@ -257,11 +257,16 @@ pub fn builtin(id: &str) -> Result<Profile, ProfileError> {
     parse(&format!("{id}.toml (built-in)"), text)
 }
 
+/// Largest profile file read: the built-in profiles are a few kilobytes.
+pub const MAX_PROFILE_FILE_BYTES: u64 = 1024 * 1024;
+
 /// Reads and validates a profile file.
 pub fn load_file(path: &Path) -> Result<Profile, ProfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = crate::files::read_text_limited(path, MAX_PROFILE_FILE_BYTES).map_err(|source| {
+        ProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     parse(&path.display().to_string(), &text)
 }

@@ -505,3 +505,39 @@ fn a_multi_byte_date_time_test_value_is_an_error_not_a_panic() {
         assert!(e.contains("must be a date and time"), "{value}: {e}");
     }
 }
+
+#[test]
+fn profile_files_at_the_size_limit_load_and_one_byte_more_is_refused() {
+    let dir = std::env::temp_dir().join(format!("profile-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = builtin(DEFAULT_PROFILE).unwrap().to_toml();
+    let padding = MAX_PROFILE_FILE_BYTES as usize - text.len() - "\n#\n".len();
+    let at_limit = format!("{text}\n#{}\n", "x".repeat(padding));
+    assert_eq!(at_limit.len() as u64, MAX_PROFILE_FILE_BYTES);
+    let path = dir.join("at-limit.toml");
+    std::fs::write(&path, &at_limit).unwrap();
+    assert!(load_file(&path).is_ok());
+    std::fs::write(&path, format!("{at_limit} ")).unwrap();
+    let err = load_file(&path).unwrap_err();
+    assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn deeply_nested_toml_is_an_error_not_a_crash() {
+    let depth = 100_000;
+    let text = format!(
+        "{}\nextra = {}1{}\n",
+        with_fields(""),
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(parse("deep.toml", &text).is_err());
+    let tables = format!(
+        "{}\nx = {}{}\n",
+        with_fields(""),
+        "{ a = ".repeat(depth),
+        "}".repeat(depth)
+    );
+    assert!(parse("deep.toml", &tables).is_err());
+}

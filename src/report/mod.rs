@@ -12,6 +12,10 @@ pub mod pdf;
 pub mod redact;
 
 pub use integrity::{read_verified, to_json_file, ReportFileError};
+
+/// Largest report file read back (`verify-report`, `diff`, "Open a report…", the last run): a
+/// report of a large org is well under a megabyte.
+pub const MAX_REPORT_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub use model::{Report, ReportContext};
 
 use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
@@ -70,25 +74,6 @@ pub fn render(report: &Report, format: ReportFormat) -> Result<Vec<u8>, pdf::Pdf
         ReportFormat::Markdown => markdown::render(report).into_bytes(),
         ReportFormat::Json => to_json_file(report).into_bytes(),
     })
-}
-
-/// Writes the whole file beside its destination first, then moves it into place, so a failed
-/// write never leaves half a report under the chosen name.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "report".into());
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!(
-                "Cannot write {}: {e}. Choose a folder you can write to.",
-                path.display()
-            )
-        })
 }
 
 /// A suggested file name: `writeback-readiness-acme-corp-2026-11-21.html`.

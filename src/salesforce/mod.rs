@@ -726,10 +726,7 @@ impl Client {
                 state.usage = Some(usage);
             }
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport(&call.what, &e))?;
+        let bytes = read_bounded(response, &call.what).await?;
         Ok(Raw {
             status,
             content_type,
@@ -822,6 +819,40 @@ fn check(call: &Call, raw: &Raw) -> Result<Answer, SfError> {
             message: format!("malformed JSON: {e}"),
         }),
     }
+}
+
+/// Largest answer the client reads, in bytes. Salesforce pages queries at 2,000 records and a
+/// describe of a large object is a few megabytes; anything past this is not an answer to use.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body of an answer, refused once it passes [`MAX_ANSWER_BYTES`] (before reading all of it).
+pub(crate) async fn read_bounded(
+    mut response: reqwest::Response,
+    what: &str,
+) -> Result<Vec<u8>, SfError> {
+    let too_large = || {
+        decode(
+            what,
+            &format!(
+                "the answer is larger than {} MiB",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(what, &e))? {
+        if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 fn decode(what: &str, message: &str) -> SfError {

@@ -181,9 +181,8 @@ impl OAuthClient {
                 message: format!("{what}: {e}"),
             })?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| SfError::Transport {
-            message: format!("{what}: {e}"),
-        })?;
+        let text =
+            String::from_utf8_lossy(&super::read_bounded(response, what).await?).into_owned();
         if (200..300).contains(&status) {
             return serde_json::from_str(&text).map_err(|e| SfError::Decode {
                 what: what.to_string(),
@@ -251,7 +250,10 @@ impl OAuthClient {
         if (200..300).contains(&status) {
             return Ok(());
         }
-        let text = response.text().await.unwrap_or_default();
+        let text = super::read_bounded(response, "revoke")
+            .await
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
         match serde_json::from_str::<OAuthErrorBody>(&text) {
             Ok(body) => Err(SfError::OAuth {
                 status,

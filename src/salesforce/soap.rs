@@ -124,21 +124,35 @@ fn response_element<'a>(root: &'a Node, operation: &str) -> Result<&'a Node, SfE
 
 pub(crate) fn parse_list(root: &Node) -> Result<Vec<MetadataListing>, SfError> {
     let response = response_element(root, "listMetadataResponse")?;
-    Ok(response
-        .children
-        .iter()
-        .filter(|c| c.name == "result")
-        .map(|r| {
-            let non_empty = |name: &str| r.child_text(name).filter(|t| !t.is_empty());
-            MetadataListing {
-                type_name: r.child_text("type").unwrap_or_default(),
-                full_name: r.child_text("fullName").unwrap_or_default(),
-                id: r.child_text("id").unwrap_or_default(),
-                namespace_prefix: non_empty("namespacePrefix"),
-                last_modified: non_empty("lastModifiedDate"),
-            }
-        })
-        .collect())
+    // An org with no such component answers an empty listMetadataResponse. Anything else that is
+    // not a complete listing is an answer this cannot read, never "there is none".
+    let malformed = |message: String| SfError::Decode {
+        what: "listMetadataResponse".into(),
+        message,
+    };
+    let mut listings = Vec::new();
+    for child in &response.children {
+        if child.name != "result" {
+            return Err(malformed(format!(
+                "unexpected <{}> in the listing",
+                crate::echo::quoted(&child.name)
+            )));
+        }
+        let non_empty = |name: &str| child.child_text(name).filter(|t| !t.is_empty());
+        let (Some(type_name), Some(full_name)) = (non_empty("type"), non_empty("fullName")) else {
+            return Err(malformed(
+                "a listed component has no type or fullName".into(),
+            ));
+        };
+        listings.push(MetadataListing {
+            type_name,
+            full_name,
+            id: child.child_text("id").unwrap_or_default(),
+            namespace_prefix: non_empty("namespacePrefix"),
+            last_modified: non_empty("lastModifiedDate"),
+        });
+    }
+    Ok(listings)
 }
 
 pub(crate) fn parse_read(root: &Node, type_name: &str) -> Result<Vec<MetadataRecord>, SfError> {

@@ -349,7 +349,7 @@ pub fn issue_access_token(
     app: Option<&str>,
     scopes: Vec<String>,
 ) -> String {
-    let org15 = &org.info.id[..15];
+    let org15 = org.info.id.get(..15).unwrap_or(&org.info.id);
     let token = format!(
         "{org15}!AQ{}",
         Alphanumeric.sample_string(&mut rand::rng(), 96)
@@ -543,7 +543,7 @@ pub fn userinfo(org: &Org, base_url: &str, user_id: &str) -> Value {
     let user = org.find("User", user_id).cloned().unwrap_or_default();
     let s = |k: &str| user.get(k).cloned().unwrap_or(Value::Null);
     let org_id = &org.info.id;
-    let org15 = &org_id[..15];
+    let org15 = org_id.get(..15).unwrap_or(org_id);
     let urls = |kind: &str| format!("{base_url}{kind}");
     json!({
         "sub": format!("{base_url}/id/{org_id}/{user_id}"),

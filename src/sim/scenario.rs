@@ -14,11 +14,8 @@ use thiserror::Error;
 pub enum ScenarioError {
     #[error("there is no built-in scenario named '{0}'; built-in scenarios: {1}")]
     UnknownBuiltin(String, String),
-    #[error("cannot read scenario file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("scenario file: {0}")]
+    Read(#[from] crate::files::ReadError),
     #[error("scenario {name} is not valid TOML: {message}")]
     Syntax { name: String, message: String },
     #[error("scenario {name} is not a valid scenario: {message}")]
@@ -79,19 +76,19 @@ pub fn load_builtin(name: &str) -> Result<Scenario, ScenarioError> {
     into_scenario(name, merged)
 }
 
+/// Largest scenario file read: volume comes from `[generate]`, not from listing rows by hand.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Loads a scenario file (which may extend a built-in one).
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = crate::files::read_text_limited(path, MAX_SCENARIO_FILE_BYTES)?;
     load_str(&path.display().to_string(), &text)
 }
 
 /// Loads a scenario from TOML text; `name` is used in error messages.
 pub fn load_str(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let value = parse_toml(name, text)?;
-    let merged = resolve(name, value, &mut Vec::new())?;
+    let merged = resolve(value, &mut Vec::new())?;
     into_scenario(name, merged)
 }
 
@@ -106,19 +103,23 @@ fn parse_toml(name: &str, text: &str) -> Result<Value, ScenarioError> {
     })
 }
 
+/// A built-in scenario with its bases merged in. `seen` holds the built-ins being resolved
+/// (only built-ins can be extended, so only they can form a cycle).
 fn resolve_builtin(name: &str, seen: &mut Vec<String>) -> Result<Value, ScenarioError> {
-    let (_, source) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-        ScenarioError::UnknownBuiltin(name.to_string(), builtin_names().join(", "))
-    })?;
-    let value = parse_toml(name, source)?;
-    resolve(name, value, seen)
-}
-
-fn resolve(name: &str, mut value: Value, seen: &mut Vec<String>) -> Result<Value, ScenarioError> {
     if seen.iter().any(|s| s == name) {
         return Err(ScenarioError::Cycle(name.to_string()));
     }
     seen.push(name.to_string());
+    let (_, source) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        ScenarioError::UnknownBuiltin(name.to_string(), builtin_names().join(", "))
+    })?;
+    let value = parse_toml(name, source)?;
+    resolve(value, seen)
+}
+
+/// `value` with the built-in it `extends` merged under it. A file is not a built-in, so a file
+/// named like one (`ready`) that extends it is no cycle.
+fn resolve(mut value: Value, seen: &mut Vec<String>) -> Result<Value, ScenarioError> {
     let base_name = value
         .as_object_mut()
         .and_then(|o| o.remove("extends"))
@@ -282,9 +283,97 @@ fn default_api_version() -> String {
     "66.0".into()
 }
 
+/// Upper bounds of `[generate]`: above the volume scenarios (`large-org`), below what would
+/// exhaust memory or take minutes to load.
+pub const GENERATE_LIMITS: [(&str, u32); 6] = [
+    ("case_fields", 5_000),
+    ("permission_sets", 10_000),
+    ("field_permissions_per_set", 50),
+    ("automations", 10_000),
+    ("users", 10_000),
+    ("cases", 100_000),
+];
+
+impl GenerateSpec {
+    fn counts(&self) -> [(&'static str, u32); 6] {
+        [
+            ("case_fields", self.case_fields),
+            ("permission_sets", self.permission_sets),
+            ("field_permissions_per_set", self.field_permissions_per_set),
+            ("automations", self.automations),
+            ("users", self.users),
+            ("cases", self.cases),
+        ]
+    }
+}
+
+/// True for an API version as Salesforce writes it: `66.0`.
+fn is_api_version(text: &str) -> bool {
+    text.split_once('.').is_some_and(|(major, minor)| {
+        minor == "0"
+            && !major.is_empty()
+            && major.len() <= 3
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && major.parse::<u32>().is_ok_and(|m| m > 0)
+    })
+}
+
 impl Scenario {
     fn validate(&self) -> Result<(), String> {
         let user = |name: &str| self.users.iter().any(|u| u.username == name);
+        let quoted = crate::echo::quoted;
+        match crate::sfid::to_18(&self.org.id) {
+            Ok(id) if id.starts_with("00D") => {}
+            Ok(_) => {
+                return Err(format!(
+                    "org.id '{}' is not an organization Id (those start with 00D)",
+                    quoted(&self.org.id)
+                ))
+            }
+            Err(e) => return Err(format!("org.id: {e}")),
+        }
+        if !is_api_version(&self.api_version) {
+            return Err(format!(
+                "api_version '{}' is not an API version like 66.0",
+                quoted(&self.api_version)
+            ));
+        }
+        for ((name, count), (_, max)) in self.generate.counts().into_iter().zip(GENERATE_LIMITS) {
+            if count > max {
+                return Err(format!(
+                    "[generate] {name} = {count} is more than the simulator makes ({max})"
+                ));
+            }
+        }
+        for (object, records) in &self.records {
+            for (n, record) in records.iter().enumerate() {
+                let place = || format!("record {} of {object}", n + 1);
+                if let Some(id) = record.get("Id") {
+                    let text = id.as_str().unwrap_or_default();
+                    let id18 =
+                        crate::sfid::to_18(text).map_err(|e| format!("{}: Id {e}", place()))?;
+                    if let Some(prefix) = crate::sfid::key_prefix(object) {
+                        if !id18.starts_with(prefix) {
+                            return Err(format!(
+                                "{}: Id '{}' is not a {object} Id (those start with {prefix})",
+                                place(),
+                                quoted(text)
+                            ));
+                        }
+                    }
+                }
+                if let Some(owner) = record.get("Owner") {
+                    let known = owner.as_str().is_some_and(user);
+                    if !known {
+                        return Err(format!(
+                            "{}: Owner {} is not among the users",
+                            place(),
+                            quoted(&owner.to_string())
+                        ));
+                    }
+                }
+            }
+        }
         if !user(&self.admin) {
             return Err(format!("admin '{}' is not among the users", self.admin));
         }
@@ -898,6 +987,91 @@ mod tests {
             .unwrap();
         assert!(!user.active);
         assert_eq!(user.profile, "Minimum Access - API Only Integrations");
+    }
+
+    /// The built-in `ready` with `extra` TOML on top.
+    fn ready_with(extra: &str) -> Result<Scenario, ScenarioError> {
+        load_str("x", &format!("extends = \"ready\"\nname = \"x\"\n{extra}"))
+    }
+
+    fn invalid(extra: &str) -> String {
+        let err = ready_with(extra).unwrap_err();
+        assert!(matches!(err, ScenarioError::Invalid { .. }), "{err}");
+        err.to_string()
+    }
+
+    #[test]
+    fn a_file_named_like_the_builtin_it_extends_is_no_cycle() {
+        let scenario = load_str("ready", "extends = \"ready\"\nname = \"ready\"").unwrap();
+        assert_eq!(scenario.name, "ready");
+    }
+
+    #[test]
+    fn org_id_api_version_record_ids_and_owners_are_validated_by_name() {
+        let message = invalid("[org]\nid = \"00D5g\"");
+        assert!(
+            message.contains("org.id") && message.contains("'00D5g' has 5"),
+            "{message}"
+        );
+        let message = invalid("[org]\nid = \"5003000000D8cuI\"");
+        assert!(message.contains("not an organization Id"), "{message}");
+        let message = invalid("api_version = \"banana\"");
+        assert!(message.contains("api_version 'banana'"), "{message}");
+        assert!(ready_with("api_version = \"61.0\"").is_ok());
+        let message = invalid("[[records.Case]]\nId = \"zzz\"\nSubject = \"s\"");
+        assert!(
+            message.contains("Case") && message.contains("'zzz'"),
+            "{message}"
+        );
+        let message = invalid("[[records.Case]]\nId = \"0035g00000TyPeD\"\nSubject = \"s\"");
+        assert!(message.contains("is not a Case Id"), "{message}");
+        let message = invalid("[[records.Case]]\nSubject = \"s\"\nOwner = \"nobody@acme.example\"");
+        assert!(
+            message.contains("Owner \"nobody@acme.example\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn generate_counts_at_their_bound_load_and_one_more_is_refused() {
+        for (name, max) in GENERATE_LIMITS {
+            ready_with(&format!("[generate]\n{name} = {max}"))
+                .unwrap_or_else(|e| panic!("{name} = {max}: {e}"));
+            let message = invalid(&format!("[generate]\n{name} = {}", max + 1));
+            assert!(
+                message.contains(&format!("{name} = {}", max + 1)),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn scenario_files_at_the_size_limit_load_and_one_byte_more_is_refused() {
+        let dir = std::env::temp_dir().join(format!("scenario-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let head = "extends = \"ready\"\nname = \"big\"\n#";
+        let at_limit = format!(
+            "{head}{}\n",
+            "x".repeat(MAX_SCENARIO_FILE_BYTES as usize - head.len() - 1)
+        );
+        let path = dir.join("big.toml");
+        std::fs::write(&path, &at_limit).unwrap();
+        assert_eq!(load_file(&path).unwrap().name, "big");
+        std::fs::write(&path, format!("{at_limit} ")).unwrap();
+        let err = load_file(&path).unwrap_err();
+        assert!(err.to_string().contains("larger than 8 MiB"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn deeply_nested_values_are_an_error_not_a_crash() {
+        let depth = 100_000;
+        let text = format!(
+            "extends = \"ready\"\nname = \"x\"\n[[records.Case]]\nSubject = {}1{}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert!(load_str("x", &text).is_err());
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct SimOptions {
     pub port: u16,
     /// Overrides the scenario's latency per request.
     pub latency_ms: Option<u64>,
+    /// Overrides [`HEADER_READ_TIMEOUT`] (tests use a short one).
+    pub header_read_timeout: Option<Duration>,
+    /// Overrides [`MAX_CONNECTIONS`].
+    pub max_connections: Option<usize>,
 }
 
 struct Shared {
@@ -175,7 +179,7 @@ impl Shared {
 pub struct SimServer {
     shared: Arc<Shared>,
     admin_token: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -203,14 +207,12 @@ impl SimServer {
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(shared.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let limits = ConnectionLimits {
+            header_read_timeout: options.header_read_timeout.unwrap_or(HEADER_READ_TIMEOUT),
+            max_connections: options.max_connections.unwrap_or(MAX_CONNECTIONS).max(1),
+        };
+        let task = tokio::spawn(serve(listener, app, limits, rx));
         Ok(SimServer {
             shared,
             admin_token,
@@ -270,7 +272,7 @@ impl SimServer {
     /// Stops serving and waits for the server task to end.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -281,9 +283,77 @@ impl SimServer {
 impl Drop for SimServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
     }
+}
+
+/// How long a client may take to send a request's headers (from the connection's start or the
+/// end of its previous answer) before the connection is closed: a client that never finishes
+/// its headers must not hold a connection forever. An idle kept-alive connection is closed after
+/// it too, as hyper's own default does.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections served at once; further clients wait in the listen queue until one closes.
+pub const MAX_CONNECTIONS: usize = 256;
+
+#[derive(Clone, Copy)]
+struct ConnectionLimits {
+    header_read_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Accepts connections until `shutdown` turns true, at most `max_connections` at once, each
+/// with its header-read timeout; then lets the open ones finish their request and waits for them.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors or a connection reset before accept: try again soon.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        // Reap finished connections so the set does not grow with every client.
+        while connections.try_join_next().is_some() {}
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = shutdown.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stop.wait_for(|stop| *stop) => {}
+            }
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
 }
 
 fn json_response(status: u16, body: &Value, limit_info: Option<String>) -> Response {

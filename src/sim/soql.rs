@@ -485,10 +485,41 @@ enum Nesting {
     Child,
 }
 
+/// Longest query the simulator parses, in characters: Salesforce's documented limit for a SOQL
+/// statement.
+pub const MAX_QUERY_CHARS: usize = 100_000;
+
+/// Deepest nesting of parentheses, NOTs and sub-selects the simulator parses. The parser and
+/// the evaluator recurse once per level, so this bounds their stack; chains of AND / OR do not
+/// nest (they are kept balanced, see `balanced`).
+pub const MAX_NESTING: usize = 50;
+
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     i: usize,
+    /// Open parentheses, NOTs and sub-selects around the current token.
+    depth: usize,
+}
+
+/// Chains up to this many terms keep the left-to-right tree `((a AND b) AND c) ...`.
+const LEFT_FOLD_TERMS: usize = 16;
+
+/// Joins the terms of one AND or OR chain. Up to [`LEFT_FOLD_TERMS`] terms: the left-to-right
+/// tree. Longer chains: halves joined recursively, the same truth value (both operators are
+/// associative) at about log2(n) + 16 levels instead of n, so a chain of hundreds of terms costs
+/// the recursive evaluator no stack.
+fn balanced(mut terms: Vec<Expr>, join: fn(Box<Expr>, Box<Expr>) -> Expr) -> Option<Expr> {
+    if terms.len() <= LEFT_FOLD_TERMS {
+        let mut terms = terms.into_iter();
+        let first = terms.next()?;
+        return Some(terms.fold(first, |left, right| join(Box::new(left), Box::new(right))));
+    }
+    let right = terms.split_off(terms.len().div_ceil(2));
+    Some(join(
+        Box::new(balanced(terms, join)?),
+        Box::new(balanced(right, join)?),
+    ))
 }
 
 impl Parser<'_> {
@@ -510,6 +541,26 @@ impl Parser<'_> {
 
     fn unexpected(&self, t: &Token) -> SoqlError {
         unexpected_token(self.src, t.pos, &t.text)
+    }
+
+    /// One more level of nesting at the current token, or the error past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), SoqlError> {
+        if self.depth == MAX_NESTING {
+            return Err(located_error(
+                "MALFORMED_QUERY",
+                self.src,
+                self.peek().pos,
+                &format!(
+                    "the query nests parentheses, NOTs and sub-selects more than {MAX_NESTING} deep"
+                ),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     fn is_kw(&self, kw: &str) -> bool {
@@ -562,7 +613,9 @@ impl Parser<'_> {
                         "SOQL statements cannot query aggregate relationships more than 1 level away from the root entity object.",
                     ));
                 }
+                self.enter()?;
                 let sub = self.parse_query(Nesting::Child)?;
+                self.leave();
                 self.expect(Tok::RParen)?;
                 select.push(SelectItem::Subquery(Box::new(sub)));
             } else if self.is_kw("COUNT") && self.peek2().kind == Tok::LParen {
@@ -668,31 +721,35 @@ impl Parser<'_> {
     }
 
     fn parse_or(&mut self) -> Result<Expr, SoqlError> {
-        let mut left = self.parse_and()?;
+        let mut terms = vec![self.parse_and()?];
         while self.eat_kw("OR") {
-            let right = self.parse_and()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            terms.push(self.parse_and()?);
         }
-        Ok(left)
+        balanced(terms, Expr::Or).ok_or_else(|| self.unexpected(self.peek()))
     }
 
     fn parse_and(&mut self) -> Result<Expr, SoqlError> {
-        let mut left = self.parse_not()?;
+        let mut terms = vec![self.parse_not()?];
         while self.eat_kw("AND") {
-            let right = self.parse_not()?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            terms.push(self.parse_not()?);
         }
-        Ok(left)
+        balanced(terms, Expr::And).ok_or_else(|| self.unexpected(self.peek()))
     }
 
     fn parse_not(&mut self) -> Result<Expr, SoqlError> {
-        if self.eat_kw("NOT") {
-            return Ok(Expr::Not(Box::new(self.parse_not()?)));
+        if self.is_kw("NOT") {
+            self.enter()?;
+            self.next();
+            let negated = self.parse_not()?;
+            self.leave();
+            return Ok(Expr::Not(Box::new(negated)));
         }
         if self.peek().kind == Tok::LParen {
+            self.enter()?;
             self.next();
             let e = self.parse_or()?;
             self.expect(Tok::RParen)?;
+            self.leave();
             return Ok(e);
         }
         self.parse_condition()
@@ -730,7 +787,9 @@ impl Parser<'_> {
         self.expect(Tok::LParen)?;
         if self.is_kw("SELECT") {
             let select_tok = self.peek().clone();
+            self.enter()?;
             let subquery = self.parse_query(Nesting::SemiJoin)?;
+            self.leave();
             let single_field = matches!(subquery.select.as_slice(), [SelectItem::Field(_)]);
             if !single_field {
                 return Err(located_error(
@@ -780,11 +839,19 @@ impl Parser<'_> {
 
 /// Parses a SOQL query. Syntax errors are `MALFORMED_QUERY` with Salesforce's wording.
 pub fn parse(soql: &str) -> Result<Query, SoqlError> {
+    let length = soql.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(SoqlError::new(
+            "MALFORMED_QUERY",
+            format!("SOQL statements cannot be longer than {MAX_QUERY_CHARS} characters; this one has {length}"),
+        ));
+    }
     let toks = Lexer::new(soql).tokens()?;
     let mut p = Parser {
         src: soql,
         toks,
         i: 0,
+        depth: 0,
     };
     let q = p.parse_query(Nesting::Top)?;
     let t = p.next();
@@ -2067,6 +2134,80 @@ mod tests {
         assert_eq!(names(&r), vec!["Alice Admin", "bob builder", "Carol"]);
         let r = run("SELECT Name FROM User WHERE IsActive = TRUE AND (Department != null AND Department != 'IT')");
         assert_eq!(names(&r), vec!["Dave"]);
+    }
+
+    fn nested_parentheses(depth: usize) -> String {
+        format!(
+            "SELECT Name FROM User WHERE {}Name = 'Carol'{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn nesting_at_the_bound_runs_and_one_more_is_malformed() {
+        let r = run(&nested_parentheses(MAX_NESTING));
+        assert_eq!(names(&r), vec!["Carol"]);
+        let e = err(&nested_parentheses(MAX_NESTING + 1));
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+        assert!(e.message.contains("more than 50 deep"), "{e}");
+
+        let nots = |n: usize| {
+            format!(
+                "SELECT Name FROM User WHERE {}Name = 'Carol'",
+                "NOT ".repeat(n)
+            )
+        };
+        assert_eq!(names(&run(&nots(MAX_NESTING))), vec!["Carol"]);
+        assert_eq!(err(&nots(MAX_NESTING + 1)).error_code, "MALFORMED_QUERY");
+        for hundreds in [300, 5_000] {
+            assert_eq!(
+                err(&nested_parentheses(hundreds)).error_code,
+                "MALFORMED_QUERY"
+            );
+            assert_eq!(err(&nots(hundreds)).error_code, "MALFORMED_QUERY");
+        }
+    }
+
+    #[test]
+    fn long_or_and_and_chains_evaluate_like_the_left_to_right_chain() {
+        let mut terms: Vec<String> = (0..449).map(|n| format!("Name = 'nobody {n}'")).collect();
+        terms.push("Name = 'Carol'".into());
+        let r = run(&format!(
+            "SELECT Name FROM User WHERE {}",
+            terms.join(" OR ")
+        ));
+        assert_eq!(names(&r), vec!["Carol"]);
+        let ands = vec!["Name != 'nobody'"; 450].join(" AND ");
+        let r = run(&format!(
+            "SELECT Name FROM User WHERE {ands} AND Name = 'Carol'"
+        ));
+        assert_eq!(names(&r), vec!["Carol"]);
+        let Expr::Or(left, right) = parse("SELECT Id FROM User WHERE A = 1 OR B = 2 OR C = 3")
+            .expect("parses")
+            .where_clause
+            .expect("has a WHERE")
+        else {
+            panic!("an OR chain")
+        };
+        assert!(
+            matches!(*left, Expr::Or(..)),
+            "three terms group left to right"
+        );
+        assert!(matches!(*right, Expr::Compare { .. }));
+    }
+
+    #[test]
+    fn length_at_the_bound_parses_and_one_character_more_is_malformed() {
+        let head = "SELECT Name FROM User WHERE Name = '";
+        let tail = "'";
+        let fill = "x".repeat(MAX_QUERY_CHARS - head.len() - tail.len());
+        let at_bound = format!("{head}{fill}{tail}");
+        assert_eq!(at_bound.chars().count(), MAX_QUERY_CHARS);
+        assert!(parse(&at_bound).is_ok());
+        let e = parse(&format!("{head}{fill}x{tail}")).unwrap_err();
+        assert_eq!(e.error_code, "MALFORMED_QUERY");
+        assert!(e.message.contains("100000 characters"), "{e}");
     }
 
     #[test]

@@ -160,13 +160,8 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
         WriteCommand::Export { plan, dir } => {
             let dir = std::path::PathBuf::from(dir.trim());
             let result = fix::metadata::export_plan(&plan, client.api_version()).and_then(|files| {
-                for file in &files {
-                    let path = dir.join(&file.path);
-                    path.parent()
-                        .map_or(Ok(()), std::fs::create_dir_all)
-                        .and_then(|()| std::fs::write(&path, &file.text))
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
+                let contents = files.iter().map(|f| (f.path.as_path(), f.text.as_bytes()));
+                crate::files::write_in_folder(&dir, contents).map_err(|e| e.to_string())?;
                 Ok(format!(
                     "Wrote {} files to {}. Deploy with: sf project deploy start --manifest package.xml (from that folder). Assignments are not metadata: assign the permission set in Setup after the deploy.",
                     files.len(),

@@ -130,13 +130,14 @@ pub fn on_checked(app: &mut App, full_run: bool) {
     app.report_state.previous = None;
     app.report_state.pending_previous = Some(rx);
     std::thread::spawn(move || {
-        let previous = std::fs::read_to_string(&path)
+        let previous = crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES)
             .ok()
             .and_then(|text| report::read_verified(&text).ok());
+        // The last-runs folder is the app's own; made on first use.
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
-        let _ = report::write_file(&path, report::to_json_file(&current).as_bytes());
+        let _ = crate::files::write_file(&path, report::to_json_file(&current).as_bytes());
         let _ = tx.send(previous);
     });
 }
@@ -167,9 +168,9 @@ fn save_in_background(
                 suggested: std::env::var_os("HOME").map(|home| PathBuf::from(home).join(&name)),
             },
             Some(path) => match report::render(&report, format) {
-                Ok(bytes) => match report::write_file(&path, &bytes) {
+                Ok(bytes) => match crate::files::write_file(&path, &bytes) {
                     Ok(()) => Outcome::Saved(path),
-                    Err(e) => Outcome::Failed(e),
+                    Err(e) => Outcome::Failed(e.to_string()),
                 },
                 Err(e) => Outcome::Failed(e.to_string()),
             },
@@ -198,13 +199,15 @@ fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Optio
                 quick: started.elapsed() < NO_DIALOG,
                 suggested: None,
             },
-            Some(path) => match std::fs::read_to_string(&path) {
-                Err(e) => Outcome::Failed(format!("Cannot read {}: {e}", path.display())),
-                Ok(text) => match report::read_verified(&text) {
-                    Ok(r) => Outcome::Opened(path, Box::new(r)),
-                    Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
-                },
-            },
+            Some(path) => {
+                match crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES) {
+                    Err(e) => Outcome::Failed(e.to_string()),
+                    Ok(text) => match report::read_verified(&text) {
+                        Ok(r) => Outcome::Opened(path, Box::new(r)),
+                        Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
+                    },
+                }
+            }
         };
         let _ = tx.send(outcome);
         ctx.request_repaint();

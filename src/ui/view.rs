@@ -893,13 +893,12 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
                     .clicked()
                 {
                     let path = std::path::PathBuf::from(draft.save_path.trim());
-                    draft.message = Some(match std::fs::write(&path, draft.profile.to_toml()) {
-                        Ok(()) => format!("Saved to {}.", path.display()),
-                        Err(e) => format!(
-                            "Could not save to {}: {e}. Choose another folder.",
-                            path.display()
-                        ),
-                    });
+                    draft.message = Some(
+                        match crate::files::write_file(&path, draft.profile.to_toml().as_bytes()) {
+                            Ok(()) => format!("Saved to {}.", path.display()),
+                            Err(e) => e.to_string(),
+                        },
+                    );
                 }
             });
             if let Some(message) = &draft.message {

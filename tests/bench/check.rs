@@ -26,6 +26,7 @@ async fn main() {
                 SimOptions {
                     port: 0,
                     latency_ms: Some(latency),
+                    ..Default::default()
                 },
             )
             .await

@@ -20,6 +20,7 @@ async fn start(name: &str, latency: u64) -> (SimServer, Client, Identity) {
         SimOptions {
             port: 0,
             latency_ms: Some(latency),
+            ..Default::default()
         },
     )
     .await
