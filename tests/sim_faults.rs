@@ -466,11 +466,20 @@ fn list(kind: &str) -> String {
 async fn a_guarded_eca_oauth_settings_type_fails_only_its_own_call() {
     let sim = common::start("eca-settings-guarded").await;
     let admin = sim.admin_token().to_string();
-    let (status, _, xml) = soap(&sim, soap_envelope(&admin, &list("ExtlClntAppOauthSettings"))).await;
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExtlClntAppOauthSettings")),
+    )
+    .await;
     assert_eq!(status, 500, "{xml}");
-    assert_eq!(element_text(&xml, "faultcode"), Some("sf:INSUFFICIENT_ACCESS"), "{xml}");
+    assert_eq!(
+        element_text(&xml, "faultcode"),
+        Some("sf:INSUFFICIENT_ACCESS"),
+        "{xml}"
+    );
     assert!(
-        element_text(&xml, "faultstring").is_some_and(|f| f.contains("Allow Access to OAuth Consumer Secrets via Metadata API")),
+        element_text(&xml, "faultstring")
+            .is_some_and(|f| f.contains("Allow Access to OAuth Consumer Secrets via Metadata API")),
         "{xml}"
     );
     // One call asking for both types fails as a whole ...
@@ -482,7 +491,11 @@ async fn a_guarded_eca_oauth_settings_type_fails_only_its_own_call() {
     // ... while a call per type keeps the others.
     let (status, _, xml) = soap(&sim, soap_envelope(&admin, &list("ConnectedApp"))).await;
     assert_eq!(status, 200, "{xml}");
-    let (status, _, xml) = soap(&sim, soap_envelope(&admin, &list("ExternalClientApplication"))).await;
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExternalClientApplication")),
+    )
+    .await;
     assert_eq!(status, 200, "{xml}");
     assert!(xml.contains("<fullName>Enterpret_ECA</fullName>"), "{xml}");
     let read = "<met:readMetadata><met:type>ExtlClntAppOauthSettings</met:type>\
@@ -491,24 +504,49 @@ async fn a_guarded_eca_oauth_settings_type_fails_only_its_own_call() {
     assert_eq!(status, 500, "{xml}");
 
     // The admin's OAuth policies of the ECA still read.
-    let (status, _, xml) = soap(&sim, soap_envelope(&admin, &list("ExtlClntAppOauthConfigurablePolicies"))).await;
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExtlClntAppOauthConfigurablePolicies")),
+    )
+    .await;
     assert_eq!(status, 200, "{xml}");
-    assert!(xml.contains("<fullName>Enterpret_ECA_oauthPlcy</fullName>"), "{xml}");
     assert!(
-        xml.contains("<fileName>extlClntAppOauthPolicies/Enterpret_ECA_oauthPlcy.ecaOauthPlcy</fileName>"),
+        xml.contains("<fullName>Enterpret_ECA_oauthPlcy</fullName>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<fileName>extlClntAppOauthPolicies/Enterpret_ECA_oauthPlcy.ecaOauthPlcy</fileName>"
+        ),
         "{xml}"
     );
     let read = "<met:readMetadata><met:type>ExtlClntAppOauthConfigurablePolicies</met:type>\
          <met:fullNames>Enterpret_ECA_oauthPlcy</met:fullNames></met:readMetadata>";
     let (status, _, xml) = soap(&sim, soap_envelope(&admin, read)).await;
     assert_eq!(status, 200, "{xml}");
-    assert_eq!(element_text(&xml, "permittedUsersPolicyType"), Some("AllSelfAuthorized"), "{xml}");
-    assert_eq!(element_text(&xml, "refreshTokenPolicyType"), Some("Infinite"), "{xml}");
-    assert_eq!(element_text(&xml, "externalClientApplication"), Some("Enterpret_ECA"), "{xml}");
+    assert_eq!(
+        element_text(&xml, "permittedUsersPolicyType"),
+        Some("AllSelfAuthorized"),
+        "{xml}"
+    );
+    assert_eq!(
+        element_text(&xml, "refreshTokenPolicyType"),
+        Some("Infinite"),
+        "{xml}"
+    );
+    assert_eq!(
+        element_text(&xml, "externalClientApplication"),
+        Some("Enterpret_ECA"),
+        "{xml}"
+    );
 
     // Without the guard (the `eca` scenario) the settings read.
     let sim = common::start("eca").await;
-    let (status, _, xml) = soap(&sim, soap_envelope(sim.admin_token(), &list("ExtlClntAppOauthSettings"))).await;
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(sim.admin_token(), &list("ExtlClntAppOauthSettings")),
+    )
+    .await;
     assert_eq!(status, 200, "{xml}");
 }
 

@@ -947,7 +947,11 @@ async fn frozen_users_cannot_log_in_refresh_or_use_their_sessions() {
     let a = authorize_post(&sim, &auth, INTEGRATION, PASSWORD, "allow").await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(a.location.is_none(), "no code for a frozen user");
-    assert!(a.body.contains("check your username and password"), "{}", a.body);
+    assert!(
+        a.body.contains("check your username and password"),
+        "{}",
+        a.body
+    );
 
     // A user frozen after logging in: the refresh token and the session stop working.
     let sim = common::start("ready").await;

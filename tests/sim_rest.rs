@@ -1603,7 +1603,13 @@ async fn permission_set_licences_gate_what_a_licensed_set_grants() {
     let sets = "SELECT Name, LicenseId, License.MasterLabel, License.DeveloperName FROM PermissionSet WHERE Name = 'Enterpret_Integration'";
 
     let ready = start("ready").await;
-    let (status, body) = query(&ready, ready.admin_token(), &psl_query(INTEGRATION_USER), false).await;
+    let (status, body) = query(
+        &ready,
+        ready.admin_token(),
+        &psl_query(INTEGRATION_USER),
+        false,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["totalSize"], 1, "{body}");
     let row = &body["records"][0];
@@ -1621,8 +1627,16 @@ async fn permission_set_licences_gate_what_a_licensed_set_grants() {
     let sim = start("integration-psl-missing").await;
     let (_, body) = query(&sim, sim.admin_token(), sets, false).await;
     let set = &body["records"][0];
-    assert!(set["LicenseId"].as_str().is_some_and(|l| l.starts_with("0PL")), "{set}");
-    assert_eq!(set["License"]["DeveloperName"], "SalesforceAPIIntegrationPsl");
+    assert!(
+        set["LicenseId"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("0PL")),
+        "{set}"
+    );
+    assert_eq!(
+        set["License"]["DeveloperName"],
+        "SalesforceAPIIntegrationPsl"
+    );
     assert_eq!(set["License"]["MasterLabel"], "Salesforce API Integration");
     let (_, body) = query(&sim, sim.admin_token(), &psl_query(INTEGRATION_USER), false).await;
     assert_eq!(body["totalSize"], 0, "{body}");
@@ -1632,11 +1646,20 @@ async fn permission_set_licences_gate_what_a_licensed_set_grants() {
         user_id(&sim, INTEGRATION_USER)
     );
     let (_, body) = query(&sim, sim.admin_token(), &soql, false).await;
-    assert_eq!(body["records"][0]["PermissionSet"]["Name"], "Enterpret_Integration");
+    assert_eq!(
+        body["records"][0]["PermissionSet"]["Name"],
+        "Enterpret_Integration"
+    );
     assert_eq!(case_editable(&sim, INTEGRATION_USER).await, json!(false));
 
     // Assigning a licensed set to a user without the licence is refused.
-    let set_id = single_id(&sim, sim.admin_token(), "SELECT Id FROM PermissionSet WHERE Name = 'Enterpret_Integration'", false).await;
+    let set_id = single_id(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id FROM PermissionSet WHERE Name = 'Enterpret_Integration'",
+        false,
+    )
+    .await;
     let (status, body) = send(
         &sim,
         sim.admin_token(),
@@ -1679,11 +1702,15 @@ async fn a_muting_permission_set_takes_edit_out_of_its_group() {
         false,
     )
     .await;
-    assert_eq!(body["records"][0]["DeveloperName"], "Enterpret_Read_Only", "{body}");
+    assert_eq!(
+        body["records"][0]["DeveloperName"], "Enterpret_Read_Only",
+        "{body}"
+    );
 
     assert_eq!(case_editable(&sim, INTEGRATION_USER).await, json!(false));
     let token = integration_token(&sim);
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
     assert_eq!(message(&body), "entity is read-only");
@@ -1693,7 +1720,9 @@ async fn a_muting_permission_set_takes_edit_out_of_its_group() {
 async fn a_frozen_user_is_queryable_and_its_sessions_are_refused() {
     let sim = start("user-frozen").await;
     let integration = user_id(&sim, INTEGRATION_USER);
-    let soql = format!("SELECT UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{integration}'");
+    let soql = format!(
+        "SELECT UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{integration}'"
+    );
     let (status, body) = query(&sim, sim.admin_token(), &soql, false).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["records"][0]["IsFrozen"], true, "{body}");
@@ -1709,7 +1738,10 @@ async fn a_frozen_user_is_queryable_and_its_sessions_are_refused() {
     let token = integration_token(&sim);
     let (status, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body, json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]));
+    assert_eq!(
+        body,
+        json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    );
 
     let ready = start("ready").await;
     let soql = format!(
@@ -1740,13 +1772,20 @@ async fn private_case_sharing_follows_owner_roles_and_shares() {
     let owner = record_access(&sim, "agent@acme.example", &case18()).await;
     assert_eq!(owner["MaxAccessLevel"], "All", "{owner}");
     // The admin (CEO role, Modify All Data) has everything.
-    assert_eq!(record_access(&sim, "admin@acme.example", &case18()).await["MaxAccessLevel"], "All");
+    assert_eq!(
+        record_access(&sim, "admin@acme.example", &case18()).await["MaxAccessLevel"],
+        "All"
+    );
 
     let token = integration_token(&sim);
     let (status, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["totalSize"], 0, "the integration user sees no Case: {body}");
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    assert_eq!(
+        body["totalSize"], 0,
+        "the integration user sees no Case: {body}"
+    );
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
     assert_eq!(message(&body), "insufficient access rights on object id");
@@ -1780,7 +1819,8 @@ access = "Read"
     let token = integration_token(&sim);
     let (_, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
     assert_eq!(body["totalSize"], 1, "{body}");
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
     let (_, body) = query(
@@ -1807,22 +1847,54 @@ async fn inactive_values_and_global_value_sets() {
     assert_eq!(field["type"], "picklist");
     assert_eq!(field["restrictedPicklist"], true);
     let values = field["picklistValues"].as_array().expect("values");
-    let neutral = values.iter().find(|v| v["value"] == "Neutral").expect("Neutral listed");
+    let neutral = values
+        .iter()
+        .find(|v| v["value"] == "Neutral")
+        .expect("Neutral listed");
     assert_eq!(neutral["active"], false, "{neutral}");
-    assert!(values.iter().any(|v| v["value"] == "Positive" && v["active"] == true));
+    assert!(values
+        .iter()
+        .any(|v| v["value"] == "Positive" && v["active"] == true));
 
     let id = single_id(&sim, admin, "SELECT Id FROM CustomField WHERE DeveloperName = 'Enterpret_Sentiment' AND TableEnumOrId = 'Case'", true).await;
-    let (status, body) = query(&sim, admin, &format!("SELECT Id, Metadata FROM CustomField WHERE Id = '{id}'"), true).await;
+    let (status, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Id, Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let value_set = &body["records"][0]["Metadata"]["valueSet"];
-    assert_eq!(value_set["valueSetName"], "Enterpret_Sentiments", "{value_set}");
+    assert_eq!(
+        value_set["valueSetName"], "Enterpret_Sentiments",
+        "{value_set}"
+    );
     assert_eq!(value_set["restricted"], true, "{value_set}");
 
-    let set_id = single_id(&sim, admin, "SELECT Id FROM GlobalValueSet WHERE DeveloperName = 'Enterpret_Sentiments'", true).await;
-    let (status, body) = query(&sim, admin, &format!("SELECT Id, DeveloperName, Metadata FROM GlobalValueSet WHERE Id = '{set_id}'"), true).await;
+    let set_id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM GlobalValueSet WHERE DeveloperName = 'Enterpret_Sentiments'",
+        true,
+    )
+    .await;
+    let (status, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Id, DeveloperName, Metadata FROM GlobalValueSet WHERE Id = '{set_id}'"),
+        true,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let custom = body["records"][0]["Metadata"]["customValue"].as_array().expect("customValue").clone();
-    let neutral = custom.iter().find(|v| v["fullName"] == "Neutral").expect("Neutral");
+    let custom = body["records"][0]["Metadata"]["customValue"]
+        .as_array()
+        .expect("customValue")
+        .clone();
+    let neutral = custom
+        .iter()
+        .find(|v| v["fullName"] == "Neutral")
+        .expect("Neutral");
     assert_eq!(neutral["isActive"], false, "{neutral}");
     let (status, body) = query(&sim, admin, "SELECT Id, Metadata FROM GlobalValueSet", true).await;
     // One global value set: the one-row rule holds; the standard API does not serve it.
@@ -1831,12 +1903,29 @@ async fn inactive_values_and_global_value_sets() {
     assert_eq!(status, 400, "{body}");
 
     let token = integration_token(&sim);
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SENTIMENT: "Neutral"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
-    assert_eq!(message(&body), "Enterpret Sentiment: bad value for restricted picklist field: Neutral");
+    assert_eq!(
+        message(&body),
+        "Enterpret Sentiment: bad value for restricted picklist field: Neutral"
+    );
     assert_eq!(fields_of(&body), json!([SENTIMENT]));
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SENTIMENT: "Positive"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Positive"}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
 
     // A local picklist's inactive value shows isActive = false in its value set definition.
@@ -1845,8 +1934,20 @@ async fn inactive_values_and_global_value_sets() {
     )
     .await;
     let admin = sim.admin_token();
-    let id = single_id(&sim, admin, "SELECT Id FROM CustomField WHERE DeveloperName = 'Enterpret_Sentiment'", true).await;
-    let (_, body) = query(&sim, admin, &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"), true).await;
+    let id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM CustomField WHERE DeveloperName = 'Enterpret_Sentiment'",
+        true,
+    )
+    .await;
+    let (_, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
     let definition = &body["records"][0]["Metadata"]["valueSet"]["valueSetDefinition"]["value"];
     assert_eq!(definition[0]["fullName"], "Positive", "{definition}");
     assert_eq!(definition[0]["isActive"], Value::Null, "{definition}");
@@ -1870,11 +1971,21 @@ async fn formula_auto_number_and_roll_up_fields_are_read_only() {
     assert_eq!(body["records"][0]["PermissionsEdit"], true, "{body}");
 
     let token = integration_token(&sim);
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SENTIMENT: "Neutral"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
     assert_eq!(fields_of(&body), json!([SENTIMENT]));
-    assert!(message(&body).starts_with("Unable to create/update fields: Enterpret_Sentiment__c."), "{body}");
+    assert!(
+        message(&body).starts_with("Unable to create/update fields: Enterpret_Sentiment__c."),
+        "{body}"
+    );
 
     let sim = start_text(
         "extends = \"ready\"\nname = \"computed\"\n\
@@ -1884,23 +1995,55 @@ async fn formula_auto_number_and_roll_up_fields_are_read_only() {
     )
     .await;
     let admin = sim.admin_token();
-    let ticket = describe_field(&sim, admin, "Ticket__c").await.expect("Ticket__c");
+    let ticket = describe_field(&sim, admin, "Ticket__c")
+        .await
+        .expect("Ticket__c");
     assert_eq!(ticket["type"], "string");
     assert_eq!(ticket["autoNumber"], true);
     assert_eq!(ticket["calculated"], false);
     assert_eq!(ticket["updateable"], false);
-    let comments = describe_field(&sim, admin, "Comments__c").await.expect("Comments__c");
+    let comments = describe_field(&sim, admin, "Comments__c")
+        .await
+        .expect("Comments__c");
     assert_eq!(comments["type"], "double");
     assert_eq!(comments["calculated"], true);
     assert_eq!(comments["updateable"], false);
     let (_, body) = query(&sim, admin, "SELECT QualifiedApiName, DataType FROM FieldDefinition WHERE EntityDefinition.QualifiedApiName = 'Case' AND QualifiedApiName IN ('Ticket__c', 'Comments__c') ORDER BY QualifiedApiName", false).await;
-    assert_eq!(body["records"][0]["DataType"], "Roll-Up Summary (COUNT Case Comment)", "{body}");
+    assert_eq!(
+        body["records"][0]["DataType"], "Roll-Up Summary (COUNT Case Comment)",
+        "{body}"
+    );
     assert_eq!(body["records"][1]["DataType"], "Auto Number", "{body}");
-    let id = single_id(&sim, admin, "SELECT Id FROM CustomField WHERE DeveloperName = 'Ticket'", true).await;
-    let (_, body) = query(&sim, admin, &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"), true).await;
-    assert_eq!(body["records"][0]["Metadata"]["type"], "AutoNumber", "{body}");
-    assert_eq!(body["records"][0]["Metadata"]["displayFormat"], "T-{00000}", "{body}");
-    let (status, body) = patch_record(&sim, admin, "Case", &case18(), &json!({"Ticket__c": "T-1", "Comments__c": 3})).await;
+    let id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM CustomField WHERE DeveloperName = 'Ticket'",
+        true,
+    )
+    .await;
+    let (_, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
+    assert_eq!(
+        body["records"][0]["Metadata"]["type"], "AutoNumber",
+        "{body}"
+    );
+    assert_eq!(
+        body["records"][0]["Metadata"]["displayFormat"], "T-{00000}",
+        "{body}"
+    );
+    let (status, body) = patch_record(
+        &sim,
+        admin,
+        "Case",
+        &case18(),
+        &json!({"Ticket__c": "T-1", "Comments__c": 3}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
     assert_eq!(fields_of(&body), json!(["Ticket__c", "Comments__c"]));
@@ -1921,7 +2064,10 @@ async fn validation_rules_fire_on_their_formula() {
         assert_eq!(status, expected, "{body}: {answer}");
         if status == 400 {
             assert_eq!(error_code(&answer), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
-            assert_eq!(message(&answer), "Choose a Case Reason before closing the case.");
+            assert_eq!(
+                message(&answer),
+                "Choose a Case Reason before closing the case."
+            );
             assert_eq!(fields_of(&answer), json!(["Reason"]));
         }
     }
@@ -1929,26 +2075,71 @@ async fn validation_rules_fire_on_their_formula() {
     // A rule that names no integration field, with its error at the top of the page.
     let sim = start("validation-formula-blocks").await;
     let token = integration_token(&sim);
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SENTIMENT: "Neutral"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
-    assert_eq!(message(&body), "Only administrators may change triage data on a case.");
+    assert_eq!(
+        message(&body),
+        "Only administrators may change triage data on a case."
+    );
     assert_eq!(fields_of(&body), json!([]));
-    let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "only the summary"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SUMMARY: "only the summary"}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     // The System Administrator passes the same change.
-    let (status, body) = patch_record(&sim, sim.admin_token(), "Case", &case18(), &json!({SENTIMENT: "Neutral"})).await;
+    let (status, body) = patch_record(
+        &sim,
+        sim.admin_token(),
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     // The formula itself is served only on a one-row Metadata query.
-    let id = single_id(&sim, sim.admin_token(), "SELECT Id FROM ValidationRule WHERE ValidationName = 'Protect_Triage_Data'", true).await;
-    let (status, body) = query(&sim, sim.admin_token(), &format!("SELECT Id, ValidationName, Metadata FROM ValidationRule WHERE Id = '{id}'"), true).await;
+    let id = single_id(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id FROM ValidationRule WHERE ValidationName = 'Protect_Triage_Data'",
+        true,
+    )
+    .await;
+    let (status, body) = query(
+        &sim,
+        sim.admin_token(),
+        &format!("SELECT Id, ValidationName, Metadata FROM ValidationRule WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["records"][0]["Metadata"]["errorConditionFormula"],
         "AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')"
     );
-    assert_eq!(body["records"][0]["Metadata"]["errorDisplayField"], Value::Null);
-    let (status, body) = query(&sim, sim.admin_token(), "SELECT Id, Metadata FROM ValidationRule", true).await;
+    assert_eq!(
+        body["records"][0]["Metadata"]["errorDisplayField"],
+        Value::Null
+    );
+    let (status, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id, Metadata FROM ValidationRule",
+        true,
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "MALFORMED_QUERY");
 
@@ -1974,7 +2165,12 @@ async fn oauth_tokens_are_visible_to_customize_application_or_their_owner() {
     let (status, body) = query(&sim, &token, soql, false).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["totalSize"].as_u64().unwrap() >= 1, "{body}");
-    assert!(records(&body).iter().all(|r| r["UserId"] == json!(integration)), "{body}");
+    assert!(
+        records(&body)
+            .iter()
+            .all(|r| r["UserId"] == json!(integration)),
+        "{body}"
+    );
     let agent = sim.token_for("agent@acme.example", "X", &["api"]).unwrap();
     let (status, body) = query(&sim, &agent, soql, false).await;
     assert_eq!(status, 200, "{body}");
@@ -2002,11 +2198,17 @@ async fn concurrent_long_requests_are_not_the_daily_quota() {
     let (used, limit) = limit_usage(&headers);
     assert_eq!((used, limit), (used_before, max));
     assert!(used < limit / 2, "plenty of daily room");
-    assert_eq!(sim.api_usage().0, used_before, "the refused call is not counted");
+    assert_eq!(
+        sim.api_usage().0,
+        used_before,
+        "the refused call is not counted"
+    );
 
     // Injected: the next request only.
     let sim = start("ready").await;
-    sim.inject(writeback_setup::sim::server::Fault::ConcurrentRequestLimit(1));
+    sim.inject(writeback_setup::sim::server::Fault::ConcurrentRequestLimit(
+        1,
+    ));
     let (status, body) = query(&sim, sim.admin_token(), "SELECT Id FROM Case", false).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(error_code(&body), "REQUEST_LIMIT_EXCEEDED");
@@ -2028,16 +2230,45 @@ async fn a_blocking_duplicate_rule_refuses_the_update() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["totalSize"], 1, "{body}");
     assert_eq!(body["records"][0]["DeveloperName"], "Contact_Same_Email");
-    assert_eq!(body["records"][0]["MasterLabel"], "Contacts with the same email");
+    assert_eq!(
+        body["records"][0]["MasterLabel"],
+        "Contacts with the same email"
+    );
 
-    let grace = single_id(&sim, admin, "SELECT Id FROM Contact WHERE FirstName = 'Grace'", false).await;
-    let other = single_id(&sim, admin, "SELECT Id FROM Contact WHERE FirstName = 'Grace B.'", false).await;
-    let alan = single_id(&sim, admin, "SELECT Id FROM Contact WHERE FirstName = 'Alan'", false).await;
+    let grace = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Grace'",
+        false,
+    )
+    .await;
+    let other = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Grace B.'",
+        false,
+    )
+    .await;
+    let alan = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Alan'",
+        false,
+    )
+    .await;
     let token = integration_token(&sim);
-    let (status, body) = patch_record(&sim, &token, "Contact", &grace, &json!({"Survey_Score__c": 7})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &grace,
+        &json!({"Survey_Score__c": 7}),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "DUPLICATES_DETECTED");
-    let message_text = "You're creating a duplicate record. We recommend you use an existing record instead.";
+    let message_text =
+        "You're creating a duplicate record. We recommend you use an existing record instead.";
     assert_eq!(message(&body), message_text);
     let result = &body[0]["duplicateResult"];
     assert_eq!(result["allowSave"], false);
@@ -2049,10 +2280,24 @@ async fn a_blocking_duplicate_rule_refuses_the_update() {
     assert_eq!(matched["size"], 1);
     assert_eq!(matched["matchRecords"][0]["record"]["Id"], json!(other));
     // A Contact without a twin saves.
-    let (status, body) = patch_record(&sim, &token, "Contact", &alan, &json!({"Survey_Score__c": 9})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &alan,
+        &json!({"Survey_Score__c": 9}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     // Changing the email to a free one saves as well.
-    let (status, body) = patch_record(&sim, &token, "Contact", &grace, &json!({"Email": "grace.h@customer.example", "Survey_Score__c": 7})).await;
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &grace,
+        &json!({"Email": "grace.h@customer.example", "Survey_Score__c": 7}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
 }
 
@@ -2082,21 +2327,38 @@ async fn tooling_custom_field_filters_on_a_null_namespace() {
 async fn expired_and_session_activation_sets_grant_nothing() {
     for scenario in ["expired-assignment", "session-activation-required"] {
         let sim = start(scenario).await;
-        assert_eq!(case_editable(&sim, INTEGRATION_USER).await, json!(false), "{scenario}");
+        assert_eq!(
+            case_editable(&sim, INTEGRATION_USER).await,
+            json!(false),
+            "{scenario}"
+        );
         let soql = format!(
             "SELECT ExpirationDate, PermissionSet.Name, PermissionSet.HasActivationRequired FROM PermissionSetAssignment WHERE AssigneeId = '{}' AND PermissionSet.IsOwnedByProfile = false",
             user_id(&sim, INTEGRATION_USER)
         );
         let (_, body) = query(&sim, sim.admin_token(), &soql, false).await;
         let row = &body["records"][0];
-        assert_eq!(row["PermissionSet"]["Name"], "Enterpret_Integration", "{scenario}: {body}");
+        assert_eq!(
+            row["PermissionSet"]["Name"], "Enterpret_Integration",
+            "{scenario}: {body}"
+        );
         if scenario == "expired-assignment" {
-            assert_eq!(row["ExpirationDate"], "2026-06-30T00:00:00.000+0000", "{body}");
+            assert_eq!(
+                row["ExpirationDate"], "2026-06-30T00:00:00.000+0000",
+                "{body}"
+            );
         } else {
-            assert_eq!(row["PermissionSet"]["HasActivationRequired"], true, "{body}");
+            assert_eq!(
+                row["PermissionSet"]["HasActivationRequired"], true,
+                "{body}"
+            );
         }
         let token = integration_token(&sim);
-        let (status, body) = patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
-        assert!(status == 400 || status == 404, "{scenario}: {status} {body}");
+        let (status, body) =
+            patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+        assert!(
+            status == 400 || status == 404,
+            "{scenario}: {status} {body}"
+        );
     }
 }

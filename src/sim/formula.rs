@@ -136,20 +136,18 @@ fn reference(name: &str, ctx: &dyn Context, prior: bool) -> Result<Val, String> 
 
 fn binary(op: Op, a: &Formula, b: &Formula, ctx: &dyn Context) -> Result<Val, String> {
     if op == Op::And {
-        return Ok(Val::Bool(
-            eval(a, ctx)?.truthy() && eval(b, ctx)?.truthy(),
-        ));
+        return Ok(Val::Bool(eval(a, ctx)?.truthy() && eval(b, ctx)?.truthy()));
     }
     if op == Op::Or {
-        return Ok(Val::Bool(
-            eval(a, ctx)?.truthy() || eval(b, ctx)?.truthy(),
-        ));
+        return Ok(Val::Bool(eval(a, ctx)?.truthy() || eval(b, ctx)?.truthy()));
     }
     let (x, y) = (eval(a, ctx)?, eval(b, ctx)?);
     Ok(match op {
         Op::Concat => Val::Text(x.text() + &y.text()),
         Op::Add | Op::Sub => match (x, y) {
-            (Val::Number(x), Val::Number(y)) => Val::Number(if op == Op::Add { x + y } else { x - y }),
+            (Val::Number(x), Val::Number(y)) => {
+                Val::Number(if op == Op::Add { x + y } else { x - y })
+            }
             (Val::Text(x), Val::Text(y)) if op == Op::Add => Val::Text(x + &y),
             _ => Val::Null,
         },
@@ -586,8 +584,11 @@ mod tests {
     }
 
     fn check(formula: &str, r: &Record) -> bool {
-        holds(&parse(formula).unwrap_or_else(|e| panic!("{formula}: {e}")), r)
-            .unwrap_or_else(|e| panic!("{formula}: {e}"))
+        holds(
+            &parse(formula).unwrap_or_else(|e| panic!("{formula}: {e}")),
+            r,
+        )
+        .unwrap_or_else(|e| panic!("{formula}: {e}"))
     }
 
     #[test]
@@ -604,9 +605,13 @@ mod tests {
 
     #[test]
     fn ischanged_and_globals() {
-        let rule = "AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')";
+        let rule =
+            "AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')";
         let before = json!({"Enterpret_Sentiment__c": null});
-        assert!(check(rule, &record(before.clone(), json!({"Enterpret_Sentiment__c": "Neutral"}))));
+        assert!(check(
+            rule,
+            &record(before.clone(), json!({"Enterpret_Sentiment__c": "Neutral"}))
+        ));
         assert!(!check(rule, &record(before.clone(), before.clone())));
         assert!(!check(
             "ISCHANGED(Enterpret_Sentiment__c) && $User.Username = 'integration@acme.example' && FALSE",
@@ -616,7 +621,10 @@ mod tests {
 
     #[test]
     fn operators_and_literals() {
-        let r = record(json!({"N__c": 1.0, "T": "a"}), json!({"N__c": 5.0, "T": "b"}));
+        let r = record(
+            json!({"N__c": 1.0, "T": "a"}),
+            json!({"N__c": 5.0, "T": "b"}),
+        );
         for (formula, expected) in [
             ("N__c > 4", true),
             ("N__c >= 5 && N__c <= 5", true),

@@ -778,8 +778,11 @@ impl Org {
             let (muting, members): (Vec<String>, Vec<String>) = members
                 .into_iter()
                 .partition(|m| self.find("MutingPermissionSet", m).is_some());
-            let is_muting =
-                |row: &Row| row.get("ParentId").and_then(Value::as_str).is_some_and(|p| muting.iter().any(|m| m == p));
+            let is_muting = |row: &Row| {
+                row.get("ParentId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| muting.iter().any(|m| m == p))
+            };
             let muted_flags: Vec<String> = muting
                 .iter()
                 .filter_map(|m| self.find("MutingPermissionSet", m))
@@ -805,10 +808,7 @@ impl Org {
             flags.dedup();
             if let Some(aggregate) = self.find_mut("PermissionSet", &aggregate_id) {
                 for flag in super::schema::PERMISSION_FLAGS {
-                    aggregate.insert(
-                        (*flag).into(),
-                        json!(flags.iter().any(|f| f == flag)),
-                    );
+                    aggregate.insert((*flag).into(), json!(flags.iter().any(|f| f == flag)));
                 }
             }
             let muted_objects: Vec<Row> = self
@@ -1073,7 +1073,10 @@ impl Org {
             );
         }
         for set in &scenario.global_value_sets {
-            let label = set.label.clone().unwrap_or_else(|| set.name.replace('_', " "));
+            let label = set
+                .label
+                .clone()
+                .unwrap_or_else(|| set.name.replace('_', " "));
             let values: Vec<Value> = set
                 .values
                 .iter()

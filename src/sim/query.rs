@@ -44,7 +44,11 @@ impl OrgView<'_> {
         }
         match def.name.as_str() {
             // UserLogin needs Manage Users (object reference, UserLogin).
-            "UserLogin" => return self.org.has_permission(self.user_id, "PermissionsManageUsers"),
+            "UserLogin" => {
+                return self
+                    .org
+                    .has_permission(self.user_id, "PermissionsManageUsers")
+            }
             // Everyone may query OauthToken; without Customize Application only their own rows.
             "OauthToken" => return true,
             _ => {}

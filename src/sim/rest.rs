@@ -903,7 +903,8 @@ fn validation_rules(
             None => {
                 rule.fires_when_changed.is_empty()
                     || rule.fires_when_changed.iter().any(|name| {
-                        def.field(name).is_some_and(|f| before.get(&f.name) != after.get(&f.name))
+                        def.field(name)
+                            .is_some_and(|f| before.get(&f.name) != after.get(&f.name))
                     })
             }
         };

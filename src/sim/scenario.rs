@@ -339,7 +339,10 @@ impl Scenario {
         for r in &self.roles {
             if let Some(parent) = &r.parent {
                 if !role(parent) {
-                    return Err(format!("role {} has unknown parent role '{parent}'", r.name));
+                    return Err(format!(
+                        "role {} has unknown parent role '{parent}'",
+                        r.name
+                    ));
                 }
             }
         }

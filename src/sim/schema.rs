@@ -468,7 +468,10 @@ impl FieldDef {
         );
         obj.insert(
             "summaryForeignKey".into(),
-            json!(self.summary.as_ref().map(|(_, object)| format!("{object}.ParentId"))),
+            json!(self
+                .summary
+                .as_ref()
+                .map(|(_, object)| format!("{object}.ParentId"))),
         );
         if self.kind.is_number() {
             obj.insert("precision".into(), json!(self.precision));

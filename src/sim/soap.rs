@@ -418,7 +418,11 @@ fn eca_policies_record(org: &Org, app: &ExternalClientApp) -> String {
         .map(|id| id[..15].to_string())
         .collect();
     let mut out = String::new();
-    element(&mut out, "fullName", &format!("{}_oauthPlcy", spec.full_name));
+    element(
+        &mut out,
+        "fullName",
+        &format!("{}_oauthPlcy", spec.full_name),
+    );
     if !set_ids.is_empty() {
         element(&mut out, "commaSeparatedPermissionSet", &set_ids.join(","));
     }
@@ -436,7 +440,11 @@ fn eca_policies_record(org: &Org, app: &ExternalClientApp) -> String {
             "AllSelfAuthorized"
         },
     );
-    element(&mut out, "refreshTokenPolicyType", &spec.refresh_token_policy);
+    element(
+        &mut out,
+        "refreshTokenPolicyType",
+        &spec.refresh_token_policy,
+    );
     out
 }
 
