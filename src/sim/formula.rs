@@ -524,10 +524,11 @@ pub fn fields(formula: &Formula) -> Vec<String> {
     let mut out = Vec::new();
     fn walk(f: &Formula, out: &mut Vec<String>) {
         match f {
-            Formula::Field(name) if !name.starts_with('$') => {
-                if !out.iter().any(|o: &String| o.eq_ignore_ascii_case(name)) {
-                    out.push(name.clone());
-                }
+            Formula::Field(name)
+                if !name.starts_with('$')
+                    && !out.iter().any(|o: &String| o.eq_ignore_ascii_case(name)) =>
+            {
+                out.push(name.clone());
             }
             Formula::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
             Formula::Not(a) | Formula::Neg(a) => walk(a, out),
