@@ -627,3 +627,108 @@ fn a_scenario_file_named_ready_may_extend_the_builtin_ready() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+fn list(kind: &str) -> String {
+    format!(
+        "<met:listMetadata><met:queries><met:type>{kind}</met:type></met:queries>\
+         <met:asOfVersion>66.0</met:asOfVersion></met:listMetadata>"
+    )
+}
+
+#[tokio::test]
+async fn a_guarded_eca_oauth_settings_type_fails_only_its_own_call() {
+    let sim = common::start("eca-settings-guarded").await;
+    let admin = sim.admin_token().to_string();
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExtlClntAppOauthSettings")),
+    )
+    .await;
+    assert_eq!(status, 500, "{xml}");
+    assert_eq!(
+        element_text(&xml, "faultcode"),
+        Some("sf:INSUFFICIENT_ACCESS"),
+        "{xml}"
+    );
+    assert!(
+        element_text(&xml, "faultstring")
+            .is_some_and(|f| f.contains("Allow Access to OAuth Consumer Secrets via Metadata API")),
+        "{xml}"
+    );
+    // One call asking for both types fails as a whole ...
+    let both = "<met:listMetadata><met:queries><met:type>ConnectedApp</met:type></met:queries>\
+         <met:queries><met:type>ExtlClntAppOauthSettings</met:type></met:queries>\
+         <met:asOfVersion>66.0</met:asOfVersion></met:listMetadata>";
+    let (status, _, xml) = soap(&sim, soap_envelope(&admin, both)).await;
+    assert_eq!(status, 500, "{xml}");
+    // ... while a call per type keeps the others.
+    let (status, _, xml) = soap(&sim, soap_envelope(&admin, &list("ConnectedApp"))).await;
+    assert_eq!(status, 200, "{xml}");
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExternalClientApplication")),
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<fullName>Enterpret_ECA</fullName>"), "{xml}");
+    let read = "<met:readMetadata><met:type>ExtlClntAppOauthSettings</met:type>\
+         <met:fullNames>Enterpret_ECA_oauth</met:fullNames></met:readMetadata>";
+    let (status, _, xml) = soap(&sim, soap_envelope(&admin, read)).await;
+    assert_eq!(status, 500, "{xml}");
+
+    // The admin's OAuth policies of the ECA still read.
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(&admin, &list("ExtlClntAppOauthConfigurablePolicies")),
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(
+        xml.contains("<fullName>Enterpret_ECA_oauthPlcy</fullName>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<fileName>extlClntAppOauthPolicies/Enterpret_ECA_oauthPlcy.ecaOauthPlcy</fileName>"
+        ),
+        "{xml}"
+    );
+    let read = "<met:readMetadata><met:type>ExtlClntAppOauthConfigurablePolicies</met:type>\
+         <met:fullNames>Enterpret_ECA_oauthPlcy</met:fullNames></met:readMetadata>";
+    let (status, _, xml) = soap(&sim, soap_envelope(&admin, read)).await;
+    assert_eq!(status, 200, "{xml}");
+    assert_eq!(
+        element_text(&xml, "permittedUsersPolicyType"),
+        Some("AllSelfAuthorized"),
+        "{xml}"
+    );
+    assert_eq!(
+        element_text(&xml, "refreshTokenPolicyType"),
+        Some("Infinite"),
+        "{xml}"
+    );
+    assert_eq!(
+        element_text(&xml, "externalClientApplication"),
+        Some("Enterpret_ECA"),
+        "{xml}"
+    );
+
+    // Without the guard (the `eca` scenario) the settings read.
+    let sim = common::start("eca").await;
+    let (status, _, xml) = soap(
+        &sim,
+        soap_envelope(sim.admin_token(), &list("ExtlClntAppOauthSettings")),
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+}
+
+#[tokio::test]
+async fn a_full_only_connected_app_reads_back_its_one_scope() {
+    let sim = common::start("full-scope-only").await;
+    let (status, _, xml) = soap(&sim, soap_envelope(sim.admin_token(), READ_ENTERPRET)).await;
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<scopes>Full</scopes>"), "{xml}");
+    assert!(!xml.contains("<scopes>RefreshToken</scopes>"), "{xml}");
+    assert!(!xml.contains("<scopes>Api</scopes>"), "{xml}");
+}

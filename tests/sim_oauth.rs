@@ -933,3 +933,74 @@ async fn api_only_user_cannot_log_in_through_the_browser() {
     assert!(a.location.is_none(), "no code for an API-only user");
     assert!(a.body.contains("API only"), "{}", a.body);
 }
+
+#[tokio::test]
+async fn frozen_users_cannot_log_in_refresh_or_use_their_sessions() {
+    let sim = common::start("user-frozen").await;
+    let auth = Authorize {
+        client_id: ENTERPRET_KEY,
+        redirect_uri: ENTERPRET_CALLBACK,
+        scope: Some("api refresh_token"),
+        code_challenge: None,
+        ..Authorize::assistant()
+    };
+    let a = authorize_post(&sim, &auth, INTEGRATION, PASSWORD, "allow").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.location.is_none(), "no code for a frozen user");
+    assert!(
+        a.body.contains("check your username and password"),
+        "{}",
+        a.body
+    );
+
+    // A user frozen after logging in: the refresh token and the session stop working.
+    let sim = common::start("ready").await;
+    let first = login(&sim, ADMIN).await;
+    let access = s(&first, "access_token");
+    let (status, b) = limits(&sim, access).await;
+    assert_eq!(status, 200, "{b}");
+    sim.with_org(|org| {
+        let admin = org.admin_user_id.clone();
+        for row in org.table_mut("UserLogin") {
+            if row.get("UserId").and_then(Value::as_str) == Some(admin.as_str()) {
+                row.insert("IsFrozen".into(), Value::Bool(true));
+            }
+        }
+    });
+    let (status, body) = refresh(&sim, s(&first, "refresh_token"), ASSISTANT_KEY).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "invalid_grant", "error_description": "authentication failure"})
+    );
+    let (status, body) = limits(&sim, access).await;
+    assert_session_expired(status, &body);
+}
+
+#[tokio::test]
+async fn a_full_only_app_issues_no_refresh_token() {
+    let sim = common::start("full-scope-only").await;
+    let auth = Authorize {
+        client_id: ENTERPRET_KEY,
+        redirect_uri: ENTERPRET_CALLBACK,
+        scope: Some("full refresh_token"),
+        code_challenge: None,
+        ..Authorize::assistant()
+    };
+    let a = authorize_get(&sim, &auth).await;
+    assert_eq!(a.status, 302, "{}", a.body);
+    let params = redirect_params(a.location.as_deref().expect("Location"), ENTERPRET_CALLBACK);
+    assert_eq!(params["error"], "invalid_scope", "{params:?}");
+
+    let auth = Authorize {
+        scope: Some("full"),
+        ..auth
+    };
+    let code = code_for(&sim, &auth, ADMIN).await;
+    let (status, body) = exchange(&sim, &code, ENTERPRET_KEY, ENTERPRET_CALLBACK, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert_eq!(s(&body, "scope"), "full");
+    let (status, b) = limits(&sim, s(&body, "access_token")).await;
+    assert_eq!(status, 200, "full allows the REST API: {b}");
+}

@@ -1551,3 +1551,814 @@ fails_with = "System.NullPointerException: Attempt to de-reference a null object
     .await;
     assert_eq!(record[SUMMARY], Value::Null);
 }
+
+// ---- Issue 13: what really blocks the integration's first write ----------------------------
+
+const INTEGRATION_USER: &str = "integration@acme.example";
+
+async fn patch_record(
+    sim: &SimServer,
+    token: &str,
+    object: &str,
+    id: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let (status, _, text) = raw(
+        sim,
+        Method::PATCH,
+        &format!("/services/data/{V}/sobjects/{object}/{id}"),
+        Some(token),
+        &[NO_ASSIGN],
+        Some(body),
+    )
+    .await;
+    (status, parse(&text))
+}
+
+async fn record_access(sim: &SimServer, user: &str, record: &str) -> Value {
+    let soql = format!(
+        "SELECT RecordId, HasReadAccess, HasEditAccess, MaxAccessLevel FROM UserRecordAccess WHERE UserId = '{}' AND RecordId = '{record}'",
+        user_id(sim, user)
+    );
+    let (status, body) = query(sim, sim.admin_token(), &soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    body["records"][0].clone()
+}
+
+async fn case_editable(sim: &SimServer, user: &str) -> Value {
+    let soql = format!(
+        "SELECT IsEditable FROM UserEntityAccess WHERE UserId = '{}' AND EntityDefinition.QualifiedApiName = 'Case'",
+        user_id(sim, user)
+    );
+    let (status, body) = query(sim, sim.admin_token(), &soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    body["records"][0]["IsEditable"].clone()
+}
+
+#[tokio::test]
+async fn permission_set_licences_gate_what_a_licensed_set_grants() {
+    let psl_query = |user: &str| {
+        format!("SELECT Id, AssigneeId, PermissionSetLicense.DeveloperName, PermissionSetLicense.MasterLabel FROM PermissionSetLicenseAssign WHERE Assignee.Username = '{user}'")
+    };
+    let sets = "SELECT Name, LicenseId, License.MasterLabel, License.DeveloperName FROM PermissionSet WHERE Name = 'Enterpret_Integration'";
+
+    let ready = start("ready").await;
+    let (status, body) = query(
+        &ready,
+        ready.admin_token(),
+        &psl_query(INTEGRATION_USER),
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], 1, "{body}");
+    let row = &body["records"][0];
+    assert_eq!(row["AssigneeId"], json!(user_id(&ready, INTEGRATION_USER)));
+    assert_eq!(
+        row["PermissionSetLicense"]["DeveloperName"],
+        "SalesforceAPIIntegrationPsl"
+    );
+    assert_eq!(
+        row["PermissionSetLicense"]["MasterLabel"],
+        "Salesforce API Integration"
+    );
+    assert_eq!(case_editable(&ready, INTEGRATION_USER).await, json!(true));
+
+    let sim = start("integration-psl-missing").await;
+    let (_, body) = query(&sim, sim.admin_token(), sets, false).await;
+    let set = &body["records"][0];
+    assert!(
+        set["LicenseId"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("0PL")),
+        "{set}"
+    );
+    assert_eq!(
+        set["License"]["DeveloperName"],
+        "SalesforceAPIIntegrationPsl"
+    );
+    assert_eq!(set["License"]["MasterLabel"], "Salesforce API Integration");
+    let (_, body) = query(&sim, sim.admin_token(), &psl_query(INTEGRATION_USER), false).await;
+    assert_eq!(body["totalSize"], 0, "{body}");
+    // The assignment is still there, but the set grants nothing without the licence.
+    let soql = format!(
+        "SELECT PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '{}' AND PermissionSet.IsOwnedByProfile = false",
+        user_id(&sim, INTEGRATION_USER)
+    );
+    let (_, body) = query(&sim, sim.admin_token(), &soql, false).await;
+    assert_eq!(
+        body["records"][0]["PermissionSet"]["Name"],
+        "Enterpret_Integration"
+    );
+    assert_eq!(case_editable(&sim, INTEGRATION_USER).await, json!(false));
+
+    // Assigning a licensed set to a user without the licence is refused.
+    let set_id = single_id(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id FROM PermissionSet WHERE Name = 'Enterpret_Integration'",
+        false,
+    )
+    .await;
+    let (status, body) = send(
+        &sim,
+        sim.admin_token(),
+        Method::POST,
+        &sobjects("PermissionSetAssignment"),
+        &json!({"AssigneeId": user_id(&sim, "agent@acme.example"), "PermissionSetId": set_id}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "FIELD_INTEGRITY_EXCEPTION");
+    assert_eq!(
+        message(&body),
+        "Can't assign permission set Enterpret Integration to user agent@acme.example. The permission set contains an object that requires a license. Before continuing, assign the user to the related permission set license."
+    );
+}
+
+#[tokio::test]
+async fn a_muting_permission_set_takes_edit_out_of_its_group() {
+    let sim = start("muted-edit").await;
+    let admin = sim.admin_token();
+    let (status, body) = query(
+        &sim,
+        admin,
+        "SELECT Name, Type, PermissionsApiEnabled, (SELECT SobjectType, PermissionsRead, PermissionsEdit FROM ObjectPerms) FROM PermissionSet WHERE Type = 'Group'",
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let group = &body["records"][0];
+    assert_eq!(group["Name"], "Enterpret_Integration_Group");
+    assert_eq!(group["PermissionsApiEnabled"], true, "{group}");
+    let case = &group["ObjectPerms"]["records"][0];
+    assert_eq!(case["SobjectType"], "Case");
+    assert_eq!(case["PermissionsRead"], true, "{case}");
+    assert_eq!(case["PermissionsEdit"], false, "{case}");
+    let (_, body) = query(
+        &sim,
+        admin,
+        "SELECT DeveloperName, MasterLabel FROM MutingPermissionSet",
+        false,
+    )
+    .await;
+    assert_eq!(
+        body["records"][0]["DeveloperName"], "Enterpret_Read_Only",
+        "{body}"
+    );
+
+    assert_eq!(case_editable(&sim, INTEGRATION_USER).await, json!(false));
+    let token = integration_token(&sim);
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
+    assert_eq!(message(&body), "entity is read-only");
+}
+
+#[tokio::test]
+async fn a_frozen_user_is_queryable_and_its_sessions_are_refused() {
+    let sim = start("user-frozen").await;
+    let integration = user_id(&sim, INTEGRATION_USER);
+    let soql = format!(
+        "SELECT UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '{integration}'"
+    );
+    let (status, body) = query(&sim, sim.admin_token(), &soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["records"][0]["IsFrozen"], true, "{body}");
+    assert_eq!(body["records"][0]["IsPasswordLocked"], false, "{body}");
+    // UserLogin needs Manage Users.
+    let agent = sim
+        .token_for("agent@acme.example", "X", &["api"])
+        .expect("agent");
+    let (status, body) = query(&sim, &agent, &soql, false).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_TYPE");
+
+    let token = integration_token(&sim);
+    let (status, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body,
+        json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    );
+
+    let ready = start("ready").await;
+    let soql = format!(
+        "SELECT IsFrozen FROM UserLogin WHERE UserId = '{}'",
+        user_id(&ready, INTEGRATION_USER)
+    );
+    let (_, body) = query(&ready, ready.admin_token(), &soql, false).await;
+    assert_eq!(body["records"][0]["IsFrozen"], false, "{body}");
+}
+
+#[tokio::test]
+async fn private_case_sharing_follows_owner_roles_and_shares() {
+    let sim = start("private-sharing").await;
+    let (_, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT DefaultCaseAccess, DefaultContactAccess, DefaultLeadAccess FROM Organization",
+        false,
+    )
+    .await;
+    assert_eq!(body["records"][0]["DefaultCaseAccess"], "None", "{body}");
+    assert_eq!(body["records"][0]["DefaultContactAccess"], "Edit", "{body}");
+
+    let access = record_access(&sim, INTEGRATION_USER, &case18()).await;
+    assert_eq!(access["HasReadAccess"], false, "{access}");
+    assert_eq!(access["HasEditAccess"], false, "{access}");
+    assert_eq!(access["MaxAccessLevel"], "None", "{access}");
+    let owner = record_access(&sim, "agent@acme.example", &case18()).await;
+    assert_eq!(owner["MaxAccessLevel"], "All", "{owner}");
+    // The admin (CEO role, Modify All Data) has everything.
+    assert_eq!(
+        record_access(&sim, "admin@acme.example", &case18()).await["MaxAccessLevel"],
+        "All"
+    );
+
+    let token = integration_token(&sim);
+    let (status, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["totalSize"], 0,
+        "the integration user sees no Case: {body}"
+    );
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
+    assert_eq!(message(&body), "insufficient access rights on object id");
+    assert_eq!(fields_of(&body), json!([]));
+
+    // A manager above the agent in the role hierarchy, a Read share, and an Edit share.
+    let sim = start_text(&format!(
+        r#"extends = "private-sharing"
+name = "shared"
+[[users]]
+username = "manager@acme.example"
+name = "Mia Manager"
+profile = "Standard User"
+role = "Support_Manager"
+[[users]]
+username = "integration@acme.example"
+role = "Support_Agent"
+[[shares]]
+record = "{CASE_ID}"
+user = "integration@acme.example"
+access = "Read"
+"#
+    ))
+    .await;
+    let manager = record_access(&sim, "manager@acme.example", &case18()).await;
+    assert_eq!(manager["MaxAccessLevel"], "All", "{manager}");
+    let shared = record_access(&sim, INTEGRATION_USER, &case18()).await;
+    assert_eq!(shared["HasReadAccess"], true, "{shared}");
+    assert_eq!(shared["HasEditAccess"], false, "{shared}");
+    assert_eq!(shared["MaxAccessLevel"], "Read", "{shared}");
+    let token = integration_token(&sim);
+    let (_, body) = query(&sim, &token, "SELECT Id FROM Case", false).await;
+    assert_eq!(body["totalSize"], 1, "{body}");
+    let (status, body) =
+        patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INSUFFICIENT_ACCESS_OR_READONLY");
+    let (_, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT CaseId, UserOrGroup.Username, CaseAccessLevel, RowCause FROM CaseShare",
+        false,
+    )
+    .await;
+    assert_eq!(body["records"][0]["CaseAccessLevel"], "Read", "{body}");
+    assert_eq!(body["records"][0]["RowCause"], "Manual", "{body}");
+
+    // The default Public Read/Write keeps the old behaviour: Edit for a non-owner.
+    let ready = start("ready").await;
+    let access = record_access(&ready, INTEGRATION_USER, &case18()).await;
+    assert_eq!(access["MaxAccessLevel"], "Edit", "{access}");
+}
+
+#[tokio::test]
+async fn inactive_values_and_global_value_sets() {
+    let sim = start("inactive-picklist-value").await;
+    let admin = sim.admin_token();
+    let field = describe_field(&sim, admin, SENTIMENT).await.expect("field");
+    assert_eq!(field["type"], "picklist");
+    assert_eq!(field["restrictedPicklist"], true);
+    let values = field["picklistValues"].as_array().expect("values");
+    let neutral = values
+        .iter()
+        .find(|v| v["value"] == "Neutral")
+        .expect("Neutral listed");
+    assert_eq!(neutral["active"], false, "{neutral}");
+    assert!(values
+        .iter()
+        .any(|v| v["value"] == "Positive" && v["active"] == true));
+
+    let id = single_id(&sim, admin, "SELECT Id FROM CustomField WHERE DeveloperName = 'Enterpret_Sentiment' AND TableEnumOrId = 'Case'", true).await;
+    let (status, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Id, Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let value_set = &body["records"][0]["Metadata"]["valueSet"];
+    assert_eq!(
+        value_set["valueSetName"], "Enterpret_Sentiments",
+        "{value_set}"
+    );
+    assert_eq!(value_set["restricted"], true, "{value_set}");
+
+    let set_id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM GlobalValueSet WHERE DeveloperName = 'Enterpret_Sentiments'",
+        true,
+    )
+    .await;
+    let (status, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Id, DeveloperName, Metadata FROM GlobalValueSet WHERE Id = '{set_id}'"),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let custom = body["records"][0]["Metadata"]["customValue"]
+        .as_array()
+        .expect("customValue")
+        .clone();
+    let neutral = custom
+        .iter()
+        .find(|v| v["fullName"] == "Neutral")
+        .expect("Neutral");
+    assert_eq!(neutral["isActive"], false, "{neutral}");
+    let (status, body) = query(&sim, admin, "SELECT Id, Metadata FROM GlobalValueSet", true).await;
+    // One global value set: the one-row rule holds; the standard API does not serve it.
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = query(&sim, admin, "SELECT Id FROM GlobalValueSet", false).await;
+    assert_eq!(status, 400, "{body}");
+
+    let token = integration_token(&sim);
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert_eq!(
+        message(&body),
+        "Enterpret Sentiment: bad value for restricted picklist field: Neutral"
+    );
+    assert_eq!(fields_of(&body), json!([SENTIMENT]));
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Positive"}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    // A local picklist's inactive value shows isActive = false in its value set definition.
+    let sim = start_text(
+        "extends = \"ready\"\nname = \"local\"\n[[fields.Case]]\napi_name = \"Enterpret_Sentiment__c\"\ntype = \"Picklist\"\nvalues = [\"Positive\"]\ninactive_values = [\"Neutral\"]\nrestricted = true\n",
+    )
+    .await;
+    let admin = sim.admin_token();
+    let id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM CustomField WHERE DeveloperName = 'Enterpret_Sentiment'",
+        true,
+    )
+    .await;
+    let (_, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
+    let definition = &body["records"][0]["Metadata"]["valueSet"]["valueSetDefinition"]["value"];
+    assert_eq!(definition[0]["fullName"], "Positive", "{definition}");
+    assert_eq!(definition[0]["isActive"], Value::Null, "{definition}");
+    assert_eq!(definition[1]["fullName"], "Neutral", "{definition}");
+    assert_eq!(definition[1]["isActive"], false, "{definition}");
+}
+
+#[tokio::test]
+async fn formula_auto_number_and_roll_up_fields_are_read_only() {
+    let sim = start("read-only-field").await;
+    let admin = sim.admin_token();
+    let field = describe_field(&sim, admin, SENTIMENT).await.expect("field");
+    assert_eq!(field["calculated"], true, "{field}");
+    assert_eq!(field["calculatedFormula"], "TEXT(Priority)", "{field}");
+    assert_eq!(field["updateable"], false, "{field}");
+    assert_eq!(field["createable"], false, "{field}");
+    let (_, body) = query(&sim, admin, "SELECT QualifiedApiName, DataType FROM FieldDefinition WHERE EntityDefinition.QualifiedApiName = 'Case' AND QualifiedApiName = 'Enterpret_Sentiment__c'", false).await;
+    assert_eq!(body["records"][0]["DataType"], "Formula (Text)", "{body}");
+    // The permission set still says Edit.
+    let (_, body) = query(&sim, admin, "SELECT PermissionsEdit FROM FieldPermissions WHERE Field = 'Case.Enterpret_Sentiment__c' AND Parent.Name = 'Enterpret_Integration'", false).await;
+    assert_eq!(body["records"][0]["PermissionsEdit"], true, "{body}");
+
+    let token = integration_token(&sim);
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert_eq!(fields_of(&body), json!([SENTIMENT]));
+    assert!(
+        message(&body).starts_with("Unable to create/update fields: Enterpret_Sentiment__c."),
+        "{body}"
+    );
+
+    let sim = start_text(
+        "extends = \"ready\"\nname = \"computed\"\n\
+         [[fields.Case]]\napi_name = \"Ticket__c\"\nlabel = \"Ticket\"\ntype = \"AutoNumber\"\ndisplay_format = \"T-{00000}\"\n\
+         [[fields.Case]]\napi_name = \"Comments__c\"\nlabel = \"Comments\"\ntype = \"Summary\"\nsummary_operation = \"COUNT\"\nsummarized_object = \"CaseComment\"\n\
+         [[profiles]]\nname = \"System Administrator\"\nfield_permissions = [{ field = \"Case.Ticket__c\", read = true, edit = true }, { field = \"Case.Comments__c\", read = true, edit = true }]\n",
+    )
+    .await;
+    let admin = sim.admin_token();
+    let ticket = describe_field(&sim, admin, "Ticket__c")
+        .await
+        .expect("Ticket__c");
+    assert_eq!(ticket["type"], "string");
+    assert_eq!(ticket["autoNumber"], true);
+    assert_eq!(ticket["calculated"], false);
+    assert_eq!(ticket["updateable"], false);
+    let comments = describe_field(&sim, admin, "Comments__c")
+        .await
+        .expect("Comments__c");
+    assert_eq!(comments["type"], "double");
+    assert_eq!(comments["calculated"], true);
+    assert_eq!(comments["updateable"], false);
+    let (_, body) = query(&sim, admin, "SELECT QualifiedApiName, DataType FROM FieldDefinition WHERE EntityDefinition.QualifiedApiName = 'Case' AND QualifiedApiName IN ('Ticket__c', 'Comments__c') ORDER BY QualifiedApiName", false).await;
+    assert_eq!(
+        body["records"][0]["DataType"], "Roll-Up Summary (COUNT Case Comment)",
+        "{body}"
+    );
+    assert_eq!(body["records"][1]["DataType"], "Auto Number", "{body}");
+    let id = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM CustomField WHERE DeveloperName = 'Ticket'",
+        true,
+    )
+    .await;
+    let (_, body) = query(
+        &sim,
+        admin,
+        &format!("SELECT Metadata FROM CustomField WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
+    assert_eq!(
+        body["records"][0]["Metadata"]["type"], "AutoNumber",
+        "{body}"
+    );
+    assert_eq!(
+        body["records"][0]["Metadata"]["displayFormat"], "T-{00000}",
+        "{body}"
+    );
+    let (status, body) = patch_record(
+        &sim,
+        admin,
+        "Case",
+        &case18(),
+        &json!({"Ticket__c": "T-1", "Comments__c": 3}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert_eq!(fields_of(&body), json!(["Ticket__c", "Comments__c"]));
+}
+
+#[tokio::test]
+async fn validation_rules_fire_on_their_formula() {
+    // ready: "Choose a Case Reason before closing the case" fires only when closing without a reason.
+    let sim = start("ready").await;
+    let token = integration_token(&sim);
+    for (body, expected) in [
+        (json!({"Status": "Escalated"}), 204),
+        (json!({"Status": "Working", SUMMARY: "s"}), 204),
+        (json!({"Status": "Closed"}), 400),
+        (json!({"Status": "Closed", "Reason": "Other"}), 204),
+    ] {
+        let (status, answer) = patch_record(&sim, &token, "Case", &case18(), &body).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+        if status == 400 {
+            assert_eq!(error_code(&answer), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+            assert_eq!(
+                message(&answer),
+                "Choose a Case Reason before closing the case."
+            );
+            assert_eq!(fields_of(&answer), json!(["Reason"]));
+        }
+    }
+
+    // A rule that names no integration field, with its error at the top of the page.
+    let sim = start("validation-formula-blocks").await;
+    let token = integration_token(&sim);
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+    assert_eq!(
+        message(&body),
+        "Only administrators may change triage data on a case."
+    );
+    assert_eq!(fields_of(&body), json!([]));
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Case",
+        &case18(),
+        &json!({SUMMARY: "only the summary"}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    // The System Administrator passes the same change.
+    let (status, body) = patch_record(
+        &sim,
+        sim.admin_token(),
+        "Case",
+        &case18(),
+        &json!({SENTIMENT: "Neutral"}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    // The formula itself is served only on a one-row Metadata query.
+    let id = single_id(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id FROM ValidationRule WHERE ValidationName = 'Protect_Triage_Data'",
+        true,
+    )
+    .await;
+    let (status, body) = query(
+        &sim,
+        sim.admin_token(),
+        &format!("SELECT Id, ValidationName, Metadata FROM ValidationRule WHERE Id = '{id}'"),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["records"][0]["Metadata"]["errorConditionFormula"],
+        "AND(ISCHANGED(Enterpret_Sentiment__c), $Profile.Name <> 'System Administrator')"
+    );
+    assert_eq!(
+        body["records"][0]["Metadata"]["errorDisplayField"],
+        Value::Null
+    );
+    let (status, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id, Metadata FROM ValidationRule",
+        true,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "MALFORMED_QUERY");
+
+    // A formula outside the subset is a scenario error, not a silent pass.
+    let err = scenario::load_str(
+        "bad",
+        "extends = \"ready\"\nname = \"bad\"\n[[validation_rules]]\nname = \"X\"\nerror_message = \"x\"\nformula = \"REGEX(Subject, '.*')) \"\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("validation rule X"), "{err}");
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_visible_to_customize_application_or_their_owner() {
+    let sim = start("ready").await;
+    let soql = "SELECT Id, AppName, UserId FROM OauthToken";
+    let (status, body) = query(&sim, sim.admin_token(), soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    let all = body["totalSize"].as_u64().expect("totalSize");
+    assert!(all >= 1, "{body}");
+    let integration = user_id(&sim, INTEGRATION_USER);
+    let token = integration_token(&sim);
+    let (status, body) = query(&sim, &token, soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["totalSize"].as_u64().unwrap() >= 1, "{body}");
+    assert!(
+        records(&body)
+            .iter()
+            .all(|r| r["UserId"] == json!(integration)),
+        "{body}"
+    );
+    let agent = sim.token_for("agent@acme.example", "X", &["api"]).unwrap();
+    let (status, body) = query(&sim, &agent, soql, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], 0, "{body}");
+}
+
+#[tokio::test]
+async fn concurrent_long_requests_are_not_the_daily_quota() {
+    let sim = start("concurrent-limit").await;
+    let (used_before, max) = sim.api_usage();
+    let (status, headers, text) = raw(
+        &sim,
+        Method::GET,
+        &format!("/services/data/{V}/limits/"),
+        Some(sim.admin_token()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{text}");
+    assert_eq!(
+        parse(&text),
+        json!([{"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+    );
+    let (used, limit) = limit_usage(&headers);
+    assert_eq!((used, limit), (used_before, max));
+    assert!(used < limit / 2, "plenty of daily room");
+    assert_eq!(
+        sim.api_usage().0,
+        used_before,
+        "the refused call is not counted"
+    );
+
+    // Injected: the next request only.
+    let sim = start("ready").await;
+    sim.inject(writeback_setup::sim::server::Fault::ConcurrentRequestLimit(
+        1,
+    ));
+    let (status, body) = query(&sim, sim.admin_token(), "SELECT Id FROM Case", false).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(error_code(&body), "REQUEST_LIMIT_EXCEEDED");
+    let (status, body) = query(&sim, sim.admin_token(), "SELECT Id FROM Case", false).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_blocking_duplicate_rule_refuses_the_update() {
+    let sim = start("duplicate-rule-blocks").await;
+    let admin = sim.admin_token();
+    let (status, body) = query(
+        &sim,
+        admin,
+        "SELECT Id, DeveloperName, MasterLabel, SobjectType, IsActive FROM DuplicateRule WHERE SobjectType = 'Contact' AND IsActive = true",
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], 1, "{body}");
+    assert_eq!(body["records"][0]["DeveloperName"], "Contact_Same_Email");
+    assert_eq!(
+        body["records"][0]["MasterLabel"],
+        "Contacts with the same email"
+    );
+
+    let grace = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Grace'",
+        false,
+    )
+    .await;
+    let other = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Grace B.'",
+        false,
+    )
+    .await;
+    let alan = single_id(
+        &sim,
+        admin,
+        "SELECT Id FROM Contact WHERE FirstName = 'Alan'",
+        false,
+    )
+    .await;
+    let token = integration_token(&sim);
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &grace,
+        &json!({"Survey_Score__c": 7}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "DUPLICATES_DETECTED");
+    let message_text =
+        "You're creating a duplicate record. We recommend you use an existing record instead.";
+    assert_eq!(message(&body), message_text);
+    let result = &body[0]["duplicateResult"];
+    assert_eq!(result["allowSave"], false);
+    assert_eq!(result["duplicateRule"], "Contact_Same_Email");
+    assert_eq!(result["duplicateRuleEntityType"], "Contact");
+    assert_eq!(result["errorMessage"], message_text);
+    let matched = &result["matchResults"][0];
+    assert_eq!(matched["rule"], "Contact_Email_Exact");
+    assert_eq!(matched["size"], 1);
+    assert_eq!(matched["matchRecords"][0]["record"]["Id"], json!(other));
+    // A Contact without a twin saves.
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &alan,
+        &json!({"Survey_Score__c": 9}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    // Changing the email to a free one saves as well.
+    let (status, body) = patch_record(
+        &sim,
+        &token,
+        "Contact",
+        &grace,
+        &json!({"Email": "grace.h@customer.example", "Survey_Score__c": 7}),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+}
+
+#[tokio::test]
+async fn tooling_custom_field_filters_on_a_null_namespace() {
+    let sim = start("ready").await;
+    let (status, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id, DeveloperName, NamespacePrefix FROM CustomField WHERE TableEnumOrId = 'Case' AND NamespacePrefix = null",
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totalSize"], 3, "{body}");
+    let (_, body) = query(
+        &sim,
+        sim.admin_token(),
+        "SELECT Id FROM CustomField WHERE TableEnumOrId = 'Case' AND NamespacePrefix != null",
+        true,
+    )
+    .await;
+    assert_eq!(body["totalSize"], 0, "{body}");
+}
+
+#[tokio::test]
+async fn expired_and_session_activation_sets_grant_nothing() {
+    for scenario in ["expired-assignment", "session-activation-required"] {
+        let sim = start(scenario).await;
+        assert_eq!(
+            case_editable(&sim, INTEGRATION_USER).await,
+            json!(false),
+            "{scenario}"
+        );
+        let soql = format!(
+            "SELECT ExpirationDate, PermissionSet.Name, PermissionSet.HasActivationRequired FROM PermissionSetAssignment WHERE AssigneeId = '{}' AND PermissionSet.IsOwnedByProfile = false",
+            user_id(&sim, INTEGRATION_USER)
+        );
+        let (_, body) = query(&sim, sim.admin_token(), &soql, false).await;
+        let row = &body["records"][0];
+        assert_eq!(
+            row["PermissionSet"]["Name"], "Enterpret_Integration",
+            "{scenario}: {body}"
+        );
+        if scenario == "expired-assignment" {
+            assert_eq!(
+                row["ExpirationDate"], "2026-06-30T00:00:00.000+0000",
+                "{body}"
+            );
+        } else {
+            assert_eq!(
+                row["PermissionSet"]["HasActivationRequired"], true,
+                "{body}"
+            );
+        }
+        let token = integration_token(&sim);
+        let (status, body) =
+            patch_record(&sim, &token, "Case", &case18(), &json!({SUMMARY: "x"})).await;
+        assert!(
+            status == 400 || status == 404,
+            "{scenario}: {status} {body}"
+        );
+    }
+}

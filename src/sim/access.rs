@@ -28,7 +28,8 @@ pub struct FieldAccess {
 /// Everything one user's permission sets grant.
 #[derive(Debug, Default)]
 pub struct UserAccess {
-    /// Permission sets that apply now: assigned, not expired, not needing session activation.
+    /// Permission sets that apply now: assigned, not expired, not needing session activation,
+    /// and (for a set created with a permission set licence) the user holds that licence.
     pub sets: Vec<String>,
     /// System permissions granted (`PermissionsApiEnabled`, ...).
     permissions: HashSet<String>,
@@ -47,6 +48,12 @@ impl UserAccess {
             .iter()
             .filter_map(|r| Some((r.get("Id")?.as_str()?, r)))
             .collect();
+        let held_licenses: HashSet<&str> = org
+            .table("PermissionSetLicenseAssign")
+            .iter()
+            .filter(|a| a.get("AssigneeId").and_then(Value::as_str) == Some(user_id))
+            .filter_map(|a| a.get("PermissionSetLicenseId").and_then(Value::as_str))
+            .collect();
         for assignment in org.table("PermissionSetAssignment") {
             if assignment.get("AssigneeId").and_then(Value::as_str) != Some(user_id) {
                 continue;
@@ -64,6 +71,16 @@ impl UserAccess {
                 continue;
             };
             if expired || set.get("HasActivationRequired") == Some(&json!(true)) {
+                continue;
+            }
+            // A set created with a permission set licence grants nothing without the licence.
+            let unlicensed = set
+                .get("LicenseId")
+                .and_then(Value::as_str)
+                .is_some_and(|l| {
+                    org.find("PermissionSetLicense", l).is_some() && !held_licenses.contains(l)
+                });
+            if unlicensed {
                 continue;
             }
             for (key, value) in set.iter() {
@@ -159,7 +176,7 @@ impl UserAccess {
         if !field.custom || !field.permissionable {
             return FieldAccess {
                 read: object_access.read,
-                edit: object_access.edit && field.formula.is_none(),
+                edit: object_access.edit && !field.is_computed(),
             };
         }
         let granted = self
@@ -169,7 +186,7 @@ impl UserAccess {
             .unwrap_or_default();
         FieldAccess {
             read: granted.read && object_access.read,
-            edit: granted.edit && object_access.edit && field.formula.is_none(),
+            edit: granted.edit && object_access.edit && !field.is_computed(),
         }
     }
 }
@@ -193,10 +210,13 @@ impl Org {
         self.user_access(user_id).field(object, field)
     }
 
-    /// Record-level access: the owner and users with View/Modify All have it; others follow
-    /// the org-wide default of Public Read/Write for Case, Contact and Lead. A locked record
-    /// (approval process) is read-only except to Modify All.
+    /// Record-level access (`UserRecordAccess.MaxAccessLevel`), as Salesforce's sharing model
+    /// computes it: Modify All (object or Modify All Data) gives All; the owner and users whose
+    /// role is above the owner's in the role hierarchy get All; others get the most of the
+    /// object's organization-wide default, manual shares and View All (Read). Without the Edit
+    /// object permission the level stops at Read, as does an approval lock.
     pub fn record_access(&self, user_id: &str, object: &str, record: &Row) -> &'static str {
+        const LEVELS: [&str; 6] = ["None", "Read", "Edit", "Delete", "Transfer", "All"];
         let access = self.object_access(user_id, object);
         if !access.read {
             return "None";
@@ -204,15 +224,88 @@ impl Org {
         if access.modify_all {
             return "All";
         }
-        let owner = record.get("OwnerId").and_then(Value::as_str) == Some(user_id);
+        let owner = record.get("OwnerId").and_then(Value::as_str).unwrap_or("");
+        let mut level = if owner == user_id || self.role_above(user_id, owner) {
+            5
+        } else {
+            let default = self
+                .table("Organization")
+                .first()
+                .and_then(|o| o.get(&format!("Default{object}Access")))
+                .and_then(Value::as_str)
+                .unwrap_or("Edit");
+            let mut level = match default {
+                "None" => 0,
+                "Read" => 1,
+                "ReadEditTransfer" => 4,
+                // Edit (Public Read/Write); ControlledByParent follows the Account's default,
+                // which the simulator takes as Public Read/Write.
+                _ => 2,
+            };
+            let record_id = record.get("Id").and_then(Value::as_str);
+            for share in self.table(&format!("{object}Share")) {
+                if share.get(&format!("{object}Id")).and_then(Value::as_str) != record_id
+                    || share.get("UserOrGroupId").and_then(Value::as_str) != Some(user_id)
+                    || share.get("IsDeleted") == Some(&json!(true))
+                {
+                    continue;
+                }
+                let shared = match share
+                    .get(&format!("{object}AccessLevel"))
+                    .and_then(Value::as_str)
+                {
+                    Some("All") => 5,
+                    Some("Edit") => 2,
+                    Some("Read") => 1,
+                    _ => 0,
+                };
+                level = level.max(shared);
+            }
+            level
+        };
+        if access.view_all {
+            level = level.max(1);
+        }
         let locked = record.get("__locked") == Some(&json!(true));
-        if !access.edit || locked {
-            return "Read";
+        if level > 1 && (!access.edit || locked) {
+            level = 1;
         }
-        if owner {
-            return "All";
+        LEVELS[level]
+    }
+
+    /// Whether `user_id`'s role is above the role of `owner_id` in the role hierarchy.
+    fn role_above(&self, user_id: &str, owner_id: &str) -> bool {
+        let role_of = |id: &str| {
+            self.find("User", id)
+                .and_then(|u| u.get("UserRoleId"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let (Some(mine), Some(mut current)) = (role_of(user_id), role_of(owner_id)) else {
+            return false;
+        };
+        // Walk up from the owner's role; a cycle cannot occur in a scenario but is bounded.
+        for _ in 0..64 {
+            let parent = self
+                .find("UserRole", &current)
+                .and_then(|r| r.get("ParentRoleId"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            match parent {
+                Some(p) if p == mine => return true,
+                Some(p) => current = p,
+                None => return false,
+            }
         }
-        "Edit"
+        false
+    }
+
+    /// Whether the user's `UserLogin.IsFrozen` is set: no login, no API session.
+    pub fn is_frozen(&self, user_id: &str) -> bool {
+        self.table("UserLogin").iter().any(|l| {
+            l.get("UserId").and_then(Value::as_str) == Some(user_id)
+                && l.get("IsFrozen") == Some(&json!(true))
+        })
     }
 
     pub fn is_admin(&self, user_id: &str) -> bool {

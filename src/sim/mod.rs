@@ -2,6 +2,8 @@
 pub mod access;
 pub mod apex;
 pub mod composite;
+pub mod duplicates;
+pub mod formula;
 pub mod oauth;
 pub mod org;
 pub mod query;

@@ -275,7 +275,15 @@ pub fn authorize_submit(org: &mut Org, form: &HashMap<String, String>) -> Author
     let username = get("username").to_lowercase();
     let password_ok = org.passwords.get(&username).is_some_and(|p| p == get("pw"));
     let user = org.user_by_name(&username).cloned();
-    let Some(user) = user.filter(|u| password_ok && u.get("IsActive") == Some(&json!(true))) else {
+    // A frozen user gets the same answer as a wrong password (the login page does not say why).
+    let Some(user) = user.filter(|u| {
+        password_ok
+            && u.get("IsActive") == Some(&json!(true))
+            && !u
+                .get("Id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| org.is_frozen(id))
+    }) else {
         return login_page(form, &client.label, Some("Please check your username and password. If you still can't log in, contact your Salesforce administrator."));
     };
     let user_id = user
@@ -477,6 +485,9 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
                 .is_some_and(|u| u.get("IsActive") == Some(&json!(true)));
             if !active {
                 return oauth_error(400, "invalid_grant", "inactive user");
+            }
+            if org.is_frozen(&grant.user_id) {
+                return oauth_error(400, "invalid_grant", "authentication failure");
             }
             if let Some(row) = org.find_mut("OauthToken", &grant.oauth_token_id) {
                 let count = row.get("UseCount").and_then(Value::as_u64).unwrap_or(0);

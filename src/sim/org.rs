@@ -5,8 +5,8 @@
 //! `__` (e.g. a record lock) that no API ever shows.
 
 use super::scenario::{
-    ApexTriggerSpec, ConnectedAppSpec, ExternalClientAppSpec, FieldSpec, ObjectPermissionSpec,
-    Scenario, SystemPermissions, ValidationRuleSpec,
+    ApexTriggerSpec, ConnectedAppSpec, DuplicateRuleSpec, ExternalClientAppSpec, FieldSpec,
+    GlobalValueSetSpec, ObjectPermissionSpec, Scenario, SystemPermissions, ValidationRuleSpec,
 };
 use super::schema::{self, FieldDef, FieldKind, ObjectDef, PicklistValue};
 use crate::sfid;
@@ -122,6 +122,12 @@ pub struct Org {
     pub automation: Automation,
     pub connected_apps: Vec<ConnectedApp>,
     pub external_client_apps: Vec<ExternalClientApp>,
+    pub duplicate_rules: Vec<DuplicateRuleSpec>,
+    /// The Metadata API refuses `ExtlClntAppOauthSettings` (the org has not allowed access to
+    /// OAuth consumer secrets through it).
+    pub eca_oauth_settings_guarded: bool,
+    /// API requests still to refuse as over the concurrent long-running request limit.
+    pub concurrent_refusals: u32,
     pub api_max: u64,
     pub api_used: u64,
     /// API calls per app label, for `/limits` `DailyApiRequests` sub-entries.
@@ -169,6 +175,9 @@ impl Org {
             },
             connected_apps: Vec::new(),
             external_client_apps: Vec::new(),
+            duplicate_rules: scenario.duplicate_rules.clone(),
+            eca_oauth_settings_guarded: scenario.org.eca_oauth_settings_guarded,
+            concurrent_refusals: scenario.faults.concurrent_long_requests,
             api_max: scenario.org.daily_api_max,
             api_used: scenario.org.daily_api_used,
             api_used_by_app: HashMap::new(),
@@ -334,17 +343,16 @@ impl Org {
             "TrialExpirationDate": scenario.org.trial_expiration.as_deref().map(stamp),
             "NamespacePrefix": null, "IsReadOnly": false, "Division": null, "Country": "US",
             "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
-            "TimeZoneSidKey": "America/Los_Angeles",
-            // New orgs' defaults; the simulator enforces Public Read/Write (sim/access.rs).
-            "DefaultAccountAccess": "Edit", "DefaultCaseAccess": "ReadEditTransfer",
-            "DefaultContactAccess": "ControlledByParent", "DefaultLeadAccess": "ReadEditTransfer",
-            "DefaultOpportunityAccess": "Edit",
+            "TimeZoneSidKey": "America/Los_Angeles", "DefaultAccountAccess": "Edit",
+            "DefaultCaseAccess": scenario.org.default_case_access,
+            "DefaultContactAccess": scenario.org.default_contact_access,
+            "DefaultLeadAccess": scenario.org.default_lead_access,
         });
         self.insert("Organization", into_row(org_row));
 
         for (object, fields) in &scenario.fields {
             for spec in fields {
-                let def = self.field_from_spec(spec);
+                let def = self.field_from_spec(spec, &scenario.global_value_sets);
                 if let Some(o) = self.object_mut(object) {
                     o.fields.push(def);
                 }
@@ -443,8 +451,63 @@ impl Org {
                     );
                 }
             }
+            if let Some(muting) = &group.muting {
+                // A muting permission set is a component of its group; what it enables is muted.
+                let name = muting
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}_Muting", group.name));
+                let mut row = into_row(json!({"DeveloperName": name,
+                    "MasterLabel": muting.label.clone().unwrap_or_else(|| name.replace('_', " ")),
+                    "Description": null, "NamespacePrefix": null}));
+                permission_flags(&mut row, &muting.permissions);
+                // Only what the muting set enables is muted: derived flags stay off.
+                for (flag, on) in [
+                    ("PermissionsViewAllData", muting.permissions.view_all_data),
+                    ("PermissionsViewSetup", muting.permissions.view_setup),
+                    (
+                        "PermissionsAssignPermissionSets",
+                        muting.permissions.assign_permission_sets,
+                    ),
+                    (
+                        "PermissionsManageProfilesPermissionsets",
+                        muting.permissions.manage_profiles_permission_sets,
+                    ),
+                ] {
+                    row.insert(flag.into(), json!(on));
+                }
+                let muting_id = self.insert("MutingPermissionSet", row);
+                // Muting rows name exactly what is muted: no Edit-implies-Read here.
+                for o in &muting.object_permissions {
+                    self.insert(
+                        "ObjectPermissions",
+                        into_row(json!({"ParentId": muting_id, "SobjectType": o.object,
+                            "PermissionsCreate": o.create, "PermissionsRead": o.read,
+                            "PermissionsEdit": o.edit, "PermissionsDelete": o.delete,
+                            "PermissionsViewAllRecords": o.view_all,
+                            "PermissionsModifyAllRecords": o.modify_all,
+                            "PermissionsViewAllFields": false})),
+                    );
+                }
+                for fp in &muting.field_permissions {
+                    self.insert(
+                        "FieldPermissions",
+                        into_row(json!({"ParentId": muting_id,
+                            "SobjectType": fp.field.split_once('.').map(|(o, _)| o).unwrap_or(""),
+                            "Field": fp.field, "PermissionsRead": fp.read,
+                            "PermissionsEdit": fp.edit})),
+                    );
+                }
+                self.insert(
+                    "PermissionSetGroupComponent",
+                    into_row(
+                        json!({"PermissionSetGroupId": group_id, "PermissionSetId": muting_id}),
+                    ),
+                );
+            }
         }
         self.recompute_groups();
+        self.load_roles(scenario);
 
         for user in &scenario.users {
             let profile_id = self
@@ -455,19 +518,26 @@ impl Org {
                 None => (Value::Null, json!(user.name)),
             };
             let alias: String = user.username.chars().take(8).collect();
+            let role_id = user
+                .role
+                .as_ref()
+                .and_then(|r| self.id_where("UserRole", "DeveloperName", r));
             let user_id = self.insert(
                 "User",
                 into_row(json!({"Username": user.username, "Name": user.name,
                     "FirstName": first, "LastName": last,
                     "Email": user.email.clone().unwrap_or_else(|| user.username.clone()),
                     "Alias": alias, "IsActive": user.active, "UserType": user.user_type,
-                    "ProfileId": profile_id,
+                    "ProfileId": profile_id, "UserRoleId": role_id,
                     "LastLoginDate": user.last_login.as_deref().map(stamp),
                     "TimeZoneSidKey": "America/Los_Angeles"})),
             );
+            // Every user has a UserLogin row (freeze state, password lock).
             self.insert(
                 "UserLogin",
-                into_row(json!({"UserId": user_id, "IsFrozen": false, "IsPasswordLocked": false})),
+                into_row(json!({"UserId": user_id, "IsFrozen": user.frozen,
+                    "IsPasswordLocked": false, "LastModifiedDate": "2026-11-01T09:00:00.000+0000",
+                    "LastModifiedById": ""})),
             );
             self.passwords
                 .insert(user.username.to_lowercase(), user.password.clone());
@@ -534,6 +604,7 @@ impl Org {
         }
 
         self.load_records(scenario);
+        self.load_shares(scenario);
         self.load_automation(scenario);
         self.load_apps(scenario);
         for package in &scenario.packages {
@@ -553,9 +624,35 @@ impl Org {
         }
     }
 
-    fn field_from_spec(&mut self, spec: &FieldSpec) -> FieldDef {
-        let kind = FieldKind::from_metadata_type(&spec.r#type).unwrap_or(FieldKind::Text);
+    fn field_from_spec(&mut self, spec: &FieldSpec, sets: &[GlobalValueSetSpec]) -> FieldDef {
+        let kind = match spec.r#type.as_str() {
+            "AutoNumber" => FieldKind::Text,
+            "Summary" => FieldKind::Number,
+            other => FieldKind::from_metadata_type(other).unwrap_or(FieldKind::Text),
+        };
         let mut def = FieldDef::new(&spec.api_name, kind);
+        match spec.r#type.as_str() {
+            "AutoNumber" => {
+                def.length = 30;
+                def.auto_number = Some(
+                    spec.display_format
+                        .clone()
+                        .unwrap_or_else(|| "A-{0000}".into()),
+                );
+            }
+            "Summary" => {
+                def.summary = Some((
+                    spec.summary_operation
+                        .clone()
+                        .unwrap_or_else(|| "COUNT".into())
+                        .to_uppercase(),
+                    spec.summarized_object
+                        .clone()
+                        .unwrap_or_else(|| "CaseComment".into()),
+                ));
+            }
+            _ => {}
+        }
         def.label = spec.label.clone();
         if let Some(length) = spec.length {
             def.length = length;
@@ -564,17 +661,28 @@ impl Org {
             FieldKind::LongTextArea | FieldKind::RichTextArea => Some(3),
             _ => None,
         });
-        def.picklist_values = spec
-            .values
+        let set = spec
+            .value_set
+            .as_ref()
+            .and_then(|name| sets.iter().find(|g| &g.name == name));
+        let (values, inactive) = match set {
+            Some(set) => (&set.values, &set.inactive_values),
+            None => (&spec.values, &spec.inactive_values),
+        };
+        def.picklist_values = values
             .iter()
-            .map(|v| PicklistValue {
+            .map(|v| (v, true))
+            .chain(inactive.iter().map(|v| (v, false)))
+            .map(|(v, active)| PicklistValue {
                 value: v.clone(),
                 label: v.clone(),
-                active: true,
+                active,
                 default: false,
             })
             .collect();
-        def.restricted_picklist = spec.restricted;
+        // Picklists on a global value set are always restricted.
+        def.restricted_picklist = spec.restricted || set.is_some();
+        def.value_set = set.map(|g| g.name.clone());
         if def.kind.is_number() {
             def.precision = spec.precision.unwrap_or(def.precision);
             def.scale = spec.scale.unwrap_or(def.scale);
@@ -640,7 +748,8 @@ impl Org {
     }
 
     /// Rebuilds the aggregate permission set of every permission set group from its members,
-    /// as Salesforce recalculates a group after a member changes.
+    /// as Salesforce recalculates a group after a member changes: the union of what the
+    /// member permission sets grant, minus what the group's muting permission set mutes.
     pub fn recompute_groups(&mut self) {
         let groups: Vec<(String, String)> = self
             .table("PermissionSet")
@@ -665,6 +774,54 @@ impl Org {
                         .and_then(Value::as_str)
                         .map(str::to_string)
                 })
+                .collect();
+            let (muting, members): (Vec<String>, Vec<String>) = members
+                .into_iter()
+                .partition(|m| self.find("MutingPermissionSet", m).is_some());
+            let is_muting = |row: &Row| {
+                row.get("ParentId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| muting.iter().any(|m| m == p))
+            };
+            let muted_flags: Vec<String> = muting
+                .iter()
+                .filter_map(|m| self.find("MutingPermissionSet", m))
+                .flat_map(|r| {
+                    r.iter()
+                        .filter(|(k, v)| k.starts_with("Permissions") && *v == &json!(true))
+                        .map(|(k, _)| k.clone())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let mut flags: Vec<String> = members
+                .iter()
+                .filter_map(|m| self.find("PermissionSet", m))
+                .flat_map(|r| {
+                    r.iter()
+                        .filter(|(k, v)| k.starts_with("Permissions") && *v == &json!(true))
+                        .map(|(k, _)| k.clone())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|k| !muted_flags.contains(k))
+                .collect();
+            flags.sort();
+            flags.dedup();
+            if let Some(aggregate) = self.find_mut("PermissionSet", &aggregate_id) {
+                for flag in super::schema::PERMISSION_FLAGS {
+                    aggregate.insert((*flag).into(), json!(flags.iter().any(|f| f == flag)));
+                }
+            }
+            let muted_objects: Vec<Row> = self
+                .table("ObjectPermissions")
+                .iter()
+                .filter(|r| is_muting(r))
+                .cloned()
+                .collect();
+            let muted_fields: Vec<Row> = self
+                .table("FieldPermissions")
+                .iter()
+                .filter(|r| is_muting(r))
+                .cloned()
                 .collect();
             for table in ["ObjectPermissions", "FieldPermissions"] {
                 self.table_mut(table).retain(|r| {
@@ -727,6 +884,21 @@ impl Org {
                     }
                 }
             }
+            // Muting turns off what the muting set enables (its rows' true flags).
+            let mute = |rows: &mut Vec<Row>, muted: &[Row], key: &str| {
+                for row in rows.iter_mut() {
+                    let Some(m) = muted.iter().find(|m| m.get(key) == row.get(key)) else {
+                        continue;
+                    };
+                    for (k, v) in m {
+                        if k.starts_with("Permissions") && v == &json!(true) {
+                            row.insert(k.clone(), json!(false));
+                        }
+                    }
+                }
+            };
+            mute(&mut object_rows, &muted_objects, "SobjectType");
+            mute(&mut field_rows, &muted_fields, "Field");
             for row in object_rows {
                 self.insert("ObjectPermissions", row);
             }
@@ -891,6 +1063,39 @@ impl Org {
                     "__active": rule.active})),
             );
         }
+        for rule in &scenario.duplicate_rules {
+            self.insert(
+                "DuplicateRule",
+                into_row(json!({"DeveloperName": rule.developer_name,
+                    "MasterLabel": rule.label.clone().unwrap_or_else(|| rule.developer_name.replace('_', " ")),
+                    "SobjectType": rule.sobject_type, "SobjectSubtype": "None",
+                    "IsActive": rule.active, "NamespacePrefix": null, "Language": "en_US"})),
+            );
+        }
+        for set in &scenario.global_value_sets {
+            let label = set
+                .label
+                .clone()
+                .unwrap_or_else(|| set.name.replace('_', " "));
+            let values: Vec<Value> = set
+                .values
+                .iter()
+                .map(|v| (v, true))
+                .chain(set.inactive_values.iter().map(|v| (v, false)))
+                .map(|(v, active)| {
+                    json!({"fullName": v, "label": v, "default": false, "color": null,
+                        "description": null,
+                        "isActive": if active { Value::Null } else { json!(false) }})
+                })
+                .collect();
+            self.insert(
+                "GlobalValueSet",
+                into_row(json!({"DeveloperName": set.name, "MasterLabel": label,
+                    "Description": null, "NamespacePrefix": null, "FullName": set.name,
+                    "Metadata": {"customValue": values, "description": null,
+                        "masterLabel": label, "sorted": set.sorted}})),
+            );
+        }
         for rule in &scenario.assignment_rules {
             self.insert(
                 "AssignmentRule",
@@ -898,6 +1103,45 @@ impl Org {
             );
         }
         self.generate_automation(scenario.generate.automations);
+    }
+
+    fn load_roles(&mut self, scenario: &Scenario) {
+        for role in &scenario.roles {
+            self.insert(
+                "UserRole",
+                into_row(json!({"Name": role.label.clone().unwrap_or_else(|| role.name.replace('_', " ")),
+                    "DeveloperName": role.name, "ParentRoleId": null,
+                    "RollupDescription": role.label})),
+            );
+        }
+        for role in &scenario.roles {
+            let parent = role
+                .parent
+                .as_ref()
+                .and_then(|p| self.id_where("UserRole", "DeveloperName", p));
+            if let Some(id) = self.id_where("UserRole", "DeveloperName", &role.name) {
+                if let Some(row) = self.find_mut("UserRole", &id) {
+                    row.insert("ParentRoleId".into(), json!(parent));
+                }
+            }
+        }
+    }
+
+    fn load_shares(&mut self, scenario: &Scenario) {
+        for share in &scenario.shares {
+            let user = self
+                .user_by_name(&share.user)
+                .and_then(|u| u.get("Id").cloned())
+                .unwrap_or(Value::Null);
+            let record = sfid::to_18(&share.record).unwrap_or_else(|_| share.record.clone());
+            let object = share.object.clone();
+            self.insert(
+                &format!("{object}Share"),
+                into_row(json!({format!("{object}Id"): record, "UserOrGroupId": user,
+                    format!("{object}AccessLevel"): share.access, "RowCause": "Manual",
+                    "IsDeleted": false})),
+            );
+        }
     }
 
     fn load_apps(&mut self, scenario: &Scenario) {
@@ -999,8 +1243,13 @@ impl Org {
                 unique: false,
                 description: None,
                 formula: None,
+                inactive_values: Vec::new(),
+                value_set: None,
+                display_format: None,
+                summary_operation: None,
+                summarized_object: None,
             };
-            let def = self.field_from_spec(&spec);
+            let def = self.field_from_spec(&spec, &[]);
             if let Some(case) = self.object_mut("Case") {
                 case.fields.push(def);
             }
@@ -1095,8 +1344,8 @@ impl Org {
                         error_message: format!("Legacy rule {n} failed"),
                         error_display_field: None,
                         description: None,
-                        formula: format!("ISBLANK(Legacy_Field_{:04}__c) && FALSE", n % 100),
-                        fires_when_changed: vec![format!("Legacy_Field_{n:04}__c")],
+                        formula: Some(format!("ISBLANK(Legacy_Field_{:04}__c) && FALSE", n % 100)),
+                        fires_when_changed: Vec::new(),
                         bypass_users: Vec::new(),
                         namespace: None,
                     });

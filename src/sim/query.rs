@@ -42,6 +42,17 @@ impl OrgView<'_> {
         if def.crud_controlled && name != "Organization" && name != "User" {
             return self.org.object_access(self.user_id, &def.name).read;
         }
+        match def.name.as_str() {
+            // UserLogin needs Manage Users (object reference, UserLogin).
+            "UserLogin" => {
+                return self
+                    .org
+                    .has_permission(self.user_id, "PermissionsManageUsers")
+            }
+            // Everyone may query OauthToken; without Customize Application only their own rows.
+            "OauthToken" => return true,
+            _ => {}
+        }
         if def.setup {
             return self
                 .org
@@ -89,7 +100,7 @@ impl OrgView<'_> {
                     for field in &def.fields {
                         rows.push(row(json!({"DurableId": field_durable_id(name, field),
                             "QualifiedApiName": field.name, "EntityDefinitionId": name,
-                            "DataType": field.kind.data_type_label(field.length, field.precision, field.scale),
+                            "DataType": field.data_type(),
                             "Length": if field.kind.is_text() { json!(field.length) } else { json!(0) },
                             "Label": field.label, "IsNillable": field.nillable,
                             "NamespacePrefix": field.namespace()})));
@@ -304,11 +315,19 @@ impl DataSource for OrgView<'_> {
             return Ok(rows);
         }
         let hidden = self.hidden_fields(object);
+        let all_tokens = object != "OauthToken"
+            || self
+                .org
+                .has_permission(self.user_id, "PermissionsCustomizeApplication");
+        let shared = DATA_OBJECTS.contains(&object);
         Ok(self
             .org
             .table(object)
             .iter()
             .filter(|r| r.get("IsDeleted") != Some(&json!(true)))
+            .filter(|r| all_tokens || r.get("UserId").and_then(Value::as_str) == Some(self.user_id))
+            // Records the sharing model gives the caller no access to are not returned.
+            .filter(|r| !shared || self.org.record_access(self.user_id, object, r) != "None")
             .map(|r| visible_row(r, &hidden))
             .collect())
     }

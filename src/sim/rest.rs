@@ -761,42 +761,17 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
             Err(reply) => return reply,
         }
     }
-    // 6. Automation: validation rules then triggers, on the fields that really change.
-    let changed: Vec<String> = targets
-        .iter()
-        .filter(|f| row.get(&f.name) != values.get(&f.name))
-        .map(|f| f.name.clone())
-        .collect();
-    let username = org
-        .find("User", ctx.user_id)
-        .and_then(|u| u.get("Username").and_then(Value::as_str))
-        .unwrap_or("")
-        .to_string();
-    for rule in &org.automation.validation_rules {
-        if !rule.active || !rule.object.eq_ignore_ascii_case(&def.name) {
-            continue;
-        }
-        if rule
-            .bypass_users
-            .iter()
-            .any(|u| u.eq_ignore_ascii_case(&username))
-        {
-            continue;
-        }
-        let fires = rule.fires_when_changed.is_empty()
-            || rule
-                .fires_when_changed
-                .iter()
-                .any(|f| changed.iter().any(|c| c.eq_ignore_ascii_case(f)));
-        if fires {
-            let fields: Vec<String> = rule.error_display_field.iter().cloned().collect();
-            return Reply::dml_error(
-                400,
-                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                rule.error_message.clone(),
-                &fields,
-            );
-        }
+    // 6. Automation: validation rules (their formula on the record as it would be saved),
+    //    duplicate rules, then triggers.
+    let mut after = row.clone();
+    for (name, value) in &values {
+        after.insert(name.clone(), value.clone());
+    }
+    if let Some(reply) = validation_rules(org, ctx.user_id, &def, &row, &after) {
+        return reply;
+    }
+    if let Some(reply) = super::duplicates::check(org, &def, &after, false) {
+        return reply;
     }
     for trigger in &org.automation.triggers {
         if trigger.status != "Active" || !trigger.object.eq_ignore_ascii_case(&def.name) {
@@ -853,6 +828,97 @@ fn update(org: &mut Org, ctx: &Ctx<'_>, object: &str, id: &str, req: &RestReques
         stored.insert("OwnerId".into(), json!(admin));
     }
     Reply::no_content()
+}
+
+/// What a validation rule's formula reads: the record before and after the change, and the
+/// running user with their profile.
+struct RuleContext<'a> {
+    def: &'a super::schema::ObjectDef,
+    before: &'a Row,
+    after: &'a Row,
+    user: Option<&'a Row>,
+    profile: Option<&'a Row>,
+}
+
+impl super::formula::Context for RuleContext<'_> {
+    fn field(&self, name: &str, prior: bool) -> Option<Value> {
+        let field = self.def.field(name)?;
+        let row = if prior { self.before } else { self.after };
+        Some(row.get(&field.name).cloned().unwrap_or(Value::Null))
+    }
+
+    fn global(&self, name: &str) -> Option<Value> {
+        let (scope, field) = name.split_once('.')?;
+        let row = match scope.to_ascii_lowercase().as_str() {
+            "$user" => self.user?,
+            "$profile" => self.profile?,
+            _ => return None,
+        };
+        row.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(field))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// The first active validation rule of the object that refuses this change, as Salesforce
+/// answers it: `FIELD_CUSTOM_VALIDATION_EXCEPTION` with the rule's message, and its error
+/// display field in `fields` (empty when the error shows at the top of the page).
+fn validation_rules(
+    org: &Org,
+    user_id: &str,
+    def: &super::schema::ObjectDef,
+    before: &Row,
+    after: &Row,
+) -> Option<Reply> {
+    let user = org.find("User", user_id);
+    let profile = user
+        .and_then(|u| u.get("ProfileId").and_then(Value::as_str))
+        .and_then(|p| org.find("Profile", p));
+    let username = user
+        .and_then(|u| u.get("Username").and_then(Value::as_str))
+        .unwrap_or("");
+    let ctx = RuleContext {
+        def,
+        before,
+        after,
+        user,
+        profile,
+    };
+    for rule in &org.automation.validation_rules {
+        if !rule.active || !rule.object.eq_ignore_ascii_case(&def.name) {
+            continue;
+        }
+        if rule
+            .bypass_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(username))
+        {
+            continue;
+        }
+        let fires = match &rule.formula {
+            // A formula the subset cannot evaluate (a field that no longer exists) never fires.
+            Some(formula) => super::formula::parse(formula)
+                .and_then(|f| super::formula::holds(&f, &ctx))
+                .unwrap_or(false),
+            None => {
+                rule.fires_when_changed.is_empty()
+                    || rule.fires_when_changed.iter().any(|name| {
+                        def.field(name)
+                            .is_some_and(|f| before.get(&f.name) != after.get(&f.name))
+                    })
+            }
+        };
+        if fires {
+            let fields: Vec<String> = rule.error_display_field.iter().cloned().collect();
+            return Some(Reply::dml_error(
+                400,
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                rule.error_message.clone(),
+                &fields,
+            ));
+        }
+    }
+    None
 }
 
 trait NameIn {
@@ -1008,6 +1074,9 @@ fn create_record(
     if def.name == "Case" {
         let n = org.table("Case").len() + 1001;
         row.insert("CaseNumber".into(), json!(format!("{n:08}")));
+    }
+    if let Some(reply) = super::duplicates::check(org, def, &row, true) {
+        return reply;
     }
     row.insert("CreatedById".into(), json!(ctx.user_id));
     row.insert("LastModifiedById".into(), json!(ctx.user_id));
@@ -1356,12 +1425,7 @@ fn create_assignment(
         .and_then(Value::as_str)
         .map(str::to_string);
     if let Some(license_id) = &license_id {
-        if let Some(psl) = org.find("PermissionSetLicense", license_id) {
-            let label = psl
-                .get("MasterLabel")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+        if org.find("PermissionSetLicense", license_id).is_some() {
             let holds = org.table("PermissionSetLicenseAssign").iter().any(|a| {
                 a.get("AssigneeId").and_then(Value::as_str) == Some(&user_id)
                     && a.get("PermissionSetLicenseId").and_then(Value::as_str)
@@ -1371,7 +1435,11 @@ fn create_assignment(
                 return Reply::dml_error(
                     400,
                     "FIELD_INTEGRITY_EXCEPTION",
-                    format!("The user must be assigned the {label} permission set license before this permission set can be assigned."),
+                    format!(
+                        "Can't assign permission set {} to user {}. The permission set contains an object that requires a license. Before continuing, assign the user to the related permission set license.",
+                        set.get("Label").and_then(Value::as_str).unwrap_or(""),
+                        user.get("Username").and_then(Value::as_str).unwrap_or("")
+                    ),
                     &[],
                 );
             }

@@ -54,6 +54,19 @@ builtins!(
     "large-org",
     "eca",
     "hostile-text",
+    "integration-psl-missing",
+    "muted-edit",
+    "user-frozen",
+    "private-sharing",
+    "inactive-picklist-value",
+    "read-only-field",
+    "validation-formula-blocks",
+    "full-scope-only",
+    "eca-settings-guarded",
+    "concurrent-limit",
+    "duplicate-rule-blocks",
+    "expired-assignment",
+    "session-activation-required",
 );
 
 pub fn builtin_names() -> Vec<&'static str> {
@@ -265,6 +278,16 @@ pub struct Scenario {
     #[serde(default)]
     pub assignment_rules: Vec<AssignmentRuleSpec>,
     #[serde(default)]
+    pub duplicate_rules: Vec<DuplicateRuleSpec>,
+    #[serde(default)]
+    pub global_value_sets: Vec<GlobalValueSetSpec>,
+    /// The role hierarchy: `[[roles]] name, label, parent`.
+    #[serde(default)]
+    pub roles: Vec<RoleSpec>,
+    /// Manual record shares: `[[shares]] object, record, user, access`.
+    #[serde(default)]
+    pub shares: Vec<ShareSpec>,
+    #[serde(default)]
     pub connected_apps: Vec<ConnectedAppSpec>,
     #[serde(default)]
     pub external_client_apps: Vec<ExternalClientAppSpec>,
@@ -401,6 +424,61 @@ impl Scenario {
                 }
             }
         }
+        let role = |name: &str| self.roles.iter().any(|r| r.name == name);
+        for r in &self.roles {
+            if let Some(parent) = &r.parent {
+                if !role(parent) {
+                    return Err(format!(
+                        "role {} has unknown parent role '{parent}'",
+                        r.name
+                    ));
+                }
+            }
+        }
+        for u in &self.users {
+            if let Some(r) = &u.role {
+                if !role(r) {
+                    return Err(format!("user {} has unknown role '{r}'", u.username));
+                }
+            }
+        }
+        for share in &self.shares {
+            if !user(&share.user) {
+                return Err(format!("share for unknown user '{}'", share.user));
+            }
+            if !matches!(share.access.as_str(), "Read" | "Edit") {
+                return Err(format!(
+                    "share of {} for {}: access must be Read or Edit",
+                    share.record, share.user
+                ));
+            }
+        }
+        for (object, access) in [
+            ("Case", &self.org.default_case_access),
+            ("Contact", &self.org.default_contact_access),
+            ("Lead", &self.org.default_lead_access),
+        ] {
+            let allowed: &[&str] = if object == "Contact" {
+                &["None", "Read", "Edit", "ControlledByParent"]
+            } else {
+                &["None", "Read", "Edit", "ReadEditTransfer"]
+            };
+            if !allowed.contains(&access.as_str()) {
+                return Err(format!(
+                    "org default_{}_access '{access}' is not one of {}",
+                    object.to_lowercase(),
+                    allowed.join(", ")
+                ));
+            }
+        }
+        for rule in &self.duplicate_rules {
+            if !matches!(rule.sobject_type.as_str(), "Contact" | "Lead") {
+                return Err(format!(
+                    "duplicate rule {}: only Contact and Lead are supported",
+                    rule.developer_name
+                ));
+            }
+        }
         for (object, fields) in &self.fields {
             if !super::schema::DATA_OBJECTS.contains(&object.as_str()) {
                 return Err(format!(
@@ -415,12 +493,25 @@ impl Scenario {
                         field.api_name
                     ));
                 }
-                let Some(kind) = super::schema::FieldKind::from_metadata_type(&field.r#type) else {
+                let kind = match field.r#type.as_str() {
+                    "AutoNumber" => Some(super::schema::FieldKind::Text),
+                    "Summary" => Some(super::schema::FieldKind::Number),
+                    other => super::schema::FieldKind::from_metadata_type(other),
+                };
+                let Some(kind) = kind else {
                     return Err(format!(
                         "field {object}.{} has unknown type '{}'",
                         field.api_name, field.r#type
                     ));
                 };
+                if let Some(set) = &field.value_set {
+                    if !self.global_value_sets.iter().any(|g| &g.name == set) {
+                        return Err(format!(
+                            "field {object}.{} uses unknown global value set '{set}'",
+                            field.api_name
+                        ));
+                    }
+                }
                 let precision = field.precision.unwrap_or(18);
                 if kind.is_number()
                     && (!(1..=18).contains(&precision) || field.scale.unwrap_or(0) > precision)
@@ -428,6 +519,16 @@ impl Scenario {
                     return Err(format!(
                         "field {object}.{}: precision must be 1 to 18 and scale at most the precision",
                         field.api_name
+                    ));
+                }
+            }
+        }
+        for rule in &self.validation_rules {
+            if let Some(formula) = &rule.formula {
+                if let Err(e) = super::formula::parse(formula) {
+                    return Err(format!(
+                        "validation rule {}: its formula is outside the subset the simulator evaluates ({e})",
+                        rule.name
                     ));
                 }
             }
@@ -463,6 +564,23 @@ pub struct OrgSpec {
     pub daily_api_used: u64,
     #[serde(default)]
     pub trial_expiration: Option<String>,
+    /// Organization-wide defaults (`Organization.DefaultCaseAccess`, ...): `None`, `Read`,
+    /// `Edit` (Public Read/Write, the default), `ReadEditTransfer` (Case, Lead) or
+    /// `ControlledByParent` (Contact).
+    #[serde(default = "default_owd")]
+    pub default_case_access: String,
+    #[serde(default = "default_owd")]
+    pub default_contact_access: String,
+    #[serde(default = "default_owd")]
+    pub default_lead_access: String,
+    /// The org has not enabled "Allow Access to OAuth Consumer Secrets via Metadata API": the
+    /// Metadata API refuses `ExtlClntAppOauthSettings`.
+    #[serde(default)]
+    pub eca_oauth_settings_guarded: bool,
+}
+
+fn default_owd() -> String {
+    "Edit".into()
 }
 
 fn default_edition() -> String {
@@ -593,6 +711,27 @@ pub struct PermissionSetGroupSpec {
     #[serde(default)]
     pub label: Option<String>,
     pub permission_sets: Vec<String>,
+    /// The group's muting permission set: what it enables is muted (not granted) in the group.
+    #[serde(default)]
+    pub muting: Option<MutingSpec>,
+}
+
+/// A muting permission set: the permissions, object permissions and field permissions it
+/// names are removed from its group's aggregate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutingSpec {
+    /// DeveloperName (default: the group's name + `_Muting`).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(flatten)]
+    pub permissions: SystemPermissions,
+    #[serde(default)]
+    pub object_permissions: Vec<ObjectPermissionSpec>,
+    #[serde(default)]
+    pub field_permissions: Vec<FieldPermissionSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -627,6 +766,12 @@ pub struct UserSpec {
     pub password: String,
     #[serde(default)]
     pub last_login: Option<String>,
+    /// Frozen (`UserLogin.IsFrozen`): cannot log in, sessions refused.
+    #[serde(default)]
+    pub frozen: bool,
+    /// Role in the role hierarchy (`[[roles]]` name).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 fn default_user_type() -> String {
@@ -655,6 +800,12 @@ pub struct FieldSpec {
     pub scale: Option<u32>,
     #[serde(default)]
     pub values: Vec<String>,
+    /// Picklist values that exist but are inactive.
+    #[serde(default)]
+    pub inactive_values: Vec<String>,
+    /// Picklist values from a global value set (`[[global_value_sets]]` name).
+    #[serde(default)]
+    pub value_set: Option<String>,
     #[serde(default)]
     pub restricted: bool,
     #[serde(default)]
@@ -667,6 +818,82 @@ pub struct FieldSpec {
     pub description: Option<String>,
     #[serde(default)]
     pub formula: Option<String>,
+    /// AutoNumber: the display format (default `A-{0000}`).
+    #[serde(default)]
+    pub display_format: Option<String>,
+    /// Summary (roll-up summary): operation (`COUNT`, `SUM`, `MIN`, `MAX`) and the
+    /// summarized child object.
+    #[serde(default)]
+    pub summary_operation: Option<String>,
+    #[serde(default)]
+    pub summarized_object: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalValueSetSpec {
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub inactive_values: Vec<String>,
+    #[serde(default)]
+    pub sorted: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// DeveloperName.
+    pub name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The role above this one.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareSpec {
+    #[serde(default = "default_case")]
+    pub object: String,
+    /// The record's Id.
+    pub record: String,
+    /// Username the record is shared with.
+    pub user: String,
+    /// `Read` or `Edit`.
+    pub access: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateRuleSpec {
+    pub developer_name: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// `Contact` or `Lead`.
+    pub sobject_type: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// `Block` or `Allow` (with an alert).
+    #[serde(default = "default_block")]
+    pub action_on_insert: String,
+    #[serde(default = "default_block")]
+    pub action_on_edit: String,
+    /// Fields the matching rule compares (exact, case-insensitive).
+    pub matching_fields: Vec<String>,
+    /// The matching rule's developer name.
+    #[serde(default)]
+    pub matching_rule: Option<String>,
+    /// The alert text (default: the standard rules' text).
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+fn default_block() -> String {
+    "Block".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -695,9 +922,13 @@ pub struct ValidationRuleSpec {
     pub error_display_field: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
-    /// The formula as an admin sees it in Setup (shown in Tooling `Metadata.errorConditionFormula`).
-    pub formula: String,
-    /// What makes the simulated rule fire on an update: any of these fields changing. Empty: every update.
+    /// The error condition formula as an admin sees it in Setup (Tooling
+    /// `Metadata.errorConditionFormula`); the rule fires when it is true for the record as it
+    /// would be saved (`sim::formula` evaluates the subset scenarios use).
+    #[serde(default)]
+    pub formula: Option<String>,
+    /// Fallback for a rule without a `formula` only: any of these fields changing makes it
+    /// fire (empty: every update).
     #[serde(default)]
     pub fires_when_changed: Vec<String>,
     /// Users (usernames) the rule lets through, like a formula excluding the integration user.
@@ -878,6 +1109,13 @@ pub struct ExternalClientAppSpec {
     /// "Enable Refresh Token Rotation".
     #[serde(default)]
     pub refresh_token_rotation: bool,
+    /// The admin's refresh token policy (`ExtlClntAppOauthConfigurablePolicies.refreshTokenPolicyType`).
+    #[serde(default = "default_eca_refresh_policy")]
+    pub refresh_token_policy: String,
+}
+
+fn default_eca_refresh_policy() -> String {
+    "Infinite".into()
 }
 
 fn default_distribution() -> String {
@@ -919,6 +1157,11 @@ pub struct FaultSpec {
     /// Every access token expires after this many API calls (401 INVALID_SESSION_ID).
     #[serde(default)]
     pub expire_token_after_calls: Option<u64>,
+    /// The first `n` API requests are refused with `REQUEST_LIMIT_EXCEEDED`
+    /// "ConcurrentPerOrgLongTxn Limit exceeded" (too many concurrent long-running requests),
+    /// while the daily quota still has room.
+    #[serde(default)]
+    pub concurrent_long_requests: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

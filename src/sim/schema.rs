@@ -174,6 +174,12 @@ pub struct FieldDef {
     pub description: Option<String>,
     pub inline_help_text: Option<String>,
     pub formula: Option<String>,
+    /// Auto Number: the display format (`A-{0000}`); the field is read-only.
+    pub auto_number: Option<String>,
+    /// Roll-Up Summary: (operation, summarized object), e.g. ("COUNT", "CaseComment").
+    pub summary: Option<(String, String)>,
+    /// The global value set a picklist takes its values from.
+    pub value_set: Option<String>,
     /// Tooling `CustomField` Id (00N...) for custom fields.
     pub custom_field_id: Option<String>,
     pub created_date: String,
@@ -217,6 +223,9 @@ impl FieldDef {
             description: None,
             inline_help_text: None,
             formula: None,
+            auto_number: None,
+            summary: None,
+            value_set: None,
             custom_field_id: None,
             created_date: "2024-01-10T09:00:00.000+0000".into(),
         }
@@ -262,6 +271,36 @@ impl FieldDef {
     fn len(mut self, length: u32) -> Self {
         self.length = length;
         self
+    }
+
+    /// Formula, Auto Number and Roll-Up Summary fields: Salesforce computes them, no one writes them.
+    pub fn is_computed(&self) -> bool {
+        self.formula.is_some() || self.auto_number.is_some() || self.summary.is_some()
+    }
+
+    /// `FieldDefinition.DataType` as Setup shows it: "Text(255)", "Formula (Text)",
+    /// "Auto Number", "Roll-Up Summary (COUNT Case Comment)".
+    pub fn data_type(&self) -> String {
+        if self.auto_number.is_some() {
+            return "Auto Number".into();
+        }
+        if let Some((operation, object)) = &self.summary {
+            return format!("Roll-Up Summary ({operation} {})", label_from_name(object));
+        }
+        if self.formula.is_some() {
+            let returns = match self.kind {
+                FieldKind::Checkbox => "Checkbox",
+                FieldKind::Number => "Number",
+                FieldKind::Currency => "Currency",
+                FieldKind::Percent => "Percent",
+                FieldKind::Date => "Date",
+                FieldKind::DateTime => "Date/Time",
+                _ => "Text",
+            };
+            return format!("Formula ({returns})");
+        }
+        self.kind
+            .data_type_label(self.length, self.precision, self.scale)
     }
 
     /// The API name without `__c` and without a namespace, as Tooling `CustomField.DeveloperName` has it.
@@ -330,9 +369,9 @@ impl FieldDef {
         json!({
             "aggregatable": !long,
             "aiPredictionField": false,
-            "autoNumber": false,
+            "autoNumber": self.auto_number.is_some(),
             "byteLength": byte_length,
-            "calculated": self.formula.is_some(),
+            "calculated": self.formula.is_some() || self.summary.is_some(),
             "calculatedFormula": self.formula,
             "cascadeDelete": false,
             "caseSensitive": false,
@@ -342,7 +381,7 @@ impl FieldDef {
             "custom": self.custom,
             "defaultValue": if matches!(self.kind, FieldKind::Checkbox) { json!(false) } else { Value::Null },
             "defaultValueFormula": null,
-            "defaultedOnCreate": self.system || matches!(self.kind, FieldKind::Checkbox),
+            "defaultedOnCreate": self.system || self.auto_number.is_some() || matches!(self.kind, FieldKind::Checkbox),
             "dependentPicklist": false,
             "deprecatedAndHidden": false,
             "digits": 0,
@@ -365,7 +404,7 @@ impl FieldDef {
             "name": self.name,
             "nameField": self.name == "Name",
             "namePointing": false,
-            "nillable": self.nillable && !matches!(self.kind, FieldKind::Checkbox),
+            "nillable": self.nillable && self.auto_number.is_none() && !matches!(self.kind, FieldKind::Checkbox),
             "permissionable": self.permissionable,
             "picklistValues": picklist_values,
             "polymorphicForeignKey": self.reference_to.len() > 1,
@@ -390,9 +429,16 @@ impl FieldDef {
 
     /// The Tooling `CustomField.Metadata` document of a custom field.
     pub fn tooling_metadata(&self) -> Value {
+        let kind = if self.auto_number.is_some() {
+            "AutoNumber"
+        } else if self.summary.is_some() {
+            "Summary"
+        } else {
+            self.kind.metadata_type()
+        };
         let mut meta = json!({
             "label": self.label,
-            "type": self.kind.metadata_type(),
+            "type": kind,
             "required": !self.nillable,
             "externalId": self.external_id,
             "unique": self.unique,
@@ -414,19 +460,46 @@ impl FieldDef {
             }
         }
         obj.insert("visibleLines".into(), json!(self.visible_lines));
+        obj.insert("formula".into(), json!(self.formula));
+        obj.insert("displayFormat".into(), json!(self.auto_number));
+        obj.insert(
+            "summaryOperation".into(),
+            json!(self.summary.as_ref().map(|(op, _)| op.to_lowercase())),
+        );
+        obj.insert(
+            "summaryForeignKey".into(),
+            json!(self
+                .summary
+                .as_ref()
+                .map(|(_, object)| format!("{object}.ParentId"))),
+        );
         if self.kind.is_number() {
             obj.insert("precision".into(), json!(self.precision));
             obj.insert("scale".into(), json!(self.scale));
         }
-        if matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist) {
+        if let (Some(name), true) = (
+            &self.value_set,
+            matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist),
+        ) {
+            // A picklist on a global value set names the set; its values live there.
+            obj.insert(
+                "valueSet".into(),
+                json!({"restricted": true, "valueSetName": name,
+                       "valueSetDefinition": null, "controllingField": null,
+                       "valueSettings": []}),
+            );
+        } else if matches!(self.kind, FieldKind::Picklist | FieldKind::MultiPicklist) {
             let values: Vec<Value> = self
                 .picklist_values
                 .iter()
-                .map(|p| json!({"fullName": p.value, "default": p.default, "label": p.label}))
+                .map(|p| {
+                    json!({"fullName": p.value, "default": p.default, "label": p.label,
+                           "isActive": if p.active { Value::Null } else { json!(false) }})
+                })
                 .collect();
             obj.insert(
                 "valueSet".into(),
-                json!({"restricted": self.restricted_picklist,
+                json!({"restricted": self.restricted_picklist, "valueSetName": null,
                        "valueSetDefinition": {"sorted": false, "value": values}}),
             );
         } else {
@@ -590,7 +663,7 @@ fn with_audit(mut fields: Vec<FieldDef>) -> Vec<FieldDef> {
     fields
 }
 
-const PERMISSION_FLAGS: &[&str] = &[
+pub const PERMISSION_FLAGS: &[&str] = &[
     "PermissionsApiEnabled",
     "PermissionsApiUserOnly",
     "PermissionsModifyAllData",
@@ -654,27 +727,13 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 s("DefaultLocaleSidKey"),
                 s("LanguageLocaleKey"),
                 s("TimeZoneSidKey"),
-                // Org-wide sharing defaults (Object Reference: Organization).
                 s("DefaultAccountAccess"),
                 s("DefaultCaseAccess"),
                 s("DefaultContactAccess"),
                 s("DefaultLeadAccess"),
-                s("DefaultOpportunityAccess"),
             ],
         )
         .data("Organization", "Organizations"),
-        // Login settings of a user; readable with Manage Users (Object Reference: UserLogin).
-        ObjectDef::new(
-            "UserLogin",
-            "060",
-            Api::Standard,
-            vec![
-                id(),
-                r("UserId", "User", "User"),
-                b("IsFrozen"),
-                b("IsPasswordLocked"),
-            ],
-        ),
         ObjectDef::new(
             "User",
             "005",
@@ -690,6 +749,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 b("IsActive"),
                 s("UserType"),
                 r("ProfileId", "Profile", "Profile"),
+                r("UserRoleId", "UserRole", "UserRole"),
                 f("LastLoginDate", K::DateTime),
                 s("TimeZoneSidKey"),
             ]),
@@ -735,6 +795,74 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             "PermissionSetGroupComponents",
             "PermissionSetGroupComponent",
             "PermissionSetGroupId",
+        ),
+        ObjectDef::new("MutingPermissionSet", "0QM", Api::Standard, {
+            let mut fields = vec![
+                id(),
+                s("DeveloperName"),
+                s("MasterLabel"),
+                s("Description"),
+                s("NamespacePrefix"),
+            ];
+            fields.extend(PERMISSION_FLAGS.iter().map(|p| b(p)));
+            with_audit(fields)
+        }),
+        ObjectDef::new(
+            "UserRole",
+            "00E",
+            Api::Standard,
+            vec![
+                id(),
+                name(),
+                s("DeveloperName"),
+                r("ParentRoleId", "UserRole", "ParentRole"),
+                s("RollupDescription"),
+            ],
+        ),
+        ObjectDef::new(
+            "UserLogin",
+            "060",
+            Api::Standard,
+            vec![
+                id(),
+                r("UserId", "User", "User"),
+                b("IsFrozen"),
+                b("IsPasswordLocked"),
+                dt("LastModifiedDate"),
+                r("LastModifiedById", "User", "LastModifiedBy").system(),
+            ],
+        ),
+        share_object("CaseShare", "01n", "Case"),
+        share_object("ContactShare", "03s", "Contact"),
+        share_object("LeadShare", "01o", "Lead"),
+        ObjectDef::new(
+            "DuplicateRule",
+            "0Bm",
+            Api::Standard,
+            with_audit(vec![
+                id(),
+                s("DeveloperName"),
+                s("MasterLabel"),
+                s("SobjectType"),
+                s("SobjectSubtype"),
+                b("IsActive"),
+                s("NamespacePrefix"),
+                s("Language"),
+            ]),
+        ),
+        ObjectDef::new(
+            "GlobalValueSet",
+            "0Nt",
+            Api::Tooling,
+            vec![
+                id(),
+                s("DeveloperName"),
+                s("MasterLabel"),
+                s("Description"),
+                s("NamespacePrefix"),
+                f("FullName", K::Complex),
+                f("Metadata", K::Complex),
+            ],
         ),
         ObjectDef::new(
             "PermissionSetGroupComponent",
@@ -1179,6 +1307,24 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         )
         .data("Lead", "Leads"),
     ]
+}
+
+/// A sharing object (`CaseShare`): who besides the owner may read or edit a record.
+fn share_object(name: &str, prefix: &str, parent: &str) -> ObjectDef {
+    ObjectDef::new(
+        name,
+        prefix,
+        Api::Standard,
+        vec![
+            id(),
+            r(&format!("{parent}Id"), parent, parent),
+            r("UserOrGroupId", "User", "UserOrGroup"),
+            s(&format!("{parent}AccessLevel")),
+            s("RowCause"),
+            dt("LastModifiedDate"),
+            f("IsDeleted", K::Checkbox).system(),
+        ],
+    )
 }
 
 /// Objects whose records an admin works with and that take custom fields from the scenario.

@@ -27,6 +27,10 @@ pub enum Fault {
     DropConnection,
     /// Every access token issued so far expires (401 "Session expired or invalid").
     ExpireAllTokens,
+    /// The next `n` API requests are refused with 403 `REQUEST_LIMIT_EXCEEDED`
+    /// "ConcurrentPerOrgLongTxn Limit exceeded." (the org is running too many long requests);
+    /// `Sforce-Limit-Info` still shows the daily quota's room.
+    ConcurrentRequestLimit(u32),
     /// Another user changes `field` of the record the next PATCH targets just before that
     /// PATCH arrives (a second later than its last change, so `If-Unmodified-Since` sees it).
     ConcurrentEdit { field: String, value: String },
@@ -245,6 +249,10 @@ impl SimServer {
 
     /// Queues a fault for the next request(s).
     pub fn inject(&self, fault: Fault) {
+        if let Fault::ConcurrentRequestLimit(n) = fault {
+            self.shared.org().concurrent_refusals += n;
+            return;
+        }
         if fault == Fault::ExpireAllTokens {
             for session in self.shared.org().sessions.values_mut() {
                 session.expired = true;
@@ -416,6 +424,7 @@ fn fault_response(fault: Fault) -> Response {
         ),
         Fault::DropConnection
         | Fault::ExpireAllTokens
+        | Fault::ConcurrentRequestLimit(_)
         | Fault::ConcurrentEdit { .. }
         | Fault::LoseAnswerOfPatch(_)
         | Fault::TamperRecordRead { .. } => {
@@ -455,7 +464,8 @@ fn live_session<'a>(org: &'a Org, token: Option<&str>) -> Option<&'a Session> {
     let active = org
         .find("User", &session.user_id)
         .is_some_and(|u| u.get("IsActive") == Some(&json!(true)));
-    (!session.expired && !expired_by_count && active).then_some(session)
+    let frozen = org.is_frozen(&session.user_id);
+    (!session.expired && !expired_by_count && active && !frozen).then_some(session)
 }
 
 /// Why a session may not call the API, as Salesforce answers it (status, errorCode, message).
@@ -481,6 +491,13 @@ fn refuse(org: &Org, token: Option<&str>) -> Result<String, (u16, &'static str, 
             403,
             "API_CURRENTLY_DISABLED",
             "API is disabled for this User",
+        ));
+    }
+    if org.concurrent_refusals > 0 {
+        return Err((
+            403,
+            "REQUEST_LIMIT_EXCEEDED",
+            "ConcurrentPerOrgLongTxn Limit exceeded.",
         ));
     }
     if org.api_used >= org.api_max {
@@ -544,6 +561,9 @@ async fn handle(
                 text_response(status, "text/xml;charset=UTF-8", xml)
             }
             Err((_, code, message)) => {
+                if message.starts_with("ConcurrentPerOrg") {
+                    org.concurrent_refusals -= 1;
+                }
                 let detail = if code == "INVALID_SESSION_ID" {
                     format!("{code}: Invalid Session ID found in SessionHeader: Illegal Session. {message}")
                 } else {
@@ -586,6 +606,9 @@ async fn handle(
     let user_id = match refuse(&org, token.as_deref()) {
         Ok(user_id) => user_id,
         Err((status, code, message)) => {
+            if message.starts_with("ConcurrentPerOrg") {
+                org.concurrent_refusals -= 1;
+            }
             let info = (status != 401).then(|| limit_info(&org));
             return json_response(
                 status,

@@ -86,6 +86,16 @@ pub fn handle(org: &Org, user_id: &str, body: &str) -> (u16, String) {
             ),
         );
     }
+    // An org that has not allowed access to the ECA OAuth plugin through the Metadata API
+    // refuses the whole call that asks for it (one listMetadata call per type keeps the others).
+    let settings = |t: Option<String>| t.is_some_and(|t| t.trim() == "ExtlClntAppOauthSettings");
+    let asks_settings = settings(operation.child_text("type"))
+        || operation
+            .children_named("queries")
+            .any(|q| settings(q.child_text("type")));
+    if org.eca_oauth_settings_guarded && asks_settings {
+        return (500, fault("INSUFFICIENT_ACCESS", GUARDED_SETTINGS));
+    }
     let answer = if operation.name == "listMetadata" {
         Ok(list_metadata(org, operation))
     } else {
@@ -96,6 +106,10 @@ pub fn handle(org: &Org, user_id: &str, body: &str) -> (u16, String) {
         Err((code, message)) => (500, fault(&code, &message)),
     }
 }
+
+/// The fault for `ExtlClntAppOauthSettings` in an org that guards it (text **UNVERIFIED**,
+/// see `docs/salesforce-fidelity.md`).
+pub const GUARDED_SETTINGS: &str = "INSUFFICIENT_ACCESS: Access to the OAuth settings of external client apps through the Metadata API is not allowed in this org. In Setup, enable Allow Access to OAuth Consumer Secrets via Metadata API.";
 
 /// A SOAP fault envelope (HTTP 500), e.g. fault("INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session").
 ///
@@ -152,14 +166,21 @@ fn list_metadata(org: &Org, operation: &Node) -> String {
                     );
                 }
             }
-            "ExternalClientApplication" | "ExtlClntAppOauthSettings" => {
+            "ExternalClientApplication"
+            | "ExtlClntAppOauthSettings"
+            | "ExtlClntAppOauthConfigurablePolicies" => {
                 let settings = kind == "ExtlClntAppOauthSettings";
+                let policies = kind == "ExtlClntAppOauthConfigurablePolicies";
                 for app in org.external_client_apps.iter().filter(|a| a.spec.installed) {
                     let spec = &app.spec;
                     let (full_name, file_name, id) = if settings {
                         let full_name = format!("{}_oauth", spec.full_name);
                         let file = format!("extlClntAppOauthSettings/{full_name}.ecaOauth");
-                        (full_name, file, settings_id(app))
+                        (full_name, file, settings_id(app, "0xT"))
+                    } else if policies {
+                        let full_name = format!("{}_oauthPlcy", spec.full_name);
+                        let file = format!("extlClntAppOauthPolicies/{full_name}.ecaOauthPlcy");
+                        (full_name, file, settings_id(app, "0xP"))
                     } else {
                         let file = format!("externalClientApps/{}.eca", spec.full_name);
                         (spec.full_name.clone(), file, app.id.clone())
@@ -194,7 +215,10 @@ fn read_metadata(org: &Org, operation: &Node) -> Result<String, (String, String)
     let kind = operation.child_text("type").unwrap_or_default();
     if !matches!(
         kind.as_str(),
-        "ConnectedApp" | "ExternalClientApplication" | "ExtlClntAppOauthSettings"
+        "ConnectedApp"
+            | "ExternalClientApplication"
+            | "ExtlClntAppOauthSettings"
+            | "ExtlClntAppOauthConfigurablePolicies"
     ) {
         return Err((
             "INVALID_TYPE".to_string(),
@@ -214,6 +238,9 @@ fn read_metadata(org: &Org, operation: &Node) -> Result<String, (String, String)
             "ExternalClientApplication" => installed_ecas(org)
                 .find(|a| a.spec.full_name == full_name)
                 .map(|app| eca_record(org, app, &admin)),
+            "ExtlClntAppOauthConfigurablePolicies" => installed_ecas(org)
+                .find(|a| format!("{}_oauthPlcy", a.spec.full_name) == full_name)
+                .map(|app| eca_policies_record(org, app)),
             _ => installed_ecas(org)
                 .find(|a| format!("{}_oauth", a.spec.full_name) == full_name)
                 .map(|app| eca_oauth_record(org, app)),
@@ -233,11 +260,11 @@ fn installed_ecas(org: &Org) -> impl Iterator<Item = &ExternalClientApp> {
     org.external_client_apps.iter().filter(|a| a.spec.installed)
 }
 
-/// A stable Id for an ECA's OAuth settings record, derived from the app's Id.
-fn settings_id(app: &ExternalClientApp) -> String {
+/// A stable Id for an ECA's OAuth settings or policies record, derived from the app's Id.
+fn settings_id(app: &ExternalClientApp, prefix: &str) -> String {
     app.id
         .get(3..15)
-        .and_then(|rest| sfid::to_18(&format!("0xT{rest}")).ok())
+        .and_then(|rest| sfid::to_18(&format!("{prefix}{rest}")).ok())
         .unwrap_or_else(|| app.id.clone())
 }
 
@@ -376,6 +403,47 @@ fn eca_oauth_record(org: &Org, app: &ExternalClientApp) -> String {
         &mut out,
         "oauthLink",
         &format!("{}:{}", org_id15(org), spec.full_name),
+    );
+    out
+}
+
+/// The admin's OAuth policies of an ECA (`ExtlClntAppOauthConfigurablePolicies`): who may use
+/// it, the refresh token policy, IP relaxation.
+fn eca_policies_record(org: &Org, app: &ExternalClientApp) -> String {
+    let spec = &app.spec;
+    let set_ids: Vec<String> = spec
+        .permission_sets
+        .iter()
+        .filter_map(|n| org.permission_set_id(n))
+        .map(|id| id[..15].to_string())
+        .collect();
+    let mut out = String::new();
+    element(
+        &mut out,
+        "fullName",
+        &format!("{}_oauthPlcy", spec.full_name),
+    );
+    if !set_ids.is_empty() {
+        element(&mut out, "commaSeparatedPermissionSet", &set_ids.join(","));
+    }
+    element(&mut out, "externalClientApplication", &spec.full_name);
+    element(&mut out, "ipRelaxationPolicyType", "Enforce");
+    element(&mut out, "isClientCredentialsFlowEnabled", "false");
+    element(&mut out, "isTokenExchangeFlowEnabled", "false");
+    element(&mut out, "label", &format!("{} OAuth Policies", spec.label));
+    element(
+        &mut out,
+        "permittedUsersPolicyType",
+        if spec.admin_approved_only {
+            "AdminApprovedPreAuthorized"
+        } else {
+            "AllSelfAuthorized"
+        },
+    );
+    element(
+        &mut out,
+        "refreshTokenPolicyType",
+        &spec.refresh_token_policy,
     );
     out
 }
