@@ -322,7 +322,24 @@ pub async fn gather(
     if app.is_some() || !follow_up.tooling.is_empty() {
         progress("Reading the app's OAuth settings and the validation rules' formulas");
     }
-    let (settings, more) = tokio::join!(
+    // Active duplicate rules: their Action on Edit is Metadata, read with the app's settings.
+    let duplicate_rules: Vec<String> = match gathered.answers.get("duplicates") {
+        Some(Ok(answer)) => crate::request::records(answer)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| {
+                        Some(format!(
+                            "{}.{}",
+                            r.get("SobjectType")?.as_str()?,
+                            r.get("DeveloperName")?.as_str()?
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let (settings, more, duplicate_actions) = tokio::join!(
         async {
             match &app {
                 Some(app) => Some(read_app(client, app).await),
@@ -330,8 +347,29 @@ pub async fn gather(
             }
         },
         fetch(client, &follow_up.standard, &follow_up.tooling),
+        async {
+            if duplicate_rules.is_empty() {
+                return None;
+            }
+            Some(
+                client
+                    .read_metadata("DuplicateRule", &duplicate_rules)
+                    .await
+                    .map(|records| {
+                        records
+                            .iter()
+                            .zip(&duplicate_rules)
+                            .map(|(r, name)| {
+                                (name.clone(), r.first("actionOnUpdate").map(str::to_string))
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| fetch_error(&e)),
+            )
+        },
     );
     gathered.app_settings = settings;
+    gathered.duplicate_rule_actions = duplicate_actions;
     let more = more?;
     gathered.answers.extend(more.answers);
     gathered.app_listings = Some(listings);

@@ -116,6 +116,24 @@ async fn each_scenario_fails_exactly_its_checks() {
         ("validation-rule-blocks", &["automation.object"]),
         ("api-disabled", &["org.api_access"]),
         ("api-budget-low", &["org.api_budget"]),
+        // Issue 13's expert situations.
+        (
+            "integration-psl-missing",
+            &["user.object_access", "user.field_access"],
+        ),
+        ("muted-edit", &["user.object_access"]),
+        ("user-frozen", &["user.found"]),
+        ("inactive-picklist-value", &["fields.picklist"]),
+        ("read-only-field", &["fields.types", "user.field_access"]),
+        ("validation-formula-blocks", &["automation.object"]),
+        (
+            "expired-assignment",
+            &["user.object_access", "user.field_access"],
+        ),
+        (
+            "session-activation-required",
+            &["user.object_access", "user.field_access"],
+        ),
         (
             "fresh",
             &[
@@ -579,4 +597,89 @@ async fn a_missing_failed_or_malformed_answer_is_never_ready() {
         }
     }
     assert!(problems.is_empty(), "READY despite: {problems:?}");
+}
+
+/// The expert situations that are not one failing check of the default profile: each says what
+/// an expert would, with the reason and the fix in the check itself.
+#[tokio::test]
+async fn expert_situations_say_what_really_blocks_the_write() {
+    let find = |report: &CheckReport, id: &str| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    // Private sharing: the chosen record is not editable, and the org-wide default says why.
+    let sim = common::start("private-sharing").await;
+    let report = check_with(
+        &sim,
+        profile::DEFAULT_PROFILE,
+        Some(INTEGRATION),
+        Some("5005g00000AbCdE"),
+    )
+    .await;
+    let record = find(&report, "user.record_access");
+    assert_eq!(record.status, Status::Fail, "{}", record.detail);
+    assert!(
+        record.detail.contains("org-wide default is Private"),
+        "{}",
+        record.detail
+    );
+    assert!(record.fix.as_deref().unwrap_or("").contains("sharing rule"));
+    assert_eq!(report.verdict, Verdict::NotReady);
+    // A blocking duplicate rule on Contact: the survey write-back fails.
+    let sim = common::start("duplicate-rule-blocks").await;
+    let report = check_with(&sim, "survey-responses", Some(INTEGRATION), None).await;
+    let automation = find(&report, "automation.object");
+    assert_eq!(automation.status, Status::Fail, "{}", automation.detail);
+    assert!(
+        automation.detail.contains("Action on Edit: Block"),
+        "{}",
+        automation.detail
+    );
+    // The full scope alone issues no refresh token: a warning, not a failure.
+    let report = check("full-scope-only").await;
+    let scopes = find(&report, "app.scopes");
+    assert_eq!(scopes.status, Status::Warn, "{}", scopes.detail);
+    assert!(
+        scopes.detail.contains("no refresh token"),
+        "{}",
+        scopes.detail
+    );
+    // External Client App settings guarded: the app is not "missing", it cannot be checked.
+    let report = check("eca-settings-guarded").await;
+    assert_eq!(find(&report, "app.found").status, Status::Unknown);
+    assert_eq!(report.verdict, Verdict::Incomplete);
+    // Concurrent long-running requests refused: not "budget spent" while the quota has room.
+    let report = check("concurrent-limit").await;
+    let budget = find(&report, "org.api_budget");
+    assert_ne!(budget.status, Status::Fail, "{}", budget.detail);
+    assert_ne!(report.verdict, Verdict::Ready);
+    // The validation rule is judged by its formula: it names the field it tests.
+    let report = check("validation-formula-blocks").await;
+    let automation = find(&report, "automation.object");
+    assert!(
+        automation.detail.contains("Enterpret_Sentiment__c"),
+        "{}",
+        automation.detail
+    );
+    // A missing permission set licence is the failing check's own reason, with its fix.
+    let report = check("integration-psl-missing").await;
+    let object = find(&report, "user.object_access");
+    assert!(
+        object.detail.contains("permission set licence"),
+        "{}",
+        object.detail
+    );
+    assert!(
+        object
+            .fix
+            .as_deref()
+            .unwrap_or("")
+            .contains("Permission Set License Assignments"),
+        "{:?}",
+        object.fix
+    );
 }

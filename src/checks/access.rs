@@ -376,14 +376,32 @@ fn check_fields(
     let mut evidence = Vec::new();
     for field in existing_fields {
         let key = format!("{object}.{field}").to_lowercase();
+        // A field without field-level security (required, system) follows the object's access.
+        let follows_object = facts
+            .fields
+            .get(field)
+            .and_then(|s| s.describe.as_ref())
+            .is_some_and(|d| !d.permissionable);
         let readers: Vec<&str> = user
             .counting()
-            .filter(|s| s.fields.get(&key).is_some_and(|a| a.0))
+            .filter(|s| {
+                if follows_object {
+                    s.object.read || s.modify_all || s.view_all
+                } else {
+                    s.fields.get(&key).is_some_and(|a| a.0)
+                }
+            })
             .map(|s| s.grantor.as_str())
             .collect();
         let editors: Vec<&str> = user
             .counting()
-            .filter(|s| s.fields.get(&key).is_some_and(|a| a.1))
+            .filter(|s| {
+                if follows_object {
+                    s.object.edit || s.modify_all
+                } else {
+                    s.fields.get(&key).is_some_and(|a| a.1)
+                }
+            })
             .map(|s| s.grantor.as_str())
             .collect();
         let computed = facts.fields.get(field).and_then(|s| s.read_only);

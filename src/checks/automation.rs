@@ -147,11 +147,32 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     match &automation.duplicate_rules {
         Some(Ok(rules)) => {
             for rule in rules {
-                ranked.push(Ranked {
-                    rank: 2,
-                    line: format!("Duplicate rule {} is active: an edit that makes the {object} look like another one is blocked (DUPLICATES_DETECTED) when its Action on Edit is Block", rule.name),
-                });
-                risks.push(format!("duplicate rule {} (if its Action on Edit is Block, an update that matches another {object} is refused with DUPLICATES_DETECTED)", rule.name));
+                match rule.action_on_update.as_deref() {
+                    Some(action) if action.eq_ignore_ascii_case("Block") => {
+                        ranked.push(Ranked {
+                            rank: 1,
+                            line: format!(
+                                "Duplicate rule {} blocks edits (Action on Edit: Block)",
+                                rule.name
+                            ),
+                        });
+                        blockers.push(format!("duplicate rule {} (Action on Edit: Block): an update of a {object} that matches another one is refused with DUPLICATES_DETECTED, the integration's included", rule.name));
+                    }
+                    Some(action) => ranked.push(Ranked {
+                        rank: 5,
+                        line: format!(
+                            "Duplicate rule {} only alerts on edits (Action on Edit: {action})",
+                            rule.name
+                        ),
+                    }),
+                    None => {
+                        ranked.push(Ranked {
+                            rank: 2,
+                            line: format!("Duplicate rule {} is active: an edit that makes the {object} look like another one is blocked (DUPLICATES_DETECTED) when its Action on Edit is Block", rule.name),
+                        });
+                        risks.push(format!("duplicate rule {} (its Action on Edit could not be read: if it is Block, an update that matches another {object} is refused with DUPLICATES_DETECTED)", rule.name));
+                    }
+                }
             }
         }
         Some(Err(e)) => unreadable.push(format!("duplicate rules ({})", e.code)),
@@ -231,7 +252,19 @@ pub(super) fn check(profile: &Profile, automation: &Automation, out: &mut Vec<Fi
     }
     ranked.sort_by_key(|r| r.rank);
     let evidence: Vec<String> = ranked.iter().map(|r| r.line.clone()).collect();
-    let f = if !blockers.is_empty() {
+    let duplicates_block = blockers.iter().any(|b| b.starts_with("duplicate rule"));
+    let f = if !blockers.is_empty()
+        && duplicates_block
+        && blockers.iter().all(|b| b.starts_with("duplicate rule"))
+    {
+        finding(FindingId::AutomationObject, Status::Fail, "A duplicate rule will reject the integration's writes")
+            .detail(format!(
+                "Active {}.",
+                blockers.join("; ")
+            ))
+            .fix("Setup > Duplicate Rules > the rule > Edit: set Action on Edit to Allow (with an alert), or add a condition that excludes the integration user. Then re-check.")
+            .page(DUPLICATE_RULES_PAGE, object)
+    } else if !blockers.is_empty() {
         finding(FindingId::AutomationObject, Status::Fail, "A validation rule will reject the integration's writes")
             .detail(format!(
                 "Active {}. Salesforce runs it on the integration's writes like on any other update (FIELD_CUSTOM_VALIDATION_EXCEPTION).",

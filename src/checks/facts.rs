@@ -113,6 +113,9 @@ impl ReadOnlyKind {
 /// A field as the logged-in user's describe shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Described {
+    /// Field-level security applies (false for required and system fields, which follow the
+    /// object's permissions).
+    pub permissionable: bool,
     pub filterable: bool,
     pub external_id: bool,
     pub restricted_picklist: bool,
@@ -314,6 +317,7 @@ fn read_fields(profile: &Profile, g: &Gathered) -> FieldFacts {
             entry.read_only = Some(ReadOnlyKind::Formula);
         }
         entry.describe = Some(Described {
+            permissionable: flag(d, "permissionable"),
             filterable: flag(d, "filterable"),
             external_id: flag(d, "externalId") || flag(d, "idLookup"),
             restricted_picklist: flag(d, "restrictedPicklist"),
@@ -589,9 +593,13 @@ pub struct Flow {
     pub record_trigger_type: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DuplicateRule {
     pub name: String,
+    /// `Object.DeveloperName`, the rule's Metadata API name.
+    pub full_name: String,
+    /// Metadata `actionOnUpdate`: `Block` or `Allow` (None when not readable).
+    pub action_on_update: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -666,8 +674,20 @@ fn read_automation(g: &Gathered) -> Automation {
         workflow_rules: rows(g, "workflow").map(|r| r.map(|rows| rows.len())),
         assignment_rules: read(g, "assignment", |r| owned(r, "Name")),
         duplicate_rules: read(g, "duplicates", |r| {
+            let developer_name = owned(r, "DeveloperName").unwrap_or_default();
+            let object = owned(r, "SobjectType").unwrap_or_default();
+            let full_name = format!("{object}.{developer_name}");
+            let action_on_update = match &g.duplicate_rule_actions {
+                Some(Ok(actions)) => actions
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&full_name))
+                    .and_then(|(_, action)| action.clone()),
+                _ => None,
+            };
             Some(DuplicateRule {
-                name: owned(r, "MasterLabel").or_else(|| owned(r, "DeveloperName"))?,
+                name: owned(r, "MasterLabel").unwrap_or_else(|| developer_name.clone()),
+                full_name,
+                action_on_update,
             })
         }),
     }

@@ -331,6 +331,8 @@ pub struct Gathered {
     /// behind an org permission) while the other kind was.
     pub app_listing_gap: Option<FetchError>,
     pub app_settings: Option<Result<AppSettings, FetchError>>,
+    /// The active duplicate rules' Metadata (`fullName`, `actionOnUpdate`), when read.
+    pub duplicate_rule_actions: Option<Result<Vec<(String, Option<String>)>, FetchError>>,
     /// Daily API use (used, max) from the last `Sforce-Limit-Info`.
     pub api_usage: Option<(u64, u64)>,
     /// When the whole org refused the API (e.g. `API_DISABLED_FOR_ORG`), the error.

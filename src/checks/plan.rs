@@ -194,7 +194,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
         standard.push(query(
             "duplicates",
             &format!(
-                "SELECT Id, DeveloperName, MasterLabel FROM DuplicateRule WHERE SobjectType = {object} AND IsActive = true"
+                "SELECT Id, DeveloperName, MasterLabel, SobjectType FROM DuplicateRule WHERE SobjectType = {object} AND IsActive = true"
             ),
         ));
     }

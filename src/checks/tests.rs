@@ -554,10 +554,32 @@ fn each_expert_case_fails_the_right_check_with_its_own_reason() {
 
     let mut f = ready();
     f.automation.duplicate_rules = Some(Ok(vec![DuplicateRule {
-        name: "Standard Contact Duplicate Rule".into(),
+        name: "Contacts with the same email".into(),
+        full_name: "Contact.Contact_Same_Email".into(),
+        action_on_update: Some("Block".into()),
     }]));
     cases.push((
-        "an active duplicate rule can block edits",
+        "a duplicate rule that blocks edits",
+        f,
+        inputs(),
+        vec![expect(
+            FindingId::AutomationObject,
+            Status::Fail,
+            &[
+                "Action on Edit: Block",
+                "DUPLICATES_DETECTED",
+                "set Action on Edit to Allow",
+            ],
+        )],
+    ));
+
+    let mut f = ready();
+    f.automation.duplicate_rules = Some(Ok(vec![DuplicateRule {
+        name: "Standard Contact Duplicate Rule".into(),
+        ..DuplicateRule::default()
+    }]));
+    cases.push((
+        "an active duplicate rule whose action cannot be read can block edits",
         f,
         inputs(),
         vec![expect(

@@ -219,6 +219,7 @@ fn read_metadata(org: &Org, operation: &Node) -> Result<String, (String, String)
             | "ExternalClientApplication"
             | "ExtlClntAppOauthSettings"
             | "ExtlClntAppOauthConfigurablePolicies"
+            | "DuplicateRule"
     ) {
         return Err((
             "INVALID_TYPE".to_string(),
@@ -241,6 +242,12 @@ fn read_metadata(org: &Org, operation: &Node) -> Result<String, (String, String)
             "ExtlClntAppOauthConfigurablePolicies" => installed_ecas(org)
                 .find(|a| format!("{}_oauthPlcy", a.spec.full_name) == full_name)
                 .map(|app| eca_policies_record(org, app)),
+            // Metadata API DuplicateRule: fullName is Object.DeveloperName.
+            "DuplicateRule" => org
+                .duplicate_rules
+                .iter()
+                .find(|r| format!("{}.{}", r.sobject_type, r.developer_name) == full_name)
+                .map(duplicate_rule_record),
             _ => installed_ecas(org)
                 .find(|a| format!("{}_oauth", a.spec.full_name) == full_name)
                 .map(|app| eca_oauth_record(org, app)),
@@ -254,6 +261,23 @@ fn read_metadata(org: &Org, operation: &Node) -> Result<String, (String, String)
     }
     out.push_str("</result></readMetadataResponse>");
     Ok(out)
+}
+
+/// A `DuplicateRule` record as readMetadata answers it (Metadata API: actionOnInsert,
+/// actionOnUpdate, isActive, masterLabel, duplicateRuleMatchRules).
+fn duplicate_rule_record(rule: &super::scenario::DuplicateRuleSpec) -> String {
+    format!(
+        "<fullName>{}.{}</fullName><actionOnInsert>{}</actionOnInsert><actionOnUpdate>{}</actionOnUpdate>\
+         <isActive>{}</isActive><masterLabel>{}</masterLabel>\
+         <duplicateRuleMatchRules><matchingRule>{}</matchingRule><objectMapping xsi:nil=\"true\"/></duplicateRuleMatchRules>",
+        escape(&rule.sobject_type),
+        escape(&rule.developer_name),
+        escape(&rule.action_on_insert),
+        escape(&rule.action_on_edit),
+        rule.active,
+        escape(rule.label.as_deref().unwrap_or(&rule.developer_name)),
+        escape(rule.matching_rule.as_deref().unwrap_or_default()),
+    )
 }
 
 fn installed_ecas(org: &Org) -> impl Iterator<Item = &ExternalClientApp> {
