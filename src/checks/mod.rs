@@ -322,6 +322,9 @@ pub struct AppSettings {
     pub ip_relaxation: Option<String>,
 }
 
+/// A duplicate rule's Metadata name and its Action on Edit (`Block`, `Allow`), when readable.
+pub type DuplicateRuleAction = (String, Option<String>);
+
 /// Everything the driver fetched, keyed by the plan's reference ids.
 #[derive(Clone, Debug, Default)]
 pub struct Gathered {
@@ -332,7 +335,7 @@ pub struct Gathered {
     pub app_listing_gap: Option<FetchError>,
     pub app_settings: Option<Result<AppSettings, FetchError>>,
     /// The active duplicate rules' Metadata (`fullName`, `actionOnUpdate`), when read.
-    pub duplicate_rule_actions: Option<Result<Vec<(String, Option<String>)>, FetchError>>,
+    pub duplicate_rule_actions: Option<Result<Vec<DuplicateRuleAction>, FetchError>>,
     /// Daily API use (used, max) from the last `Sforce-Limit-Info`.
     pub api_usage: Option<(u64, u64)>,
     /// When the whole org refused the API (e.g. `API_DISABLED_FOR_ORG`), the error.
