@@ -16,6 +16,8 @@ pub struct OrgView<'a> {
     pub user_id: &'a str,
     pub tooling: bool,
     pub version: &'a str,
+    /// `queryAll`: deleted rows are answered too.
+    pub all_rows: bool,
 }
 
 impl OrgView<'_> {
@@ -308,7 +310,7 @@ impl DataSource for OrgView<'_> {
             .org
             .table(object)
             .iter()
-            .filter(|r| r.get("IsDeleted") != Some(&json!(true)))
+            .filter(|r| self.all_rows || r.get("IsDeleted") != Some(&json!(true)))
             .map(|r| visible_row(r, &hidden))
             .collect())
     }
