@@ -495,3 +495,28 @@ async fn a_basic_or_empty_bearer_header_is_an_invalid_auth_header() {
     assert_eq!(status, 401);
     assert!(text.contains("INVALID_SESSION_ID"), "{text}");
 }
+
+#[tokio::test]
+async fn describe_metadata_names_the_types_the_org_lists() {
+    let sim = start("ready").await;
+    let envelope = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Header><SessionHeader><sessionId>{}</sessionId></SessionHeader></soapenv:Header><soapenv:Body><describeMetadata><asOfVersion>62.0</asOfVersion></describeMetadata></soapenv:Body></soapenv:Envelope>"#,
+        sim.admin_token()
+    );
+    let response = client()
+        .post(format!("{}/services/Soap/m/62.0", sim.url()))
+        .header("Content-Type", "text/xml")
+        .header("SOAPAction", "\"\"")
+        .body(envelope)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.expect("body");
+    assert!(
+        text.contains("<describeMetadataResponse><result><metadataObjects>"),
+        "{text}"
+    );
+    assert!(text.contains("<xmlName>ConnectedApp</xmlName>"), "{text}");
+    assert!(text.contains("<suffix>connectedApp</suffix>"), "{text}");
+}

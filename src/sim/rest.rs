@@ -282,22 +282,22 @@ pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 
 fn resources(ctx: &Ctx<'_>) -> Reply {
     let b = ctx.base();
-    if ctx.tooling {
-        return Reply::json(
-            200,
-            json!({"tooling": format!("{b}"), "query": format!("{b}/query"),
-                   "sobjects": format!("{b}/sobjects"), "composite": format!("{b}/composite"),
-                   "executeAnonymous": format!("{b}/executeAnonymous")}),
-        );
-    }
-    Reply::json(
-        200,
+    let mut list = if ctx.tooling {
+        json!({"tooling": format!("{b}"), "query": format!("{b}/query"),
+               "sobjects": format!("{b}/sobjects"),
+               "executeAnonymous": format!("{b}/executeAnonymous")})
+    } else {
         json!({"tooling": format!("{b}/tooling"), "metadata": format!("{b}/metadata"),
                "limits": format!("{b}/limits"), "sobjects": format!("{b}/sobjects"),
                "query": format!("{b}/query"), "queryAll": format!("{b}/queryAll"),
-               "composite": format!("{b}/composite"), "process": format!("{b}/process"),
-               "search": format!("{b}/search"), "recent": format!("{b}/recent")}),
-    )
+               "process": format!("{b}/process"),
+               "search": format!("{b}/search"), "recent": format!("{b}/recent")})
+    };
+    // Only a version that serves composite lists it.
+    if serves_composite(ctx.version, ctx.tooling) {
+        list["composite"] = json!(format!("{b}/composite"));
+    }
+    Reply::json(200, list)
 }
 
 fn limits(org: &Org, ctx: &Ctx<'_>) -> Reply {

@@ -168,6 +168,12 @@ await step('Metadata list and read', async () => {
   assert.equal(one.fullName, name);
 });
 
+await step('Metadata describe', async () => {
+  const d = await conn.metadata.describe('62.0');
+  const names = (Array.isArray(d.metadataObjects) ? d.metadataObjects : [d.metadataObjects]).map((o) => o.xmlName);
+  assert.ok(names.includes('ConnectedApp'), names.join(','));
+});
+
 await step('expired session is refused', async () => {
   const bad = new jsforce.Connection({ instanceUrl: process.env.SIM_URL, accessToken: '00Dbad!token', version: '62.0' });
   await assert.rejects(bad.query('SELECT Id FROM Case'), (e) => e.errorCode === 'INVALID_SESSION_ID');
