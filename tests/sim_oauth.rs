@@ -476,10 +476,26 @@ async fn token_request_without_or_with_unknown_grant_type() {
     assert_oauth_error(status, &body, "invalid_request");
     let (status, body) = token(
         &sim,
-        &[("grant_type", "password"), ("client_id", ASSISTANT_KEY)],
+        &[
+            ("grant_type", "urn:example:unknown"),
+            ("client_id", ASSISTANT_KEY),
+        ],
     )
     .await;
     assert_oauth_error(status, &body, "unsupported_grant_type");
+    // Salesforce knows the password grant and refuses the login itself: `invalid_grant`
+    // (restforce's recorded auth_error_response.json), not `unsupported_grant_type`.
+    let (status, body) = token(
+        &sim,
+        &[
+            ("grant_type", "password"),
+            ("client_id", ASSISTANT_KEY),
+            ("username", "admin@acme.example"),
+            ("password", "wrong"),
+        ],
+    )
+    .await;
+    assert_oauth_error(status, &body, "invalid_grant");
 }
 
 #[tokio::test]

@@ -367,6 +367,7 @@ pub fn execute_anonymous(
                         body: Some(&bytes),
                         auto_assign: false,
                         if_unmodified_since: None,
+                        query_options: None,
                     },
                 );
                 if reply.status >= 300 {

@@ -177,6 +177,7 @@ pub fn handle(
                     auto_assign: header("Sforce-Auto-Assign")
                         .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
                     if_unmodified_since: header("If-Unmodified-Since"),
+                    query_options: header("Sforce-Query-Options"),
                 },
             )
         };

@@ -1,9 +1,12 @@
 //! The simulated Salesforce org.
 pub mod access;
 pub mod apex;
+pub mod collections;
+pub mod columns;
 pub mod composite;
 pub mod duplicates;
 pub mod formula;
+pub mod identity;
 pub mod oauth;
 pub mod org;
 pub mod query;

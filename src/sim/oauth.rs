@@ -525,6 +525,10 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
                 ),
             )
         }
+        // The simulated org takes no username-password logins: Salesforce answers a refused
+        // one with `invalid_grant` "authentication failure" (restforce's recorded
+        // `auth_error_response.json`), not `unsupported_grant_type`.
+        "password" => oauth_error(400, "invalid_grant", "authentication failure"),
         "" => oauth_error(400, "invalid_request", "grant type not specified"),
         _ => oauth_error(400, "unsupported_grant_type", "grant type not supported"),
     }

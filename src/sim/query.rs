@@ -16,6 +16,8 @@ pub struct OrgView<'a> {
     pub user_id: &'a str,
     pub tooling: bool,
     pub version: &'a str,
+    /// `queryAll`: deleted rows are answered too.
+    pub all_rows: bool,
 }
 
 impl OrgView<'_> {
@@ -324,7 +326,7 @@ impl DataSource for OrgView<'_> {
             .org
             .table(object)
             .iter()
-            .filter(|r| r.get("IsDeleted") != Some(&json!(true)))
+            .filter(|r| self.all_rows || r.get("IsDeleted") != Some(&json!(true)))
             .filter(|r| all_tokens || r.get("UserId").and_then(Value::as_str) == Some(self.user_id))
             // Records the sharing model gives the caller no access to are not returned.
             .filter(|r| !shared || self.org.record_access(self.user_id, object, r) != "None")

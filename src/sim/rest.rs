@@ -10,15 +10,41 @@ use super::schema::{FieldDef, FieldKind, PicklistValue, DATA_OBJECTS};
 use crate::sfid;
 use serde_json::{json, Value};
 
-/// Versions the simulator serves, oldest first (label, version).
-pub const VERSIONS: &[(&str, &str)] = &[
-    ("Winter '25", "62.0"),
-    ("Spring '25", "63.0"),
-    ("Summer '25", "64.0"),
-    ("Winter '26", "65.0"),
-    ("Spring '26", "66.0"),
-    ("Summer '26", "67.0"),
-];
+/// The oldest version a real org serves: versions 21.0 to 30.0 were retired in Summer '25
+/// ("Salesforce Platform API Versions 21.0 Through 30.0 Retirement"), so the list starts at 31.0.
+pub const OLDEST_VERSION: u32 = 31;
+
+/// The release that introduced API version `major`: 31.0 was Summer '14, then from 32.0
+/// (Winter '15) three releases a year (the REST API Developer Guide's version list).
+pub fn release_label(major: u32) -> String {
+    if major < 32 {
+        return "Summer '14".into();
+    }
+    let n = major - 32;
+    let season = ["Winter", "Spring", "Summer"][(n % 3) as usize];
+    format!("{season} '{:02}", 15 + n / 3)
+}
+
+/// The first API version serving a resource (path segments after the version, Tooling
+/// removed), when it is newer than the oldest served version.
+fn introduced_in(tooling: bool, seg: &[&str]) -> f64 {
+    match (tooling, seg) {
+        // sObject Collections: "available in API version 42.0 and later" (jsforce checks 42).
+        (false, ["composite", "sobjects", ..]) => 42.0,
+        // Composite: the REST API guide's first composite examples use v38.0.
+        (false, ["composite", ..]) => 38.0,
+        // Tooling composite: the Tooling guide's examples use v40.0 (UNVERIFIED as the first).
+        (true, ["composite", ..]) => 40.0,
+        // Record Count: "available in API version 40.0 and later".
+        (false, ["limits", "recordCount"]) => 40.0,
+        _ => 0.0,
+    }
+}
+
+/// Whether `version` (e.g. `"37.0"`) serves the composite resource of the API (`tooling`).
+pub fn serves_composite(version: &str, tooling: bool) -> bool {
+    version.parse::<f64>().unwrap_or(0.0) >= introduced_in(tooling, &["composite"])
+}
 
 const QUERY_BATCH: usize = 2000;
 
@@ -96,16 +122,20 @@ pub struct RestRequest<'a> {
     pub body: Option<&'a [u8]>,
     pub auto_assign: bool,
     pub if_unmodified_since: Option<&'a str>,
+    /// The `Sforce-Query-Options` header (`batchSize=N`).
+    pub query_options: Option<&'a str>,
 }
 
-/// The version resource list, `GET /services/data/`.
+/// The version resource list, `GET /services/data/`: 31.0 up to the org's version.
 pub fn versions(org: &Org) -> Value {
     let max: f64 = org.api_version.parse().unwrap_or(66.0);
     Value::Array(
-        VERSIONS
-            .iter()
-            .filter(|(_, v)| v.parse::<f64>().unwrap_or(0.0) <= max)
-            .map(|(label, v)| json!({"label": label, "url": format!("/services/data/v{v}"), "version": v}))
+        (OLDEST_VERSION..)
+            .take_while(|major| f64::from(*major) <= max)
+            .map(|major| {
+                let v = format!("{major}.0");
+                json!({"label": release_label(major), "url": format!("/services/data/v{v}"), "version": v})
+            })
             .collect(),
     )
 }
@@ -115,7 +145,8 @@ pub fn served_version(org: &Org, segment: &str) -> Option<String> {
     let version = segment.strip_prefix('v')?;
     let wanted: f64 = version.parse().ok()?;
     let max: f64 = org.api_version.parse().unwrap_or(66.0);
-    (wanted >= 20.0 && wanted <= max && version.contains('.')).then(|| version.to_string())
+    (wanted >= f64::from(OLDEST_VERSION) && wanted <= max && version.contains('.'))
+        .then(|| version.to_string())
 }
 
 pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
@@ -141,19 +172,36 @@ pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
         })
         .collect();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let ctx = Ctx {
+    if version.parse::<f64>().unwrap_or(0.0) < introduced_in(tooling, &seg) {
+        return Reply::not_found();
+    }
+    let mut ctx = Ctx {
         user_id,
         version: &version,
         tooling,
+        all_rows: false,
+        batch: batch_size(req.query_options),
     };
     match (req.method, seg.as_slice()) {
         ("GET", []) => resources(&ctx),
         ("GET", ["limits"]) if !tooling => limits(org, &ctx),
-        ("GET", ["query"]) => match query_param(req.query, "q") {
-            Some(q) => run_query(org, &ctx, &q),
-            None => Reply::error(400, "MALFORMED_QUERY", "A query string has to be specified"),
-        },
-        ("GET", ["query", locator]) => next_page(org, &ctx, locator),
+        ("GET", ["limits", "recordCount"]) if !tooling => {
+            super::collections::record_count(org, &ctx, req.query)
+        }
+        ("GET", [kind @ ("query" | "queryAll")]) if !tooling || *kind == "query" => {
+            ctx.all_rows = *kind == "queryAll";
+            match query_param(req.query, "q") {
+                Some(q) if query_param(req.query, "columns").as_deref() == Some("true") => {
+                    super::columns::query_columns(&ctx.view(org), &q)
+                }
+                Some(q) => run_query(org, &ctx, &q),
+                None => Reply::error(400, "MALFORMED_QUERY", "A query string has to be specified"),
+            }
+        }
+        ("GET", ["query" | "queryAll", locator]) => next_page(org, &ctx, locator),
+        (_, ["composite", "sobjects", rest @ ..]) if !tooling => {
+            super::collections::handle(org, &ctx, req, rest)
+        }
         ("GET", ["sobjects"]) => global_describe(org, &ctx),
         ("GET", ["sobjects", object, "describe"]) => describe(org, &ctx, object),
         ("GET", ["sobjects", object]) => sobject_info(org, &ctx, object),
@@ -187,10 +235,27 @@ pub struct Ctx<'a> {
     pub user_id: &'a str,
     pub version: &'a str,
     pub tooling: bool,
+    /// `queryAll`: deleted rows too.
+    pub all_rows: bool,
+    /// Records per query page (`Sforce-Query-Options: batchSize`).
+    pub batch: usize,
+}
+
+/// The page size a `Sforce-Query-Options: batchSize=N` header asks for: 200 to 2,000, 2,000
+/// when absent; Salesforce treats the size as a hint and may answer with more (REST API
+/// Developer Guide, "Query Options Header").
+fn batch_size(options: Option<&str>) -> usize {
+    options
+        .into_iter()
+        .flat_map(|o| o.split(','))
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("batchSize"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .map_or(QUERY_BATCH, |n| n.clamp(200, QUERY_BATCH))
 }
 
 impl Ctx<'_> {
-    fn base(&self) -> String {
+    pub fn base(&self) -> String {
         if self.tooling {
             format!("/services/data/v{}/tooling", self.version)
         } else {
@@ -198,12 +263,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn view<'a>(&'a self, org: &'a Org) -> OrgView<'a> {
+    pub fn view<'a>(&'a self, org: &'a Org) -> OrgView<'a> {
         OrgView {
             org,
             user_id: self.user_id,
             tooling: self.tooling,
             version: self.version,
+            all_rows: self.all_rows,
         }
     }
 }
@@ -216,22 +282,22 @@ pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 
 fn resources(ctx: &Ctx<'_>) -> Reply {
     let b = ctx.base();
-    if ctx.tooling {
-        return Reply::json(
-            200,
-            json!({"tooling": format!("{b}"), "query": format!("{b}/query"),
-                   "sobjects": format!("{b}/sobjects"), "composite": format!("{b}/composite"),
-                   "executeAnonymous": format!("{b}/executeAnonymous")}),
-        );
-    }
-    Reply::json(
-        200,
+    let mut list = if ctx.tooling {
+        json!({"tooling": format!("{b}"), "query": format!("{b}/query"),
+               "sobjects": format!("{b}/sobjects"),
+               "executeAnonymous": format!("{b}/executeAnonymous")})
+    } else {
         json!({"tooling": format!("{b}/tooling"), "metadata": format!("{b}/metadata"),
                "limits": format!("{b}/limits"), "sobjects": format!("{b}/sobjects"),
                "query": format!("{b}/query"), "queryAll": format!("{b}/queryAll"),
-               "composite": format!("{b}/composite"), "process": format!("{b}/process"),
-               "search": format!("{b}/search"), "recent": format!("{b}/recent")}),
-    )
+               "process": format!("{b}/process"),
+               "search": format!("{b}/search"), "recent": format!("{b}/recent")})
+    };
+    // Only a version that serves composite lists it.
+    if serves_composite(ctx.version, ctx.tooling) {
+        list["composite"] = json!(format!("{b}/composite"));
+    }
+    Reply::json(200, list)
 }
 
 fn limits(org: &Org, ctx: &Ctx<'_>) -> Reply {
@@ -292,8 +358,8 @@ fn page(
     total: usize,
     entity: String,
 ) -> Reply {
-    let rest = if records.len() > QUERY_BATCH {
-        records.split_off(QUERY_BATCH)
+    let rest = if records.len() > ctx.batch {
+        records.split_off(ctx.batch)
     } else {
         Vec::new()
     };
@@ -1049,6 +1115,11 @@ fn create_record(
             Err(reply) => return reply,
         };
     }
+    // OwnerId is `defaultedOnCreate` (the recorded Contact describe): the creating user owns
+    // the record unless the body names an owner, so it is never "missing".
+    if row.get("OwnerId").is_some_and(Value::is_null) {
+        row.insert("OwnerId".into(), json!(ctx.user_id));
+    }
     let missing: Vec<String> = def
         .fields
         .iter()
@@ -1067,9 +1138,6 @@ fn create_record(
             format!("Required fields are missing: [{}]", missing.join(", ")),
             &missing,
         );
-    }
-    if row.get("OwnerId").is_some_and(Value::is_null) {
-        row.insert("OwnerId".into(), json!(ctx.user_id));
     }
     if def.name == "Case" {
         let n = org.table("Case").len() + 1001;

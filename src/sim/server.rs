@@ -5,7 +5,7 @@
 use super::org::{Org, Session};
 use super::rest::{self, Body as ReplyBody, Reply, RestRequest};
 use super::scenario::Scenario;
-use super::{composite, oauth, soap};
+use super::{composite, identity, oauth, soap};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -451,6 +451,36 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+/// An `Authorization` header that is there but carries no session: another scheme (`Basic`)
+/// or an empty token. Salesforce answers `401 INVALID_AUTH_HEADER` "INVALID_HEADER_TYPE"
+/// (seen by restforce users: restforce/restforce#489, #594, #811); no header at all is
+/// `INVALID_SESSION_ID`.
+fn malformed_auth(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return true;
+    };
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    let session_scheme =
+        scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth");
+    !session_scheme || token.trim().is_empty()
+}
+
+/// The path as Salesforce routes it: repeated slashes count as one (the Salesforce CLI keeps
+/// the instance URL with a trailing slash after `org login access-token` and asks for
+/// `//services/data/...`, which real orgs serve).
+fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
@@ -535,8 +565,28 @@ async fn handle(
     if !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
-    let path = uri.path().to_string();
+    let path = normalize_path(uri.path());
     let query = uri.query().map(str::to_string);
+    // HEAD is a GET without the body (REST API Developer Guide: describe and other GET
+    // resources also take HEAD, e.g. to check `If-Modified-Since`).
+    let head = method == Method::HEAD;
+    let method = if head { Method::GET } else { method };
+    let response = route(&shared, method, path, query, headers, body).await;
+    if head {
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, Body::empty());
+    }
+    response
+}
+
+async fn route(
+    shared: &Arc<Shared>,
+    method: Method,
+    path: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let api_path = path.starts_with("/services/data") || path.starts_with("/services/Soap/");
     if api_path {
         if let Some(fault) = shared.next_fault() {
@@ -548,7 +598,7 @@ async fn handle(
         shared.lose_patch_answer()
     };
     if path.starts_with("/services/oauth2/") {
-        return oauth_route(&shared, &method, &path, query.as_deref(), &headers, &body);
+        return oauth_route(shared, &method, &path, query.as_deref(), &headers, &body);
     }
     if path.starts_with("/services/Soap/m/") && method == Method::POST {
         let text = String::from_utf8_lossy(&body);
@@ -576,16 +626,19 @@ async fn handle(
     if let Some(id_path) = path.strip_prefix("/id/") {
         // A plain bearer GET like userinfo: no REST API rules (API switches, quota) apply.
         let org = shared.org();
-        let token = bearer(&headers);
+        let token = bearer(&headers).or_else(|| rest::query_param(query.as_deref(), "oauth_token"));
         let user_id = live_session(&org, token.as_deref()).map(|s| s.user_id.clone());
         return match user_id.ok_or(()) {
-            Ok(user_id) if id_path.ends_with(&user_id) || id_path.ends_with(&user_id[..15]) => {
-                json_response(
-                    200,
-                    &oauth::userinfo(&org, &shared.base_url, &user_id),
-                    None,
-                )
-            }
+            Ok(user_id) if identity::names_user(&org, id_path, &user_id) => json_response(
+                200,
+                &identity::document(
+                    &org,
+                    &shared.base_url,
+                    &user_id,
+                    rest::query_param(query.as_deref(), "version").as_deref(),
+                ),
+                None,
+            ),
             Ok(_) => json_response(403, &json!("Bad_Id"), None),
             Err(_) => text_response(403, "text/plain", "Bad_OAuth_Token".into()),
         };
@@ -601,6 +654,13 @@ async fn handle(
     if path.trim_end_matches('/') == "/services/data" {
         // The version list needs no session and costs no API call.
         return json_response(200, &rest::versions(&org), None);
+    }
+    if malformed_auth(&headers) {
+        return json_response(
+            401,
+            &json!([{"message": "INVALID_HEADER_TYPE", "errorCode": "INVALID_AUTH_HEADER"}]),
+            None,
+        );
     }
     let token = bearer(&headers);
     let user_id = match refuse(&org, token.as_deref()) {
@@ -630,7 +690,10 @@ async fn handle(
             "METHOD_NOT_ALLOWED",
             format!("HTTP Method '{method}' not allowed. Allowed are POST"),
         ),
-        Some((version, _)) if rest::served_version(&org, &format!("v{version}")).is_none() => {
+        Some((version, tooling))
+            if rest::served_version(&org, &format!("v{version}")).is_none()
+                || !rest::serves_composite(&version, tooling) =>
+        {
             Reply::not_found()
         }
         Some((version, tooling)) => {
@@ -639,6 +702,7 @@ async fn handle(
         None => {
             let auto_assign = header_text("Sforce-Auto-Assign");
             let since = header_text("If-Unmodified-Since");
+            let options = header_text("Sforce-Query-Options");
             rest::dispatch(
                 &mut org,
                 &user_id,
@@ -649,19 +713,36 @@ async fn handle(
                     body: Some(&body),
                     auto_assign: auto_assign.is_none_or(|v| !v.eq_ignore_ascii_case("false")),
                     if_unmodified_since: since.as_deref(),
+                    query_options: options.as_deref(),
                 },
             )
         }
     };
+    let mut reply = reply;
+    if method == Method::GET && reply.status == 200 && is_version_root(&path) {
+        // The resource list names the identity URL (absolute), as jsforce's identity() reads it.
+        if let ReplyBody::Json(Value::Object(resources)) = &mut reply.body {
+            resources.insert(
+                "identity".into(),
+                json!(format!("{}/id/{}/{user_id}", shared.base_url, org.info.id)),
+            );
+        }
+    }
     if lose_answer {
         return fault_response(Fault::DropConnection);
     }
-    let mut reply = reply;
     if method == Method::GET && reply.status == 200 && is_record_path(&path) {
         shared.tamper_record_read(&mut reply);
     }
     let info = limit_info(&org);
     reply_response(reply, Some(info))
+}
+
+/// `/services/data/vNN.N`: the version's resource list.
+fn is_version_root(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .strip_prefix("/services/data/v")
+        .is_some_and(|v| !v.contains('/'))
 }
 
 /// `/services/data/vNN.N/sobjects/{object}/{id}`: one record.

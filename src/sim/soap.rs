@@ -62,7 +62,10 @@ pub fn handle(org: &Org, user_id: &str, body: &str) -> (u16, String) {
             fault("soapenv:Client", "No operation found in the SOAP Body"),
         );
     };
-    if operation.name != "listMetadata" && operation.name != "readMetadata" {
+    if !matches!(
+        operation.name.as_str(),
+        "listMetadata" | "readMetadata" | "describeMetadata"
+    ) {
         return (
             500,
             fault(
@@ -96,7 +99,9 @@ pub fn handle(org: &Org, user_id: &str, body: &str) -> (u16, String) {
     if org.eca_oauth_settings_guarded && asks_settings {
         return (500, fault("INSUFFICIENT_ACCESS", GUARDED_SETTINGS));
     }
-    let answer = if operation.name == "listMetadata" {
+    let answer = if operation.name == "describeMetadata" {
+        Ok(describe_metadata())
+    } else if operation.name == "listMetadata" {
         Ok(list_metadata(org, operation))
     } else {
         read_metadata(org, operation)
@@ -110,6 +115,37 @@ pub fn handle(org: &Org, user_id: &str, body: &str) -> (u16, String) {
 /// The fault for `ExtlClntAppOauthSettings` in an org that guards it (text **UNVERIFIED**,
 /// see `docs/salesforce-fidelity.md`).
 pub const GUARDED_SETTINGS: &str = "INSUFFICIENT_ACCESS: Access to the OAuth settings of external client apps through the Metadata API is not allowed in this org. In Setup, enable Allow Access to OAuth Consumer Secrets via Metadata API.";
+
+/// `describeMetadata`: the metadata types the simulated org lists and reads, in the shape of
+/// the Metadata API's `DescribeMetadataResult` (Metadata API Developer Guide,
+/// "describeMetadata()": `metadataObjects` with `directoryName`, `inFolder`, `metaFile`,
+/// `suffix`, `xmlName`, `childXmlNames`; `organizationNamespace`, `partialSaveAllowed`,
+/// `testRequired`). A real org lists several hundred types; the simulator only the ones it
+/// serves (UNVERIFIED beyond the shape).
+fn describe_metadata() -> String {
+    let types = [
+        ("connectedApps", "connectedApp", "ConnectedApp"),
+        ("externalClientApps", "eca", "ExternalClientApplication"),
+        (
+            "extlClntAppOauthSettings",
+            "ecaOauth",
+            "ExtlClntAppOauthSettings",
+        ),
+    ];
+    let objects: String = types
+        .iter()
+        .map(|(directory, suffix, name)| {
+            format!(
+                "<metadataObjects><directoryName>{directory}</directoryName><inFolder>false</inFolder>\
+                 <metaFile>false</metaFile><suffix>{suffix}</suffix><xmlName>{name}</xmlName></metadataObjects>"
+            )
+        })
+        .collect();
+    format!(
+        "<describeMetadataResponse><result>{objects}<organizationNamespace></organizationNamespace>\
+         <partialSaveAllowed>true</partialSaveAllowed><testRequired>false</testRequired></result></describeMetadataResponse>"
+    )
+}
 
 /// A SOAP fault envelope (HTTP 500), e.g. fault("INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session").
 ///

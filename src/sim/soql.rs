@@ -43,6 +43,8 @@ pub enum SelectItem {
     Field(FieldPath),
     /// `COUNT()`
     CountAll,
+    /// `COUNT(field)`: one `AggregateResult` row with the count as `expr0`.
+    CountOf(FieldPath),
     /// A parent-to-child relationship subquery, `(SELECT ... FROM Rel [WHERE ...] [ORDER BY ...] [LIMIT n])`.
     /// Its `from` is the child relationship name (e.g. `Assignments`), not an object name.
     Subquery(Box<Query>),
@@ -624,8 +626,14 @@ impl Parser<'_> {
                     return Err(self.unexpected(&count));
                 }
                 self.expect(Tok::LParen)?;
-                self.expect(Tok::RParen)?;
-                select.push(SelectItem::CountAll);
+                if self.peek().kind == Tok::RParen {
+                    self.next();
+                    select.push(SelectItem::CountAll);
+                } else {
+                    let path = self.parse_path()?;
+                    self.expect(Tok::RParen)?;
+                    select.push(SelectItem::CountOf(path));
+                }
                 // COUNT() stands alone: FROM must follow.
                 break;
             } else {
@@ -1172,6 +1180,8 @@ fn id_key(id: &str) -> &str {
 struct Compiled {
     object: String,
     count: bool,
+    /// `COUNT(field)`: an aggregate row instead of the rows.
+    count_of: bool,
     fields: Vec<Resolved>,
     children: Vec<ChildQuery>,
     filter: Option<CExpr>,
@@ -1200,10 +1210,15 @@ impl Evaluator<'_> {
         let mut fields = Vec::new();
         let mut children = Vec::new();
         let mut count = false;
+        let mut count_of = false;
         let mut seen = std::collections::HashSet::new();
         for item in &q.select {
             match item {
                 SelectItem::CountAll => count = true,
+                SelectItem::CountOf(fp) => {
+                    self.resolve(&object, fp)?;
+                    count_of = true;
+                }
                 SelectItem::Subquery(sub) => {
                     let (rel, child_object, fk) = self
                         .source
@@ -1250,6 +1265,7 @@ impl Evaluator<'_> {
         Ok(Compiled {
             object,
             count,
+            count_of,
             fields,
             children,
             filter,
@@ -1563,6 +1579,17 @@ pub fn execute(soql: &str, source: &dyn DataSource) -> Result<QueryResult, SoqlE
         return Ok(QueryResult {
             total_size: rows.len(),
             records: Vec::new(),
+        });
+    }
+    if compiled.count_of {
+        // Unlike COUNT(), COUNT(field) answers one aggregate row (SOQL and SOSL Reference,
+        // "COUNT() and COUNT(fieldName)"): `{"attributes": {"type": "AggregateResult"}, "expr0": n}`.
+        return Ok(QueryResult {
+            total_size: 1,
+            records: vec![serde_json::json!({
+                "attributes": {"type": "AggregateResult"},
+                "expr0": rows.len(),
+            })],
         });
     }
     // Each child subquery fetches its rows once for all parents.
