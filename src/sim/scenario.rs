@@ -1050,7 +1050,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("scenario-size-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let head = "extends = \"ready\"\nname = \"big\"\n#";
-        let at_limit = format!("{head}{}\n", "x".repeat(MAX_SCENARIO_FILE_BYTES as usize - head.len() - 1));
+        let at_limit = format!(
+            "{head}{}\n",
+            "x".repeat(MAX_SCENARIO_FILE_BYTES as usize - head.len() - 1)
+        );
         let path = dir.join("big.toml");
         std::fs::write(&path, &at_limit).unwrap();
         assert_eq!(load_file(&path).unwrap().name, "big");
