@@ -133,6 +133,10 @@ pub fn on_checked(app: &mut App, full_run: bool) {
         let previous = crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES)
             .ok()
             .and_then(|text| report::read_verified(&text).ok());
+        // last-runs/ is the app's own folder in its data directory: made on first use.
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
         let _ = crate::files::write_file(&path, report::to_json_file(&current).as_bytes());
         let _ = tx.send(previous);
     });
