@@ -191,12 +191,26 @@ mod tests {
         assert!(matches!(err, ReadError::TooLarge { .. }));
     }
 
+    /// A named pipe in `dir`: a special file of the test's own, so a regression that renamed a
+    /// file over it would harm nothing outside the test (unlike writing to /dev/null itself).
+    #[cfg(unix)]
+    fn fifo(dir: &Path) -> PathBuf {
+        let path = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        path
+    }
+
     #[cfg(unix)]
     #[test]
     fn devices_folders_and_symlinks_to_them_are_refused_as_outputs() {
         let dir = scratch("targets");
+        let pipe = fifo(&dir);
         assert!(matches!(
-            write_file(Path::new("/dev/null"), b"x"),
+            write_file(&pipe, b"x"),
             Err(WriteError::Special { .. })
         ));
         assert!(matches!(
@@ -215,14 +229,15 @@ mod tests {
             write_file(&to_folder, b"x"),
             Err(WriteError::Folder { .. })
         ));
-        // /dev/null is still a device, and nothing was left beside the refused targets.
-        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+        // The pipe is still a pipe, and nothing was left beside the refused targets.
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         names.sort();
-        assert_eq!(names, ["to-device", "to-folder"]);
+        assert_eq!(names, ["pipe", "to-device", "to-folder"]);
     }
 
     #[test]

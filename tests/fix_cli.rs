@@ -283,7 +283,14 @@ fn export_metadata_exits_2_for_an_unwritable_folder() {
     std::fs::write(&file, "x").unwrap();
     let mut outs = vec![file.clone(), file.join("below-a-file")];
     if cfg!(unix) {
-        outs.push(PathBuf::from("/dev/null"));
+        // A special file of the test's own (see report_refuses_a_device_a_folder_and_symlinks_to_them).
+        let pipe = data.join("pipe");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success());
+        outs.push(pipe);
     }
     for out in outs {
         let o = run(&["export-metadata", "--out", out.to_str().unwrap()], &data);

@@ -584,24 +584,27 @@ fn report_command_explains_bad_usage() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("Choose a folder you can write to"));
 }
 
-/// `report --out` writes only a regular file (or a new one): a device node, a folder or a symlink
-/// to one is refused with exit 2 before the org is checked, and the device stays a device.
+/// `report --out` writes only a regular file (or a new one): a special file, a folder or a
+/// symlink to one is refused with exit 2 before the org is checked, and the special file stays
+/// what it was. The special file is a named pipe of the test's own: were the refusal to regress,
+/// the report would be renamed over that pipe, not over the machine's /dev/null.
 #[cfg(unix)]
 #[test]
 fn report_refuses_a_device_a_folder_and_symlinks_to_them() {
     let dir = temp_dir("targets");
+    let pipe = dir.join("pipe.json");
+    assert!(Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap()
+        .success());
     let to_device = dir.join("to-device.json");
     std::os::unix::fs::symlink("/dev/null", &to_device).unwrap();
     let to_folder = dir.join("to-folder.json");
     std::os::unix::fs::symlink(&dir, &to_folder).unwrap();
     let folder = dir.join("folder.json");
     std::fs::create_dir(&folder).unwrap();
-    for out in [
-        PathBuf::from("/dev/null"),
-        to_device.clone(),
-        folder,
-        to_folder,
-    ] {
+    for out in [pipe.clone(), to_device.clone(), folder, to_folder] {
         let o = run(&[
             "report",
             "--demo",
@@ -619,10 +622,7 @@ fn report_refuses_a_device_a_folder_and_symlinks_to_them() {
         );
     }
     use std::os::unix::fs::FileTypeExt;
-    assert!(std::fs::metadata("/dev/null")
-        .unwrap()
-        .file_type()
-        .is_char_device());
+    assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
     assert!(std::fs::symlink_metadata(&to_device)
         .unwrap()
         .file_type()

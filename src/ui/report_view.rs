@@ -133,7 +133,7 @@ pub fn on_checked(app: &mut App, full_run: bool) {
         let previous = crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES)
             .ok()
             .and_then(|text| report::read_verified(&text).ok());
-        // The last-runs folder is the app's own; made on first use.
+        // last-runs/ is the app's own folder in its data directory: made on first use.
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
