@@ -274,6 +274,7 @@ fn a_token_given_without_its_flag_is_not_echoed_in_the_usage_error() {
         ],
         vec![token],
         vec!["check", "--demo", "ready", refresh],
+        vec!["check", "--demo", "ready", "--integration-user", token],
     ] {
         let o = run(&args, &[]);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
