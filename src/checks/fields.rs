@@ -32,7 +32,6 @@ fn create_fix(profile: &Profile, f: &FieldRequirement) -> String {
 
 /// Runs the three field checks; returns the profile's fields that exist in the org.
 pub(super) fn check(profile: &Profile, fields: &FieldFacts, out: &mut Vec<Finding>) -> Vec<String> {
-    let object = &profile.object;
     let (existing, missing): (Vec<&FieldRequirement>, Vec<&FieldRequirement>) = profile
         .fields
         .iter()
@@ -40,7 +39,6 @@ pub(super) fn check(profile: &Profile, fields: &FieldFacts, out: &mut Vec<Findin
     check_exist(profile, fields, &existing, &missing, out);
     check_types(profile, fields, &existing, out);
     check_picklists(profile, fields, &existing, out);
-    let _ = object;
     existing.iter().map(|f| f.api_name.clone()).collect()
 }
 
