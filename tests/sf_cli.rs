@@ -1,6 +1,8 @@
 //! The Salesforce CLI adapter against fake `sf` scripts that print recorded JSON shapes.
 #![cfg(unix)]
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -93,8 +95,6 @@ const ORG_LIST: &str = r#"{
   },
   "warnings": []
 }"#;
-
-const SHOW_TOKEN: &str = r#"{"status":0,"result":{"accessToken":"00D5g000000AbCdEAA!AQ4AQFakeTokenValue.one_1234567890","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com"},"warnings":[]}"#;
 
 const SHOW_TOKEN_ONLY: &str = r#"{"status":0,"result":{"accessToken":"00D5g000000AbCdEAA!AQ4AQFakeTokenValue.one_1234567890"},"warnings":[]}"#;
 
@@ -202,89 +202,73 @@ fn access_token_table() {
     let show = "\"org auth show-access-token --target-org acme --json\"";
     let display = "\"org display --target-org acme --json\"";
     let warning_then_json = format!(
-        "\u{1b}[33m»   Warning: @salesforce/cli update available from 2.130.9 to 2.140.0.\u{1b}[39m\n{{ not json }}\n{SHOW_TOKEN}"
+        "\u{1b}[33m»   Warning: @salesforce/cli update available from 2.130.9 to 2.140.0.\u{1b}[39m\n{{ not json }}\n{DISPLAY_OLD}"
     );
-    let redacted = r#"{"status":0,"result":{"accessToken":"[REDACTED] Use 'sf org auth show-access-token' to view","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com"},"warnings":[]}"#;
+    let redacted = r#"{"status":0,"result":{"accessToken":"[REDACTED] Use 'sf org auth show-access-token' to view"},"warnings":[]}"#;
     let garbage = format!("=== Org Description\nKEY VALUE\nAccess Token {TOKEN}\n");
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str, i32)>, Expect);
+    // (name, answers, expected outcome, `sf` runs)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str, i32)>, Expect, usize);
     let cases: Vec<Case> = vec![
         (
-            "show-access-token gives everything",
-            vec![(show, SHOW_TOKEN, 0)],
+            "org display gives everything: one run",
+            vec![(display, DISPLAY_OLD, 0)],
             Expect::Session,
+            1,
         ),
         (
-            "show-access-token gives only the token; org display adds the rest",
-            vec![(show, SHOW_TOKEN_ONLY, 0), (display, DISPLAY_REDACTED, 0)],
+            "org display redacts; show-access-token gives the token",
+            vec![(display, DISPLAY_REDACTED, 0), (show, SHOW_TOKEN_ONLY, 0)],
             Expect::Session,
-        ),
-        (
-            "older CLI: CommandNotFound JSON, falls back to org display",
-            vec![(show, NOT_A_COMMAND_JSON, 127), (display, DISPLAY_OLD, 0)],
-            Expect::Session,
-        ),
-        (
-            "older CLI: plain 'is not a sf command' text, falls back to org display",
-            vec![
-                (
-                    show,
-                    " ›   Warning: org auth show-access-token is not a sf command.",
-                    127,
-                ),
-                (display, DISPLAY_OLD, 0),
-            ],
-            Expect::Session,
+            2,
         ),
         (
             "CLI error",
-            vec![(show, NO_AUTH, 1)],
+            vec![(display, NO_AUTH, 1)],
             Expect::Failed("No authorization information found for nobody@x.com."),
+            1,
         ),
         (
             "garbage output",
-            vec![(show, garbage.as_str(), 0)],
+            vec![(display, garbage.as_str(), 0)],
             Expect::Unreadable,
+            1,
         ),
         (
             "success JSON without result",
-            vec![(show, r#"{"status":0,"warnings":[]}"#, 0)],
+            vec![(display, r#"{"status":0,"warnings":[]}"#, 0)],
             Expect::Unreadable,
+            1,
         ),
         (
             "warnings and colour codes before the JSON",
-            vec![(show, warning_then_json.as_str(), 0)],
+            vec![(display, warning_then_json.as_str(), 0)],
             Expect::Session,
+            1,
         ),
         (
-            "redacted token",
-            vec![(show, redacted, 0)],
-            Expect::NoToken("admin@acme.com"),
+            "redacted everywhere",
+            vec![(display, DISPLAY_REDACTED, 0), (show, redacted, 0)],
+            Expect::NoToken("acme"),
+            2,
         ),
         (
-            "older CLI whose org display redacts",
+            "older CLI whose org display redacts and has no show-access-token",
             vec![
-                (show, NOT_A_COMMAND_JSON, 127),
                 (display, DISPLAY_REDACTED, 0),
+                (show, NOT_A_COMMAND_JSON, 127),
             ],
             Expect::NoToken("admin@acme.com"),
-        ),
-        (
-            "empty token",
-            vec![(
-                show,
-                r#"{"status":0,"result":{"accessToken":""},"warnings":[]}"#,
-                0,
-            )],
-            Expect::NoToken("acme"),
+            3,
         ),
         (
             "failed run without JSON",
-            vec![(show, "", 1)],
+            vec![(display, "", 1)],
             Expect::Failed("exit status: 1"),
+            1,
         ),
     ];
-    for (name, responses, expect) in cases {
-        let sf = FakeSf::new(&script(&responses));
+    for (name, responses, expect, runs) in cases {
+        let sf = FakeSf::new(&counting(&script(&responses)));
         let got = sf.cli().access_token("acme");
         if let Err(e) = &got {
             assert!(
@@ -292,6 +276,7 @@ fn access_token_table() {
                 "{name}: token leaked in {e:?}"
             );
         }
+        assert_eq!(sf.runs(), runs, "{name}: sf runs");
         match (expect, got) {
             (Expect::Session, Ok(session)) => {
                 assert_eq!(session.access_token, TOKEN, "{name}");
@@ -301,13 +286,10 @@ fn access_token_table() {
             }
             (Expect::Failed(text), Err(SfCliError::CommandFailed { command, message })) => {
                 assert!(message.contains(text), "{name}: {message}");
-                assert_eq!(
-                    command, "sf org auth show-access-token --target-org acme --json",
-                    "{name}"
-                );
+                assert_eq!(command, "sf org display --target-org acme --json", "{name}");
             }
             (Expect::Unreadable, Err(SfCliError::Unreadable { command, .. })) => {
-                assert!(command.contains("show-access-token"), "{name}");
+                assert!(command.contains("org display"), "{name}");
             }
             (Expect::NoToken(user), Err(SfCliError::NoToken { username })) => {
                 assert_eq!(username, user, "{name}");
@@ -317,10 +299,23 @@ fn access_token_table() {
     }
 }
 
+/// Wraps a script so that every run is counted in `$DIR/runs`.
+fn counting(body: &str) -> String {
+    format!("echo run >> \"$DIR/runs\"\n{body}")
+}
+
+impl FakeSf {
+    fn runs(&self) -> usize {
+        fs::read_to_string(self.dir.join("runs"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+}
+
 #[test]
 fn cli_error_message_is_the_clis_own() {
     let sf = FakeSf::new(&script(&[(
-        "\"org auth show-access-token --target-org nobody@x.com --json\"",
+        "\"org display --target-org nobody@x.com --json\"",
         NO_AUTH,
         1,
     )]));
@@ -328,13 +323,117 @@ fn cli_error_message_is_the_clis_own() {
     assert_eq!(
         err,
         SfCliError::CommandFailed {
-            command: "sf org auth show-access-token --target-org nobody@x.com --json".into(),
+            command: "sf org display --target-org nobody@x.com --json".into(),
             message: "No authorization information found for nobody@x.com.".into(),
         }
     );
     assert!(err
         .to_string()
         .contains("No authorization information found for nobody@x.com."));
+}
+
+#[test]
+fn login_web_reads_the_clis_answer_and_sets_show_secrets() {
+    let login = "\"org login web --instance-url https://login.salesforce.com --json\"";
+    // The CLI prints the token only with SF_TEMP_SHOW_SECRETS=true.
+    let shown = common::sf_login_web_output(INSTANCE, Some(TOKEN));
+    let hidden = common::sf_login_web_output(INSTANCE, None);
+    let body = format!(
+        "echo run >> \"$DIR/runs\"\ncase \"$*\" in\n  {login})\n    if [ \"$SF_TEMP_SHOW_SECRETS\" = true ]; then cat <<'JSON'\n{shown}\nJSON\n    else cat <<'JSON'\n{hidden}\nJSON\n    fi\n    exit 0;;\n  *) exit 99;;\nesac"
+    );
+    let sf = FakeSf::new(&body);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let got = sf
+        .cli()
+        .login_web("https://login.salesforce.com", Duration::from_secs(30), &cancel)
+        .expect("login");
+    assert_eq!(got.username, "admin@acme.com");
+    assert_eq!(got.instance_url, INSTANCE);
+    assert_eq!(got.org_id.as_deref(), Some("00D5g000000AbCdEAA"));
+    assert_eq!(got.user_id.as_deref(), Some("0055g00000AbCdEAAX"));
+    assert_eq!(got.access_token.as_deref(), Some(TOKEN));
+    assert!(!format!("{got:?}").contains(TOKEN));
+    let session = sf.cli().session_after_login(&got).expect("session");
+    assert_eq!(session.access_token, TOKEN);
+    assert_eq!(sf.runs(), 1, "the login's own answer is enough");
+}
+
+#[test]
+fn login_web_with_a_redacted_token_asks_once_more() {
+    let body = script(&[
+        (
+            "\"org login web --instance-url https://test.salesforce.com --json\"",
+            &common::sf_login_web_output(INSTANCE, None),
+            0,
+        ),
+        (
+            "\"org auth show-access-token --target-org admin@acme.com --json\"",
+            SHOW_TOKEN_ONLY,
+            0,
+        ),
+    ]);
+    let sf = FakeSf::new(&counting(&body));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let got = sf
+        .cli()
+        .login_web("https://test.salesforce.com", Duration::from_secs(30), &cancel)
+        .expect("login");
+    assert_eq!(got.access_token, None);
+    let session = sf.cli().session_after_login(&got).expect("session");
+    assert_eq!(session.access_token, TOKEN);
+    assert_eq!(sf.runs(), 2);
+}
+
+#[test]
+fn login_web_errors_and_cancel() {
+    // The CLI's own error when the org refuses its app (plugin-auth's invalidClientId wording).
+    let failed = r#"{"name":"AuthCodeExchangeError","message":"Invalid client credentials. Verify the OAuth client secret and ID. Error authenticating with auth code due to: invalid_client_id","exitCode":1,"status":1,"warnings":[]}"#;
+    let sf = FakeSf::new(&script(&[(
+        "\"org login web --instance-url https://login.salesforce.com --json\"",
+        failed,
+        1,
+    )]));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let err = sf
+        .cli()
+        .login_web("https://login.salesforce.com", Duration::from_secs(30), &cancel)
+        .unwrap_err();
+    assert!(
+        matches!(&err, SfCliError::CommandFailed { message, .. } if message.contains("invalid_client_id")),
+        "{err:?}"
+    );
+    // Waiting for the browser; Cancel stops the CLI at once.
+    let sf = FakeSf::new("exec sleep 30");
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let started = std::time::Instant::now();
+    let err = sf
+        .cli()
+        .login_web("https://login.salesforce.com", Duration::from_secs(60), &cancel)
+        .unwrap_err();
+    assert_eq!(err, SfCliError::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn version_check() {
+    let sf = FakeSf::new("echo '@salesforce/cli/2.108.6 linux-x64 node-v20.20.2'");
+    let version = sf.cli().version().expect("version");
+    assert_eq!(version.to_string(), "2.108.6");
+    let sf = FakeSf::new("echo 'sfdx-cli/7.209.6 linux-x64 node-v18.17.1'");
+    let err = sf.cli().version().unwrap_err();
+    assert!(matches!(err, SfCliError::TooOld { .. }), "{err:?}");
+    assert!(err.to_string().contains("sfdx"), "{err}");
+    let sf = FakeSf::new("echo '@salesforce/cli/1.86.0 linux-x64 node-v18.0.0'");
+    assert!(matches!(sf.cli().version(), Err(SfCliError::TooOld { .. })));
+    assert_eq!(
+        SfCli::with_program("/nonexistent/sf").version(),
+        Err(SfCliError::NotInstalled)
+    );
 }
 
 #[test]
@@ -368,9 +467,10 @@ fn runs_with_json_friendly_environment_and_closed_stdin() {
 [ "$NO_COLOR" = 1 ] || exit 4
 [ "$SF_DISABLE_TELEMETRY" = true ] || exit 5
 [ -z "$FORCE_COLOR" ] || exit 6
+[ "$SF_TEMP_SHOW_SECRETS" = true ] || exit 8
 read -r answer && exit 7
 cat <<'JSON'
-{SHOW_TOKEN}
+{DISPLAY_OLD}
 JSON"#
     );
     let sf = FakeSf::new(&body);

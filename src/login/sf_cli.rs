@@ -26,6 +26,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -74,6 +75,12 @@ pub enum SfCliError {
     /// The CLI gave no access token, or a redacted one.
     #[error("The Salesforce CLI did not hand out an access token for {username}. Update the CLI with `sf update` (it needs `sf org auth show-access-token`), or log in again with `sf org login web`, then try again.")]
     NoToken { username: String },
+    /// `sf --version` names a CLI older than the app can drive (or the old `sfdx` CLI).
+    #[error("The Salesforce CLI here is version {found}, too old for this app (it needs {needed} or later, the `sf` CLI). Update it with `sf update` (or reinstall it from developer.salesforce.com/tools/salesforcecli), then try again.")]
+    TooOld { found: String, needed: String },
+    /// The login in the browser was cancelled here (the CLI was stopped).
+    #[error("The Salesforce CLI login was cancelled.")]
+    Cancelled,
 }
 
 /// A logged-in session from the CLI. `Debug` hides the access token.
@@ -99,6 +106,87 @@ impl fmt::Debug for SfSession {
 pub struct SfOrgLogin {
     pub instance_url: String,
     pub username: String,
+}
+
+/// The oldest Salesforce CLI this app drives: `sf org login web` and `sf org display --json`
+/// as they are in the `sf` (v2) CLI.
+pub const MIN_SF_VERSION: (u32, u32, u32) = (2, 0, 0);
+
+/// A CLI version from `sf --version`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SfVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl SfVersion {
+    /// Reads `@salesforce/cli/2.108.6 linux-x64 node-v20.20.2` (and the old
+    /// `sfdx-cli/7.209.6 linux-x64 node-v18.0.0`, which is major 7 of another CLI: it is given
+    /// as 0.0.0 so that it is always too old).
+    pub fn parse(line: &str) -> Option<SfVersion> {
+        let first = line.split_whitespace().next()?;
+        let (name, number) = first.rsplit_once('/')?;
+        let mut parts = number.split('.').map(|p| p.parse::<u32>().ok());
+        let (Some(Some(major)), Some(Some(minor)), Some(Some(patch))) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        if name == "@salesforce/cli" {
+            Some(SfVersion {
+                major,
+                minor,
+                patch,
+            })
+        } else if name.ends_with("sfdx-cli") {
+            Some(SfVersion {
+                major: 0,
+                minor: 0,
+                patch: 0,
+            })
+        } else {
+            None
+        }
+    }
+
+    pub fn at_least(&self, (major, minor, patch): (u32, u32, u32)) -> bool {
+        (self.major, self.minor, self.patch) >= (major, minor, patch)
+    }
+}
+
+impl fmt::Display for SfVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if (self.major, self.minor, self.patch) == (0, 0, 0) {
+            f.write_str("the retired sfdx CLI")
+        } else {
+            write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+        }
+    }
+}
+
+/// What `sf org login web --json` said about the org it logged in to. `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SfWebLogin {
+    pub username: String,
+    pub instance_url: String,
+    pub org_id: Option<String>,
+    pub user_id: Option<String>,
+    pub login_url: Option<String>,
+    /// The token, when the CLI printed it (not redacted).
+    pub access_token: Option<String>,
+}
+
+impl fmt::Debug for SfWebLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SfWebLogin")
+            .field("username", &self.username)
+            .field("instance_url", &self.instance_url)
+            .field("org_id", &self.org_id)
+            .field("user_id", &self.user_id)
+            .field("access_token", &self.access_token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// Runs the Salesforce CLI.
@@ -134,11 +222,9 @@ impl From<SfCliError> for TokenError {
     }
 }
 
-/// A token with whatever the command said about the org.
+/// A token the CLI handed out.
 struct FreshToken {
     access_token: String,
-    instance_url: Option<String>,
-    username: Option<String>,
 }
 
 impl SfCli {
@@ -213,36 +299,139 @@ impl SfCli {
         Ok(orgs)
     }
 
-    /// A fresh access token for an alias or username.
+    /// A fresh access token for an alias or username, with one `sf` run where the CLI allows.
     ///
-    /// Runs `sf org auth show-access-token --target-org X --json` (the CLI refreshes the session
-    /// first). When its answer lacks the instance URL or username, `sf org display` supplies
-    /// them. On an older CLI without that command, `sf org display --target-org X --json`
-    /// gives all three. A redacted or empty token is [`SfCliError::NoToken`].
+    /// Runs `sf org display --target-org X --json` with `SF_TEMP_SHOW_SECRETS=true` (the CLI
+    /// refreshes the session first): every CLI before 2.136.8, and later ones while they honour
+    /// that variable, answer with the token, the instance URL and the username at once. Only
+    /// when the token comes back redacted does a second run,
+    /// `sf org auth show-access-token --target-org X --json`, fetch it. A redacted or empty
+    /// token there is [`SfCliError::NoToken`].
     pub fn access_token(&self, target: &str) -> Result<SfSession, SfCliError> {
-        let fresh = self.fresh_token(target)?;
-        let (instance_url, username) = match (fresh.instance_url, fresh.username) {
-            (Some(url), Some(user)) => (url, user),
-            (url, user) => {
-                let display = self.display(target)?;
-                let url = url.or_else(|| string_field(&display, "instanceUrl"));
-                let user = user.or_else(|| string_field(&display, "username"));
-                match url {
-                    Some(url) => (url, user.unwrap_or_else(|| target.to_string())),
-                    None => {
-                        return Err(SfCliError::Unreadable {
-                            command: self.command_line(&display_args(target)),
-                            message: "`result.instanceUrl` is missing".into(),
-                        })
-                    }
-                }
-            }
+        let display = self.display(target)?;
+        let username =
+            string_field(&display, "username").unwrap_or_else(|| target.to_string());
+        let Some(instance_url) = string_field(&display, "instanceUrl") else {
+            return Err(SfCliError::Unreadable {
+                command: self.command_line(&display_args(target)),
+                message: "`result.instanceUrl` is missing".into(),
+            });
+        };
+        let access_token = match token_field(&display, &username) {
+            Ok(token) => token,
+            Err(_) => self.fresh_token(target)?.access_token,
         };
         Ok(SfSession {
             instance_url,
             username,
-            access_token: fresh.access_token,
+            access_token,
         })
+    }
+
+    /// `sf --version`: the CLI's version, checked against [`MIN_SF_VERSION`]. The first line
+    /// reads `@salesforce/cli/2.108.6 linux-x64 node-v20.20.2`; the retired `sfdx` CLI
+    /// (`sfdx-cli/7.209.6 ...`) and anything older than the minimum is [`SfCliError::TooOld`].
+    pub fn version(&self) -> Result<SfVersion, SfCliError> {
+        let args = ["--version"];
+        let command = self.command_line(&args);
+        let output = self.run_with(&args, &[], Duration::from_secs(60), None)?;
+        if !output.status.success() {
+            return Err(no_json_error(&command, &output));
+        }
+        let text = strip_ansi(&output.stdout);
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        match SfVersion::parse(first) {
+            Some(version) if version.at_least(MIN_SF_VERSION) => Ok(version),
+            Some(version) => Err(SfCliError::TooOld {
+                found: version.to_string(),
+                needed: format!(
+                    "@salesforce/cli {}.{}.{}",
+                    MIN_SF_VERSION.0, MIN_SF_VERSION.1, MIN_SF_VERSION.2
+                ),
+            }),
+            None => Err(SfCliError::TooOld {
+                found: format!("\"{}\"", excerpt(first)),
+                needed: format!(
+                    "@salesforce/cli {}.{}.{}",
+                    MIN_SF_VERSION.0, MIN_SF_VERSION.1, MIN_SF_VERSION.2
+                ),
+            }),
+        }
+    }
+
+    /// `sf org login web --instance-url URL --json`: the CLI opens the browser with its own app
+    /// and its own loopback listener (port 1717), waits for the login, and saves it. Blocks until
+    /// the CLI ends; stops it after `timeout` or when `cancel` is set.
+    ///
+    /// The answer is `result` with `username`, `orgId`, `instanceUrl`, `loginUrl`, `clientId`
+    /// and, since CLI 2.136.8, a redacted `accessToken` unless `SF_TEMP_SHOW_SECRETS=true`,
+    /// which this run sets: a real token saves a second `sf` run. The login's token (or none)
+    /// is in [`SfWebLogin::access_token`].
+    pub fn login_web(
+        &self,
+        login_url: &str,
+        timeout: Duration,
+        cancel: &AtomicBool,
+    ) -> Result<SfWebLogin, SfCliError> {
+        let args = ["org", "login", "web", "--instance-url", login_url, "--json"];
+        let command = self.command_line(&args);
+        let output = self.run_with(
+            &args,
+            &[("SF_TEMP_SHOW_SECRETS", "true")],
+            timeout,
+            Some(cancel),
+        )?;
+        let result = match parse_envelope(&command, &output)? {
+            Ok(result) => result,
+            Err(failure) => return Err(failure.into_error(&command)),
+        };
+        let (Some(username), Some(instance_url)) = (
+            string_field(&result, "username"),
+            string_field(&result, "instanceUrl"),
+        ) else {
+            return Err(SfCliError::Unreadable {
+                command,
+                message: "`result.username` or `result.instanceUrl` is missing".into(),
+            });
+        };
+        Ok(SfWebLogin {
+            access_token: token_field(&result, &username).ok(),
+            org_id: string_field(&result, "orgId"),
+            user_id: string_field(&result, "userId"),
+            login_url: string_field(&result, "loginUrl"),
+            instance_url,
+            username,
+        })
+    }
+
+    /// A logged-in session for a username the CLI has just logged in: the token from the login
+    /// itself when it gave one, else one `show-access-token` run.
+    pub fn session_after_login(&self, login: &SfWebLogin) -> Result<SfSession, SfCliError> {
+        let access_token = match &login.access_token {
+            Some(token) => token.clone(),
+            None => self.fresh_token(&login.username)?.access_token,
+        };
+        Ok(SfSession {
+            instance_url: login.instance_url.clone(),
+            username: login.username.clone(),
+            access_token,
+        })
+    }
+
+    /// The program this runs (for the settings: "sf at /usr/local/bin/sf").
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// Where the program is: itself when it is a path, else the first match on PATH.
+    pub fn locate(&self) -> Option<PathBuf> {
+        if self.program.components().count() > 1 {
+            return is_executable(&self.program).then(|| self.program.clone());
+        }
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(&self.program))
+            .find(|candidate| is_executable(candidate))
     }
 
     /// The token alone: `show-access-token`, or `org display` on an older CLI.
@@ -256,8 +445,6 @@ impl SfCli {
                 let token = token_field(&display, username.as_deref().unwrap_or(target))?;
                 Ok(FreshToken {
                     access_token: token,
-                    instance_url: string_field(&display, "instanceUrl"),
-                    username,
                 })
             }
         }
@@ -292,8 +479,6 @@ impl SfCli {
         let token = token_field(&result, username.as_deref().unwrap_or(target))?;
         Ok(FreshToken {
             access_token: token,
-            instance_url: string_field(&result, "instanceUrl"),
-            username,
         })
     }
 
@@ -301,7 +486,12 @@ impl SfCli {
     fn display(&self, target: &str) -> Result<Value, SfCliError> {
         let args = display_args(target);
         let command = self.command_line(&args);
-        let output = self.run(&args)?;
+        let output = self.run_with(
+            &args,
+            &[("SF_TEMP_SHOW_SECRETS", "true")],
+            self.timeout,
+            None,
+        )?;
         match parse_envelope(&command, &output)? {
             Ok(result) if result.is_object() => Ok(result),
             Ok(_) => Err(SfCliError::Unreadable {
@@ -329,15 +519,32 @@ impl SfCli {
 
     /// Runs the CLI with the JSON-friendly environment; stops it after the timeout.
     fn run(&self, args: &[&str]) -> Result<Output, SfCliError> {
+        self.run_with(args, &[], self.timeout, None)
+    }
+
+    /// Runs the CLI with extra environment; stops it after `timeout`, or as soon as `cancel`
+    /// is set (then [`SfCliError::Cancelled`]).
+    fn run_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        timeout: Duration,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Output, SfCliError> {
         let command = self.command_line(args);
-        let mut child = self.spawn(args, &command)?;
+        let mut child = self.spawn(args, env, &command)?;
         let stdout = reader(child.stdout.take());
         let stderr = reader(child.stderr.take());
         let started = Instant::now();
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
-                Ok(None) if started.elapsed() >= self.timeout => {
+                Ok(None) if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(SfCliError::Cancelled);
+                }
+                Ok(None) if started.elapsed() >= timeout => {
                     let _ = child.kill();
                     let _ = child.wait();
                     // The reader threads end when the last holder of the pipes exits.
@@ -345,7 +552,7 @@ impl SfCli {
                         command,
                         message: format!(
                             "it did not finish within {} seconds and was stopped",
-                            self.timeout.as_secs()
+                            timeout.as_secs()
                         ),
                     });
                 }
@@ -376,12 +583,18 @@ impl SfCli {
         })
     }
 
-    fn spawn(&self, args: &[&str], command: &str) -> Result<Child, SfCliError> {
+    fn spawn(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        command: &str,
+    ) -> Result<Child, SfCliError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
             let spawned = Command::new(&self.program)
                 .args(args)
+                .envs(env.iter().copied())
                 .env("SF_JSON_TO_STDOUT", "true")
                 .env("NO_COLOR", "1")
                 .env_remove("FORCE_COLOR")
@@ -734,6 +947,22 @@ impl SfCliTokenSource {
         Ok((source, login))
     }
 
+    /// A source for a session already fetched (after a CLI login), asking the CLI again on
+    /// refresh.
+    pub fn from_session(cli: SfCli, session: SfSession) -> (SfCliTokenSource, SfOrgLogin) {
+        let login = SfOrgLogin {
+            instance_url: session.instance_url,
+            username: session.username.clone(),
+        };
+        let source = SfCliTokenSource {
+            cli,
+            target: session.username,
+            token: Mutex::new(session.access_token),
+            refreshing: tokio::sync::Mutex::new(()),
+        };
+        (source, login)
+    }
+
     fn set_token(&self, token: String) {
         match self.token.lock() {
             Ok(mut guard) => *guard = token,
@@ -841,6 +1070,20 @@ mod tests {
         assert!(org.is_default);
         assert_eq!(org.connected, Some(false));
         assert!(org_from_entry(&Map::new(), false).is_none());
+    }
+
+    #[test]
+    fn versions() {
+        let v = SfVersion::parse("@salesforce/cli/2.108.6 linux-x64 node-v20.20.2").unwrap();
+        assert_eq!((v.major, v.minor, v.patch), (2, 108, 6));
+        assert!(v.at_least(MIN_SF_VERSION));
+        assert_eq!(v.to_string(), "2.108.6");
+        let old = SfVersion::parse("sfdx-cli/7.209.6 linux-x64 node-v18.17.1").unwrap();
+        assert!(!old.at_least(MIN_SF_VERSION));
+        let v1 = SfVersion::parse("@salesforce/cli/1.86.0 darwin-arm64 node-v18.0.0").unwrap();
+        assert!(!v1.at_least(MIN_SF_VERSION));
+        assert_eq!(SfVersion::parse("bash: sf: command not found"), None);
+        assert_eq!(SfVersion::parse(""), None);
     }
 
     #[test]

@@ -189,3 +189,36 @@ pub fn step_until(
     }
     panic!("timed out waiting for {what}");
 }
+
+/// What `sf org login web --instance-url URL --json` prints on success, shaped as
+/// salesforcecli/plugin-auth prints it (`src/commands/org/login/web.ts`: the `AuthFields` of the
+/// new login through `common.redactAuthFields`, so `accessToken` is the "[REDACTED] ..." text of
+/// `messages/secrets-redacted.md` and `refreshToken`/`clientSecret` are left out; the warning is
+/// `temp.envVarWorkaround`; the envelope is sf-plugins-core's `{status, result, warnings}`). With
+/// `SF_TEMP_SHOW_SECRETS=true` the CLI prints the token itself: pass `Some(token)`.
+pub fn sf_login_web_output(instance: &str, token: Option<&str>) -> String {
+    let token = token.unwrap_or("[REDACTED] Use 'sf org auth show-access-token' to view");
+    format!(
+        r#"{{
+  "status": 0,
+  "result": {{
+    "accessToken": "{token}",
+    "instanceUrl": "{instance}",
+    "orgId": "00D5g000000AbCdEAA",
+    "username": "admin@acme.com",
+    "loginUrl": "https://login.salesforce.com",
+    "clientId": "PlatformCLI",
+    "isDevHub": false,
+    "instanceApiVersion": "66.0",
+    "instanceApiVersionLastRetrieved": "12/5/2026, 2:31:07 PM",
+    "isSandbox": false,
+    "isScratch": false,
+    "tracksSource": false,
+    "userId": "0055g00000AbCdEAAX"
+  }},
+  "warnings": [
+    "Secrets are now hidden from 'sf org login web' command output. Use the 'sf org auth' commands instead. As a temporary workaround, you can set SF_TEMP_SHOW_SECRETS=true to render these secrets. This workaround will be removed in an upcoming release."
+  ]
+}}"#
+    )
+}
