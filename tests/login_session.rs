@@ -33,7 +33,7 @@ fn settings(sim: &SimServer, port: u16) -> LoginSettings {
     LoginSettings::new(
         &LoginTarget::Url(sim.url().to_string()),
         None,
-        None,
+        Some(common::SIM_APP_KEY),
         Some(port as u32),
     )
     .unwrap()
@@ -213,12 +213,22 @@ async fn a_session_revoked_elsewhere_asks_to_log_in_again() {
 #[tokio::test]
 async fn login_settings_come_from_the_profile_and_the_overrides() {
     let mut profile = writeback_setup::profile::builtin("feedback-writeback").unwrap();
-    let defaults =
-        LoginSettings::new(&LoginTarget::Sandbox, profile.login.as_ref(), None, None).unwrap();
-    assert_eq!(defaults.host.login_url, "https://test.salesforce.com");
-    assert!(defaults.host.sandbox);
-    assert_eq!(defaults.client_id, session::ASSISTANT_CLIENT_ID);
-    assert_eq!(defaults.redirect_uri, session::ASSISTANT_CALLBACK_URL);
+    // No app anywhere: there is no placeholder to fall back to.
+    assert!(matches!(
+        LoginSettings::new(&LoginTarget::Sandbox, profile.login.as_ref(), None, None),
+        Err(session::SessionError::NoApp)
+    ));
+    // A consumer key of the admin's own app: the assistant's default callback, not 1717.
+    let own =
+        LoginSettings::new(&LoginTarget::Sandbox, None, Some("3MVG9OWNAPPKEY"), None).unwrap();
+    assert_eq!(own.host.login_url, "https://test.salesforce.com");
+    assert!(own.host.sandbox);
+    assert_eq!(own.client_id, "3MVG9OWNAPPKEY");
+    assert_eq!(
+        own.redirect_uri,
+        writeback_setup::login::app::DEFAULT_CALLBACK_URL
+    );
+    assert!(!own.redirect_uri.contains(":1717/"));
 
     profile.login = Some(writeback_setup::profile::LoginApp {
         client_id: "3MVG9VENDORKEY".into(),
@@ -240,12 +250,13 @@ async fn login_settings_come_from_the_profile_and_the_overrides() {
     .unwrap();
     assert_eq!(overridden.host.login_url, "https://acme.my.salesforce.com");
     assert_eq!(overridden.client_id, "3MVG9MINE");
-    assert_eq!(overridden.redirect_uri, "http://localhost:8765/callback");
+    assert_eq!(overridden.redirect_uri, "http://localhost:8765/OauthRedirect");
 
     for (client_id, port) in [
         (Some("has space"), None),
-        (None, Some(80)),
-        (None, Some(70000)),
+        (Some("3MVG9OWNAPPKEY"), Some(80)),
+        (Some("3MVG9OWNAPPKEY"), Some(70000)),
+        (None, None),
     ] {
         assert!(
             LoginSettings::new(&LoginTarget::Production, None, client_id, port).is_err(),

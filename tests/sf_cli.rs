@@ -13,6 +13,8 @@ use writeback_setup::salesforce::TokenSource;
 
 const TOKEN: &str = "00D5g000000AbCdEAA!AQ4AQFakeTokenValue.one_1234567890";
 const INSTANCE: &str = "https://acme.my.salesforce.com";
+const ORG: &str = "00D5g000000AbCdEAA";
+const USER: &str = "0055g00000AbCdEAAX";
 
 /// A temp dir holding one fake `sf`; removed on drop.
 struct FakeSf {
@@ -336,8 +338,8 @@ fn cli_error_message_is_the_clis_own() {
 fn login_web_reads_the_clis_answer_and_sets_show_secrets() {
     let login = "\"org login web --instance-url https://login.salesforce.com --json\"";
     // The CLI prints the token only with SF_TEMP_SHOW_SECRETS=true.
-    let shown = common::sf_login_web_output(INSTANCE, Some(TOKEN));
-    let hidden = common::sf_login_web_output(INSTANCE, None);
+    let shown = common::sf_login_web_output(INSTANCE, ORG, USER, "admin@acme.com", Some(TOKEN));
+    let hidden = common::sf_login_web_output(INSTANCE, ORG, USER, "admin@acme.com", None);
     let body = format!(
         "echo run >> \"$DIR/runs\"\ncase \"$*\" in\n  {login})\n    if [ \"$SF_TEMP_SHOW_SECRETS\" = true ]; then cat <<'JSON'\n{shown}\nJSON\n    else cat <<'JSON'\n{hidden}\nJSON\n    fi\n    exit 0;;\n  *) exit 99;;\nesac"
     );
@@ -363,7 +365,7 @@ fn login_web_with_a_redacted_token_asks_once_more() {
     let body = script(&[
         (
             "\"org login web --instance-url https://test.salesforce.com --json\"",
-            &common::sf_login_web_output(INSTANCE, None),
+            &common::sf_login_web_output(INSTANCE, ORG, USER, "admin@acme.com", None),
             0,
         ),
         (

@@ -8,7 +8,8 @@ use common::step_until;
 
 use common::FakeKeychain;
 use eframe::egui;
-use egui_kittest::kittest::Queryable;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use std::sync::{Arc, Mutex};
 use writeback_setup::login::sf_cli::SfCli;
@@ -83,6 +84,7 @@ fn app(setup: &Setup, port: u16, action: &'static str) -> App {
         login_where: LoginWhere::MyDomain,
         login_url: setup.sim.url().to_string(),
         callback_port: port.to_string(),
+        client_id: common::SIM_APP_KEY.into(),
         integration_user: "integration@acme.example".into(),
         ..Remembered::default()
     };
@@ -173,11 +175,15 @@ fn a_refused_login_is_explained_where_it_happened() {
     let error = h.state().connect_error.clone().unwrap();
     assert!(error.fix.contains("chose Deny"), "{error:?}");
     assert!(h.state().connection.is_none());
-    // The settings to bring one's own app are on the page.
-    h.get_by_label("Login settings (client id, callback port)")
+    // The guide to bring one's own app is beside it, every setting with its Copy button.
+    h.get_by_label("Create your own External Client App (guide)")
         .click();
     h.run_steps(2);
     h.get_by_label(&format!("Copy http://localhost:{port}/OauthRedirect"));
+    h.get_by_label(&format!(
+        "Copy {}",
+        writeback_setup::login::app::SETUP_PATH
+    ));
 }
 
 #[test]
@@ -200,6 +206,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
         login_where: LoginWhere::MyDomain,
         login_url: setup.sim.url().to_string(),
         callback_port: port.to_string(),
+        client_id: common::SIM_APP_KEY.into(),
         ..Remembered::default()
     };
     let mut h = harness(App::new(worker, remembered));
@@ -236,4 +243,189 @@ fn without_the_salesforce_cli_the_page_says_so() {
     step_until(&mut h, "the CLI answer", |a| a.login.cli_orgs.is_some());
     let error = h.state().login.cli_orgs.clone().unwrap().unwrap_err();
     assert!(error.fix.contains("Salesforce CLI"), "{error:?}");
+}
+
+/// An app for these tests with a fake `sf` (or none), and no app configured for the browser login.
+fn app_with_sf(sf: SfCli, remembered: Remembered) -> App {
+    let worker = Worker::spawn_with(
+        || {},
+        move || LoginEnv {
+            store: Arc::new(FakeKeychain::default()),
+            book: None,
+            sf_cli: sf,
+            open_browser: Arc::new(|_: &str| {}),
+        },
+    );
+    App::new(worker, remembered)
+}
+
+#[test]
+fn the_connect_page_leads_with_what_works_here() {
+    use writeback_setup::ui::connect::{lead, Lead};
+    // No Salesforce CLI, no app: the External Client App guide comes first, open.
+    let mut h = harness(app_with_sf(
+        SfCli::with_program("sf-not-installed"),
+        Remembered::default(),
+    ));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    assert_eq!(lead(h.state()), Lead::AppGuide);
+    h.get_by_label("Log in through your own External Client App");
+    h.get_by_label(&format!(
+        "Copy {}",
+        writeback_setup::login::app::DEFAULT_CALLBACK_URL
+    ));
+    let why = h.state().login.sf_cli.clone().unwrap().unwrap_err();
+    assert!(why.fix.contains("not installed"), "{why:?}");
+    // The guide's first control is above the CLI's button on the page.
+    let guide_y = h
+        .get_by_label("Log in through your own External Client App")
+        .rect()
+        .min
+        .y;
+    let cli_y = h
+        .get_by_role_and_label(Role::Button, "Log in with the Salesforce CLI")
+        .rect()
+        .min
+        .y;
+    assert!(guide_y < cli_y, "the guide leads");
+
+    // With `sf` installed: the CLI's login leads, and the guide is closed below it.
+    let dir = std::env::temp_dir().join(format!("wbs-ui-lead-{}", std::process::id()));
+    let sf = common::fake_sf(&dir, "{}", 0);
+    let mut h = harness(app_with_sf(SfCli::with_program(&sf), Remembered::default()));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    assert_eq!(lead(h.state()), Lead::SalesforceCli);
+    let version = h.state().login.sf_cli.clone().unwrap().unwrap();
+    assert!(version.starts_with("2.108.6"), "{version}");
+    let cli_y = h
+        .get_by_role_and_label(Role::Button, "Log in with the Salesforce CLI")
+        .rect()
+        .min
+        .y;
+    let guide_y = h
+        .get_by_label("Log in through your own External Client App")
+        .rect()
+        .min
+        .y;
+    assert!(cli_y < guide_y, "the CLI leads");
+    assert!(h
+        .query_by_label(&format!(
+            "Copy {}",
+            writeback_setup::login::app::DEFAULT_CALLBACK_URL
+        ))
+        .is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// "Log in with the Salesforce CLI": the app runs a fake `sf` that prints what
+/// `sf org login web --json` prints (with the simulated org's token), then connects.
+#[test]
+fn the_cli_driven_login_connects() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(common::start("ready"));
+    let (org_id, user_id) = sim.with_org(|o| (o.info.id.clone(), o.admin_user_id.clone()));
+    let output = common::sf_login_web_output(
+        sim.url(),
+        &org_id,
+        &user_id,
+        "admin@acme.example",
+        Some(sim.admin_token()),
+    );
+    let dir = std::env::temp_dir().join(format!("wbs-ui-cli-login-{}", std::process::id()));
+    let sf = common::fake_sf(&dir, &output, 0);
+    let remembered = Remembered {
+        integration_user: "integration@acme.example".into(),
+        ..Remembered::default()
+    };
+    let mut h = harness(app_with_sf(SfCli::with_program(&sf), remembered));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    h.get_by_role_and_label(Role::Button, "Log in with the Salesforce CLI")
+        .click();
+    step_until(&mut h, "the CLI login and the checks", |a| {
+        a.connection.is_some() && a.report.is_some() && !a.is_running()
+    });
+    let connection = h.state().connection.clone().unwrap();
+    assert_eq!(connection.username, "admin@acme.example");
+    assert!(connection
+        .kept
+        .as_deref()
+        .unwrap_or_default()
+        .contains("The Salesforce CLI keeps this login"));
+    assert!(h.state().connect_error.is_none());
+    // No token in what the app remembers.
+    let remembered = serde_json::to_string(&h.state().remembered).unwrap();
+    assert!(!remembered.contains(sim.admin_token()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_cli_login_waiting_in_the_browser_can_be_cancelled() {
+    let dir = std::env::temp_dir().join(format!("wbs-ui-cli-cancel-{}", std::process::id()));
+    let sf = common::fake_sf(&dir, "{}", 30);
+    let mut h = harness(app_with_sf(SfCli::with_program(&sf), Remembered::default()));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    h.get_by_role_and_label(Role::Button, "Log in with the Salesforce CLI")
+        .click();
+    step_until(&mut h, "the waiting CLI login", |a| a.login.cli_waiting.is_some());
+    h.get_by_label("Cancel login").click();
+    step_until(&mut h, "the cancel", |a| a.login.cli_waiting.is_none() && !a.connecting);
+    assert!(h.state().connect_error.is_none());
+    assert!(h.state().connection.is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A refused pasted token stays in its field, its error shows under the form, and a later
+/// success clears it.
+#[test]
+fn a_refused_pasted_token_is_kept_and_explained_at_the_form() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(common::start("ready"));
+    let mut h = harness(app_with_sf(
+        SfCli::with_program("sf-not-installed"),
+        Remembered {
+            instance_url: sim.url().to_string(),
+            ..Remembered::default()
+        },
+    ));
+    h.run_steps(2);
+    h.state_mut().token_input = "00D000000000001!AQnotatoken".into();
+    h.run_steps(1);
+    h.get_by_label("Connect with this session").click();
+    step_until(&mut h, "the refusal", |a| a.connect_error.is_some());
+    assert_eq!(h.state().token_input, "00D000000000001!AQnotatoken");
+    assert_eq!(
+        h.state().login.error_at,
+        Some(writeback_setup::ui::connect::ConnectFrom::Pasted)
+    );
+    // The error is drawn below the form's button, not at the top of the page.
+    let button_y = h.get_by_label("Connect with this session").rect().min.y;
+    let message = h.state().connect_error.clone().unwrap().message;
+    let error_y = h.get_by_label(&message).rect().min.y;
+    assert!(error_y > button_y, "{error_y} > {button_y}");
+    // Paste the right token: connected, the error is gone, the field is empty.
+    h.state_mut().token_input = sim.admin_token().to_string();
+    h.run_steps(1);
+    h.get_by_label("Connect with this session").click();
+    step_until(&mut h, "the connection", |a| a.connection.is_some());
+    assert!(h.state().connect_error.is_none());
+    assert!(h.state().token_input.is_empty());
+}
+
+#[test]
+fn the_connect_page_names_no_command_line_flag() {
+    let mut h = harness(app_with_sf(
+        SfCli::with_program("sf-not-installed"),
+        Remembered::default(),
+    ));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    h.get_by_label("The same app as Salesforce DX source").click();
+    h.run_steps(2);
+    for node in h.query_all_by_label_contains("--") {
+        let text = node.accesskit_node().label().unwrap_or_default();
+        // `sf project deploy start --source-dir ...` is Salesforce's CLI, not this app's.
+        assert!(
+            text.contains("sf project deploy start"),
+            "a flag on the Connect page: {text}"
+        );
+    }
 }

@@ -3,9 +3,8 @@
 //! and recovery of an interrupted test write before anything else happens.
 
 use super::ConnectionArgs;
-use crate::salesforce::{Client, Identity, SfError, StaticToken, TokenSource};
-use crate::sim::scenario;
-use crate::sim::server::{SimOptions, SimServer};
+use crate::salesforce::{Client, Identity};
+use crate::sim::server::SimServer;
 use crate::testwrite::{self, journal};
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -48,74 +47,77 @@ impl ConnectionArgs {
     }
 }
 
-/// Connects as the arguments say; `Err((exit code, message))` otherwise.
+/// Connects as the arguments say, through the one connect service (`login::connect`);
+/// `Err((exit code, message))` otherwise.
 pub async fn connect(
     args: &ConnectionArgs,
     integration_user: Option<String>,
 ) -> Result<Connected, (u8, String)> {
-    if !args.is_given() {
-        if args.instance_url.is_some() || args.access_token.is_some() {
-            return Err((BAD_INPUT, "a pasted session needs both --instance-url URL and --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)".into()));
+    use crate::login::connect::{self as service, ConnectEnv, ConnectTo};
+    let mut saved_title = None;
+    let to = if let Some(name) = &args.demo {
+        ConnectTo::Demo {
+            scenario: name.clone(),
         }
-        // The login saved by `writeback-setup login`: --login, else the most recent.
-        let saved = super::login::saved_login(args.login.as_deref()).map_err(|e| (BAD_INPUT, e))?;
-        let (client, identity) = super::login::resume(&saved)
-            .await
-            .map_err(|e| (COULD_NOT_RUN, e))?;
-        let connected = Connected {
-            client,
-            identity,
-            integration_user,
-            demo: None,
-        };
-        recover_at_start(&connected.client, &connected.identity).await;
-        return Ok(connected);
-    }
-    let mut demo = None;
-    let mut integration_user = integration_user;
-    let (url, tokens): (String, Arc<dyn TokenSource>) = if let Some(name) = &args.demo {
-        let scenario = scenario::load_builtin(name).map_err(|e| (BAD_INPUT, e.to_string()))?;
-        let sim = SimServer::start(&scenario, SimOptions::default())
-            .await
-            .map_err(|e| (COULD_NOT_RUN, format!("cannot start the demo org: {e}")))?;
-        integration_user = integration_user.or(scenario.integration_user.clone());
-        let found = (
-            sim.url().to_string(),
-            Arc::new(StaticToken::new(sim.admin_token())) as Arc<dyn TokenSource>,
-        );
-        demo = Some(sim);
-        found
     } else if let Some(alias) = &args.sf_org {
-        let cli = crate::login::sf_cli::SfCli::new();
-        let (source, login) = crate::login::sf_cli::SfCliTokenSource::new(cli, alias)
-            .map_err(|e| (COULD_NOT_RUN, e.to_string()))?;
-        (login.instance_url, Arc::new(source))
-    } else {
+        ConnectTo::CliOrg {
+            target: alias.clone(),
+        }
+    } else if args.is_given() {
         let token = args.access_token.clone().unwrap_or_default();
         // An empty token would be sent to the org and refused there; say so before any request.
         if token.trim().is_empty() {
             return Err((BAD_INPUT, "--access-token (or SF_ACCESS_TOKEN) is empty: paste the session id, or leave both out to use a saved login".into()));
         }
-        (
-            args.instance_url.clone().unwrap_or_default(),
-            Arc::new(StaticToken::new(token)) as Arc<dyn TokenSource>,
-        )
+        ConnectTo::Pasted {
+            instance_url: args.instance_url.clone().unwrap_or_default(),
+            access_token: token,
+        }
+    } else {
+        if args.instance_url.is_some() || args.access_token.is_some() {
+            return Err((BAD_INPUT, "a pasted session needs both --instance-url URL and --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN)".into()));
+        }
+        // The login saved by `writeback-setup login`: --login, else the most recent.
+        let saved = super::login::saved_login(args.login.as_deref()).map_err(|e| (BAD_INPUT, e))?;
+        saved_title = Some(saved.title());
+        ConnectTo::Saved(Box::new(saved))
     };
-    let failed = |e: SfError| {
-        let code = if matches!(e, SfError::InvalidInput { .. }) {
-            BAD_INPUT
-        } else {
-            COULD_NOT_RUN
-        };
-        (code, format!("{e}\n{}", e.explanation()))
+    let env = ConnectEnv {
+        store: crate::login::store::open_secret_store(),
+        book: crate::login::store::LoginBook::open_default(),
+        sf_cli: crate::login::sf_cli::SfCli::new(),
+        open_browser: Arc::new(|_: &str| {}),
     };
-    let client = Client::connect(&url, tokens).await.map_err(failed)?;
-    let identity = client.identity().await.map_err(failed)?;
+    let connected = match service::connect(&env, to, |_| {}).await {
+        Ok(connected) => connected,
+        Err(e) => {
+            let code = if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                COULD_NOT_RUN
+            };
+            let message = match saved_title {
+                Some(title) => format!(
+                    "could not use the saved login of {title}: {e}\n{}\nLog in again with `writeback-setup login`.",
+                    e.fix()
+                ),
+                None => {
+                    let fix = e.fix();
+                    if fix == e.to_string() {
+                        fix
+                    } else {
+                        format!("{e}\n{fix}")
+                    }
+                }
+            };
+            return Err((code, message));
+        }
+    };
     let connected = Connected {
-        client,
-        identity,
-        integration_user,
-        demo,
+        client: connected.client,
+        identity: connected.identity,
+        integration_user: integration_user.or(connected.integration_user_hint),
+        demo: connected.demo.map(|(sim, _)| sim),
     };
     recover_at_start(&connected.client, &connected.identity).await;
     Ok(connected)

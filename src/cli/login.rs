@@ -4,7 +4,6 @@ use super::connect::fail;
 use crate::login::session::{self, LoginSettings, SessionError, LOGIN_TIMEOUT};
 use crate::login::store::{open_secret_store, LoginBook, SavedLogin};
 use crate::login::url::LoginTarget;
-use crate::salesforce::{Client, Identity};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -16,12 +15,22 @@ pub struct LoginArgs {
     /// Your org's address (My Domain, or any page of the org you are logged in to).
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// The consumer key of the app to log in through (default: the profile's, else the assistant's).
+    /// The consumer key of your External Client App to log in through (remembered for this org;
+    /// default: the one remembered, else the profile's app, else the app this build was
+    /// configured with).
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
-    /// The port of the app's callback URL http://localhost:PORT/OauthRedirect.
+    /// The port of the app's callback URL http://localhost:PORT/OauthRedirect (default 17717;
+    /// not 1717, which the Salesforce CLI uses).
     #[arg(long, value_name = "PORT")]
     pub callback_port: Option<u32>,
+    /// Print how to create your own External Client App for this login (every setting), and exit.
+    #[arg(long, conflicts_with_all = ["list", "no_browser"])]
+    pub guide: bool,
+    /// Write that External Client App as Salesforce DX source into DIR (deploy it with
+    /// `sf project deploy start`), and exit.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["list", "no_browser", "guide"])]
+    pub eca_source: Option<std::path::PathBuf>,
     /// Integration profile whose login app to use (a built-in name or a .toml file).
     #[arg(long, default_value = crate::profile::DEFAULT_PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
@@ -63,6 +72,17 @@ pub fn run_login(args: LoginArgs) -> ExitCode {
     if args.list {
         return list(&book);
     }
+    let callback_url = match args.callback_port {
+        Some(port) => format!("http://localhost:{port}/OauthRedirect"),
+        None => crate::login::app::DEFAULT_CALLBACK_URL.to_string(),
+    };
+    if args.guide {
+        println!("{}", guide_text(&callback_url));
+        return ExitCode::SUCCESS;
+    }
+    if let Some(dir) = &args.eca_source {
+        return write_eca_source(dir, &callback_url);
+    }
     let profile = match crate::profile::resolve(&args.profile) {
         Ok(p) => p,
         Err(e) => return fail(2, e),
@@ -72,13 +92,33 @@ pub fn run_login(args: LoginArgs) -> ExitCode {
         (None, true) => LoginTarget::Sandbox,
         (None, false) => LoginTarget::Production,
     };
+    let distribution = match crate::login::app::distribution_app() {
+        Ok(app) => app.map(|a| crate::profile::LoginApp {
+            client_id: a.client_id,
+            callback_url: a.callback_url,
+        }),
+        Err(e) => return fail(2, e),
+    };
+    // A key given here, else the one remembered for this org, else the profile's or this build's app.
+    let remembered = crate::login::url::login_host(&target)
+        .ok()
+        .and_then(|host| {
+            crate::login::app::ClientIdBook::open_default().and_then(|b| b.get(&host.login_url))
+        });
+    let client_id = args.client_id.clone().or(remembered);
     let settings = match LoginSettings::new(
         &target,
-        profile.login.as_ref(),
-        args.client_id.as_deref(),
+        profile.login.as_ref().or(distribution.as_ref()),
+        client_id.as_deref(),
         args.callback_port,
     ) {
         Ok(s) => s,
+        Err(SessionError::NoApp) => {
+            return fail(
+                2,
+                "no app to log in through is set up for this org. Either log in with the Salesforce CLI (`sf org login web`) and check with `writeback-setup check --sf-org ALIAS`, or create your own External Client App (`writeback-setup login --guide` shows every setting) and run `writeback-setup login --client-id <Consumer Key>`.",
+            )
+        }
         Err(e) => return fail(2, e),
     };
     let runtime = match super::runtime() {
@@ -99,6 +139,9 @@ pub fn run_login(args: LoginArgs) -> ExitCode {
     ));
     match result {
         Ok(session) => {
+            if let Some(book) = crate::login::app::ClientIdBook::open_default() {
+                let _ = book.set(&settings.host.login_url, &settings.client_id);
+            }
             println!(
                 "Logged in as {} ({}) to {}.",
                 session.identity.username, session.identity.name, session.login.instance_url
@@ -115,28 +158,64 @@ pub fn run_login(args: LoginArgs) -> ExitCode {
     }
 }
 
-/// The error, plus the app settings to use when the app itself is the problem.
+/// The error, plus the app settings to use when the app itself is the problem (decided on the
+/// OAuth `error` code, never on Salesforce's translated description).
 fn login_failure(e: &SessionError, settings: &LoginSettings) -> String {
     let mut text = format!("the login did not finish. {e}");
-    let app_problem = matches!(
-        e,
-        SessionError::Login(crate::login::browser::LoginError::Denied { error, .. })
-            if matches!(error.as_str(), "invalid_client_id" | "invalid_client" | "redirect_uri_mismatch" | "OAUTH_EC_APP_NOT_FOUND" | "invalid_scope" | "invalid_request")
-    );
-    if app_problem {
-        text.push_str("\nTo log in through your own External Client App, create one in Setup > External Client App Manager with:");
-        for (setting, value) in session::own_app_settings(&settings.redirect_uri) {
-            text.push_str(&format!("\n  {setting}: {value}"));
+    let code = match e {
+        SessionError::Login(crate::login::browser::LoginError::Denied { error, .. }) => {
+            Some(error.as_str())
         }
-        text.push_str("\nthen run `writeback-setup login --client-id <Consumer Key>`.");
+        SessionError::Login(crate::login::browser::LoginError::Exchange(sf))
+        | SessionError::Salesforce(sf) => sf.code(),
+        _ => None,
+    };
+    if let Some(problem) = code.and_then(crate::login::app::app_problem) {
+        text.push_str(&format!("\n{problem}\n"));
+        text.push_str(&guide_text(&settings.redirect_uri));
     }
     text
+}
+
+/// The External Client App guide as text.
+fn guide_text(callback_url: &str) -> String {
+    use crate::login::app;
+    let mut text = format!(
+        "Create your own External Client App in {}, with:",
+        app::SETUP_PATH
+    );
+    for s in app::guide_settings(callback_url) {
+        text.push_str(&format!("\n  {}: {}", s.setting, s.value));
+    }
+    text.push_str(&format!(
+        "\nThen copy its Consumer Key (Settings > OAuth Settings > Consumer Key and Secret) and run `writeback-setup login --client-id <Consumer Key>`. A new app can take {} to become usable.\nOr write it as Salesforce DX source with `writeback-setup login --eca-source DIR` and deploy it with `{}`.",
+        app::NEW_APP_DELAY,
+        app::DEPLOY_COMMAND
+    ));
+    text
+}
+
+fn write_eca_source(dir: &std::path::Path, callback_url: &str) -> ExitCode {
+    for (path, text) in crate::login::app::dx_source(callback_url, "admin@example.com") {
+        let target = dir.join(&path);
+        if let Some(parent) = target.parent() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                return fail(2, format!("cannot create {}: {e}", parent.display()));
+            }
+        }
+        if let Err(e) = crate::files::write_file(&target, text.as_bytes()) {
+            return fail(2, e);
+        }
+        println!("{}", target.display());
+    }
+    println!("Set <contactEmail> in the .eca-meta.xml file, then deploy from {} with `{}`.", dir.display(), crate::login::app::DEPLOY_COMMAND);
+    ExitCode::SUCCESS
 }
 
 fn show_login_url(url: &str, no_browser: bool) {
     if !no_browser {
         eprintln!("Opening your browser to log in to Salesforce...");
-        if webbrowser::open(url).is_err() {
+        if crate::login::connect::open_browser(url).is_err() {
             eprintln!("The browser could not be opened.");
         }
     }
@@ -233,19 +312,5 @@ pub fn saved_login(who: Option<&str>) -> Result<SavedLogin, String> {
             ),
             None => "say which org to check: --demo SCENARIO, --sf-org ALIAS, --instance-url URL with --access-token TOKEN (or SF_INSTANCE_URL and SF_ACCESS_TOKEN), or log in first with `writeback-setup login`".to_string(),
         }),
-    }
-}
-
-/// Connects with a saved login (refreshing its token), with the identity it read; the error says
-/// what to do.
-pub async fn resume(saved: &SavedLogin) -> Result<(Client, Identity), String> {
-    let store = open_secret_store();
-    let book = LoginBook::open_default();
-    match session::resume(saved, store, book.as_ref()).await {
-        Ok(session) => Ok((session.client, session.identity)),
-        Err(e) => Err(format!(
-            "could not use the saved login of {}: {e}\nLog in again with `writeback-setup login`.",
-            saved.title()
-        )),
     }
 }

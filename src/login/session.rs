@@ -3,6 +3,7 @@
 //! its refresh token (storing a rotated one), and signing out (revoke at Salesforce, then
 //! forget).
 
+use super::app::DEFAULT_CALLBACK_URL;
 use super::browser::{redirect_port_and_path, BrowserLogin, LoginError};
 use super::store::{LoginBook, SavedLogin, SecretStore, StoreError};
 use super::url::{login_host, LoginHost, LoginTarget, LoginUrlError};
@@ -14,10 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use thiserror::Error;
 
-/// The assistant's own app (an External Client App with PKCE, no secret). A vendor's profile may
-/// name its own in `[login]`; an admin may bring theirs (see [`own_app_settings`]).
-pub const ASSISTANT_CLIENT_ID: &str = "3MVG9WRITEBACKSETUPASSISTANT";
-pub const ASSISTANT_CALLBACK_URL: &str = "http://localhost:1717/OauthRedirect";
 /// How long the loopback listener waits for the browser.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -33,8 +30,10 @@ pub enum SessionError {
     Store(#[from] StoreError),
     #[error("The saved login of {username} has no session left in the keychain (it was signed out or deleted there). Log in again.")]
     NotSaved { username: String },
-    #[error("The client id must be the app's consumer key (no spaces); '{0}' is not.")]
-    BadClientId(String),
+    #[error("{0}")]
+    BadClientId(#[from] super::app::AppError),
+    #[error("No app is set up for logging in through the browser. Log in with the Salesforce CLI instead, or create your own External Client App (the guide shows every setting) and give its consumer key.")]
+    NoApp,
     #[error("The callback port must be between 1024 and 65535; {0} is not.")]
     BadPort(u32),
 }
@@ -48,8 +47,10 @@ pub struct LoginSettings {
 }
 
 impl LoginSettings {
-    /// Settings from the admin's choices: the profile's app (or the assistant's), then the
-    /// overrides of the settings panel or the command line.
+    /// Settings from the admin's choices: a consumer key the admin gave (`client_id`, with the
+    /// default callback [`DEFAULT_CALLBACK_URL`]), else `app` (the profile's, or the
+    /// distribution's own: see [`super::app`]); none of them is [`SessionError::NoApp`]. A
+    /// `callback_port` replaces the callback URL's port.
     pub fn new(
         target: &LoginTarget,
         app: Option<&LoginApp>,
@@ -57,18 +58,18 @@ impl LoginSettings {
         callback_port: Option<u32>,
     ) -> Result<LoginSettings, SessionError> {
         let host = login_host(target)?;
-        let client_id = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(id) => id.to_string(),
-            None => app
-                .map(|a| a.client_id.clone())
-                .unwrap_or_else(|| ASSISTANT_CLIENT_ID.to_string()),
+        let given = client_id.map(str::trim).filter(|c| !c.is_empty());
+        let (client_id, mut redirect_uri) = match (given, app) {
+            (Some(id), Some(app)) if id == app.client_id => {
+                (app.client_id.clone(), app.callback_url.clone())
+            }
+            (Some(id), _) => (
+                super::app::validate_client_id(id)?,
+                DEFAULT_CALLBACK_URL.to_string(),
+            ),
+            (None, Some(app)) => (app.client_id.clone(), app.callback_url.clone()),
+            (None, None) => return Err(SessionError::NoApp),
         };
-        if !client_id.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(SessionError::BadClientId(client_id));
-        }
-        let mut redirect_uri = app
-            .map(|a| a.callback_url.clone())
-            .unwrap_or_else(|| ASSISTANT_CALLBACK_URL.to_string());
         if let Some(port) = callback_port {
             if !(1024..=65535).contains(&port) {
                 return Err(SessionError::BadPort(port));
@@ -88,26 +89,6 @@ impl LoginSettings {
     pub fn oauth(&self) -> Result<OAuthClient, SfError> {
         OAuthClient::new(&self.host.login_url, &self.client_id, &self.redirect_uri)
     }
-}
-
-/// What an admin enters when creating their own External Client App for the assistant, as
-/// (setting, value) pairs in Setup's words.
-pub fn own_app_settings(redirect_uri: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("Enable OAuth", "on".into()),
-        ("Callback URL", redirect_uri.to_string()),
-        (
-            "OAuth Scopes",
-            "Manage user data via APIs (api); Perform requests at any time (refresh_token, offline_access)"
-                .into(),
-        ),
-        ("Require Proof Key for Code Exchange (PKCE)", "on".into()),
-        ("Require secret for Web Server Flow", "off".into()),
-        (
-            "Then",
-            "copy the app's Consumer Key into \"Client id\" here".into(),
-        ),
-    ]
 }
 
 /// Access token in memory, refresh token in memory and in the secret store; a refresh stores a
@@ -253,7 +234,7 @@ pub async fn session_from_tokens(
         None => Arc::new(StaticToken::new(answer.access_token.clone())),
     };
     let client = Client::connect(&answer.instance_url, source.clone()).await?;
-    let identity = client.identity().await?;
+    let identity = client.user_identity(&org_id, &user_id).await?;
     let login = SavedLogin {
         username: identity.username.clone(),
         user_id,
@@ -319,7 +300,9 @@ pub async fn resume(
     // As in `refresh`: a keychain that refuses the rotated token must not end a working session.
     let _ = tokens.keep(&answer);
     let client = Client::connect(&answer.instance_url, tokens.clone()).await?;
-    let identity = client.identity().await?;
+    let identity = client
+        .user_identity(&saved.org_id, &saved.user_id)
+        .await?;
     let mut login = saved.clone();
     login.instance_url = client.instance_url().to_string();
     login.username = identity.username.clone();

@@ -46,6 +46,9 @@ pub enum SfError {
     /// Bad input from the user (URL, ids); says what to do.
     #[error("{message}")]
     InvalidInput { message: String },
+    /// The org's API versions (`GET /services/data/`) include none the app can use.
+    #[error("the org serves API versions {served}, none of them one this app uses ({wanted})")]
+    NoUsableVersion { served: String, wanted: String },
 }
 
 const REST_SESSION_MESSAGE: &str = "not valid for use with the REST API";
@@ -104,6 +107,17 @@ impl SfError {
                 connection, VPN or proxy, and that the instance URL is right \
                 (https://yourdomain.my.salesforce.com)."
                 .into(),
+            SfError::NotSalesforce { status: 503, .. } => "Salesforce is temporarily \
+                unavailable (HTTP 503: maintenance, or too many requests at once). Try again in \
+                a few minutes; status.salesforce.com shows maintenance. If it lasts, check that \
+                the URL is your org's (https://yourdomain.my.salesforce.com) and that no proxy \
+                answers in Salesforce's place."
+                .into(),
+            SfError::NoUsableVersion { served, wanted } => format!(
+                "This org serves API versions {served}, and this app uses {wanted}. An org that \
+                 old (or that new) cannot be checked by this version of the app: update the app, \
+                 or ask Salesforce support about the org's API versions."
+            ),
             SfError::NotSalesforce { .. } => "The answer did not come from the Salesforce API: \
                 the URL is probably not a Salesforce instance URL (use \
                 https://yourdomain.my.salesforce.com, not a Lightning or Setup page address), a \
@@ -214,6 +228,11 @@ fn explain_code(code: &str, message: &str) -> String {
              names it; fix the automation or exempt the integration."
         }
         "PROCESSING_HALTED" => "Salesforce skipped this step because an earlier one failed.",
+        "INVALID_AUTH_HEADER" => {
+            "Salesforce could not read the session in the request's Authorization header: the \
+             pasted value is not an access token (or has something around it). Paste only the \
+             token itself (it looks like 00D...!AQ...), without \"Bearer\", quotes or spaces."
+        }
         "SERVER_UNAVAILABLE" => {
             "Salesforce is temporarily unavailable (maintenance or too many concurrent requests). \
              Try again in a few minutes."
@@ -419,6 +438,10 @@ pub(crate) fn redact(error: SfError, secret: &str) -> SfError {
         },
         SfError::InvalidInput { message } => SfError::InvalidInput {
             message: clean(message),
+        },
+        SfError::NoUsableVersion { served, wanted } => SfError::NoUsableVersion {
+            served: clean(served),
+            wanted: clean(wanted),
         },
     }
 }

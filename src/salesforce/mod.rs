@@ -27,6 +27,9 @@ pub type Record = serde_json::Map<String, Value>;
 
 /// Highest API version the app is built and tested against.
 pub const MAX_API_VERSION: &str = "66.0";
+/// Lowest API version the app's requests work with (Tooling composite, sObject Collections and
+/// the `FieldDefinition` filters it sends).
+pub const MIN_API_VERSION: &str = "43.0";
 
 /// Salesforce's composite limit (one number for planners and the client: `request`).
 pub use crate::request::MAX_SUBREQUESTS as MAX_COMPOSITE_SUBREQUESTS;
@@ -317,34 +320,94 @@ impl Client {
         self.state().stats.clone()
     }
 
-    /// GET /services/oauth2/userinfo (not an API call).
+    /// Who is logged in, when only the token is known (a pasted session, a Salesforce CLI
+    /// login): `GET /services/oauth2/userinfo` (not an API call), which needs the `id` (or
+    /// `openid`, `profile`, ...) scope. A token without it (the Salesforce CLI's app asks for
+    /// `api web refresh_token`) is refused there with 403, and an answer without the ids is no
+    /// use: then the version's resource list names the identity URL (`identity`), whose org and
+    /// user ids lead to [`Client::user_identity`]. The username falls back to the name where
+    /// `preferred_username` is missing.
     pub async fn identity(&self) -> Result<Identity, SfError> {
         let what = "userinfo";
-        let body = self
+        let answer = self
             .json_call(self.call(
                 Method::GET,
                 format!("{}/services/oauth2/userinfo", self.instance_url),
                 what,
             ))
-            .await?
-            .ok_or_else(|| decode(what, "empty answer"))?;
-        let text = |key: &str| {
+            .await;
+        let body = match answer {
+            Ok(Some(body)) => Some(body),
+            Ok(None) => None,
+            // Refused for want of scope; an expired session was already refreshed by json_call.
+            Err(e) if e.status() == Some(403) => None,
+            Err(e) => return Err(e),
+        };
+        let text = |body: &Value, key: &str| {
             body.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(body) = body {
+            if let (Some(user_id), Some(organization_id)) =
+                (text(&body, "user_id"), text(&body, "organization_id"))
+            {
+                let name = text(&body, "name").unwrap_or_default();
+                return Ok(Identity {
+                    user_id,
+                    organization_id,
+                    username: text(&body, "preferred_username")
+                        .or_else(|| text(&body, "username"))
+                        .unwrap_or_else(|| name.clone()),
+                    name,
+                    email: text(&body, "email").unwrap_or_default(),
+                });
+            }
+        }
+        let resources = self.get("").await?;
+        let identity_url = resources
+            .get("identity")
+            .and_then(Value::as_str)
+            .ok_or_else(|| decode(what, "no user_id or organization_id, and the resource list names no identity URL"))?;
+        let (org_id, user_id) = ids_of_identity_url(identity_url)
+            .ok_or_else(|| decode("resource list", "the identity URL names no org and user"))?;
+        self.user_identity(&org_id, &user_id).await
+    }
+
+    /// The user of a login whose org and user ids are known (from the token answer's identity
+    /// URL `id`, or a saved login): `GET sobjects/User/{id}` with the fields it needs, one API
+    /// call the `api` scope allows (no `id` scope needed).
+    pub async fn user_identity(&self, org_id: &str, user_id: &str) -> Result<Identity, SfError> {
+        if !user_id.chars().all(|c| c.is_ascii_alphanumeric()) || user_id.is_empty() {
+            return Err(decode("identity URL", "the user id is not an Id"));
+        }
+        let user = self
+            .get(&format!("sobjects/User/{user_id}?fields=Id,Username,Name,Email"))
+            .await?;
+        let text = |key: &str| {
+            user.get(key)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string()
         };
-        let identity = Identity {
-            user_id: text("user_id"),
-            organization_id: text("organization_id"),
-            username: text("preferred_username"),
-            name: text("name"),
-            email: text("email"),
+        let name = text("Name");
+        let username = match text("Username") {
+            u if u.is_empty() => name.clone(),
+            u => u,
         };
-        if identity.user_id.is_empty() || identity.organization_id.is_empty() {
-            return Err(decode(what, "no user_id or organization_id"));
-        }
-        Ok(identity)
+        let id = match text("Id") {
+            id if id.is_empty() => user_id.to_string(),
+            id => id,
+        };
+        Ok(Identity {
+            user_id: id,
+            organization_id: org_id.to_string(),
+            username,
+            name,
+            email: text("Email"),
+        })
     }
 
     /// Standard query, following nextRecordsUrl until done.
@@ -940,24 +1003,47 @@ fn version_number(text: &str) -> Option<(u32, u32)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
-/// The highest served version at or below [`MAX_API_VERSION`].
+/// The org and user ids of an identity URL `https://host/id/{org}/{user}`.
+pub fn ids_of_identity_url(url: &str) -> Option<(String, String)> {
+    let path = url.split_once("/id/")?.1;
+    let mut parts = path.trim_end_matches('/').split('/');
+    let (Some(org), Some(user), None) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    let id = |s: &str| (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())).then(|| s.to_string());
+    Some((id(org)?, id(user)?))
+}
+
+/// The highest served version between [`MIN_API_VERSION`] and [`MAX_API_VERSION`]; none is
+/// [`SfError::NoUsableVersion`], naming what the org serves and what the app uses.
 fn pick_version(versions: Option<&Value>) -> Result<String, SfError> {
     let list = versions
         .and_then(Value::as_array)
         .ok_or_else(|| decode("API versions", "the version list is not an array"))?;
     let max = version_number(MAX_API_VERSION);
-    list.iter()
+    let min = version_number(MIN_API_VERSION);
+    let served: Vec<((u32, u32), &str)> = list
+        .iter()
         .filter_map(|v| v.get("version").and_then(Value::as_str))
         .filter_map(|v| version_number(v).map(|n| (n, v)))
-        .filter(|(n, _)| Some(*n) <= max)
+        .collect();
+    if let Some((_, v)) = served
+        .iter()
+        .filter(|(n, _)| Some(*n) <= max && Some(*n) >= min)
         .max_by_key(|(n, _)| *n)
-        .map(|(_, v)| v.to_string())
-        .ok_or_else(|| {
-            decode(
-                "API versions",
-                &format!("the org serves no API version at or below {MAX_API_VERSION}"),
-            )
-        })
+    {
+        return Ok(v.to_string());
+    }
+    let lowest = served.iter().min_by_key(|(n, _)| *n).map(|(_, v)| *v);
+    let highest = served.iter().max_by_key(|(n, _)| *n).map(|(_, v)| *v);
+    Err(SfError::NoUsableVersion {
+        served: match (lowest, highest) {
+            (Some(low), Some(high)) if low == high => low.to_string(),
+            (Some(low), Some(high)) => format!("{low} to {high}"),
+            _ => "none".to_string(),
+        },
+        wanted: format!("{MIN_API_VERSION} to {MAX_API_VERSION}"),
+    })
 }
 
 /// Checks an instance URL typed or pasted by the user; returns it as `scheme://host[:port]`.

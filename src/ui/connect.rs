@@ -1,13 +1,159 @@
-//! The Connect page: browser login (OAuth with PKCE), saved logins, the Salesforce CLI's logins,
-//! a pasted session, and the demo org.
+//! The Connect page. It leads with what works on this machine: the Salesforce CLI's login when
+//! `sf` is here, else the assistant's own browser login when an app is configured, else the
+//! guide to create your own External Client App. Saved logins, the CLI's existing logins, a
+//! pasted session and the demo org follow. Errors show next to the form that caused them, scroll
+//! into view, and clear when a connection works. No text here names a command-line flag.
 
 use super::view::{copy_button, error_box, status_color};
+use super::worker::Command;
 use super::{App, LoginWhere};
 use crate::checks::Status;
-use crate::login::session::{own_app_settings, ASSISTANT_CALLBACK_URL};
+use crate::login::app::{guide_settings, SETUP_PATH};
+use crate::login::url::LoginTarget;
 use crate::sim::scenario;
 use eframe::egui;
 use egui::RichText;
+
+/// Which way of connecting an error belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectFrom {
+    /// Logging in through the Salesforce CLI.
+    Cli,
+    /// The assistant's own browser login (and the External Client App guide).
+    Browser,
+    Saved,
+    /// A login the Salesforce CLI already has.
+    CliOrg,
+    Pasted,
+    Demo,
+}
+
+/// What the page leads with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lead {
+    /// "Log in with the Salesforce CLI": `sf` is installed and recent enough.
+    SalesforceCli,
+    /// The browser login through an app that is configured (profile, build, or a pasted key).
+    OwnApp,
+    /// No CLI and no app: the External Client App guide.
+    AppGuide,
+}
+
+/// What the Connect page leads with, from what is known about this machine.
+pub fn lead(app: &App) -> Lead {
+    if matches!(app.login.sf_cli, Some(Ok(_))) {
+        Lead::SalesforceCli
+    } else if app.login_settings().is_ok() {
+        Lead::OwnApp
+    } else {
+        Lead::AppGuide
+    }
+}
+
+/// The browser login's settings: the consumer key typed here (or remembered for this org), else
+/// the profile's app, else the publisher's.
+pub(super) fn login_settings_for(
+    app: &App,
+    target: &LoginTarget,
+    port: Option<u32>,
+) -> Result<crate::login::session::LoginSettings, String> {
+    let typed = app.remembered.client_id.trim();
+    let remembered = if typed.is_empty() {
+        crate::login::url::login_host(target)
+            .ok()
+            .and_then(|host| {
+                app.login
+                    .client_ids
+                    .get(&crate::login::app::key_of(&host.login_url))
+                    .cloned()
+            })
+    } else {
+        None
+    };
+    let client_id = if typed.is_empty() {
+        remembered.as_deref()
+    } else {
+        Some(typed)
+    };
+    crate::login::session::LoginSettings::new(
+        target,
+        app.profile
+            .login
+            .as_ref()
+            .or(app.login.distribution_app.as_ref()),
+        client_id,
+        port,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// A connection worked: its error is gone, and a pasted token leaves the form.
+pub(super) fn on_connected(app: &mut App) {
+    app.connect_error = None;
+    app.login.error_at = None;
+    app.login.cli_waiting = None;
+    app.token_input.clear();
+}
+
+impl App {
+    /// The login target chosen on the page (production, sandbox or a pasted address).
+    pub fn login_target(&self) -> LoginTarget {
+        match self.remembered.login_where {
+            LoginWhere::Production => LoginTarget::Production,
+            LoginWhere::Sandbox => LoginTarget::Sandbox,
+            LoginWhere::MyDomain => LoginTarget::Url(self.remembered.login_url.trim().to_string()),
+        }
+    }
+
+    /// Logs in through the Salesforce CLI (`sf org login web`) for the chosen org.
+    pub fn start_cli_login(&mut self) {
+        let target = self.login_target();
+        if let Err(e) = crate::login::url::login_host(&target) {
+            self.login.error_at = Some(ConnectFrom::Cli);
+            self.connect_error = Some(super::UiError {
+                message: "The login cannot start.".into(),
+                fix: e.to_string(),
+                details: e.to_string(),
+            });
+            return;
+        }
+        self.connect_error = None;
+        self.login.notice = None;
+        self.login.starting = true;
+        self.login.error_at = Some(ConnectFrom::Cli);
+        self.report = None;
+        self.worker.send(Command::CliLogin(target));
+    }
+}
+
+/// Shows the connect error here when it belongs to `from` (or to nothing, at the top), and
+/// scrolls it into view once.
+fn error_here(app: &App, ui: &mut egui::Ui, from: Option<ConnectFrom>) {
+    let Some(error) = &app.connect_error else {
+        return;
+    };
+    if app.login.error_at != from {
+        return;
+    }
+    let top = ui.min_rect().bottom();
+    error_box(ui, error, "connect_error");
+    let shown = egui::Rect::from_min_max(
+        egui::pos2(ui.min_rect().left(), top),
+        egui::pos2(ui.min_rect().right(), ui.min_rect().bottom()),
+    );
+    let key = egui::Id::NULL.with("connect_error_scrolled");
+    let this = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (&error.message, &error.fix, &error.details).hash(&mut hasher);
+        hasher.finish()
+    };
+    let seen: Option<u64> = ui.ctx().data(|d| d.get_temp(key));
+    if seen != Some(this) {
+        ui.scroll_to_rect(shown, Some(egui::Align::Center));
+        ui.ctx().data_mut(|d| d.insert_temp(key, this));
+    }
+}
 
 pub(super) fn connect_page(app: &mut App, ui: &mut egui::Ui) {
     if let Some(notice) = app.login.notice.clone() {
@@ -49,17 +195,37 @@ pub(super) fn connect_page(app: &mut App, ui: &mut egui::Ui) {
         });
         ui.add_space(6.0);
     }
-    if let Some(error) = app.connect_error.clone() {
-        error_box(ui, &error, "connect_error");
-        ui.add_space(6.0);
-    }
+    // An error whose form is not on the page (a saved login that is gone) shows at the top.
+    let top = match app.login.error_at {
+        Some(ConnectFrom::Saved) if app.login.saved.is_empty() => Some(ConnectFrom::Saved),
+        _ => None,
+    };
+    error_here(app, ui, top);
     if app.connecting {
         ui.horizontal(|ui| {
             ui.add(egui::Spinner::new());
             ui.label("Connecting…");
         });
     }
-    browser_login(app, ui);
+    where_to_log_in(app, ui);
+    ui.add_space(6.0);
+    match lead(app) {
+        Lead::SalesforceCli => {
+            cli_login(app, ui, true);
+            ui.add_space(6.0);
+            browser_login(app, ui, false);
+        }
+        Lead::OwnApp => {
+            browser_login(app, ui, true);
+            ui.add_space(6.0);
+            cli_login(app, ui, false);
+        }
+        Lead::AppGuide => {
+            browser_login(app, ui, true);
+            ui.add_space(6.0);
+            cli_login(app, ui, false);
+        }
+    }
     ui.add_space(6.0);
     saved_logins(app, ui);
     cli_logins(app, ui);
@@ -69,49 +235,157 @@ pub(super) fn connect_page(app: &mut App, ui: &mut egui::Ui) {
     demo_org(app, ui);
 }
 
-fn browser_login(app: &mut App, ui: &mut egui::Ui) {
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new("Log in with your browser").strong());
-        ui.label("Recommended. You log in on Salesforce's own page, so the assistant never sees your password, and you can log in as the integration user to check the org exactly as the integration will.");
-        let busy = app.login.starting || app.login.waiting_at.is_some() || app.connecting;
-        ui.add_enabled_ui(!busy, |ui| {
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut app.remembered.login_where, LoginWhere::Production, "Production");
-                ui.radio_value(&mut app.remembered.login_where, LoginWhere::Sandbox, "Sandbox");
-                ui.radio_value(&mut app.remembered.login_where, LoginWhere::MyDomain, "My Domain");
-                if app.remembered.login_where == LoginWhere::MyDomain {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut app.remembered.login_url)
-                            .hint_text("https://yourcompany.my.salesforce.com")
-                            .desired_width(320.0),
-                    )
-                    .on_hover_text("Paste any address of your org: My Domain, Lightning or a Setup page")
-                    .accessible_name("Org address");
-                }
-            });
-            let settings = app.login_settings();
-            match &settings {
-                Ok(s) => {
-                    if let Some(note) = &s.host.note {
-                        ui.label(RichText::new(note).weak());
-                    }
-                    ui.label(RichText::new(format!("Logs in at {}", s.host.login_url)).weak());
-                }
-                Err(problem) if !(app.remembered.login_where == LoginWhere::MyDomain
-                    && app.remembered.login_url.trim().is_empty()) =>
-                {
-                    ui.label(RichText::new(problem).color(status_color(ui, Some(Status::Fail))));
-                }
-                Err(_) => {}
-            }
-            if ui
-                .add_enabled(settings.is_ok(), egui::Button::new("Log in with browser"))
-                .clicked()
-            {
-                app.start_browser_login();
+/// Production, sandbox or the org's own address: shared by both ways of logging in.
+fn where_to_log_in(app: &mut App, ui: &mut egui::Ui) {
+    let busy = app.login.starting
+        || app.login.waiting_at.is_some()
+        || app.login.cli_waiting.is_some()
+        || app.connecting;
+    ui.add_enabled_ui(!busy, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Your org:");
+            ui.radio_value(&mut app.remembered.login_where, LoginWhere::Production, "Production");
+            ui.radio_value(&mut app.remembered.login_where, LoginWhere::Sandbox, "Sandbox");
+            ui.radio_value(&mut app.remembered.login_where, LoginWhere::MyDomain, "My Domain");
+            if app.remembered.login_where == LoginWhere::MyDomain {
+                ui.add(
+                    egui::TextEdit::singleline(&mut app.remembered.login_url)
+                        .hint_text("https://yourcompany.my.salesforce.com")
+                        .desired_width(320.0),
+                )
+                .on_hover_text("Paste any address of your org: My Domain, Lightning or a Setup page")
+                .accessible_name("Org address");
             }
         });
-        if app.login.starting {
+        match crate::login::url::login_host(&app.login_target()) {
+            Ok(host) => {
+                if let Some(note) = &host.note {
+                    ui.label(RichText::new(note).weak());
+                }
+                ui.label(RichText::new(format!("Logs in at {}", host.login_url)).weak());
+            }
+            Err(problem)
+                if !(app.remembered.login_where == LoginWhere::MyDomain
+                    && app.remembered.login_url.trim().is_empty()) =>
+            {
+                ui.label(
+                    RichText::new(problem.to_string()).color(status_color(ui, Some(Status::Fail))),
+                );
+            }
+            Err(_) => {}
+        }
+    });
+}
+
+/// "Log in with the Salesforce CLI": the CLI's own app, no set-up.
+fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        let title = RichText::new("Log in with the Salesforce CLI").strong();
+        ui.label(if leading { title.heading() } else { title });
+        match &app.login.sf_cli {
+            Some(Ok(version)) => {
+                ui.label("Recommended: nothing to set up. The Salesforce CLI opens Salesforce's login page in your browser with its own app; the CLI keeps the session, the assistant stores nothing.");
+                ui.label(RichText::new(format!("Salesforce CLI {version}")).weak());
+            }
+            Some(Err(why)) => {
+                ui.label(RichText::new(&why.fix).color(status_color(ui, Some(Status::Warn))));
+            }
+            None => {
+                ui.horizontal(|ui| {
+                    ui.add(egui::Spinner::new());
+                    ui.label("Looking for the Salesforce CLI…");
+                });
+            }
+        }
+        let usable = matches!(app.login.sf_cli, Some(Ok(_)));
+        let busy = app.login.starting
+            || app.login.waiting_at.is_some()
+            || app.login.cli_waiting.is_some()
+            || app.connecting;
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    usable && !busy && crate::login::url::login_host(&app.login_target()).is_ok(),
+                    egui::Button::new("Log in with the Salesforce CLI"),
+                )
+                .clicked()
+            {
+                app.start_cli_login();
+            }
+            if !usable
+                && ui
+                    .button("Look again")
+                    .on_hover_text("After installing or updating the Salesforce CLI")
+                    .clicked()
+            {
+                app.login.sf_cli = None;
+                app.worker.send(Command::CheckSfCli);
+            }
+        });
+        if let Some(login_url) = app.login.cli_waiting.clone() {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label(format!(
+                    "Waiting for you to log in and choose Allow in the browser ({login_url})…"
+                ));
+            });
+            ui.label(RichText::new("The Salesforce CLI opened its login page in your browser. If no page opened, cancel and try again.").weak());
+            if ui.button("Cancel login").clicked() {
+                app.cancel_login();
+            }
+        }
+        error_here(app, ui, Some(ConnectFrom::Cli));
+    });
+}
+
+/// The assistant's own browser login, through the profile's or the publisher's app, or your
+/// own External Client App (the guide).
+fn browser_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        let configured = app.login_settings();
+        let title = RichText::new(if configured.is_ok() {
+            "Log in with your browser"
+        } else {
+            "Log in through your own External Client App"
+        })
+        .strong();
+        ui.label(if leading { title.heading() } else { title });
+        ui.label("You log in on Salesforce's own page, so the assistant never sees your password, and you can log in as the integration user to check the org exactly as the integration will.");
+        let busy = app.login.starting
+            || app.login.waiting_at.is_some()
+            || app.login.cli_waiting.is_some()
+            || app.connecting;
+        if configured.is_err() {
+            ui.label("No app for this login is set up yet. An admin creates one in a few minutes with the guide below, then pastes its consumer key here.");
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Consumer key");
+            ui.add_enabled(
+                !busy,
+                egui::TextEdit::singleline(&mut app.remembered.client_id)
+                    .hint_text(match &configured {
+                        Ok(s) => s.client_id.clone(),
+                        Err(_) => "3MVG9… (the app's Consumer Key)".to_string(),
+                    })
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+        });
+        if !app.remembered.client_id.trim().is_empty() {
+            if let Err(e) = crate::login::app::validate_client_id(&app.remembered.client_id) {
+                ui.label(RichText::new(e.to_string()).color(status_color(ui, Some(Status::Fail))));
+            }
+        }
+        if ui
+            .add_enabled(
+                configured.is_ok() && !busy,
+                egui::Button::new("Log in with browser"),
+            )
+            .clicked()
+        {
+            app.start_browser_login();
+        }
+        if app.login.starting && app.login.cli_waiting.is_none() {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
                 ui.label("Starting the login…");
@@ -123,7 +397,7 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui) {
                 ui.label("Waiting for you to log in and choose Allow in the browser…");
             });
             ui.label("If no browser window opened, copy this link into your browser:");
-            ui.label(RichText::new("If Salesforce shows an OAuth error instead of its login page (such as invalid_client_id, redirect_uri_mismatch or OAUTH_EC_APP_NOT_FOUND), the app this login goes through is not set up in your org: cancel, and see Login settings below.").weak());
+            ui.label(RichText::new("If Salesforce shows an OAuth error instead of its login page (such as invalid_client_id, redirect_uri_mismatch or OAUTH_EC_APP_NOT_FOUND), the app is not set up in your org yet: cancel, and see the guide below.").weak());
             let mut shown = url.clone();
             ui.add(
                 egui::TextEdit::singleline(&mut shown)
@@ -143,6 +417,7 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui) {
                 }
             });
         }
+        error_here(app, ui, Some(ConnectFrom::Browser));
         let color = if app.login.keychain_persistent {
             ui.visuals().weak_text_color()
         } else {
@@ -154,74 +429,97 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui) {
                 note.on_hover_text(detail);
             }
         }
-        egui::CollapsingHeader::new("Login settings (client id, callback port)")
+        egui::CollapsingHeader::new("Create your own External Client App (guide)")
+            .id_salt("eca_guide")
+            .default_open(configured.is_err())
+            .show(ui, |ui| app_guide(app, ui));
+        egui::CollapsingHeader::new("Login settings (callback port)")
             .id_salt("login_settings")
             .show(ui, |ui| login_settings(app, ui));
     });
 }
 
-fn login_settings(app: &mut App, ui: &mut egui::Ui) {
-    let (default_id, default_callback) = match &app.profile.login {
-        Some(login) => (login.client_id.clone(), login.callback_url.clone()),
-        None => (
-            crate::login::session::ASSISTANT_CLIENT_ID.to_string(),
-            ASSISTANT_CALLBACK_URL.to_string(),
-        ),
-    };
-    ui.label(format!(
-        "The login goes through {} app. Change these only to log in through your own External Client App.",
-        if app.profile.login.is_some() {
-            format!("{}'s", app.profile.vendor)
-        } else {
-            "the assistant's".to_string()
-        }
-    ));
-    egui::Grid::new("login_settings_grid")
-        .num_columns(2)
-        .spacing([8.0, 6.0])
-        .show(ui, |ui| {
-            let label = ui.label("Client id");
-            ui.add(
-                egui::TextEdit::singleline(&mut app.remembered.client_id)
-                    .hint_text(default_id)
-                    .desired_width(360.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label("Callback port");
-            let default_port = crate::login::browser::redirect_port_and_path(&default_callback)
-                .map(|(port, _)| port.to_string())
-                .unwrap_or_default();
-            ui.add(
-                egui::TextEdit::singleline(&mut app.remembered.callback_port)
-                    .hint_text(default_port)
-                    .desired_width(80.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-        });
-    let redirect_uri = app
+/// The External Client App guide: the Setup path, every setting with a Copy button, and the same
+/// app as Salesforce DX source.
+fn app_guide(app: &mut App, ui: &mut egui::Ui) {
+    let callback = app
         .login_settings()
         .map(|s| s.redirect_uri)
-        .unwrap_or(default_callback);
-    ui.add_space(4.0);
-    ui.label(RichText::new("Your own External Client App").strong());
-    ui.label("In Setup > External Client App Manager > New External Client App, set:");
-    egui::Grid::new("own_app_grid")
+        .unwrap_or_else(|_| callback_url_of(app));
+    ui.label("In Setup, create the app:");
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(SETUP_PATH).monospace());
+        copy_button(ui, SETUP_PATH);
+    });
+    ui.label("and set:");
+    egui::Grid::new("eca_guide_grid")
         .num_columns(3)
         .spacing([8.0, 4.0])
         .show(ui, |ui| {
-            for (setting, value) in own_app_settings(&redirect_uri) {
-                ui.label(setting);
-                ui.label(RichText::new(&value).monospace());
-                if setting == "Callback URL" {
-                    copy_button(ui, &value);
-                } else {
-                    ui.label("");
-                }
+            for setting in guide_settings(&callback) {
+                ui.label(setting.setting);
+                ui.label(RichText::new(&setting.value).monospace());
+                copy_button(ui, &setting.value);
                 ui.end_row();
             }
         });
+    ui.label(format!(
+        "Then open the app's Settings > OAuth Settings > Consumer Key and Secret, copy the Consumer Key, and paste it above. It is not a secret; the assistant remembers it for this org. A new app can take {} before Salesforce accepts it: if the login says invalid_client_id, wait and try again.",
+        crate::login::app::NEW_APP_DELAY
+    ));
+    egui::CollapsingHeader::new("The same app as Salesforce DX source")
+        .id_salt("eca_dx")
+        .show(ui, |ui| {
+            ui.label("To deploy it instead of clicking through Setup, save these files in a Salesforce DX project (set your email in contactEmail), then deploy:");
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(crate::login::app::DEPLOY_COMMAND).monospace());
+                copy_button(ui, crate::login::app::DEPLOY_COMMAND);
+            });
+            for (path, text) in crate::login::app::dx_source(&callback, "admin@example.com") {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&path).monospace().strong());
+                    copy_button(ui, &text);
+                });
+                let mut shown = text.clone();
+                ui.add(
+                    egui::TextEdit::multiline(&mut shown)
+                        .font(egui::TextStyle::Monospace)
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(3),
+                )
+                .accessible_name(path.clone());
+            }
+        });
+}
+
+/// The callback URL the login will use (the typed port, else the default).
+fn callback_url_of(app: &App) -> String {
+    match app.remembered.callback_port.trim().parse::<u32>() {
+        Ok(port) => format!("http://localhost:{port}/OauthRedirect"),
+        Err(_) => crate::login::app::DEFAULT_CALLBACK_URL.to_string(),
+    }
+}
+
+fn login_settings(app: &mut App, ui: &mut egui::Ui) {
+    ui.label(format!(
+        "The assistant's own login listens on http://localhost:{} for Salesforce's answer; it is not the Salesforce CLI's port 1717, so both can log in at once. Change it only if that port is taken here, and set the same port in your app's Callback URL.",
+        crate::login::app::DEFAULT_CALLBACK_PORT
+    ));
+    if let Some(app_info) = app.profile.login.as_ref().or(app.login.distribution_app.as_ref()) {
+        ui.label(RichText::new(format!(
+            "Without a consumer key of your own, the login goes through the app {} ({}).",
+            app_info.client_id, app_info.callback_url
+        )).weak());
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Callback port");
+        ui.add(
+            egui::TextEdit::singleline(&mut app.remembered.callback_port)
+                .hint_text(crate::login::app::DEFAULT_CALLBACK_PORT.to_string())
+                .desired_width(80.0),
+        )
+        .labelled_by(label.id);
+    });
 }
 
 fn saved_logins(app: &mut App, ui: &mut egui::Ui) {
@@ -244,6 +542,7 @@ fn saved_logins(app: &mut App, ui: &mut egui::Ui) {
                     .accessible_name(format!("Continue as {}", saved.username))
                     .clicked()
                 {
+                    app.login.error_at = Some(ConnectFrom::Saved);
                     app.resume_login(saved.clone());
                 }
                 if ui
@@ -264,14 +563,15 @@ fn saved_logins(app: &mut App, ui: &mut egui::Ui) {
                 }
             });
         }
+        error_here(app, ui, Some(ConnectFrom::Saved));
     });
     ui.add_space(6.0);
 }
 
 fn cli_logins(app: &mut App, ui: &mut egui::Ui) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new("Use my Salesforce CLI login").strong());
-        ui.label("If you logged in with `sf org login web`, the assistant can use that login. The CLI keeps the session; the assistant stores nothing.");
+        ui.label(RichText::new("Use a login the Salesforce CLI already has").strong());
+        ui.label("Orgs you logged in to with the Salesforce CLI before can be used as they are. The CLI keeps the session; the assistant stores nothing.");
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!app.login.finding_cli_orgs, egui::Button::new("Find my CLI logins"))
@@ -285,7 +585,7 @@ fn cli_logins(app: &mut App, ui: &mut egui::Ui) {
         });
         match app.login.cli_orgs.clone() {
             Some(Ok(orgs)) if orgs.is_empty() => {
-                ui.label("The Salesforce CLI has no logins. Run `sf org login web` in a terminal, then look again.");
+                ui.label("The Salesforce CLI has no logins yet. Use \"Log in with the Salesforce CLI\" above.");
             }
             Some(Ok(orgs)) => {
                 egui::Grid::new("cli_orgs").num_columns(4).spacing([8.0, 4.0]).show(ui, |ui| {
@@ -303,6 +603,7 @@ fn cli_logins(app: &mut App, ui: &mut egui::Ui) {
                             .accessible_name(format!("Connect with the CLI login {target}"))
                             .clicked()
                         {
+                            app.login.error_at = Some(ConnectFrom::CliOrg);
                             app.connect_cli(target);
                         }
                         ui.end_row();
@@ -312,13 +613,14 @@ fn cli_logins(app: &mut App, ui: &mut egui::Ui) {
             Some(Err(error)) => error_box(ui, &error, "cli_error"),
             None => {}
         }
+        error_here(app, ui, Some(ConnectFrom::CliOrg));
     });
 }
 
 fn pasted_session(app: &mut App, ui: &mut egui::Ui) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new("Use a session of your org").strong());
-        ui.label("Paste your org's URL and an access token (for example from `sf org display`). The token stays in memory only and cannot be renewed.");
+        ui.label("Paste your org's URL and an access token (only the token, such as 00D…!AQ…). The token stays in memory only and cannot be renewed.");
         egui::Grid::new("session_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             let url_label = ui.label("Instance URL");
             ui.add(egui::TextEdit::singleline(&mut app.remembered.instance_url).hint_text("https://yourcompany.my.salesforce.com").desired_width(380.0))
@@ -333,6 +635,7 @@ fn pasted_session(app: &mut App, ui: &mut egui::Ui) {
         if ui.add_enabled(ready, egui::Button::new("Connect with this session")).clicked() {
             app.connect_session();
         }
+        error_here(app, ui, Some(ConnectFrom::Pasted));
     });
 }
 
@@ -365,10 +668,12 @@ fn demo_org(app: &mut App, ui: &mut egui::Ui) {
             {
                 let scenario = app.remembered.demo_scenario.clone();
                 app.connect_demo(&scenario);
+                app.login.error_at = Some(ConnectFrom::Demo);
             }
         });
         if let Some(description) = scenario::builtin_description(&app.remembered.demo_scenario) {
             ui.label(RichText::new(description).weak());
         }
+        error_here(app, ui, Some(ConnectFrom::Demo));
     });
 }

@@ -3,7 +3,7 @@
 //! `App` holds what is on screen; a background `Worker` owns the Salesforce client. The UI sends
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
-mod connect;
+pub mod connect;
 pub mod fix_view;
 mod report_view;
 pub mod startup;
@@ -158,6 +158,16 @@ pub struct LoginState {
     pub finding_cli_orgs: bool,
     /// The outcome of a sign-out, shown once.
     pub notice: Option<String>,
+    /// The Salesforce CLI's version (and path), or why it cannot be used; `None` until known.
+    pub sf_cli: Option<Result<String, UiError>>,
+    /// The Salesforce CLI's login waits in the browser, on this login host.
+    pub cli_waiting: Option<String>,
+    /// Which way of connecting the shown error belongs to (it is drawn next to that form).
+    pub error_at: Option<connect::ConnectFrom>,
+    /// The publisher's own app (build time or `app.toml`), read once at start.
+    pub distribution_app: Option<crate::profile::LoginApp>,
+    /// Consumer keys remembered per org (login host), read once at start.
+    pub client_ids: BTreeMap<String, String>,
 }
 
 impl App {
@@ -187,7 +197,19 @@ impl App {
             token_input: String::new(),
             record_input: String::new(),
             expand_evidence: false,
-            login: LoginState::default(),
+            login: LoginState {
+                distribution_app: crate::login::app::distribution_app()
+                    .ok()
+                    .flatten()
+                    .map(|a| crate::profile::LoginApp {
+                        client_id: a.client_id,
+                        callback_url: a.callback_url,
+                    }),
+                client_ids: crate::login::app::ClientIdBook::open_default()
+                    .map(|b| b.all())
+                    .unwrap_or_default(),
+                ..LoginState::default()
+            },
             writes: fix_view::WriteState::at_start(),
             report_state: report_view::ReportState::default(),
             worker,
@@ -225,10 +247,11 @@ impl App {
         self.connecting = true;
         self.connect_error = None;
         self.report = None;
-        let access_token = std::mem::take(&mut self.token_input);
+        self.login.error_at = Some(connect::ConnectFrom::Pasted);
+        // The field keeps the token until the connection works: a refused one can be corrected.
         self.worker.send(Command::ConnectSession {
             instance_url: self.remembered.instance_url.trim().to_string(),
-            access_token: access_token.trim().to_string(),
+            access_token: self.token_input.trim().to_string(),
         });
     }
 
@@ -243,16 +266,10 @@ impl App {
         let port = match self.remembered.callback_port.trim() {
             "" => None,
             typed => Some(typed.parse::<u32>().map_err(|_| {
-                format!("The callback port must be a number such as 1717; '{typed}' is not.")
+                format!("The callback port must be a number such as 17717; '{typed}' is not.")
             })?),
         };
-        crate::login::session::LoginSettings::new(
-            &target,
-            self.profile.login.as_ref(),
-            Some(self.remembered.client_id.as_str()),
-            port,
-        )
-        .map_err(|e| e.to_string())
+        connect::login_settings_for(self, &target, port)
     }
 
     pub fn start_browser_login(&mut self) {
@@ -261,10 +278,12 @@ impl App {
                 self.connect_error = None;
                 self.login.notice = None;
                 self.login.starting = true;
+                self.login.error_at = Some(connect::ConnectFrom::Browser);
                 self.report = None;
                 self.worker.send(Command::BrowserLogin(Box::new(settings)));
             }
             Err(message) => {
+                self.login.error_at = Some(connect::ConnectFrom::Browser);
                 self.connect_error = Some(UiError {
                     message: "The login cannot start.".into(),
                     fix: message.clone(),
@@ -391,6 +410,7 @@ impl App {
                     self.connecting = false;
                     self.login.starting = false;
                     self.login.waiting_at = None;
+                    connect::on_connected(self);
                     if connection.demo.is_none() {
                         self.remembered.instance_url = connection.instance_url.clone();
                     }
@@ -401,6 +421,7 @@ impl App {
                     self.connecting = false;
                     self.login.starting = false;
                     self.login.waiting_at = None;
+                    self.login.cli_waiting = None;
                     self.connect_error = Some(e);
                 }
                 Event::Progress(note) => {
@@ -449,6 +470,8 @@ impl App {
                 Event::LoginCancelled => {
                     self.login.starting = false;
                     self.login.waiting_at = None;
+                    self.login.cli_waiting = None;
+                    self.connecting = false;
                 }
                 Event::SavedLogins {
                     logins,
@@ -464,6 +487,11 @@ impl App {
                 Event::CliOrgs(found) => {
                     self.login.finding_cli_orgs = false;
                     self.login.cli_orgs = Some(found);
+                }
+                Event::SfCli(found) => self.login.sf_cli = Some(found),
+                Event::CliLoginWaiting { login_url } => {
+                    self.login.starting = false;
+                    self.login.cli_waiting = Some(login_url);
                 }
             }
         }

@@ -2,15 +2,19 @@
 //! asks for, and answers with events. The UI thread never waits on the network.
 
 use crate::checks::CheckReport;
-use crate::login::session::{self as login_session, LoginSettings, Revoker, LOGIN_TIMEOUT};
-use crate::login::sf_cli::{SfCli, SfCliTokenSource, SfOrg};
-use crate::login::store::{open_secret_store, LoginBook, SavedLogin, SecretStore};
+use crate::login::connect::{self as service, ConnectError, ConnectTo, Waiting};
+use crate::login::session::{self as login_session, LoginSettings, Revoker};
+use crate::login::sf_cli::SfOrg;
+use crate::login::store::SavedLogin;
+use crate::login::url::LoginTarget;
 use crate::readiness::{self, CheckRequest};
-use crate::salesforce::{Client, Identity, SfError, StaticToken, TokenSource};
-use crate::sim::scenario;
-use crate::sim::server::{SimOptions, SimServer};
+use crate::salesforce::{Client, Identity, SfError};
+use crate::sim::server::SimServer;
 use std::sync::mpsc;
 use std::sync::Arc;
+
+/// What the worker logs in with (the one connect service's environment).
+pub use crate::login::connect::ConnectEnv as LoginEnv;
 
 /// What the UI asks the worker to do.
 pub enum Command {
@@ -40,6 +44,11 @@ pub enum Command {
     ConnectCli {
         target: String,
     },
+    /// Logs in through the Salesforce CLI (`sf org login web`), then connects; answers
+    /// `CliLoginWaiting` while the browser is open. `CancelLogin` stops the CLI.
+    CliLogin(LoginTarget),
+    /// Finds the Salesforce CLI and its version (answers `SfCli`).
+    CheckSfCli,
     RunChecks(Box<CheckRequest>),
     /// Fixes and the test write-back (see `fix_view`).
     Write(Box<super::fix_view::WriteCommand>),
@@ -64,6 +73,8 @@ impl std::fmt::Debug for Command {
             Command::ForgetLogin(l) => write!(f, "ForgetLogin({})", l.title()),
             Command::FindCliOrgs => f.write_str("FindCliOrgs"),
             Command::ConnectCli { target } => write!(f, "ConnectCli({target})"),
+            Command::CliLogin(target) => write!(f, "CliLogin({target:?})"),
+            Command::CheckSfCli => f.write_str("CheckSfCli"),
             Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
             Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
@@ -135,30 +146,12 @@ pub enum Event {
         persistent: bool,
     },
     CliOrgs(Result<Vec<SfOrg>, UiError>),
-}
-
-/// What the worker logs in with: the secret store, the saved-logins book, the Salesforce CLI and
-/// the way to open a browser. Tests pass their own.
-pub struct LoginEnv {
-    pub store: Arc<dyn SecretStore>,
-    pub book: Option<LoginBook>,
-    pub sf_cli: SfCli,
-    pub open_browser: Arc<dyn Fn(&str) + Send + Sync>,
-}
-
-impl LoginEnv {
-    /// The system keychain (or memory), the config folder, `sf` on PATH, the default browser.
-    pub fn system() -> LoginEnv {
-        LoginEnv {
-            store: open_secret_store(),
-            book: LoginBook::open_default(),
-            sf_cli: SfCli::new(),
-            open_browser: Arc::new(|url: &str| {
-                // The URL is on screen with a Copy button too, so a failure here is not fatal.
-                let _ = webbrowser::open(url);
-            }),
-        }
-    }
+    /// The Salesforce CLI's version ("2.108.6", at its path), or why it cannot be used.
+    SfCli(Result<String, UiError>),
+    /// The Salesforce CLI opened the browser on this login host and waits for the login.
+    CliLoginWaiting {
+        login_url: String,
+    },
 }
 
 pub struct Worker {
@@ -228,32 +221,42 @@ struct Session {
     revoker: Option<Revoker>,
 }
 
-async fn connect(
-    url: &str,
-    tokens: Arc<dyn TokenSource>,
-    sim: Option<SimServer>,
-    demo: Option<(String, Option<String>)>,
-    kept: Option<String>,
-) -> Result<(Session, Connection), UiError> {
-    let client = Client::connect(url, tokens)
-        .await
-        .map_err(|e| UiError::from_sf("Could not connect", &e))?;
-    let identity = client
-        .identity()
-        .await
-        .map_err(|e| UiError::from_sf("Could not log in", &e))?;
-    let mut connection = connection_of(&client, &identity, kept, false);
-    connection.demo = demo.as_ref().map(|d| d.0.clone());
-    connection.integration_user_hint = demo.and_then(|d| d.1);
-    Ok((
+/// The connect service's answer as the worker keeps it and the UI shows it.
+fn session_of(connected: service::Connected) -> (Session, Connection) {
+    let mut connection = connection_of(
+        &connected.client,
+        &connected.identity,
+        connected.kept.clone(),
+        connected.revoker.is_some(),
+    );
+    connection.demo = connected.demo.as_ref().map(|(_, name)| name.clone());
+    connection.integration_user_hint = connected.integration_user_hint.clone();
+    (
         Session {
-            client: Arc::new(client),
-            identity,
-            _sim: sim,
-            revoker: None,
+            client: Arc::new(connected.client),
+            identity: connected.identity,
+            _sim: connected.demo.map(|(sim, _)| sim),
+            revoker: connected.revoker,
         },
         connection,
-    ))
+    )
+}
+
+/// A connect error in an admin's words: what failed, what to do, and the raw error.
+fn connect_error(context: &str, e: &ConnectError) -> UiError {
+    match e {
+        ConnectError::Salesforce { context: step, error } => {
+            UiError::from_sf(&format!("{context}. {step}"), error)
+        }
+        ConnectError::Session(login_session::SessionError::Salesforce(sf)) => {
+            UiError::from_sf(context, sf)
+        }
+        other => UiError {
+            message: format!("{context}."),
+            fix: other.fix(),
+            details: other.to_string(),
+        },
+    }
 }
 
 fn connection_of(
@@ -272,6 +275,35 @@ fn connection_of(
         kept,
         signs_out,
     }
+}
+
+/// Where the Salesforce CLI is and its version, or why it cannot be used (`sf --version`).
+async fn sf_cli_status(cli: crate::login::sf_cli::SfCli) -> Event {
+    let found = tokio::task::spawn_blocking(move || {
+        cli.version().map(|v| match cli.locate() {
+            Some(path) => format!("{v} ({})", path.display()),
+            None => v.to_string(),
+        })
+    })
+    .await;
+    Event::SfCli(match found {
+        Ok(Ok(version)) => Ok(version),
+        Ok(Err(e)) => Err(UiError {
+            message: "The Salesforce CLI cannot be used here.".into(),
+            fix: e.to_string(),
+            details: format!("{e:?}"),
+        }),
+        Err(e) => Err(UiError {
+            message: "The Salesforce CLI could not be run.".into(),
+            fix: "Check that the Salesforce CLI works in a terminal.".into(),
+            details: e.to_string(),
+        }),
+    })
+}
+
+/// Runs `f` on its own named thread (opening a browser may wait on a helper program).
+fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    let _ = std::thread::Builder::new().name(name.into()).spawn(f);
 }
 
 /// Stops a running check and says so, so the UI is never left showing a check that is gone.
@@ -296,36 +328,6 @@ fn start_session(
     ));
     *session = Some(new);
     send(Event::Connected(connection));
-}
-
-/// A session from a browser login or a saved one.
-fn from_login(session: login_session::Session) -> (Session, Connection) {
-    let connection = connection_of(
-        &session.client,
-        &session.identity,
-        Some(session.kept.clone()),
-        true,
-    );
-    (
-        Session {
-            client: Arc::new(session.client),
-            identity: session.identity,
-            _sim: None,
-            revoker: Some(session.revoker),
-        },
-        connection,
-    )
-}
-
-fn login_error(context: &str, e: &login_session::SessionError) -> UiError {
-    match e {
-        login_session::SessionError::Salesforce(sf) => UiError::from_sf(context, sf),
-        other => UiError {
-            message: format!("{context}."),
-            fix: other.to_string(),
-            details: format!("{other:?}"),
-        },
-    }
 }
 
 fn saved_logins(env: &LoginEnv) -> Event {
@@ -369,7 +371,13 @@ async fn serve(
     let mut session: Option<Session> = None;
     let mut running: Option<tokio::task::JoinHandle<()>> = None;
     send(saved_logins(&env));
-    // A command that arrived while a browser login waited: it ended the wait, now it runs.
+    // Which login the Connect page leads with depends on whether the Salesforce CLI is here.
+    tokio::spawn({
+        let send = send.clone();
+        let cli = env.sf_cli.clone();
+        async move { send(sf_cli_status(cli).await) }
+    });
+    // A command that arrived while a login waited: it ended the wait, now it runs.
     let mut pending: Option<Command> = None;
     loop {
         let command = match pending.take() {
@@ -380,75 +388,10 @@ async fn serve(
             },
         };
         match command {
-            Command::BrowserLogin(settings) => {
-                stop_checks(&mut running, &send);
-                session = None;
-                let open_browser = env.open_browser.clone();
-                let show = {
-                    let send = send.clone();
-                    move |url: &str| {
-                        send(Event::LoginStarted {
-                            authorize_url: url.to_string(),
-                        });
-                        let url = url.to_string();
-                        // Opening a browser may wait on a helper program; never on this thread.
-                        std::thread::spawn(move || open_browser(&url));
-                    }
-                };
-                let login = login_session::browser_login(
-                    &settings,
-                    env.store.clone(),
-                    env.book.as_ref(),
-                    LOGIN_TIMEOUT,
-                    show,
-                );
-                tokio::pin!(login);
-                let outcome = loop {
-                    tokio::select! {
-                        result = &mut login => break Some(result),
-                        next = commands.recv() => match next {
-                            // Opening the page again keeps the login waiting.
-                            Some(Command::OpenBrowser { url }) => {
-                                let open_browser = env.open_browser.clone();
-                                std::thread::spawn(move || open_browser(&url));
-                            }
-                            other => {
-                                pending = other.filter(|c| !matches!(c, Command::CancelLogin));
-                                break None;
-                            }
-                        },
-                    }
-                };
-                match outcome {
-                    None => send(Event::LoginCancelled),
-                    Some(Ok(logged_in)) => {
-                        send(saved_logins(&env));
-                        start_session(from_login(logged_in), &mut session, &send);
-                    }
-                    Some(Err(e)) => send(Event::ConnectFailed(login_error(
-                        "The login did not finish",
-                        &e,
-                    ))),
-                }
-            }
             Command::CancelLogin => send(Event::LoginCancelled),
             Command::OpenBrowser { url } => {
                 let open_browser = env.open_browser.clone();
-                std::thread::spawn(move || open_browser(&url));
-            }
-            Command::ResumeLogin(saved) => {
-                stop_checks(&mut running, &send);
-                session = None;
-                match login_session::resume(&saved, env.store.clone(), env.book.as_ref()).await {
-                    Ok(resumed) => {
-                        send(saved_logins(&env));
-                        start_session(from_login(resumed), &mut session, &send);
-                    }
-                    Err(e) => send(Event::ConnectFailed(login_error(
-                        &format!("Could not continue as {}", saved.username),
-                        &e,
-                    ))),
-                }
+                spawn_named("open-browser", move || open_browser(&url));
             }
             Command::ForgetLogin(saved) => {
                 let message = match login_session::sign_out_saved(&saved, env.store.as_ref(), env.book.as_ref()).await {
@@ -475,55 +418,12 @@ async fn serve(
                     }),
                     Err(e) => Err(UiError {
                         message: "The Salesforce CLI could not be run.".into(),
-                        fix: "Check that `sf` works in a terminal.".into(),
+                        fix: "Check that the Salesforce CLI works in a terminal.".into(),
                         details: e.to_string(),
                     }),
                 }));
             }
-            Command::ConnectCli { target } => {
-                stop_checks(&mut running, &send);
-                session = None;
-                let cli = env.sf_cli.clone();
-                let who = target.clone();
-                let found =
-                    tokio::task::spawn_blocking(move || SfCliTokenSource::new(cli, &who)).await;
-                let (source, login) = match found {
-                    Ok(Ok(found)) => found,
-                    Ok(Err(e)) => {
-                        send(Event::ConnectFailed(UiError {
-                            message: format!(
-                                "The Salesforce CLI has no usable login for {target}."
-                            ),
-                            fix: e.to_string(),
-                            details: format!("{e:?}"),
-                        }));
-                        continue;
-                    }
-                    Err(e) => {
-                        send(Event::ConnectFailed(UiError {
-                            message: "The Salesforce CLI could not be run.".into(),
-                            fix: "Check that `sf` works in a terminal.".into(),
-                            details: e.to_string(),
-                        }));
-                        continue;
-                    }
-                };
-                let kept = format!(
-                    "The Salesforce CLI keeps this login ({target}); the assistant stores nothing."
-                );
-                match connect(
-                    &login.instance_url,
-                    Arc::new(source),
-                    None,
-                    None,
-                    Some(kept),
-                )
-                .await
-                {
-                    Ok(connected) => start_session(connected, &mut session, &send),
-                    Err(e) => send(Event::ConnectFailed(e)),
-                }
-            }
+            Command::CheckSfCli => send(sf_cli_status(env.sf_cli.clone()).await),
             Command::SignOut => {
                 stop_checks(&mut running, &send);
                 let message = match session.take().and_then(|s| s.revoker) {
@@ -533,49 +433,86 @@ async fn serve(
                 send(saved_logins(&env));
                 send(Event::Disconnected { message });
             }
-            Command::ConnectDemo { scenario: name } => {
+            connect_command @ (Command::BrowserLogin(_)
+            | Command::CliLogin(_)
+            | Command::ResumeLogin(_)
+            | Command::ConnectCli { .. }
+            | Command::ConnectDemo { .. }
+            | Command::ConnectSession { .. }) => {
                 stop_checks(&mut running, &send);
                 session = None;
-                let loaded = match scenario::load_builtin(&name) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        send(Event::ConnectFailed(UiError {
-                            message: e.to_string(),
-                            fix: "Pick a scenario from the list.".into(),
-                            details: e.to_string(),
-                        }));
-                        continue;
+                let (to, context) = match connect_command {
+                    Command::BrowserLogin(settings) => {
+                        (ConnectTo::Browser(settings), "The login did not finish".to_string())
+                    }
+                    Command::CliLogin(target) => (
+                        ConnectTo::CliLogin { target },
+                        "The Salesforce CLI login did not finish".to_string(),
+                    ),
+                    Command::ResumeLogin(saved) => {
+                        let context = format!("Could not continue as {}", saved.username);
+                        (ConnectTo::Saved(saved), context)
+                    }
+                    Command::ConnectCli { target } => (
+                        ConnectTo::CliOrg {
+                            target: target.clone(),
+                        },
+                        format!("The Salesforce CLI login {target} could not be used"),
+                    ),
+                    Command::ConnectDemo { scenario } => (
+                        ConnectTo::Demo { scenario },
+                        "The demo org could not be opened".to_string(),
+                    ),
+                    Command::ConnectSession {
+                        instance_url,
+                        access_token,
+                    } => (
+                        ConnectTo::Pasted {
+                            instance_url,
+                            access_token,
+                        },
+                        "Could not connect with this session".to_string(),
+                    ),
+                    _ => continue,
+                };
+                let waiting = {
+                    let send = send.clone();
+                    move |w: Waiting| match w {
+                        Waiting::Browser { authorize_url } => {
+                            send(Event::LoginStarted { authorize_url })
+                        }
+                        Waiting::CliBrowser { login_url } => {
+                            send(Event::CliLoginWaiting { login_url })
+                        }
                     }
                 };
-                let sim = match SimServer::start(&loaded, SimOptions::default()).await {
-                    Ok(sim) => sim,
-                    Err(e) => {
-                        send(Event::ConnectFailed(UiError {
-                            message: format!("The demo org could not start: {e}"),
-                            fix: "Restart the app.".into(),
-                            details: e.to_string(),
-                        }));
-                        continue;
+                let connecting = service::connect(&env, to, waiting);
+                tokio::pin!(connecting);
+                let outcome = loop {
+                    tokio::select! {
+                        result = &mut connecting => break Some(result),
+                        next = commands.recv() => match next {
+                            // Opening the page again keeps the login waiting.
+                            Some(Command::OpenBrowser { url }) => {
+                                let open_browser = env.open_browser.clone();
+                                spawn_named("open-browser", move || open_browser(&url));
+                            }
+                            other => {
+                                pending = other.filter(|c| !matches!(c, Command::CancelLogin));
+                                break None;
+                            }
+                        },
                     }
                 };
-                let url = sim.url().to_string();
-                let tokens = Arc::new(StaticToken::new(sim.admin_token()));
-                let demo = Some((name, loaded.integration_user.clone()));
-                match connect(&url, tokens, Some(sim), demo, None).await {
-                    Ok(connected) => start_session(connected, &mut session, &send),
-                    Err(e) => send(Event::ConnectFailed(e)),
-                }
-            }
-            Command::ConnectSession {
-                instance_url,
-                access_token,
-            } => {
-                stop_checks(&mut running, &send);
-                session = None;
-                let tokens = Arc::new(StaticToken::new(access_token));
-                match connect(&instance_url, tokens, None, None, None).await {
-                    Ok(connected) => start_session(connected, &mut session, &send),
-                    Err(e) => send(Event::ConnectFailed(e)),
+                match outcome {
+                    None => send(Event::LoginCancelled),
+                    Some(Ok(connected)) => {
+                        if connected.saved_changed {
+                            send(saved_logins(&env));
+                        }
+                        start_session(session_of(connected), &mut session, &send);
+                    }
+                    Some(Err(e)) => send(Event::ConnectFailed(connect_error(&context, &e))),
                 }
             }
             Command::RunChecks(request) => {

@@ -135,6 +135,10 @@ impl writeback_setup::login::store::SecretStore for FakeKeychain {
     }
 }
 
+/// The consumer key of the app the built-in `ready` scenario has installed for logging in
+/// (`Writeback_Setup_Assistant`): the product ships no client id, so tests configure this one.
+pub const SIM_APP_KEY: &str = "3MVG9WRITEBACKSETUPASSISTANT";
+
 /// The ready org with the assistant's app calling back on `port` (tests run in parallel, each on
 /// its own port, below Linux's ephemeral range 32768-60999 so no outgoing connection takes it),
 /// optionally rotating refresh tokens.
@@ -196,7 +200,13 @@ pub fn step_until(
 /// `messages/secrets-redacted.md` and `refreshToken`/`clientSecret` are left out; the warning is
 /// `temp.envVarWorkaround`; the envelope is sf-plugins-core's `{status, result, warnings}`). With
 /// `SF_TEMP_SHOW_SECRETS=true` the CLI prints the token itself: pass `Some(token)`.
-pub fn sf_login_web_output(instance: &str, token: Option<&str>) -> String {
+pub fn sf_login_web_output(
+    instance: &str,
+    org_id: &str,
+    user_id: &str,
+    username: &str,
+    token: Option<&str>,
+) -> String {
     let token = token.unwrap_or("[REDACTED] Use 'sf org auth show-access-token' to view");
     format!(
         r#"{{
@@ -204,8 +214,8 @@ pub fn sf_login_web_output(instance: &str, token: Option<&str>) -> String {
   "result": {{
     "accessToken": "{token}",
     "instanceUrl": "{instance}",
-    "orgId": "00D5g000000AbCdEAA",
-    "username": "admin@acme.com",
+    "orgId": "{org_id}",
+    "username": "{username}",
     "loginUrl": "https://login.salesforce.com",
     "clientId": "PlatformCLI",
     "isDevHub": false,
@@ -214,11 +224,27 @@ pub fn sf_login_web_output(instance: &str, token: Option<&str>) -> String {
     "isSandbox": false,
     "isScratch": false,
     "tracksSource": false,
-    "userId": "0055g00000AbCdEAAX"
+    "userId": "{user_id}"
   }},
   "warnings": [
     "Secrets are now hidden from 'sf org login web' command output. Use the 'sf org auth' commands instead. As a temporary workaround, you can set SF_TEMP_SHOW_SECRETS=true to render these secrets. This workaround will be removed in an upcoming release."
   ]
 }}"#
     )
+}
+
+/// Writes an executable fake `sf` into `dir` that answers `sf --version` like CLI 2.108.6 and
+/// `sf org login web ... --json` with `login_output` (after `delay_s` seconds, as a person
+/// logging in would take), and anything else with exit 99. Returns its path.
+#[cfg(unix)]
+pub fn fake_sf(dir: &std::path::Path, login_output: &str, delay_s: u32) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("sf");
+    let text = format!(
+        "#!/usr/bin/env bash\ncase \"$1\" in\n  --version) echo '@salesforce/cli/2.108.6 linux-x64 node-v20.20.2';;\n  org) sleep {delay_s}; cat <<'JSON'\n{login_output}\nJSON\n;;\n  *) exit 99;;\nesac\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }
