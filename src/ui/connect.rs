@@ -429,9 +429,11 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
                 note.on_hover_text(detail);
             }
         }
+        // Open first when nothing else works here; a new lead starts it afresh.
+        let guide_leads = lead(app) == Lead::AppGuide;
         egui::CollapsingHeader::new("Create your own External Client App (guide)")
-            .id_salt("eca_guide")
-            .default_open(configured.is_err())
+            .id_salt(("eca_guide", guide_leads))
+            .default_open(guide_leads)
             .show(ui, |ui| app_guide(app, ui));
         egui::CollapsingHeader::new("Login settings (callback port)")
             .id_salt("login_settings")
