@@ -339,8 +339,8 @@ impl Client {
         let body = match answer {
             Ok(Some(body)) => Some(body),
             Ok(None) => None,
-            // Refused for want of scope; an expired session was already refreshed by json_call.
-            Err(e) if e.status() == Some(403) => None,
+            // Refused for want of scope (403, not the expired-token answer `Bad_OAuth_Token`).
+            Err(e) if e.status() == Some(403) && !e.is_expired_session() => None,
             Err(e) => return Err(e),
         };
         let text = |body: &Value, key: &str| {

@@ -43,6 +43,7 @@ struct Client {
     preauthorized: Vec<String>,
     installed: bool,
     rotates_refresh_tokens: bool,
+    secret_required_for_refresh: bool,
 }
 
 fn client(org: &Org, client_id: &str) -> Option<Client> {
@@ -69,6 +70,7 @@ fn client(org: &Org, client_id: &str) -> Option<Client> {
             preauthorized: preauthorized(org, &app.id),
             installed: true,
             rotates_refresh_tokens: app.spec.refresh_token_rotation,
+            secret_required_for_refresh: false,
         });
     }
     org.external_client_apps
@@ -83,6 +85,7 @@ fn client(org: &Org, client_id: &str) -> Option<Client> {
             preauthorized: preauthorized(org, &app.id),
             installed: app.spec.installed,
             rotates_refresh_tokens: app.spec.refresh_token_rotation,
+            secret_required_for_refresh: app.spec.secret_required_for_refresh,
         })
 }
 
@@ -480,6 +483,13 @@ pub fn token(org: &mut Org, base_url: &str, form: &HashMap<String, String>) -> (
             if grant.client_id != get("client_id") {
                 return oauth_error(400, "invalid_client_id", "client identifier invalid");
             }
+            // "Require secret for Refresh Token Flow": a public client's refresh is refused
+            // (UNVERIFIED: the code and text, see docs/salesforce-fidelity.md).
+            let needs_secret =
+                client(org, &grant.client_id).is_some_and(|c| c.secret_required_for_refresh);
+            if needs_secret && get("client_secret").is_empty() {
+                return oauth_error(400, "invalid_client", "client secret required");
+            }
             let active = org
                 .find("User", &grant.user_id)
                 .is_some_and(|u| u.get("IsActive") == Some(&json!(true)));
@@ -551,6 +561,34 @@ pub fn revoke(org: &mut Org, form: &HashMap<String, String>) -> (u16, Value) {
         return (200, Value::Null);
     }
     oauth_error(400, "invalid_token", "invalid token")
+}
+
+/// Whether a session reaches the identity service (userinfo). A token the org's OAuth server
+/// issued to one of its apps reaches it only with `id`, its synonyms `profile`, `email`,
+/// `address`, `phone`, or `openid` or `full` among its scopes; the answer to one without them is
+/// [`userinfo_refused`] (UNVERIFIED, docs/salesforce-fidelity.md). Sessions the scenario hands
+/// out itself (the admin's, as a session of Salesforce's own UI or CLI would be) are not limited.
+pub fn reaches_identity(org: &Org, session: &Session) -> bool {
+    let through_an_app = session.app.as_deref().is_some_and(|label| {
+        org.connected_apps.iter().any(|a| a.spec.label == label)
+            || org.external_client_apps.iter().any(|a| a.spec.label == label)
+    });
+    !through_an_app
+        || session.scopes.iter().any(|s| {
+            matches!(
+                s.as_str(),
+                "id" | "profile" | "email" | "address" | "phone" | "openid" | "full"
+            )
+        })
+}
+
+/// What userinfo answers a token without an identity scope: 403 with the OAuth error
+/// `insufficient_scope` (RFC 6750 section 3.1). UNVERIFIED against a real org.
+pub fn userinfo_refused() -> (u16, Value) {
+    (
+        403,
+        json!({"error": "insufficient_scope", "error_description": "The access token does not have the scope to access this resource"}),
+    )
 }
 
 /// `GET /services/oauth2/userinfo` for a valid session.

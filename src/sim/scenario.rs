@@ -1109,6 +1109,11 @@ pub struct ExternalClientAppSpec {
     /// "Enable Refresh Token Rotation".
     #[serde(default)]
     pub refresh_token_rotation: bool,
+    /// "Require secret for Refresh Token Flow"
+    /// (`ExtlClntAppGlobalOauthSettings.isSecretRequiredForRefreshToken`): a refresh without
+    /// `client_secret` is refused.
+    #[serde(default)]
+    pub secret_required_for_refresh: bool,
     /// The admin's refresh token policy (`ExtlClntAppOauthConfigurablePolicies.refreshTokenPolicyType`).
     #[serde(default = "default_eca_refresh_policy")]
     pub refresh_token_policy: String,

@@ -811,10 +811,14 @@ fn oauth_route(
         }
         ("GET", "/services/oauth2/userinfo") => {
             let token = bearer(headers);
-            match live_session(&org, token.as_deref()).map(|s| s.user_id.clone()) {
-                Some(user_id) => json_response(
+            match live_session(&org, token.as_deref()) {
+                Some(session) if !oauth::reaches_identity(&org, session) => {
+                    let (status, body) = oauth::userinfo_refused();
+                    json_response(status, &body, None)
+                }
+                Some(session) => json_response(
                     200,
-                    &oauth::userinfo(&org, &shared.base_url, &user_id),
+                    &oauth::userinfo(&org, &shared.base_url, &session.user_id),
                     None,
                 ),
                 None => text_response(403, "text/plain", "Bad_OAuth_Token".into()),
