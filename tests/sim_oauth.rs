@@ -343,7 +343,21 @@ async fn web_server_flow_with_pkce_issues_working_tokens() {
         "{limits_body}"
     );
 
+    // Without an identity scope (`id`, `openid`, ...) userinfo refuses the token (UNVERIFIED,
+    // docs/salesforce-fidelity.md); the user is read through the REST API instead.
     let (status, info) = common::get(&sim, access, "/services/oauth2/userinfo").await;
+    assert_eq!(status, 403, "{info}");
+    assert_eq!(info["error"], "insufficient_scope", "{info}");
+    let (status, user) = common::get(
+        &sim,
+        access,
+        &format!("/services/data/{}/sobjects/User/{admin_id}?fields=Id,Username,Name,Email", common::V),
+    )
+    .await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["Username"], ADMIN);
+    // A session of the org's own (the admin's, as from Salesforce's UI) reaches userinfo.
+    let (status, info) = common::get(&sim, sim.admin_token(), "/services/oauth2/userinfo").await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["preferred_username"], ADMIN);
     assert_eq!(info["organization_id"], org_id.as_str());
@@ -847,7 +861,7 @@ async fn oauth_endpoints_do_not_count_api_calls_but_rest_calls_do() {
     let (status, _) = refresh(&sim, &refresh_token, ASSISTANT_KEY).await;
     assert_eq!(status, 200);
     let (status, _) = common::get(&sim, &access, "/services/oauth2/userinfo").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 403, "no identity scope");
     let (status, _) = refresh(&sim, "5Aep861bogus", ASSISTANT_KEY).await;
     assert_eq!(status, 400);
     assert_eq!(sim.api_usage(), (used_before, max), "OAuth traffic is free");
@@ -898,8 +912,10 @@ async fn userinfo_refuses_tokens_the_rest_api_treats_as_expired() {
         .expect("simulator starts");
     let tokens = login(&sim, ADMIN).await;
     let access = s(&tokens, "access_token");
+    // A live token without an identity scope: refused for the scope, not as expired.
     let (status, body) = common::get(&sim, access, "/services/oauth2/userinfo").await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "insufficient_scope", "{body}");
     let (status, body) = limits(&sim, access).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = limits(&sim, access).await;
@@ -912,7 +928,7 @@ async fn userinfo_refuses_tokens_the_rest_api_treats_as_expired() {
     let sim = common::start("ready").await;
     let tokens = login(&sim, "agent@acme.example").await;
     let access = s(&tokens, "access_token");
-    let (status, body) = common::get(&sim, access, "/services/oauth2/userinfo").await;
+    let (status, body) = common::get(&sim, access, &format!("/services/data/{}/", common::V)).await;
     assert_eq!(status, 200, "{body}");
     sim.with_org(|org| {
         let id = org
@@ -1019,4 +1035,27 @@ async fn a_full_only_app_issues_no_refresh_token() {
     assert_eq!(s(&body, "scope"), "full");
     let (status, b) = limits(&sim, s(&body, "access_token")).await;
     assert_eq!(status, 200, "full allows the REST API: {b}");
+}
+
+/// "Require secret for Refresh Token Flow" on an External Client App: a refresh without the
+/// client secret is refused with `invalid_client` (UNVERIFIED, docs/salesforce-fidelity.md).
+#[tokio::test]
+async fn an_app_requiring_the_secret_refuses_a_public_refresh() {
+    let key = "3MVG9SECRETFORREFRESHECA";
+    let text = format!("extends = \"ready\"\nname = \"secret\"\n[[external_client_apps]]\nfull_name = \"Own_Assistant\"\nlabel = \"Own Assistant\"\nconsumer_key = \"{key}\"\ncallback_url = \"{ASSISTANT_CALLBACK}\"\nscopes = [\"Api\", \"RefreshToken\"]\nsecret_required_for_refresh = true\n");
+    let scenario =
+        writeback_setup::sim::scenario::load_str("secret", &text).expect("scenario loads");
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .expect("simulator starts");
+    let auth = Authorize {
+        client_id: key,
+        scope: Some("api refresh_token"),
+        ..Authorize::assistant()
+    };
+    let code = code_for(&sim, &auth, ADMIN).await;
+    let (status, tokens) = exchange(&sim, &code, key, ASSISTANT_CALLBACK, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "the web-server flow needs no secret: {tokens}");
+    let (status, body) = refresh(&sim, s(&tokens, "refresh_token"), key).await;
+    assert_oauth_error(status, &body, "invalid_client");
 }
