@@ -283,3 +283,165 @@ async fn stray_requests_do_not_end_the_login() {
     follow(&location).await;
     assert!(waiting.await.unwrap().is_ok());
 }
+
+// ---- What real orgs answer, explained (issue 14) ---------------------------------------------
+
+/// A local server answering each path (by prefix, first match) with a fixed status, content type
+/// and body: a stand-in for org answers the simulator does not give.
+async fn answering(routes: Vec<(&'static str, u16, &'static str, String)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let routes = routes.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 16384];
+                let mut read = 0;
+                while read < buffer.len() {
+                    match stream.read(&mut buffer[read..]).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => read += n,
+                    }
+                    if buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                let head = String::from_utf8_lossy(&buffer[..read]).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let (status, content_type, body) = routes
+                    .iter()
+                    .find(|(prefix, ..)| path.starts_with(prefix))
+                    .map(|(_, s, c, b)| (*s, *c, b.clone()))
+                    .unwrap_or((404, "application/json", "[]".into()));
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+const VERSIONS: &str = r#"[{"label":"Winter '26","url":"/services/data/v65.0","version":"65.0"},{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#;
+
+#[tokio::test]
+async fn a_userinfo_answer_without_ids_falls_back_to_the_identity_url() {
+    let url = answering(vec![
+        ("/services/data/v66.0/sobjects/User/005000000000001AAA", 200, "application/json", r#"{"attributes":{"type":"User"},"Id":"005000000000001AAA","Username":"admin@acme.example","Name":"Ada Admin","Email":"ada@acme.example"}"#.into()),
+        ("/services/data/v66.0/", 200, "application/json", r#"{"sobjects":"/services/data/v66.0/sobjects","identity":"https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA"}"#.into()),
+        ("/services/data/", 200, "application/json", VERSIONS.into()),
+        // No user_id, organization_id nor preferred_username.
+        ("/services/oauth2/userinfo", 200, "application/json", r#"{"name":"Ada Admin","email":"ada@acme.example","locale":"en_US"}"#.into()),
+    ])
+    .await;
+    let client = Client::connect(&url, Arc::new(StaticToken::new("00D000000000001!AQtoken")))
+        .await
+        .unwrap();
+    let me = client.identity().await.unwrap();
+    assert_eq!(me.user_id, "005000000000001AAA");
+    assert_eq!(me.organization_id, "00D000000000001AAA");
+    assert_eq!(me.username, "admin@acme.example");
+    assert_eq!(me.name, "Ada Admin");
+}
+
+#[tokio::test]
+async fn userinfo_without_preferred_username_uses_the_name() {
+    let url = answering(vec![
+        ("/services/data/", 200, "application/json", VERSIONS.into()),
+        ("/services/oauth2/userinfo", 200, "application/json", r#"{"user_id":"005000000000001AAA","organization_id":"00D000000000001AAA","name":"Ada Admin"}"#.into()),
+    ])
+    .await;
+    let client = Client::connect(&url, Arc::new(StaticToken::new("00D000000000001!AQtoken")))
+        .await
+        .unwrap();
+    let me = client.identity().await.unwrap();
+    assert_eq!(me.username, "Ada Admin");
+    assert_eq!(me.user_id, "005000000000001AAA");
+}
+
+/// A token of an app without the `id` scope: the simulated org refuses it at userinfo, and the
+/// client reads the user through the REST API.
+#[tokio::test]
+async fn a_token_without_the_id_scope_still_says_who_is_logged_in() {
+    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    let token = sim
+        .token_for("integration@acme.example", "Enterpret Integration", &["api", "refresh_token"])
+        .unwrap();
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(token)))
+        .await
+        .unwrap();
+    let me = client.identity().await.unwrap();
+    assert_eq!(me.username, "integration@acme.example");
+    assert!(me.organization_id.starts_with("00D"), "{me:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_authorization_header_says_paste_only_the_token() {
+    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    // An empty session in the header: Salesforce answers INVALID_AUTH_HEADER.
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new("")))
+        .await
+        .unwrap();
+    let err = client.get("limits").await.unwrap_err();
+    assert_eq!(err.code(), Some("INVALID_AUTH_HEADER"), "{err:?}");
+    assert!(err.explanation().contains("Paste only the token"), "{}", err.explanation());
+}
+
+#[tokio::test]
+async fn a_503_is_temporarily_unavailable_before_any_url_advice() {
+    // The simulated org's throttling answer (JSON SERVER_UNAVAILABLE), on every retry.
+    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
+        .await
+        .unwrap();
+    sim.inject(writeback_setup::sim::server::Fault::ServiceUnavailable(5));
+    let err = client.get("limits").await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.explanation().starts_with("Salesforce is temporarily unavailable"), "{}", err.explanation());
+    // A maintenance page (HTML 503) from the version list.
+    let url = answering(vec![(
+        "/services/data/",
+        503,
+        "text/html",
+        "<html><body><h1>Down for maintenance</h1></body></html>".into(),
+    )])
+    .await;
+    let err = Client::connect(&url, Arc::new(StaticToken::new("x")))
+        .await
+        .unwrap_err();
+    let text = err.explanation();
+    assert!(text.starts_with("Salesforce is temporarily unavailable"), "{text}");
+    let unavailable = text.find("temporarily unavailable").unwrap();
+    if let Some(url_advice) = text.find("URL") {
+        assert!(unavailable < url_advice, "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_org_without_a_usable_api_version_names_both() {
+    let text = "extends = \"ready\"\nname = \"old\"\napi_version = \"40.0\"\n";
+    let sim = SimServer::start(&scenario::load_str("old", text).unwrap(), SimOptions::default())
+        .await
+        .unwrap();
+    let err = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SfError::NoUsableVersion { served, wanted } if served == "31.0 to 40.0" && wanted == "43.0 to 66.0"),
+        "{err:?}"
+    );
+    let explanation = err.explanation();
+    assert!(explanation.contains("31.0 to 40.0") && explanation.contains("43.0 to 66.0"), "{explanation}");
+}

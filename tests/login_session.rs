@@ -338,3 +338,74 @@ async fn a_keychain_that_refuses_does_not_cost_the_login() {
         "admin@acme.example"
     );
 }
+
+/// An External Client App with "Require secret for Refresh Token Flow": the login works (PKCE, no
+/// secret), but continuing later cannot refresh; the error says why and what to do, decided on
+/// the OAuth `error` code.
+#[tokio::test]
+async fn an_app_requiring_the_secret_for_refresh_is_explained() {
+    let port = 27861;
+    let key = "3MVG9OWNAPPNEEDSSECRET";
+    let text = format!(
+        "extends = \"ready\"\nname = \"secret\"\n[[external_client_apps]]\nfull_name = \"Own\"\nlabel = \"Own\"\nconsumer_key = \"{key}\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\nscopes = [\"Api\", \"RefreshToken\"]\nsecret_required_for_refresh = true\n"
+    );
+    let scenario = writeback_setup::sim::scenario::load_str("secret", &text).unwrap();
+    let sim = SimServer::start(&scenario, SimOptions::default()).await.unwrap();
+    let settings = LoginSettings::new(
+        &LoginTarget::Url(sim.url().to_string()),
+        None,
+        Some(key),
+        Some(port as u32),
+    )
+    .unwrap();
+    let keychain = Arc::new(common::FakeKeychain::default());
+    let base = sim.url().to_string();
+    let session = session::browser_login(
+        &settings,
+        keychain.clone(),
+        None,
+        Duration::from_secs(10),
+        |url| {
+            let url = url.to_string();
+            tokio::spawn(async move { common::answer_in_browser(&base, &url, "allow").await });
+        },
+    )
+    .await
+    .expect("the web-server flow needs no secret");
+    assert_eq!(session.identity.username, "admin@acme.example");
+    let err = session::resume(&session.login, keychain, None)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("Require secret for Refresh Token Flow"), "{text}");
+    assert!(text.contains("Log in again"), "{text}");
+}
+
+/// A Packaged External Client App that is not installed in the org: Salesforce shows its error
+/// page with `OAUTH_EC_APP_NOT_FOUND` and never redirects; the app explains that code.
+#[tokio::test]
+async fn an_app_not_installed_in_the_org_is_explained() {
+    let key = "3MVG9NOTINSTALLEDHERE";
+    let text = format!(
+        "extends = \"ready\"\nname = \"missing\"\n[[external_client_apps]]\nfull_name = \"Vendor\"\nlabel = \"Vendor\"\nconsumer_key = \"{key}\"\ncallback_url = \"http://localhost:27862/OauthRedirect\"\nscopes = [\"Api\", \"RefreshToken\"]\ndistribution_state = \"Packaged\"\ninstalled = false\n"
+    );
+    let scenario = writeback_setup::sim::scenario::load_str("missing", &text).unwrap();
+    let sim = SimServer::start(&scenario, SimOptions::default()).await.unwrap();
+    let settings = LoginSettings::new(
+        &LoginTarget::Url(sim.url().to_string()),
+        None,
+        Some(key),
+        Some(27862),
+    )
+    .unwrap();
+    let oauth = settings.oauth().unwrap();
+    let login = writeback_setup::login::browser::BrowserLogin::start(&oauth)
+        .await
+        .unwrap();
+    let page = reqwest::get(&login.authorize_url).await.unwrap();
+    assert_eq!(page.status().as_u16(), 400);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("error=OAUTH_EC_APP_NOT_FOUND"), "{html}");
+    let explained = writeback_setup::login::app::app_problem("OAUTH_EC_APP_NOT_FOUND").unwrap();
+    assert!(explained.contains("not installed in this org"), "{explained}");
+}
