@@ -1,19 +1,64 @@
 //! OAuth 2.0 against Salesforce's login service: the web-server flow with PKCE (authorize URL,
 //! code exchange), refresh, revoke. Part of the client module: the only code that speaks HTTP
 //! to Salesforce.
+//!
+//! The protocol is the `oauth2` crate's (PKCE S256, `state`, the code exchange and refresh,
+//! Salesforce's extra token fields `instance_url`, `id`, `issued_at`, `signature`; revoke is a
+//! plain POST, see [`OAuthClient::revoke`]); it sends
+//! through this module's own reqwest client, which keeps the raw answer so that an error
+//! becomes an [`SfError`] with Salesforce's HTTP status and `error` code (the `oauth2` crate
+//! keeps neither the status nor a non-standard code).
 
 use super::SfError;
-use base64::Engine;
-use rand::RngCore;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse as _, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The fields Salesforce adds to a token answer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct SalesforceTokenFields {
+    pub instance_url: String,
+    /// The identity URL, `https://login.salesforce.com/id/<org id>/<user id>`.
+    pub id: String,
+    #[serde(default)]
+    pub issued_at: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for SalesforceTokenFields {}
+
+type SalesforceTokenAnswer = StandardTokenResponse<SalesforceTokenFields, BasicTokenType>;
+
+/// The `oauth2` client for one login host: authorize and token endpoints set.
+type OAuth2Client = oauth2::Client<
+    BasicErrorResponse,
+    SalesforceTokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 /// A public client (PKCE, no secret) of one login host.
 #[derive(Clone)]
 pub struct OAuthClient {
     http: reqwest::Client,
+    oauth: OAuth2Client,
     login_url: String,
     client_id: String,
     redirect_uri: String,
@@ -76,6 +121,24 @@ impl TokenResponse {
             .map(str::to_string)
             .collect()
     }
+
+    fn from_answer(answer: &SalesforceTokenAnswer) -> TokenResponse {
+        let extra = answer.extra_fields();
+        TokenResponse {
+            access_token: answer.access_token().secret().clone(),
+            refresh_token: answer.refresh_token().map(|t| t.secret().clone()),
+            instance_url: extra.instance_url.clone(),
+            id: extra.id.clone(),
+            scope: answer.scopes().map(|scopes| {
+                scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+            issued_at: extra.issued_at.clone(),
+        }
+    }
 }
 
 /// PKCE verifier and its S256 challenge, and the `state` that ties the redirect to this login.
@@ -91,24 +154,20 @@ impl fmt::Debug for PkceLogin {
     }
 }
 
-fn random_url_safe(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buffer);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer)
-}
-
 /// The S256 code challenge of a verifier: base64url(SHA-256(verifier)), no padding.
 pub fn pkce_challenge(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.to_string()))
+        .as_str()
+        .to_string()
 }
 
 impl PkceLogin {
     pub fn new() -> PkceLogin {
-        let verifier = random_url_safe(32);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         PkceLogin {
-            challenge: pkce_challenge(&verifier),
-            verifier,
-            state: random_url_safe(16),
+            challenge: challenge.as_str().to_string(),
+            verifier: verifier.secret().clone(),
+            state: CsrfToken::new_random().secret().clone(),
         }
     }
 }
@@ -119,11 +178,17 @@ impl Default for PkceLogin {
     }
 }
 
-#[derive(Deserialize)]
-struct OAuthErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: String,
+/// A failure of the HTTP exchange itself (no answer at all).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Unreachable(String);
+
+/// The raw answer of the last request, for errors the `oauth2` crate flattens.
+#[derive(Default)]
+struct Raw {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
 }
 
 impl OAuthClient {
@@ -139,9 +204,27 @@ impl OAuthClient {
             .map_err(|e| SfError::Transport {
                 message: e.to_string(),
             })?;
+        let login_url = login_url.trim_end_matches('/').to_string();
+        let bad = |what: &str, e: String| SfError::InvalidInput {
+            message: format!("The {what} is not a valid URL: {e}"),
+        };
+        let oauth = oauth2::Client::new(ClientId::new(client_id.to_string()))
+            .set_auth_uri(
+                AuthUrl::new(format!("{login_url}/services/oauth2/authorize"))
+                    .map_err(|e| bad("login address", e.to_string()))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(format!("{login_url}/services/oauth2/token"))
+                    .map_err(|e| bad("login address", e.to_string()))?,
+            )
+            .set_redirect_uri(
+                RedirectUrl::new(redirect_uri.to_string())
+                    .map_err(|e| bad("callback URL", e.to_string()))?,
+            );
         Ok(OAuthClient {
             http,
-            login_url: login_url.trim_end_matches('/').to_string(),
+            oauth,
+            login_url,
             client_id: client_id.to_string(),
             redirect_uri: redirect_uri.to_string(),
         })
@@ -153,53 +236,87 @@ impl OAuthClient {
 
     /// The URL the browser opens: the login page, then the consent page, then the redirect.
     pub fn authorize_url(&self, pkce: &PkceLogin, scopes: &[&str]) -> String {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("response_type", "code")
-            .append_pair("client_id", &self.client_id)
-            .append_pair("redirect_uri", &self.redirect_uri)
-            .append_pair("state", &pkce.state)
-            .append_pair("code_challenge", &pkce.challenge)
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("scope", &scopes.join(" "))
-            .append_pair("prompt", "login consent")
-            .finish();
-        format!("{}/services/oauth2/authorize?{query}", self.login_url)
+        let state = pkce.state.clone();
+        let (url, _) = self
+            .oauth
+            .authorize_url(move || CsrfToken::new(state))
+            .add_scopes(scopes.iter().map(|s| Scope::new(s.to_string())))
+            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(
+                &PkceCodeVerifier::new(pkce.verifier.clone()),
+            ))
+            .add_extra_param("prompt", "login consent")
+            .url();
+        url.to_string()
     }
 
-    async fn token_request(
+    /// An HTTP client for the `oauth2` crate that sends through reqwest and keeps the raw
+    /// answer (bounded like every answer) in `raw`.
+    fn sender(
         &self,
-        form: &[(&str, &str)],
-        what: &str,
-    ) -> Result<TokenResponse, SfError> {
-        let response = self
-            .http
-            .post(format!("{}/services/oauth2/token", self.login_url))
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| SfError::Transport {
-                message: format!("{what}: {e}"),
-            })?;
-        let status = response.status().as_u16();
-        let text =
-            String::from_utf8_lossy(&super::read_bounded(response, what).await?).into_owned();
-        if (200..300).contains(&status) {
-            return serde_json::from_str(&text).map_err(|e| SfError::Decode {
-                what: what.to_string(),
-                message: e.to_string(),
-            });
+        raw: Arc<Mutex<Option<Raw>>>,
+        what: &'static str,
+    ) -> impl Fn(
+        oauth2::HttpRequest,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, Unreachable>> + Send>,
+    > {
+        let http = self.http.clone();
+        move |request: oauth2::HttpRequest| {
+            let http = http.clone();
+            let raw = raw.clone();
+            Box::pin(async move {
+                let (parts, body) = request.into_parts();
+                let mut builder = http.request(parts.method, parts.uri.to_string());
+                for (name, value) in &parts.headers {
+                    builder = builder.header(name, value);
+                }
+                let response = builder
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| Unreachable(format!("{what}: {e}")))?;
+                let status = response.status();
+                let content_type = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                let bytes = super::read_bounded(response, what)
+                    .await
+                    .map_err(|e| Unreachable(e.to_string()))?;
+                let mut answer = oauth2::http::Response::builder().status(status.as_u16());
+                if !content_type.is_empty() {
+                    answer = answer.header(oauth2::http::header::CONTENT_TYPE, &content_type);
+                }
+                let answer = answer
+                    .body(bytes.to_vec())
+                    .map_err(|e| Unreachable(e.to_string()))?;
+                *raw.lock().unwrap_or_else(|p| p.into_inner()) = Some(Raw {
+                    status: status.as_u16(),
+                    content_type,
+                    body: bytes.to_vec(),
+                });
+                Ok(answer)
+            })
         }
-        match serde_json::from_str::<OAuthErrorBody>(&text) {
-            Ok(body) => Err(SfError::OAuth {
-                status,
-                error: body.error,
-                description: body.error_description,
-            }),
-            Err(_) => Err(SfError::NotSalesforce {
-                status,
-                content_type: String::new(),
-                excerpt: text.chars().take(200).collect(),
-            }),
+    }
+
+    /// The error of a failed request, from the raw answer when there was one (so Salesforce's
+    /// status and `error` code are kept), else the transport failure.
+    fn failure(raw: &Arc<Mutex<Option<Raw>>>, what: &str, fallback: String) -> SfError {
+        match raw.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(raw) if (200..300).contains(&raw.status) => SfError::Decode {
+                what: what.to_string(),
+                message: fallback,
+            },
+            Some(raw) => {
+                let text = String::from_utf8_lossy(&raw.body);
+                super::error::from_response(raw.status, &raw.content_type, &text)
+            }
+            None => SfError::Transport {
+                message: fallback,
+            },
         }
     }
 
@@ -209,33 +326,35 @@ impl OAuthClient {
         code: &str,
         pkce: &PkceLogin,
     ) -> Result<TokenResponse, SfError> {
-        self.token_request(
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("client_id", &self.client_id),
-                ("redirect_uri", &self.redirect_uri),
-                ("code_verifier", &pkce.verifier),
-            ],
-            "code exchange",
-        )
-        .await
+        let raw = Arc::new(Mutex::new(None));
+        let sender = self.sender(raw.clone(), "code exchange");
+        self.oauth
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce.verifier.clone()))
+            .request_async(&sender)
+            .await
+            .map(|answer| TokenResponse::from_answer(&answer))
+            .map_err(|e| Self::failure(&raw, "code exchange", e.to_string()))
     }
 
     /// A new access token (and, with rotation, a new refresh token).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, SfError> {
-        self.token_request(
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-                ("client_id", &self.client_id),
-            ],
-            "token refresh",
-        )
-        .await
+        let raw = Arc::new(Mutex::new(None));
+        let sender = self.sender(raw.clone(), "token refresh");
+        let token = RefreshToken::new(refresh_token.to_string());
+        self.oauth
+            .exchange_refresh_token(&token)
+            .request_async(&sender)
+            .await
+            .map(|answer| TokenResponse::from_answer(&answer))
+            .map_err(|e| Self::failure(&raw, "token refresh", e.to_string()))
     }
 
     /// Revokes a token at Salesforce (a refresh token also ends the access tokens issued from it).
+    ///
+    /// A plain form POST of `token` to `/services/oauth2/revoke`, not the `oauth2` crate's
+    /// `revoke_token`: that refuses any revocation URL that is not HTTPS (RFC 7009 section 2),
+    /// and the client serves `http://127.0.0.1` instances too (a local org double, the demo org).
     pub async fn revoke(&self, token: &str) -> Result<(), SfError> {
         let response = self
             .http
@@ -254,17 +373,13 @@ impl OAuthClient {
             .await
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default();
-        match serde_json::from_str::<OAuthErrorBody>(&text) {
-            Ok(body) => Err(SfError::OAuth {
-                status,
-                error: body.error,
-                description: body.error_description,
-            }),
-            Err(_) => Err(SfError::OAuth {
+        match super::error::from_response(status, "application/json", &text) {
+            SfError::NotSalesforce { excerpt, .. } => Err(SfError::OAuth {
                 status,
                 error: "revoke_failed".into(),
-                description: text.chars().take(200).collect(),
+                description: excerpt,
             }),
+            other => Err(other),
         }
     }
 }
