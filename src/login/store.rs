@@ -229,7 +229,7 @@ pub fn config_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(dir));
     }
     // Named by the app id, like the window, the desktop entry and the settings folder.
-    dirs::config_dir().map(|dir| dir.join(crate::app_folder_name()))
+    directories::BaseDirs::new().map(|dirs| dirs.config_dir().join(crate::app_folder_name()))
 }
 
 impl LoginBook {
