@@ -614,3 +614,37 @@ fn fill_login_page(ws_url: &str) {
     }
     panic!("the login page never showed its form");
 }
+
+/// The External Client App guide and its Salesforce DX source, for an admin without the CLI.
+#[test]
+fn the_app_guide_and_its_dx_source() {
+    let dir = tempdir("guide");
+    let out = app(&dir, None).args(["login", "--guide"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let guide = text(&out);
+    for needle in [
+        "External Client App Manager",
+        "http://localhost:17717/OauthRedirect",
+        "refresh_token",
+        "Require secret for Refresh Token Flow: off",
+        "10 minutes",
+    ] {
+        assert!(guide.contains(needle), "{needle}: {guide}");
+    }
+    let source = dir.join("eca");
+    let out = app(&dir, None)
+        .args(["login", "--eca-source", source.to_str().unwrap(), "--callback-port", "18888"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let global = std::fs::read_to_string(source.join(
+        "force-app/main/default/extlClntAppGlobalOauthSets/Writeback_Setup_Assistant_glbloauth.ecaGlblOauth-meta.xml",
+    ))
+    .unwrap();
+    assert!(global.contains("<callbackUrl>http://localhost:18888/OauthRedirect</callbackUrl>"), "{global}");
+    assert!(global.contains("<isPkceRequired>true</isPkceRequired>"));
+    assert!(source.join("sfdx-project.json").exists());
+    assert!(source
+        .join("force-app/main/default/externalClientApps/Writeback_Setup_Assistant.eca-meta.xml")
+        .exists());
+}

@@ -532,7 +532,7 @@ impl SfCli {
         cancel: Option<&AtomicBool>,
     ) -> Result<Output, SfCliError> {
         let command = self.command_line(args);
-        let mut child = self.spawn(args, env, &command)?;
+        let mut child = self.spawn(args, env, cancel.is_some(), &command)?;
         let stdout = reader(child.stdout.take());
         let stderr = reader(child.stderr.take());
         let started = Instant::now();
@@ -540,6 +540,7 @@ impl SfCli {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) => {
+                    stop_group(&child);
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(SfCliError::Cancelled);
@@ -583,16 +584,27 @@ impl SfCli {
         })
     }
 
+    /// Starts the CLI; a cancellable run gets its own process group, so that Cancel stops
+    /// whatever the CLI started too (node, and the login listener on port 1717).
     fn spawn(
         &self,
         args: &[&str],
         env: &[(&str, &str)],
+        own_group: bool,
         command: &str,
     ) -> Result<Child, SfCliError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let spawned = Command::new(&self.program)
+            let mut program = Command::new(&self.program);
+            #[cfg(unix)]
+            if own_group {
+                use std::os::unix::process::CommandExt;
+                program.process_group(0);
+            }
+            #[cfg(not(unix))]
+            let _ = own_group;
+            let spawned = program
                 .args(args)
                 .envs(env.iter().copied())
                 .env("SF_JSON_TO_STDOUT", "true")
@@ -623,6 +635,22 @@ impl SfCli {
             }
         }
     }
+}
+
+/// Stops the process group a cancellable run was started in (its pid is the group's id), with
+/// the system's `kill`; the child itself is killed after.
+fn stop_group(child: &Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", child.id())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = child;
 }
 
 fn display_args(target: &str) -> [&str; 5] {
