@@ -202,8 +202,8 @@ fn connection_errors_are_explained_in_place() {
     });
     h.get_by_label_contains("Could not connect");
     h.get_by_label("Details");
-    // The token was handed to the worker and is gone from the UI state.
-    assert!(h.state().token_input.is_empty());
+    // A refused token stays in its field to be corrected (issue 15), never in what is remembered.
+    assert_eq!(h.state().token_input, "00D5g000004Qmn2!AQsecret");
     let remembered = serde_json::to_string(&h.state().remembered).unwrap();
     assert!(!remembered.contains("AQsecret"));
 }

@@ -262,7 +262,7 @@ fn app_with_sf(sf: SfCli, remembered: Remembered) -> App {
 #[test]
 fn the_connect_page_leads_with_what_works_here() {
     use writeback_setup::ui::connect::{lead, Lead};
-    // No Salesforce CLI, no app: the External Client App guide comes first, open.
+    // No Salesforce CLI, no app: the External Client App guide comes first.
     let mut h = harness(app_with_sf(
         SfCli::with_program("sf-not-installed"),
         Remembered::default(),
@@ -270,6 +270,9 @@ fn the_connect_page_leads_with_what_works_here() {
     step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
     assert_eq!(lead(h.state()), Lead::AppGuide);
     h.get_by_label("Log in through your own External Client App");
+    h.get_by_label("Create your own External Client App (guide)")
+        .click();
+    h.run_steps(2);
     h.get_by_label(&format!(
         "Copy {}",
         writeback_setup::login::app::DEFAULT_CALLBACK_URL
@@ -308,12 +311,6 @@ fn the_connect_page_leads_with_what_works_here() {
         .min
         .y;
     assert!(cli_y < guide_y, "the CLI leads");
-    assert!(h
-        .query_by_label(&format!(
-            "Copy {}",
-            writeback_setup::login::app::DEFAULT_CALLBACK_URL
-        ))
-        .is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -418,6 +415,9 @@ fn the_connect_page_names_no_command_line_flag() {
         Remembered::default(),
     ));
     step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    h.get_by_label("Create your own External Client App (guide)")
+        .click();
+    h.run_steps(2);
     h.get_by_label("The same app as Salesforce DX source").click();
     h.run_steps(2);
     let mut deploy_commands = 0;

@@ -277,14 +277,27 @@ fn where_to_log_in(app: &mut App, ui: &mut egui::Ui) {
     });
 }
 
-/// "Log in with the Salesforce CLI": the CLI's own app, no set-up.
+/// "Log in with the Salesforce CLI": the CLI's own app, no set-up. When it does not lead, one
+/// compact row says why it cannot be used here.
 fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
+    let usable = matches!(app.login.sf_cli, Some(Ok(_)));
+    let busy = app.login.starting
+        || app.login.waiting_at.is_some()
+        || app.login.cli_waiting.is_some()
+        || app.connecting;
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        let title = RichText::new("Log in with the Salesforce CLI").strong();
-        ui.label(if leading { title.heading() } else { title });
+        ui.horizontal_wrapped(|ui| {
+            let title = RichText::new("Log in with the Salesforce CLI").strong();
+            ui.label(if leading { title.heading() } else { title });
+            if !leading {
+                cli_buttons(app, ui, usable, busy);
+            }
+        });
         match &app.login.sf_cli {
             Some(Ok(version)) => {
-                ui.label("Recommended: nothing to set up. The Salesforce CLI opens Salesforce's login page in your browser with its own app; the CLI keeps the session, the assistant stores nothing.");
+                if leading {
+                    ui.label("Recommended: nothing to set up. The Salesforce CLI opens Salesforce's login page in your browser with its own app; the CLI keeps the session, the assistant stores nothing.");
+                }
                 ui.label(RichText::new(format!("Salesforce CLI {version}")).weak());
             }
             Some(Err(why)) => {
@@ -297,31 +310,9 @@ fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
                 });
             }
         }
-        let usable = matches!(app.login.sf_cli, Some(Ok(_)));
-        let busy = app.login.starting
-            || app.login.waiting_at.is_some()
-            || app.login.cli_waiting.is_some()
-            || app.connecting;
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    usable && !busy && crate::login::url::login_host(&app.login_target()).is_ok(),
-                    egui::Button::new("Log in with the Salesforce CLI"),
-                )
-                .clicked()
-            {
-                app.start_cli_login();
-            }
-            if !usable
-                && ui
-                    .button("Look again")
-                    .on_hover_text("After installing or updating the Salesforce CLI")
-                    .clicked()
-            {
-                app.login.sf_cli = None;
-                app.worker.send(Command::CheckSfCli);
-            }
-        });
+        if leading {
+            ui.horizontal(|ui| cli_buttons(app, ui, usable, busy));
+        }
         if let Some(login_url) = app.login.cli_waiting.clone() {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
@@ -336,6 +327,28 @@ fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
         }
         error_here(app, ui, Some(ConnectFrom::Cli));
     });
+}
+
+fn cli_buttons(app: &mut App, ui: &mut egui::Ui, usable: bool, busy: bool) {
+    if ui
+        .add_enabled(
+            usable && !busy && crate::login::url::login_host(&app.login_target()).is_ok(),
+            egui::Button::new("Log in with the Salesforce CLI"),
+        )
+        .clicked()
+    {
+        app.start_cli_login();
+    }
+    if !usable
+        && app.login.sf_cli.is_some()
+        && ui
+            .button("Look again")
+            .on_hover_text("After installing or updating the Salesforce CLI")
+            .clicked()
+    {
+        app.login.sf_cli = None;
+        app.worker.send(Command::CheckSfCli);
+    }
 }
 
 /// The assistant's own browser login, through the profile's or the publisher's app, or your
@@ -429,11 +442,8 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
                 note.on_hover_text(detail);
             }
         }
-        // Open first when nothing else works here; a new lead starts it afresh.
-        let guide_leads = lead(app) == Lead::AppGuide;
         egui::CollapsingHeader::new("Create your own External Client App (guide)")
-            .id_salt(("eca_guide", guide_leads))
-            .default_open(guide_leads)
+            .id_salt("eca_guide")
             .show(ui, |ui| app_guide(app, ui));
         egui::CollapsingHeader::new("Login settings (callback port)")
             .id_salt("login_settings")
