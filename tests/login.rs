@@ -369,11 +369,18 @@ async fn userinfo_without_preferred_username_uses_the_name() {
 /// client reads the user through the REST API.
 #[tokio::test]
 async fn a_token_without_the_id_scope_still_says_who_is_logged_in() {
-    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
+    let sim = SimServer::start(
+        &scenario::load_builtin("ready").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
     let token = sim
-        .token_for("integration@acme.example", "Enterpret Integration", &["api", "refresh_token"])
+        .token_for(
+            "integration@acme.example",
+            "Enterpret Integration",
+            &["api", "refresh_token"],
+        )
         .unwrap();
     let client = Client::connect(sim.url(), Arc::new(StaticToken::new(token)))
         .await
@@ -385,31 +392,46 @@ async fn a_token_without_the_id_scope_still_says_who_is_logged_in() {
 
 #[tokio::test]
 async fn a_malformed_authorization_header_says_paste_only_the_token() {
-    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
+    let sim = SimServer::start(
+        &scenario::load_builtin("ready").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
     // An empty session in the header: Salesforce answers INVALID_AUTH_HEADER.
     let client = Client::connect(sim.url(), Arc::new(StaticToken::new("")))
         .await
         .unwrap();
     let err = client.get("limits").await.unwrap_err();
     assert_eq!(err.code(), Some("INVALID_AUTH_HEADER"), "{err:?}");
-    assert!(err.explanation().contains("Paste only the token"), "{}", err.explanation());
+    assert!(
+        err.explanation().contains("Paste only the token"),
+        "{}",
+        err.explanation()
+    );
 }
 
 #[tokio::test]
 async fn a_503_is_temporarily_unavailable_before_any_url_advice() {
     // The simulated org's throttling answer (JSON SERVER_UNAVAILABLE), on every retry.
-    let sim = SimServer::start(&scenario::load_builtin("ready").unwrap(), SimOptions::default())
-        .await
-        .unwrap();
+    let sim = SimServer::start(
+        &scenario::load_builtin("ready").unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
     let client = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
         .await
         .unwrap();
     sim.inject(writeback_setup::sim::server::Fault::ServiceUnavailable(5));
     let err = client.get("limits").await.unwrap_err();
     assert_eq!(err.status(), Some(503));
-    assert!(err.explanation().starts_with("Salesforce is temporarily unavailable"), "{}", err.explanation());
+    assert!(
+        err.explanation()
+            .starts_with("Salesforce is temporarily unavailable"),
+        "{}",
+        err.explanation()
+    );
     // A maintenance page (HTML 503) from the version list.
     let url = answering(vec![(
         "/services/data/",
@@ -422,7 +444,10 @@ async fn a_503_is_temporarily_unavailable_before_any_url_advice() {
         .await
         .unwrap_err();
     let text = err.explanation();
-    assert!(text.starts_with("Salesforce is temporarily unavailable"), "{text}");
+    assert!(
+        text.starts_with("Salesforce is temporarily unavailable"),
+        "{text}"
+    );
     let unavailable = text.find("temporarily unavailable").unwrap();
     if let Some(url_advice) = text.find("URL") {
         assert!(unavailable < url_advice, "{text}");
@@ -432,9 +457,12 @@ async fn a_503_is_temporarily_unavailable_before_any_url_advice() {
 #[tokio::test]
 async fn an_org_without_a_usable_api_version_names_both() {
     let text = "extends = \"ready\"\nname = \"old\"\napi_version = \"40.0\"\n";
-    let sim = SimServer::start(&scenario::load_str("old", text).unwrap(), SimOptions::default())
-        .await
-        .unwrap();
+    let sim = SimServer::start(
+        &scenario::load_str("old", text).unwrap(),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
     let err = Client::connect(sim.url(), Arc::new(StaticToken::new(sim.admin_token())))
         .await
         .unwrap_err();
@@ -443,5 +471,8 @@ async fn an_org_without_a_usable_api_version_names_both() {
         "{err:?}"
     );
     let explanation = err.explanation();
-    assert!(explanation.contains("31.0 to 40.0") && explanation.contains("43.0 to 66.0"), "{explanation}");
+    assert!(
+        explanation.contains("31.0 to 40.0") && explanation.contains("43.0 to 66.0"),
+        "{explanation}"
+    );
 }

@@ -633,7 +633,13 @@ fn the_app_guide_and_its_dx_source() {
     }
     let source = dir.join("eca");
     let out = app(&dir, None)
-        .args(["login", "--eca-source", source.to_str().unwrap(), "--callback-port", "18888"])
+        .args([
+            "login",
+            "--eca-source",
+            source.to_str().unwrap(),
+            "--callback-port",
+            "18888",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -641,7 +647,10 @@ fn the_app_guide_and_its_dx_source() {
         "force-app/main/default/extlClntAppGlobalOauthSets/Writeback_Setup_Assistant_glbloauth.ecaGlblOauth-meta.xml",
     ))
     .unwrap();
-    assert!(global.contains("<callbackUrl>http://localhost:18888/OauthRedirect</callbackUrl>"), "{global}");
+    assert!(
+        global.contains("<callbackUrl>http://localhost:18888/OauthRedirect</callbackUrl>"),
+        "{global}"
+    );
     assert!(global.contains("<isPkceRequired>true</isPkceRequired>"));
     assert!(source.join("sfdx-project.json").exists());
     assert!(source

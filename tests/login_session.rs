@@ -250,7 +250,10 @@ async fn login_settings_come_from_the_profile_and_the_overrides() {
     .unwrap();
     assert_eq!(overridden.host.login_url, "https://acme.my.salesforce.com");
     assert_eq!(overridden.client_id, "3MVG9MINE");
-    assert_eq!(overridden.redirect_uri, "http://localhost:8765/OauthRedirect");
+    assert_eq!(
+        overridden.redirect_uri,
+        "http://localhost:8765/OauthRedirect"
+    );
 
     for (client_id, port) in [
         (Some("has space"), None),
@@ -350,7 +353,9 @@ async fn an_app_requiring_the_secret_for_refresh_is_explained() {
         "extends = \"ready\"\nname = \"secret\"\n[[external_client_apps]]\nfull_name = \"Own\"\nlabel = \"Own\"\nconsumer_key = \"{key}\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\nscopes = [\"Api\", \"RefreshToken\"]\nsecret_required_for_refresh = true\n"
     );
     let scenario = writeback_setup::sim::scenario::load_str("secret", &text).unwrap();
-    let sim = SimServer::start(&scenario, SimOptions::default()).await.unwrap();
+    let sim = SimServer::start(&scenario, SimOptions::default())
+        .await
+        .unwrap();
     let settings = LoginSettings::new(
         &LoginTarget::Url(sim.url().to_string()),
         None,
@@ -377,7 +382,10 @@ async fn an_app_requiring_the_secret_for_refresh_is_explained() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("Require secret for Refresh Token Flow"), "{text}");
+    assert!(
+        text.contains("Require secret for Refresh Token Flow"),
+        "{text}"
+    );
     assert!(text.contains("Log in again"), "{text}");
 }
 
@@ -390,7 +398,9 @@ async fn an_app_not_installed_in_the_org_is_explained() {
         "extends = \"ready\"\nname = \"missing\"\n[[external_client_apps]]\nfull_name = \"Vendor\"\nlabel = \"Vendor\"\nconsumer_key = \"{key}\"\ncallback_url = \"http://localhost:27862/OauthRedirect\"\nscopes = [\"Api\", \"RefreshToken\"]\ndistribution_state = \"Packaged\"\ninstalled = false\n"
     );
     let scenario = writeback_setup::sim::scenario::load_str("missing", &text).unwrap();
-    let sim = SimServer::start(&scenario, SimOptions::default()).await.unwrap();
+    let sim = SimServer::start(&scenario, SimOptions::default())
+        .await
+        .unwrap();
     let settings = LoginSettings::new(
         &LoginTarget::Url(sim.url().to_string()),
         None,
@@ -407,5 +417,8 @@ async fn an_app_not_installed_in_the_org_is_explained() {
     let html = page.text().await.unwrap();
     assert!(html.contains("error=OAUTH_EC_APP_NOT_FOUND"), "{html}");
     let explained = writeback_setup::login::app::app_problem("OAUTH_EC_APP_NOT_FOUND").unwrap();
-    assert!(explained.contains("not installed in this org"), "{explained}");
+    assert!(
+        explained.contains("not installed in this org"),
+        "{explained}"
+    );
 }

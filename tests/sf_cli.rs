@@ -347,7 +347,11 @@ fn login_web_reads_the_clis_answer_and_sets_show_secrets() {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let got = sf
         .cli()
-        .login_web("https://login.salesforce.com", Duration::from_secs(30), &cancel)
+        .login_web(
+            "https://login.salesforce.com",
+            Duration::from_secs(30),
+            &cancel,
+        )
         .expect("login");
     assert_eq!(got.username, "admin@acme.com");
     assert_eq!(got.instance_url, INSTANCE);
@@ -378,7 +382,11 @@ fn login_web_with_a_redacted_token_asks_once_more() {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let got = sf
         .cli()
-        .login_web("https://test.salesforce.com", Duration::from_secs(30), &cancel)
+        .login_web(
+            "https://test.salesforce.com",
+            Duration::from_secs(30),
+            &cancel,
+        )
         .expect("login");
     assert_eq!(got.access_token, None);
     let session = sf.cli().session_after_login(&got).expect("session");
@@ -398,7 +406,11 @@ fn login_web_errors_and_cancel() {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let err = sf
         .cli()
-        .login_web("https://login.salesforce.com", Duration::from_secs(30), &cancel)
+        .login_web(
+            "https://login.salesforce.com",
+            Duration::from_secs(30),
+            &cancel,
+        )
         .unwrap_err();
     assert!(
         matches!(&err, SfCliError::CommandFailed { message, .. } if message.contains("invalid_client_id")),
@@ -415,7 +427,11 @@ fn login_web_errors_and_cancel() {
     let started = std::time::Instant::now();
     let err = sf
         .cli()
-        .login_web("https://login.salesforce.com", Duration::from_secs(60), &cancel)
+        .login_web(
+            "https://login.salesforce.com",
+            Duration::from_secs(60),
+            &cancel,
+        )
         .unwrap_err();
     assert_eq!(err, SfCliError::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(10));

@@ -351,7 +351,10 @@ async fn web_server_flow_with_pkce_issues_working_tokens() {
     let (status, user) = common::get(
         &sim,
         access,
-        &format!("/services/data/{}/sobjects/User/{admin_id}?fields=Id,Username,Name,Email", common::V),
+        &format!(
+            "/services/data/{}/sobjects/User/{admin_id}?fields=Id,Username,Name,Email",
+            common::V
+        ),
     )
     .await;
     assert_eq!(status, 200, "{user}");

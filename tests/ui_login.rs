@@ -180,10 +180,7 @@ fn a_refused_login_is_explained_where_it_happened() {
         .click();
     h.run_steps(2);
     h.get_by_label(&format!("Copy http://localhost:{port}/OauthRedirect"));
-    h.get_by_label(&format!(
-        "Copy {}",
-        writeback_setup::login::app::SETUP_PATH
-    ));
+    h.get_by_label(&format!("Copy {}", writeback_setup::login::app::SETUP_PATH));
 }
 
 #[test]
@@ -363,9 +360,13 @@ fn a_cli_login_waiting_in_the_browser_can_be_cancelled() {
     step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
     h.get_by_role_and_label(Role::Button, "Log in with the Salesforce CLI")
         .click();
-    step_until(&mut h, "the waiting CLI login", |a| a.login.cli_waiting.is_some());
+    step_until(&mut h, "the waiting CLI login", |a| {
+        a.login.cli_waiting.is_some()
+    });
     h.get_by_label("Cancel login").click();
-    step_until(&mut h, "the cancel", |a| a.login.cli_waiting.is_none() && !a.connecting);
+    step_until(&mut h, "the cancel", |a| {
+        a.login.cli_waiting.is_none() && !a.connecting
+    });
     assert!(h.state().connect_error.is_none());
     assert!(h.state().connection.is_none());
     let _ = std::fs::remove_dir_all(&dir);
@@ -418,7 +419,8 @@ fn the_connect_page_names_no_command_line_flag() {
     h.get_by_label("Create your own External Client App (guide)")
         .click();
     h.run_steps(2);
-    h.get_by_label("The same app as Salesforce DX source").click();
+    h.get_by_label("The same app as Salesforce DX source")
+        .click();
     h.run_steps(2);
     let mut deploy_commands = 0;
     for node in h.query_all_by_label_contains("--") {

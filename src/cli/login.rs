@@ -208,7 +208,11 @@ fn write_eca_source(dir: &std::path::Path, callback_url: &str) -> ExitCode {
         }
         println!("{}", target.display());
     }
-    println!("Set <contactEmail> in the .eca-meta.xml file, then deploy from {} with `{}`.", dir.display(), crate::login::app::DEPLOY_COMMAND);
+    println!(
+        "Set <contactEmail> in the .eca-meta.xml file, then deploy from {} with `{}`.",
+        dir.display(),
+        crate::login::app::DEPLOY_COMMAND
+    );
     ExitCode::SUCCESS
 }
 

@@ -187,7 +187,8 @@ pub struct GuideSetting {
 }
 
 /// The exact Setup path to create the app.
-pub const SETUP_PATH: &str = "Setup > Apps > External Client Apps > External Client App Manager > New External Client App";
+pub const SETUP_PATH: &str =
+    "Setup > Apps > External Client Apps > External Client App Manager > New External Client App";
 
 /// Every setting of the admin's own External Client App, in the order Setup shows them.
 pub fn guide_settings(callback_url: &str) -> Vec<GuideSetting> {
@@ -322,7 +323,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         if option_env!("WRITEBACK_SETUP_CLIENT_ID").is_none() {
             assert_eq!(distribution_app_in(Some(&dir)), Ok(None));
-            std::fs::write(dir.join(APP_FILE), "[app]\nclient_id = \"3MVG9PUBLISHERKEY\"\n").unwrap();
+            std::fs::write(
+                dir.join(APP_FILE),
+                "[app]\nclient_id = \"3MVG9PUBLISHERKEY\"\n",
+            )
+            .unwrap();
             let app = distribution_app_in(Some(&dir)).unwrap().unwrap();
             assert_eq!(app.client_id, "3MVG9PUBLISHERKEY");
             assert_eq!(app.callback_url, DEFAULT_CALLBACK_URL);
@@ -331,12 +336,15 @@ mod tests {
         }
         let book = ClientIdBook::at(&dir);
         assert_eq!(book.get("https://acme.my.salesforce.com"), None);
-        book.set("https://Acme.my.salesforce.com/", "3MVG9ACMEKEY").unwrap();
+        book.set("https://Acme.my.salesforce.com/", "3MVG9ACMEKEY")
+            .unwrap();
         assert_eq!(
             book.get("https://acme.my.salesforce.com").as_deref(),
             Some("3MVG9ACMEKEY")
         );
-        assert!(book.set("https://acme.my.salesforce.com", "no good").is_err());
+        assert!(book
+            .set("https://acme.my.salesforce.com", "no good")
+            .is_err());
         book.set("https://acme.my.salesforce.com", "").unwrap();
         assert_eq!(book.get("https://acme.my.salesforce.com"), None);
         let _ = std::fs::remove_dir_all(&dir);

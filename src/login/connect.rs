@@ -49,7 +49,9 @@ pub fn open_browser(url: &str) -> std::io::Result<()> {
         return if status.success() {
             Ok(())
         } else {
-            Err(std::io::Error::other(format!("$BROWSER exited with {status}")))
+            Err(std::io::Error::other(format!(
+                "$BROWSER exited with {status}"
+            )))
         };
     }
     open::that_detached(url)
@@ -164,27 +166,13 @@ impl ConnectError {
         match self {
             ConnectError::Salesforce { error, .. } => error.explanation(),
             ConnectError::Session(SessionError::Salesforce(error)) => error.explanation(),
-            ConnectError::Session(SessionError::Login(
-                super::browser::LoginError::Denied { error, .. },
-            )) => super::app::app_problem(error)
-                .map(str::to_string)
-                .unwrap_or_else(|| self.to_string()),
-            other => other.to_string(),
-        }
-    }
-
-    /// The OAuth `error` code of a refused login, when there is one.
-    pub fn oauth_error(&self) -> Option<&str> {
-        match self {
             ConnectError::Session(SessionError::Login(super::browser::LoginError::Denied {
                 error,
                 ..
-            })) => Some(error),
-            ConnectError::Session(SessionError::Salesforce(e)) => match e {
-                SfError::OAuth { error, .. } => Some(error),
-                _ => None,
-            },
-            _ => None,
+            })) => super::app::app_problem(error)
+                .map(str::to_string)
+                .unwrap_or_else(|| self.to_string()),
+            other => other.to_string(),
         }
     }
 }
@@ -214,8 +202,8 @@ pub async fn connect(
 ) -> Result<Connected, ConnectError> {
     match to {
         ConnectTo::Demo { scenario: name } => {
-            let loaded = scenario::load_builtin(&name)
-                .map_err(|e| ConnectError::BadInput(e.to_string()))?;
+            let loaded =
+                scenario::load_builtin(&name).map_err(|e| ConnectError::BadInput(e.to_string()))?;
             let sim = SimServer::start(&loaded, SimOptions::default())
                 .await
                 .map_err(|e| ConnectError::Demo(e.to_string()))?;

@@ -300,9 +300,7 @@ pub async fn resume(
     // As in `refresh`: a keychain that refuses the rotated token must not end a working session.
     let _ = tokens.keep(&answer);
     let client = Client::connect(&answer.instance_url, tokens.clone()).await?;
-    let identity = client
-        .user_identity(&saved.org_id, &saved.user_id)
-        .await?;
+    let identity = client.user_identity(&saved.org_id, &saved.user_id).await?;
     let mut login = saved.clone();
     login.instance_url = client.instance_url().to_string();
     login.username = identity.username.clone();

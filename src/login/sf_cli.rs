@@ -184,7 +184,10 @@ impl fmt::Debug for SfWebLogin {
             .field("instance_url", &self.instance_url)
             .field("org_id", &self.org_id)
             .field("user_id", &self.user_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -309,8 +312,7 @@ impl SfCli {
     /// token there is [`SfCliError::NoToken`].
     pub fn access_token(&self, target: &str) -> Result<SfSession, SfCliError> {
         let display = self.display(target)?;
-        let username =
-            string_field(&display, "username").unwrap_or_else(|| target.to_string());
+        let username = string_field(&display, "username").unwrap_or_else(|| target.to_string());
         let Some(instance_url) = string_field(&display, "instanceUrl") else {
             return Err(SfCliError::Unreadable {
                 command: self.command_line(&display_args(target)),

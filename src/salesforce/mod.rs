@@ -370,7 +370,12 @@ impl Client {
         let identity_url = resources
             .get("identity")
             .and_then(Value::as_str)
-            .ok_or_else(|| decode(what, "no user_id or organization_id, and the resource list names no identity URL"))?;
+            .ok_or_else(|| {
+                decode(
+                    what,
+                    "no user_id or organization_id, and the resource list names no identity URL",
+                )
+            })?;
         let (org_id, user_id) = ids_of_identity_url(identity_url)
             .ok_or_else(|| decode("resource list", "the identity URL names no org and user"))?;
         self.user_identity(&org_id, &user_id).await
@@ -384,7 +389,9 @@ impl Client {
             return Err(decode("identity URL", "the user id is not an Id"));
         }
         let user = self
-            .get(&format!("sobjects/User/{user_id}?fields=Id,Username,Name,Email"))
+            .get(&format!(
+                "sobjects/User/{user_id}?fields=Id,Username,Name,Email"
+            ))
             .await?;
         let text = |key: &str| {
             user.get(key)
@@ -1010,7 +1017,9 @@ pub fn ids_of_identity_url(url: &str) -> Option<(String, String)> {
     let (Some(org), Some(user), None) = (parts.next(), parts.next(), parts.next()) else {
         return None;
     };
-    let id = |s: &str| (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())).then(|| s.to_string());
+    let id = |s: &str| {
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())).then(|| s.to_string())
+    };
     Some((id(org)?, id(user)?))
 }
 

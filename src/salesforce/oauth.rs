@@ -16,8 +16,8 @@ use oauth2::basic::{
 };
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
-    StandardRevocableToken, StandardTokenResponse, TokenResponse as _, TokenUrl,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse as _, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -314,9 +314,7 @@ impl OAuthClient {
                 let text = String::from_utf8_lossy(&raw.body);
                 super::error::from_response(raw.status, &raw.content_type, &text)
             }
-            None => SfError::Transport {
-                message: fallback,
-            },
+            None => SfError::Transport { message: fallback },
         }
     }
 

@@ -571,7 +571,10 @@ pub fn revoke(org: &mut Org, form: &HashMap<String, String>) -> (u16, Value) {
 pub fn reaches_identity(org: &Org, session: &Session) -> bool {
     let through_an_app = session.app.as_deref().is_some_and(|label| {
         org.connected_apps.iter().any(|a| a.spec.label == label)
-            || org.external_client_apps.iter().any(|a| a.spec.label == label)
+            || org
+                .external_client_apps
+                .iter()
+                .any(|a| a.spec.label == label)
     });
     !through_an_app
         || session.scopes.iter().any(|s| {

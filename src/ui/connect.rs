@@ -59,14 +59,12 @@ pub(super) fn login_settings_for(
 ) -> Result<crate::login::session::LoginSettings, String> {
     let typed = app.remembered.client_id.trim();
     let remembered = if typed.is_empty() {
-        crate::login::url::login_host(target)
-            .ok()
-            .and_then(|host| {
-                app.login
-                    .client_ids
-                    .get(&crate::login::app::key_of(&host.login_url))
-                    .cloned()
-            })
+        crate::login::url::login_host(target).ok().and_then(|host| {
+            app.login
+                .client_ids
+                .get(&crate::login::app::key_of(&host.login_url))
+                .cloned()
+        })
     } else {
         None
     };
@@ -244,16 +242,30 @@ fn where_to_log_in(app: &mut App, ui: &mut egui::Ui) {
     ui.add_enabled_ui(!busy, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label("Your org:");
-            ui.radio_value(&mut app.remembered.login_where, LoginWhere::Production, "Production");
-            ui.radio_value(&mut app.remembered.login_where, LoginWhere::Sandbox, "Sandbox");
-            ui.radio_value(&mut app.remembered.login_where, LoginWhere::MyDomain, "My Domain");
+            ui.radio_value(
+                &mut app.remembered.login_where,
+                LoginWhere::Production,
+                "Production",
+            );
+            ui.radio_value(
+                &mut app.remembered.login_where,
+                LoginWhere::Sandbox,
+                "Sandbox",
+            );
+            ui.radio_value(
+                &mut app.remembered.login_where,
+                LoginWhere::MyDomain,
+                "My Domain",
+            );
             if app.remembered.login_where == LoginWhere::MyDomain {
                 ui.add(
                     egui::TextEdit::singleline(&mut app.remembered.login_url)
                         .hint_text("https://yourcompany.my.salesforce.com")
                         .desired_width(320.0),
                 )
-                .on_hover_text("Paste any address of your org: My Domain, Lightning or a Setup page")
+                .on_hover_text(
+                    "Paste any address of your org: My Domain, Lightning or a Setup page",
+                )
                 .accessible_name("Org address");
             }
         });
@@ -517,11 +529,19 @@ fn login_settings(app: &mut App, ui: &mut egui::Ui) {
         "The assistant's own login listens on http://localhost:{} for Salesforce's answer; it is not the Salesforce CLI's port 1717, so both can log in at once. Change it only if that port is taken here, and set the same port in your app's Callback URL.",
         crate::login::app::DEFAULT_CALLBACK_PORT
     ));
-    if let Some(app_info) = app.profile.login.as_ref().or(app.login.distribution_app.as_ref()) {
-        ui.label(RichText::new(format!(
-            "Without a consumer key of your own, the login goes through the app {} ({}).",
-            app_info.client_id, app_info.callback_url
-        )).weak());
+    if let Some(app_info) = app
+        .profile
+        .login
+        .as_ref()
+        .or(app.login.distribution_app.as_ref())
+    {
+        ui.label(
+            RichText::new(format!(
+                "Without a consumer key of your own, the login goes through the app {} ({}).",
+                app_info.client_id, app_info.callback_url
+            ))
+            .weak(),
+        );
     }
     ui.horizontal(|ui| {
         let label = ui.label("Callback port");

@@ -245,9 +245,10 @@ fn session_of(connected: service::Connected) -> (Session, Connection) {
 /// A connect error in an admin's words: what failed, what to do, and the raw error.
 fn connect_error(context: &str, e: &ConnectError) -> UiError {
     match e {
-        ConnectError::Salesforce { context: step, error } => {
-            UiError::from_sf(&format!("{context}. {step}"), error)
-        }
+        ConnectError::Salesforce {
+            context: step,
+            error,
+        } => UiError::from_sf(&format!("{context}. {step}"), error),
         ConnectError::Session(login_session::SessionError::Salesforce(sf)) => {
             UiError::from_sf(context, sf)
         }
@@ -442,9 +443,10 @@ async fn serve(
                 stop_checks(&mut running, &send);
                 session = None;
                 let (to, context) = match connect_command {
-                    Command::BrowserLogin(settings) => {
-                        (ConnectTo::Browser(settings), "The login did not finish".to_string())
-                    }
+                    Command::BrowserLogin(settings) => (
+                        ConnectTo::Browser(settings),
+                        "The login did not finish".to_string(),
+                    ),
                     Command::CliLogin(target) => (
                         ConnectTo::CliLogin { target },
                         "The Salesforce CLI login did not finish".to_string(),
