@@ -438,3 +438,28 @@ fn the_connect_page_names_no_command_line_flag() {
     }
     assert!(deploy_commands > 0, "the query sees labels with \"--\"");
 }
+
+/// A Salesforce CLI that is not on PATH: the admin gives its path, the app checks it and offers
+/// its login.
+#[test]
+fn a_cli_outside_path_can_be_given_by_its_path() {
+    let dir = std::env::temp_dir().join(format!("wbs-ui-sf-path-{}", std::process::id()));
+    let sf = common::fake_sf(&dir, "{}", 0);
+    let mut h = harness(app_with_sf(
+        SfCli::with_program("sf-not-installed"),
+        Remembered::default(),
+    ));
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    assert!(h.state().login.sf_cli.as_ref().unwrap().is_err());
+    h.state_mut().remembered.sf_program = sf.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Use this path").click();
+    step_until(&mut h, "the CLI at its path", |a| {
+        matches!(a.login.sf_cli, Some(Ok(_)))
+    });
+    assert_eq!(
+        writeback_setup::ui::connect::lead(h.state()),
+        writeback_setup::ui::connect::Lead::SalesforceCli
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

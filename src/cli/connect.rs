@@ -85,7 +85,7 @@ pub async fn connect(
     let env = ConnectEnv {
         store: crate::login::store::open_secret_store(),
         book: crate::login::store::LoginBook::open_default(),
-        sf_cli: crate::login::sf_cli::SfCli::new(),
+        sf_cli: crate::login::sf_cli::SfCli::configured(),
         open_browser: Arc::new(|_: &str| {}),
     };
     let connected = match service::connect(&env, to, |_| {}).await {

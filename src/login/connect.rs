@@ -29,7 +29,7 @@ impl ConnectEnv {
         ConnectEnv {
             store: open_secret_store(),
             book: LoginBook::open_default(),
-            sf_cli: SfCli::new(),
+            sf_cli: SfCli::configured(),
             open_browser: Arc::new(|url: &str| {
                 // The URL is shown with a Copy button too, so a failure here is not fatal.
                 let _ = open_browser(url);

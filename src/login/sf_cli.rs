@@ -37,6 +37,9 @@ const DEFAULT_PROGRAM: &str = "sf.cmd";
 #[cfg(not(windows))]
 const DEFAULT_PROGRAM: &str = "sf";
 
+/// Where the user says the Salesforce CLI is, when it is not on PATH.
+pub const SF_PROGRAM_ENV: &str = "WRITEBACK_SETUP_SF";
+
 /// How long one CLI command may run before it is stopped (refreshing a session goes over the
 /// network; node start-up alone takes a second or two).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -234,6 +237,14 @@ impl SfCli {
     /// The CLI found on PATH (`sf`, or `sf.cmd` on Windows).
     pub fn new() -> SfCli {
         SfCli::with_program(DEFAULT_PROGRAM)
+    }
+
+    /// The CLI the user set in `WRITEBACK_SETUP_SF` (a path), else `sf` on PATH.
+    pub fn configured() -> SfCli {
+        match std::env::var_os(SF_PROGRAM_ENV).filter(|p| !p.is_empty()) {
+            Some(path) => SfCli::with_program(path),
+            None => SfCli::new(),
+        }
     }
 
     /// A specific program (a full path, or a name looked up on PATH).

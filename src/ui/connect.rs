@@ -41,7 +41,11 @@ pub enum Lead {
 
 /// What the Connect page leads with, from what is known about this machine.
 pub fn lead(app: &App) -> Lead {
-    if matches!(app.login.sf_cli, Some(Ok(_))) {
+    // An app the profile or the publisher set up is there to be used.
+    let configured_app = app.profile.login.is_some() || app.login.distribution_app.is_some();
+    if configured_app && app.login_settings().is_ok() {
+        Lead::OwnApp
+    } else if matches!(app.login.sf_cli, Some(Ok(_))) {
         Lead::SalesforceCli
     } else if app.login_settings().is_ok() {
         Lead::OwnApp
@@ -314,6 +318,26 @@ fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
             }
             Some(Err(why)) => {
                 ui.label(RichText::new(&why.fix).color(status_color(ui, Some(Status::Warn))));
+                ui.horizontal_wrapped(|ui| {
+                    let label = ui.label("Installed elsewhere? Its path:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut app.remembered.sf_program)
+                            .hint_text("/usr/local/bin/sf")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(label.id);
+                    if ui
+                        .add_enabled(
+                            !app.remembered.sf_program.trim().is_empty(),
+                            egui::Button::new("Use this path"),
+                        )
+                        .clicked()
+                    {
+                        app.login.sf_cli = None;
+                        app.worker
+                            .send(Command::SetSfProgram(app.remembered.sf_program.clone()));
+                    }
+                });
             }
             None => {
                 ui.horizontal(|ui| {

@@ -36,6 +36,8 @@ pub struct Remembered {
     /// Overrides of the profile's login app (empty: the profile's, else the assistant's).
     pub client_id: String,
     pub callback_port: String,
+    /// Where the Salesforce CLI is, when not on PATH (empty: `sf` on PATH).
+    pub sf_program: String,
 }
 
 /// The browser login's destination.
@@ -59,6 +61,7 @@ impl Default for Remembered {
             login_url: String::new(),
             client_id: String::new(),
             callback_port: String::new(),
+            sf_program: String::new(),
         }
     }
 }
@@ -172,6 +175,9 @@ pub struct LoginState {
 
 impl App {
     pub fn new(worker: Worker, remembered: Remembered) -> App {
+        if !remembered.sf_program.trim().is_empty() {
+            worker.send(Command::SetSfProgram(remembered.sf_program.clone()));
+        }
         let (profile, profile_error) = match profile::resolve(&remembered.profile) {
             Ok(p) => (p, None),
             Err(e) => (

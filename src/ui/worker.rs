@@ -49,6 +49,8 @@ pub enum Command {
     CliLogin(LoginTarget),
     /// Finds the Salesforce CLI and its version (answers `SfCli`).
     CheckSfCli,
+    /// Uses the Salesforce CLI at this path (empty: `sf` on PATH), then checks it.
+    SetSfProgram(String),
     RunChecks(Box<CheckRequest>),
     /// Fixes and the test write-back (see `fix_view`).
     Write(Box<super::fix_view::WriteCommand>),
@@ -75,6 +77,7 @@ impl std::fmt::Debug for Command {
             Command::ConnectCli { target } => write!(f, "ConnectCli({target})"),
             Command::CliLogin(target) => write!(f, "CliLogin({target:?})"),
             Command::CheckSfCli => f.write_str("CheckSfCli"),
+            Command::SetSfProgram(path) => write!(f, "SetSfProgram({path})"),
             Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
             Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
@@ -359,7 +362,7 @@ async fn serve(
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<Event>,
     wake: Arc<dyn Fn() + Send + Sync>,
-    env: LoginEnv,
+    mut env: LoginEnv,
 ) {
     let send = {
         let events = events.clone();
@@ -425,6 +428,13 @@ async fn serve(
                 }));
             }
             Command::CheckSfCli => send(sf_cli_status(env.sf_cli.clone()).await),
+            Command::SetSfProgram(path) => {
+                env.sf_cli = match path.trim() {
+                    "" => crate::login::sf_cli::SfCli::configured(),
+                    path => crate::login::sf_cli::SfCli::with_program(path),
+                };
+                send(sf_cli_status(env.sf_cli.clone()).await);
+            }
             Command::SignOut => {
                 stop_checks(&mut running, &send);
                 let message = match session.take().and_then(|s| s.revoker) {
