@@ -498,17 +498,19 @@ fn headless_chromium_logs_in_end_to_end() {
         .status()
         .unwrap();
 
+    // The app is configured the way a publisher configures it: `app.toml` in the config folder.
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(
+        dir.join("config").join("app.toml"),
+        format!(
+            "[app]\nclient_id = \"{}\"\ncallback_url = \"http://localhost:{port}/OauthRedirect\"\n",
+            common::SIM_APP_KEY
+        ),
+    )
+    .unwrap();
     let mut login = app(&dir.join("config"), None);
     login
-        .args([
-            "login",
-            "--url",
-            org.sim.url(),
-            "--client-id",
-            common::SIM_APP_KEY,
-            "--callback-port",
-            &port.to_string(),
-        ])
+        .args(["login", "--url", org.sim.url()])
         .env("BROWSER", &script);
     let (child, url, rest) = start_login(login);
 
