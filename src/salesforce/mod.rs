@@ -1141,10 +1141,20 @@ mod tests {
     fn versions() {
         let list = json!([{"version": "9.0"}, {"version": "66.0"}, {"version": "67.0"}, {"version": "65.0"}]);
         assert_eq!(pick_version(Some(&list)).ok().as_deref(), Some("66.0"));
-        let old = json!([{"version": "20.0"}]);
-        assert_eq!(pick_version(Some(&old)).ok().as_deref(), Some("20.0"));
+        // Below the app's lowest version: none usable, both ranges named.
+        let old = json!([{"version": "20.0"}, {"version": "40.0"}]);
+        assert_eq!(
+            pick_version(Some(&old)),
+            Err(SfError::NoUsableVersion {
+                served: "20.0 to 40.0".into(),
+                wanted: format!("{MIN_API_VERSION} to {MAX_API_VERSION}"),
+            })
+        );
         let none = json!([{"version": "67.0"}]);
-        assert!(pick_version(Some(&none)).is_err());
+        assert!(matches!(
+            pick_version(Some(&none)),
+            Err(SfError::NoUsableVersion { served, .. }) if served == "67.0"
+        ));
     }
 
     #[test]
