@@ -416,9 +416,61 @@ async fn an_app_not_installed_in_the_org_is_explained() {
     assert_eq!(page.status().as_u16(), 400);
     let html = page.text().await.unwrap();
     assert!(html.contains("error=OAUTH_EC_APP_NOT_FOUND"), "{html}");
+    drop(login);
+    // The login says so at once instead of waiting for a browser that never comes back.
+    let shown = Arc::new(std::sync::Mutex::new(false));
+    let seen = shown.clone();
+    let started = std::time::Instant::now();
+    let err = session::browser_login(
+        &settings,
+        Arc::new(common::FakeKeychain::default()),
+        None,
+        Duration::from_secs(60),
+        move |_| *seen.lock().unwrap() = true,
+    )
+    .await
+    .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!*shown.lock().unwrap(), "no browser for a refused app");
+    assert!(
+        matches!(&err, SessionError::Login(writeback_setup::login::browser::LoginError::Denied { error, .. }) if error == "OAUTH_EC_APP_NOT_FOUND"),
+        "{err:?}"
+    );
     let explained = writeback_setup::login::app::app_problem("OAUTH_EC_APP_NOT_FOUND").unwrap();
     assert!(
         explained.contains("not installed in this org"),
         "{explained}"
+    );
+}
+
+/// A consumer key the org does not know (a typo, or an app in another org): refused before the
+/// browser opens, with `invalid_client_id` decoded.
+#[tokio::test]
+async fn an_unknown_consumer_key_is_refused_before_the_browser() {
+    let sim = org(27863, false).await;
+    let settings = LoginSettings::new(
+        &LoginTarget::Url(sim.url().to_string()),
+        None,
+        Some("3MVG9TYPOINTHEKEY"),
+        Some(27863),
+    )
+    .unwrap();
+    let err = session::browser_login(
+        &settings,
+        Arc::new(common::FakeKeychain::default()),
+        None,
+        Duration::from_secs(60),
+        |_| panic!("no browser for an unknown app"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, SessionError::Login(writeback_setup::login::browser::LoginError::Denied { error, .. }) if error == "invalid_client_id"),
+        "{err:?}"
+    );
+    assert!(
+        writeback_setup::login::app::app_problem("invalid_client_id")
+            .unwrap()
+            .contains("10 minutes")
     );
 }

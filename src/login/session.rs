@@ -199,6 +199,10 @@ pub async fn browser_login(
 ) -> Result<Session, SessionError> {
     let oauth = settings.oauth()?;
     let login = BrowserLogin::start(&oauth).await?;
+    // An app the org refuses outright shows an error page that never comes back: say so now.
+    if let Some((error, description)) = oauth.authorize_refusal(&login.authorize_url).await {
+        return Err(LoginError::Denied { error, description }.into());
+    }
     show(&login.authorize_url);
     let tokens = login.finish(&oauth, timeout).await?;
     session_from_tokens(settings, oauth, tokens, store, book).await

@@ -249,6 +249,35 @@ impl OAuthClient {
         url.to_string()
     }
 
+    /// Whether Salesforce refuses the login before anyone logs in: it answers the authorize
+    /// URL of an app it does not know (or not installed here, or with another callback) with a
+    /// `400` page naming the OAuth `error` code (`error=invalid_client_id`,
+    /// `error=OAUTH_EC_APP_NOT_FOUND`, `error=redirect_uri_mismatch`) and never redirects, so a
+    /// browser would wait in vain. `Some((error, description))` for such a page; `None` when
+    /// the login page shows, or when this cannot be known (no answer, no code on the page).
+    pub async fn authorize_refusal(&self, authorize_url: &str) -> Option<(String, String)> {
+        let response = self.http.get(authorize_url).send().await.ok()?;
+        if response.status().as_u16() != 400 {
+            return None;
+        }
+        let bytes = super::read_bounded(response, "authorize").await.ok()?;
+        let page = String::from_utf8_lossy(&bytes);
+        let code = |key: &str| {
+            page.split(key).nth(1).map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect::<String>()
+            })
+        };
+        let error = code("error=").filter(|c| !c.is_empty())?;
+        let description = page
+            .split("error_description=")
+            .nth(1)
+            .map(|rest| super::error::excerpt(rest.split(['<', '&']).next().unwrap_or_default()))
+            .unwrap_or_default();
+        Some((error, description))
+    }
+
     /// An HTTP client for the `oauth2` crate that sends through reqwest and keeps the raw
     /// answer (bounded like every answer) in `raw`.
     fn sender(
