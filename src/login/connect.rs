@@ -273,7 +273,7 @@ pub async fn connect(
                 })?;
             // The login names the org and user: read the user directly (no `id` scope needed).
             let identity = match (&login.org_id, &login.user_id) {
-                (Some(org), Some(user)) => client.user_identity(org, user).await,
+                (Some(org), Some(user)) => session::identity_of(&client, org, user).await,
                 _ => client.identity().await,
             }
             .map_err(|error| ConnectError::Salesforce {

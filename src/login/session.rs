@@ -238,7 +238,7 @@ pub async fn session_from_tokens(
         None => Arc::new(StaticToken::new(answer.access_token.clone())),
     };
     let client = Client::connect(&answer.instance_url, source.clone()).await?;
-    let identity = client.user_identity(&org_id, &user_id).await?;
+    let identity = identity_of(&client, &org_id, &user_id).await?;
     let login = SavedLogin {
         username: identity.username.clone(),
         user_id,
@@ -279,6 +279,20 @@ pub async fn session_from_tokens(
     })
 }
 
+/// Who logged in, by the org and user ids the login named: the user read through the REST API
+/// (`sobjects/User/{id}`, no `id` scope needed), else userinfo (a user without API access may
+/// still be named there, so the checks can report why); the first error when both fail.
+pub async fn identity_of(
+    client: &Client,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Identity, SfError> {
+    match client.user_identity(org_id, user_id).await {
+        Ok(identity) => Ok(identity),
+        Err(first) => client.identity().await.map_err(|_| first),
+    }
+}
+
 /// Resumes a saved login: a fresh access token from the stored refresh token (storing a rotated
 /// one), then connects.
 pub async fn resume(
@@ -304,7 +318,7 @@ pub async fn resume(
     // As in `refresh`: a keychain that refuses the rotated token must not end a working session.
     let _ = tokens.keep(&answer);
     let client = Client::connect(&answer.instance_url, tokens.clone()).await?;
-    let identity = client.user_identity(&saved.org_id, &saved.user_id).await?;
+    let identity = identity_of(&client, &saved.org_id, &saved.user_id).await?;
     let mut login = saved.clone();
     login.instance_url = client.instance_url().to_string();
     login.username = identity.username.clone();
