@@ -67,7 +67,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
 /// The exit code of a finished check: 0 ready, 1 not ready, 3 incomplete.
 pub(super) fn exit_code(report: &CheckReport) -> ExitCode {
     ExitCode::from(match report.verdict {
-        Verdict::Ready => READY,
+        Verdict::Ready | Verdict::ReadyWithConfirmations => READY,
         Verdict::NotReady => NOT_READY,
         Verdict::Incomplete => COULD_NOT_CHECK,
     })

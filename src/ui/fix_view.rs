@@ -80,6 +80,9 @@ pub struct WriteState {
     pub dry_run: Option<DryRun>,
     pub confirm_write: bool,
     pub report: Option<TestWriteReport>,
+    /// The Test write-back page's own error (the fix panel's is `error`): each shows beside
+    /// what caused it.
+    pub test_error: Option<String>,
     pub recovered: Vec<String>,
 }
 
@@ -283,7 +286,9 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             state.busy = None;
             match result {
                 Ok(recent) => state.recent = recent,
-                Err(e) => state.error = Some(format!("Recent records could not be read: {e}")),
+                Err(e) => {
+                    state.test_error = Some(format!("Recent records could not be read: {e}"))
+                }
             }
         }
         WriteEvent::Preflighted(result) => {
@@ -292,14 +297,17 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             state.report = None;
             match result {
                 Ok(pre) => state.preflight = Some(*pre),
-                Err(e) => state.error = Some(e),
+                Err(e) => {
+                    state.preflight = None;
+                    state.test_error = Some(e);
+                }
             }
         }
         WriteEvent::DryRan(result) => {
             state.busy = None;
             match result {
                 Ok(dry) => state.dry_run = Some(dry),
-                Err(e) => state.error = Some(format!("The dry run could not run: {e}")),
+                Err(e) => state.test_error = Some(format!("The dry run could not run: {e}")),
             }
         }
         WriteEvent::Wrote(result) => {
@@ -314,16 +322,18 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
                     ));
                     app.writes.report = Some(*report);
                 }
-                Err(e) => state.error = Some(format!("The test write stopped: {e}")),
+                Err(e) => state.test_error = Some(format!("The test write stopped: {e}")),
             }
         }
         WriteEvent::Recovered(lines) => state.recovered = lines,
     }
 }
 
+/// Sends a write command; the errors of earlier actions go (a new attempt starts clean).
 fn send(app: &mut App, busy: &str, command: WriteCommand) {
     app.writes.busy = Some(busy.to_string());
     app.writes.error = None;
+    app.writes.test_error = None;
     app.send_write(command);
 }
 
@@ -585,6 +595,38 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
+/// The step's status in words: not run until a test write is made; when and on which record.
+fn test_write_status(app: &App, ui: &mut egui::Ui) {
+    use crate::report::model::StepStatus;
+    let test_write = app.report_state.test_write.as_ref();
+    let status = StepStatus::of_test_write(test_write);
+    let text = match test_write {
+        None => "Not run yet: no test write has been made in this session.".to_string(),
+        Some(t) => {
+            let record = t.record_name.clone().unwrap_or_else(|| t.record_id.clone());
+            match status {
+                StepStatus::Pass => format!(
+                    "ok: written and restored on {} {record} at {}.",
+                    t.object, t.written_at
+                ),
+                StepStatus::Fail => format!(
+                    "fix: the test write on {} {record} at {} was refused. {}",
+                    t.object, t.written_at, t.outcome
+                ),
+                _ => format!(
+                    "warning: the test write on {} {record} at {} went through, but the record is not proven restored.",
+                    t.object, t.written_at
+                ),
+            }
+        }
+    };
+    ui.horizontal_wrapped(|ui| {
+        super::view::step_chip(ui, Some(status));
+        ui.label(text);
+    });
+    ui.add_space(4.0);
+}
+
 /// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
 pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
     if app.connection.is_none() {
@@ -601,7 +643,9 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
     }
     let object = app.profile.object.clone();
     let busy = app.writes.busy.is_some();
-    ui.horizontal(|ui| {
+    test_write_status(app, ui);
+    let parsed = testwrite::parse_record_input(&object, &app.writes.record_input);
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(format!("{object} to test on"));
         ui.add(
             egui::TextEdit::singleline(&mut app.writes.record_input)
@@ -609,10 +653,15 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 .desired_width(260.0),
         )
         .labelled_by(label.id);
-        let parsed = testwrite::parse_record_input(&object, &app.writes.record_input);
+        let why = if busy {
+            "Wait for the action that is running."
+        } else {
+            "Type a record (Id, URL or Case number) or pick a recent one."
+        };
         if ui
             .add_enabled(parsed.is_ok() && !busy, egui::Button::new("Preflight"))
             .on_hover_text("Reads the record, access, locks and automation. Writes nothing.")
+            .on_disabled_hover_text(why)
             .clicked()
         {
             let command = WriteCommand::Preflight {
@@ -624,6 +673,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if ui
             .add_enabled(!busy, egui::Button::new(format!("Recent {object}s")))
+            .on_disabled_hover_text("Wait for the action that is running.")
             .clicked()
         {
             send(
@@ -634,10 +684,11 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 },
             );
         }
-        if let (Err(e), false) = (parsed, app.writes.record_input.trim().is_empty()) {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
     });
+    // Under the box it is about, wrapped to the page.
+    if let (Err(e), false) = (&parsed, app.writes.record_input.trim().is_empty()) {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
     for record in app.writes.recent.clone() {
         let text = format!("{} {} ({})", record.number, record.subject, record.id);
         if ui.button(text).clicked() {
@@ -651,8 +702,11 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             ui.label(busy);
         });
     }
-    if let Some(error) = app.writes.error.clone() {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+    if let Some(error) = app.writes.test_error.clone() {
+        let shown = ui.colored_label(ui.visuals().error_fg_color, error);
+        if std::mem::take(&mut app.steps.reveal_error) {
+            shown.scroll_to_me(Some(egui::Align::Center));
+        }
     }
     let Some(pre) = app.writes.preflight.clone() else {
         return;
@@ -725,11 +779,39 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
-    ui.horizontal(|ui| {
+    let unreadable: Vec<String> = app
+        .profile
+        .fields
+        .iter()
+        .filter(|f| !pre.current.iter().any(|(name, _)| name == &f.api_name))
+        .map(|f| f.api_name.clone())
+        .collect();
+    let ready_to_write = !busy && unreadable.is_empty();
+    let why_not = if busy {
+        "Wait for the action that is running.".to_string()
+    } else {
+        format!(
+            "You ({}) cannot read {}: the write runs as you.",
+            pre.runs_as,
+            unreadable.join(", ")
+        )
+    };
+    if !unreadable.is_empty() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "The test write runs as you ({}), and you have no access to {}. Either log in as the integration user (Connect step) and test as it, or give yourself the integration's permission set for the test (Setup > Permission Sets > Manage Assignments) and remove it after.",
+                pre.runs_as,
+                unreadable.join(", ")
+            ),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
         if pre.can_run_apex {
             if ui
-                .add_enabled(!busy && pre.current.len() == app.profile.fields.len(), egui::Button::new("Dry run (rolled back)"))
+                .add_enabled(ready_to_write, egui::Button::new("Dry run (rolled back)"))
                 .on_hover_text("Runs the update in anonymous Apex inside a savepoint that is rolled back: reports what would fail, changes nothing.")
+                .on_disabled_hover_text(&why_not)
                 .clicked()
             {
                 let command = WriteCommand::DryRun { plan: Box::new(pre.plan.clone()) };
@@ -740,7 +822,8 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if !app.writes.confirm_write
             && ui
-                .add_enabled(!busy && pre.current.len() == app.profile.fields.len(), egui::Button::new("Write test values…"))
+                .add_enabled(ready_to_write, egui::Button::new("Write test values…"))
+                .on_disabled_hover_text(&why_not)
                 .clicked()
         {
             app.writes.confirm_write = true;

@@ -90,11 +90,13 @@ fn unredacted_report(app: &App) -> Option<Report> {
     let name = app.report_state.prepared_by.trim();
     context.prepared_by = (!name.is_empty()).then(|| name.to_string());
     context.confirmations = app
+        .steps
         .manual
         .iter()
         .filter(|(_, m)| m.confirmed)
         .map(|(id, m)| (id.clone(), m.note.clone()))
         .collect();
+    context.simulated = app.is_demo();
     context.test_write = app.report_state.test_write.clone();
     Some(Report::build(check, &app.profile, &context))
 }
@@ -285,6 +287,10 @@ fn message(ui: &mut egui::Ui, state: &ReportState) {
 fn verdict_label(ui: &mut egui::Ui, verdict: Verdict) {
     let (text, status) = match verdict {
         Verdict::Ready => ("Ready: the org is set up for the write-back.", Status::Pass),
+        Verdict::ReadyWithConfirmations => (
+            "Ready, with manual confirmations: people confirmed what the app could not verify.",
+            Status::Pass,
+        ),
         Verdict::NotReady => ("Not ready: some steps need work.", Status::Fail),
         Verdict::Incomplete => ("Incomplete: some checks could not run.", Status::Unknown),
     };
@@ -299,6 +305,13 @@ fn verdict_label(ui: &mut egui::Ui, verdict: Verdict) {
 /// The body of a report: org, steps with every check, open items, test write-back.
 fn report_body(ui: &mut egui::Ui, r: &Report) {
     let org = &r.org;
+    if r.simulated {
+        ui.label(
+            RichText::new(report::SIMULATED_NOTE)
+                .strong()
+                .color(status_color(ui, Some(Status::Warn))),
+        );
+    }
     ui.label(format!(
         "{} ({}), {} {} org, {}",
         org.name,
@@ -320,10 +333,10 @@ fn report_body(ui: &mut egui::Ui, r: &Report) {
     }
     ui.add_space(6.0);
     for step in &r.steps {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(ui_status_word(Some(step.status)))
-                    .color(status_color(ui, Some(step.status)))
+                RichText::new(step.status.as_status().map_or("not run", |s| ui_status_word(Some(s))))
+                    .color(status_color(ui, step.status.as_status()))
                     .strong(),
             );
             ui.label(RichText::new(&step.title).strong());
@@ -546,8 +559,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     ui.label(&report.verdict_text);
     ui.add_space(6.0);
     for step in &report.steps {
-        ui.horizontal(|ui| {
-            super::view::chip(ui, Some(step.status));
+        ui.horizontal_wrapped(|ui| {
+            super::view::step_chip(ui, Some(step.status));
             ui.label(&step.title);
         });
     }

@@ -2,6 +2,7 @@
 
 use super::{App, Page, ProfileDraft, Run, PAGES};
 use crate::checks::{thousands, Finding, FindingId, Status, Step, Verdict};
+use crate::report::model::StepStatus;
 use crate::profile::{self, FieldType};
 use eframe::egui;
 use egui::{Color32, RichText};
@@ -120,6 +121,21 @@ fn status_icon(ui: &mut egui::Ui, status: Option<Status>) {
     }
 }
 
+/// A step's chip: a check status, "not run" (a test write-back not made), or "pending".
+pub(super) fn step_chip(ui: &mut egui::Ui, status: Option<StepStatus>) {
+    match status {
+        Some(StepStatus::NotRun) => {
+            let color = ui.visuals().weak_text_color();
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 4.0;
+                status_icon(ui, None);
+                ui.label(RichText::new("not run").color(color).strong());
+            });
+        }
+        other => chip(ui, other.and_then(StepStatus::as_status)),
+    }
+}
+
 pub(super) fn chip(ui: &mut egui::Ui, status: Option<Status>) {
     let color = status_color(ui, status);
     ui.horizontal(|ui| {
@@ -133,17 +149,18 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     keyboard(app, ui);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar(app, ui));
     egui::Panel::bottom("navigation").show(ui, |ui| navigation(app, ui));
+    // The checklist keeps to what its longest title needs; the page takes the rest.
+    let narrow = ui.ctx().content_rect().width() < 1200.0;
     egui::Panel::left("steps")
         .resizable(false)
-        .exact_size(310.0)
+        .exact_size(if narrow { 250.0 } else { 290.0 })
         .show(ui, |ui| checklist(app, ui));
     egui::CentralPanel::default().show(ui, |ui| {
+        // One scroll position per page: a new page starts at its top.
         egui::ScrollArea::vertical()
+            .id_salt(("page", app.page))
             .auto_shrink([false, false])
-            .show(ui, |ui| {
-                ui.set_max_width(860.0);
-                page(app, ui);
-            });
+            .show(ui, |ui| page(app, ui));
     });
     profile_editor(app, ui.ctx());
 }
@@ -182,12 +199,15 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
                     .unwrap_or_else(|| connection.org_id.clone());
                 ui.label(RichText::new(name).strong());
                 let sandbox = org.is_some_and(|o| o.is_sandbox);
-                let (badge, fill) = if sandbox {
+                let (badge, fill) = if connection.demo.is_some() {
+                    // The demo org only plays production or sandbox: never show it as either.
+                    (" SIMULATED ORG ", Color32::from_rgb(150, 80, 0))
+                } else if sandbox {
                     (" SANDBOX ", Color32::from_rgb(40, 110, 200))
                 } else {
                     (" PRODUCTION ", Color32::from_rgb(200, 60, 20))
                 };
-                if org.is_some() {
+                if org.is_some() || connection.demo.is_some() {
                     ui.label(
                         RichText::new(badge)
                             .color(Color32::WHITE)
@@ -197,7 +217,7 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
                 }
                 if let Some(demo) = &connection.demo {
                     ui.label(
-                        RichText::new(format!(" DEMO: {demo} "))
+                        RichText::new(format!(" demo scenario: {demo} "))
                             .background_color(ui.visuals().faint_bg_color),
                     );
                 }
@@ -257,22 +277,7 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
                 message: None,
             });
         }
-        let user_label = ui.label("Integration user:");
-        let hint = app
-            .connection
-            .as_ref()
-            .and_then(|c| c.integration_user_hint.clone())
-            .unwrap_or_else(|| "integration@yourcompany.com".into());
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(&mut app.remembered.integration_user)
-                    .hint_text(hint)
-                    .desired_width(220.0),
-            )
-            .labelled_by(user_label.id);
-        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            app.run_checks(None);
-        }
+        integration_user_control(app, ui);
         ui.separator();
         match app.run.clone() {
             Run::Running { note, .. } => {
@@ -298,16 +303,68 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(2.0);
 }
 
+/// The one place the integration user is chosen: typed, or a detected user or a candidate
+/// adopted with one click. What the checks run for is said in words, never only by grey text.
+fn integration_user_control(app: &mut App, ui: &mut egui::Ui) {
+    let user_label = ui.label("Integration user:");
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut app.remembered.integration_user)
+                .hint_text("integration@yourcompany.com")
+                .desired_width(220.0),
+        )
+        .labelled_by(user_label.id);
+    if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+        app.run_checks(None);
+    }
+    let chosen = app.chosen_integration_user();
+    let checked_for = app.report.as_ref().and_then(|r| r.integration_user.clone());
+    match (&chosen, app.detected_integration_user()) {
+        (Some(user), _) if checked_for.as_deref() != Some(user.as_str()) && app.connection.is_some() => {
+            if ui.button("Check this user").clicked() {
+                app.run_checks(None);
+            }
+        }
+        (Some(_), _) => {
+            ui.label(RichText::new("chosen").weak());
+        }
+        (None, Some(detected)) => {
+            ui.label(format!("None chosen; checking the detected user {detected}."));
+            if ui
+                .button("Use it")
+                .accessible_name(format!("Use {detected}"))
+                .clicked()
+            {
+                app.choose_integration_user(&detected);
+            }
+        }
+        (None, None) => {
+            let candidates = app
+                .report
+                .as_ref()
+                .map(|r| r.candidates.clone())
+                .unwrap_or_default();
+            if candidates.is_empty() {
+                ui.label(RichText::new("None chosen.").color(status_color(ui, Some(Status::Warn))));
+            } else {
+                ui.label(RichText::new("None chosen. Likely:").color(status_color(ui, Some(Status::Warn))));
+                for candidate in candidates.iter().take(3) {
+                    if ui.button(format!("Use {candidate}")).clicked() {
+                        app.choose_integration_user(candidate);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn checklist(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(6.0);
     for page in PAGES {
+        // The Report row is not a check: it carries no status.
         let status = match page {
-            Page::Step(step) => app.step_status(step),
-            Page::Report => app.report.as_ref().map(|r| match r.verdict {
-                Verdict::Ready => Status::Pass,
-                Verdict::NotReady => Status::Fail,
-                Verdict::Incomplete => Status::Unknown,
-            }),
+            Page::Step(step) => Some(app.step_status(step)),
+            Page::Report => None,
         };
         let running = app.is_running()
             && match (&app.run, page) {
@@ -325,8 +382,8 @@ fn checklist(app: &mut App, ui: &mut egui::Ui) {
                     if running {
                         ui.add(egui::Spinner::new().size(14.0));
                         ui.label(RichText::new("checking").weak());
-                    } else {
-                        chip(ui, status);
+                    } else if let Some(status) = status {
+                        step_chip(ui, status);
                     }
                 },
             );
@@ -379,9 +436,15 @@ fn navigation(app: &mut App, ui: &mut egui::Ui) {
                 app.page = PAGES[index - 1];
             }
             if let Some(report) = &app.report {
+                let checked_at = app
+                    .steps
+                    .checked_at
+                    .as_deref()
+                    .map(|at| format!("Checked at {at}; "))
+                    .unwrap_or_default();
                 ui.label(
                     RichText::new(format!(
-                        "{} API calls in {} requests",
+                        "{checked_at}{} API calls in {} requests",
                         report.api_calls, report.round_trips
                     ))
                     .small()
@@ -422,28 +485,34 @@ fn intro(app: &App, step: Step) -> String {
 
 /// Where the org stands, and the first step that needs work: on every page.
 fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
-    let Some(report) = &app.report else { return };
-    let order = [
-        Step::Connect,
-        Step::Fields,
-        Step::App,
-        Step::Access,
-        Step::Reauthorize,
-        Step::TestWrite,
-    ];
-    let first_open = order
+    let (Some(report), Some(verdict)) = (&app.report, app.verdict()) else {
+        return;
+    };
+    let first_open = Step::ALL
         .into_iter()
-        .find(|s| matches!(app.step_status(*s), Some(Status::Fail | Status::Unknown)));
-    let (status, text) = match (report.verdict, first_open) {
-        (Verdict::Ready, _) | (_, None) => (
+        .find(|s| matches!(app.checks_status(*s), Some(Status::Fail | Status::Unknown)));
+    let confirmations = app.counted_confirmations();
+    let (status, text) = match (verdict, first_open) {
+        (Verdict::Ready, _) => (
             Status::Pass,
             "Ready: the org is set up for the write-back.".to_string(),
+        ),
+        (Verdict::ReadyWithConfirmations, _) => (
+            Status::Pass,
+            format!(
+                "Ready, with {confirmations} manual confirmation{}: people confirmed what the app could not verify.",
+                if confirmations == 1 { "" } else { "s" }
+            ),
+        ),
+        (Verdict::NotReady, None) => (
+            Status::Fail,
+            "Not ready: the test write-back was refused. See Test write-back.".to_string(),
         ),
         (Verdict::NotReady, Some(step)) => {
             let n = report
                 .checks
                 .iter()
-                .filter(|c| app.effective_status(c.id.as_str(), c.status) == Status::Fail)
+                .filter(|c| app.effective_status(c) == Status::Fail)
                 .count();
             (
                 Status::Fail,
@@ -454,13 +523,18 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
                 ),
             )
         }
-        (Verdict::Incomplete, Some(step)) => (
+        (Verdict::Incomplete, step) => (
             Status::Unknown,
             format!(
-                "Almost there: some checks need a manual confirmation, starting with {}.",
-                step.title()
+                "Almost there: some checks need a manual confirmation{}.",
+                step.map(|s| format!(", starting with {}", s.title()))
+                    .unwrap_or_default()
             ),
         ),
+    };
+    let go_to = match (verdict, first_open) {
+        (Verdict::NotReady, None) => Some(Step::TestWrite),
+        (_, step) => step,
     };
     let color = status_color(ui, Some(status));
     egui::Frame::new()
@@ -470,10 +544,10 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
         .corner_radius(4.0)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 status_icon(ui, Some(status));
                 ui.label(RichText::new(text).strong().color(color));
-                if let Some(step) = first_open.filter(|s| app.page != Page::Step(*s)) {
+                if let Some(step) = go_to.filter(|s| app.page != Page::Step(*s)) {
                     if ui.button(format!("Go to {}", step.title())).clicked() {
                         app.page = Page::Step(step);
                     }
@@ -482,25 +556,93 @@ fn verdict_banner(app: &mut App, ui: &mut egui::Ui) {
         });
 }
 
+/// In the demo, on every page: the org is simulated.
+fn simulated_banner(app: &App, ui: &mut egui::Ui) {
+    let Some(scenario) = app.connection.as_ref().and_then(|c| c.demo.clone()) else {
+        return;
+    };
+    let color = status_color(ui, Some(Status::Warn));
+    egui::Frame::new()
+        .stroke(egui::Stroke::new(1.5, color))
+        .inner_margin(6.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(format!(
+                    "SIMULATED ORG: the app's built-in demo org (scenario \"{scenario}\"). Nothing here touches Salesforce; reports made here say so."
+                ))
+                .strong()
+                .color(color),
+            );
+        });
+    ui.add_space(4.0);
+}
+
+/// Demo mode: the Setup-only work of this step done in the simulated org on a click, so the
+/// demo can be walked to READY (a real org is changed in Setup, by its admin).
+fn demo_setup_actions(app: &mut App, ui: &mut egui::Ui, step: Step) {
+    if !app.is_demo() || !app.can_write() {
+        return;
+    }
+    let failing = matches!(app.checks_status(step), Some(Status::Fail | Status::Unknown));
+    let action = match step {
+        Step::App => super::demo::DemoSetupAction::AddApiScope {
+            app: app.profile.app.label.clone(),
+        },
+        Step::Reauthorize => match app.integration_user() {
+            Some(username) => super::demo::DemoSetupAction::Reauthorize {
+                username,
+                app: app.profile.app.label.clone(),
+            },
+            None => return,
+        },
+        _ => return,
+    };
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new("Demo org").strong());
+        ui.label("In a real org only an admin can do this, in Setup. In the simulated org the app can do it for you, so you can walk the demo to the end.");
+        let enabled = failing && !app.is_running();
+        let response = ui.add_enabled(enabled, egui::Button::new(action.label()));
+        let response = if failing {
+            response
+        } else {
+            response.on_disabled_hover_text("Nothing to do: this step passes.")
+        };
+        if !failing {
+            ui.label(RichText::new("Nothing to do here: this step passes.").weak());
+        }
+        if response.clicked() {
+            app.demo_setup(action.clone());
+        }
+        match &app.demo_notice {
+            Some(Ok(done)) => {
+                ui.label(done.as_str());
+            }
+            Some(Err(why)) => {
+                ui.colored_label(status_color(ui, Some(Status::Fail)), why.as_str());
+            }
+            None => {}
+        }
+    });
+    ui.add_space(6.0);
+}
+
 fn page(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(8.0);
     super::fix_view::pending_banner(app, ui);
+    simulated_banner(app, ui);
     verdict_banner(app, ui);
     ui.add_space(4.0);
     match app.page {
         Page::Step(step) => {
-            let index = PAGES.iter().position(|p| *p == app.page).unwrap_or(0);
-            let heading = match step {
-                Step::Connect => "Connect to the org".to_string(),
-                other => format!(
-                    "Step {} – {}",
-                    index,
-                    other
-                        .title()
-                        .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
-                ),
-            };
-            ui.heading(heading);
+            let heading = app.page.heading();
+            if app.is_demo() {
+                ui.heading(format!("{heading} (simulated org)"));
+            } else {
+                ui.heading(heading);
+            }
             ui.add_space(4.0);
             ui.label(intro(app, step));
             ui.add_space(8.0);
@@ -512,6 +654,7 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
                 Step::TestWrite => super::fix_view::test_write_page(app, ui),
                 _ => {}
             }
+            demo_setup_actions(app, ui, step);
             if matches!(step, Step::Fields | Step::Access) {
                 super::fix_view::fix_panel(app, ui, step);
             }
@@ -522,8 +665,18 @@ fn page(app: &mut App, ui: &mut egui::Ui) {
 }
 
 pub(super) fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
+    error_box_revealed(ui, error, id, false);
+}
+
+/// An error box; `reveal` scrolls it into view (for an error that just arrived).
+pub(super) fn error_box_revealed(
+    ui: &mut egui::Ui,
+    error: &super::UiError,
+    id: &str,
+    reveal: bool,
+) {
     ui.add_space(6.0);
-    egui::Frame::group(ui.style())
+    let shown = egui::Frame::group(ui.style())
         .stroke(egui::Stroke::new(1.5, status_color(ui, Some(Status::Fail))))
         .show(ui, |ui| {
             ui.label(
@@ -538,6 +691,9 @@ pub(super) fn error_box(ui: &mut egui::Ui, error: &super::UiError, id: &str) {
                     ui.label(RichText::new(&error.details).monospace());
                 });
         });
+    if reveal {
+        shown.response.scroll_to_me(Some(egui::Align::Center));
+    }
 }
 
 pub(super) fn copy_button(ui: &mut egui::Ui, value: &str) {
@@ -638,37 +794,42 @@ fn app_values(app: &App, ui: &mut egui::Ui) {
 }
 
 fn record_picker(app: &mut App, ui: &mut egui::Ui) {
-    ui.horizontal(|ui| {
+    let object = app.profile.object.clone();
+    let valid = app.record_input();
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(format!(
-            "{} Id for the record-access check (optional)",
-            app.profile.object
+            "{object} for the record-access check (optional)"
         ));
         ui.add(
-            egui::TextEdit::singleline(&mut app.record_input)
-                .hint_text("500…")
-                .desired_width(200.0),
+            egui::TextEdit::singleline(&mut app.steps.record_input)
+                .hint_text("Id, record URL or Case number")
+                .desired_width(260.0),
         )
         .labelled_by(label.id);
-        let valid = app.record_id();
-        if ui
-            .add_enabled(
-                valid.is_ok() && app.connection.is_some() && !app.is_running(),
-                egui::Button::new("Check this record"),
-            )
-            .clicked()
-        {
+        let can = valid.as_ref().is_ok_and(|r| r.is_some()) && app.connection.is_some() && !app.is_running();
+        let button = ui.add_enabled(can, egui::Button::new("Check this record"));
+        let why = if app.connection.is_none() {
+            "Connect to an org first."
+        } else if app.is_running() {
+            "Wait for the checks that are running."
+        } else {
+            "Type a record first."
+        };
+        if button.on_disabled_hover_text(why).clicked() {
             app.run_checks(Some(Step::Access));
         }
-        if let Err(e) = valid {
-            ui.colored_label(status_color(ui, Some(Status::Fail)), e);
-        }
     });
+    // Under the box, where the eye is, and wrapped to the page.
+    if let Err(e) = valid {
+        ui.colored_label(status_color(ui, Some(Status::Fail)), e);
+    }
     ui.add_space(6.0);
 }
 
 fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
     if let Some(error) = app.check_error.clone() {
-        error_box(ui, &error, "check_error");
+        let reveal = std::mem::take(&mut app.steps.reveal_error);
+        error_box_revealed(ui, &error, "check_error", reveal);
     }
     let Some(report) = app.report.clone() else {
         if app.connection.is_some() {
@@ -679,21 +840,26 @@ fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
         return;
     };
     let list: Vec<&Finding> = report.checks.iter().filter(|c| c.step == step).collect();
+    if step == Step::TestWrite && !list.is_empty() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("What runs when the integration writes (the automation scan; it does not set this step's status):").strong());
+    }
     if !list.is_empty() {
-        ui.checkbox(&mut app.expand_evidence, "Show all evidence");
+        ui.checkbox(&mut app.steps.expand_evidence, "Show all evidence");
     }
     for finding in list {
         finding_card(app, ui, finding, &report.org.instance_url);
     }
-    if step == Step::Access && !report.candidates.is_empty() {
+    if step == Step::Access && !report.candidates.is_empty() && app.chosen_integration_user().is_none() {
         ui.add_space(4.0);
         ui.label("Users who look like the integration user:");
-        for candidate in &report.candidates {
-            if ui.button(format!("Use {candidate}")).clicked() {
-                app.remembered.integration_user = candidate.clone();
-                app.run_checks(None);
+        ui.horizontal_wrapped(|ui| {
+            for candidate in &report.candidates {
+                if ui.button(format!("Use {candidate}")).clicked() {
+                    app.choose_integration_user(candidate);
+                }
             }
-        }
+        });
     }
     if let Some(next) = next_hint(app, step) {
         ui.add_space(8.0);
@@ -703,28 +869,27 @@ fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
 
 fn next_hint(app: &App, step: Step) -> Option<String> {
     let status = app.step_status(step)?;
-    let order = [
-        Step::Connect,
-        Step::Fields,
-        Step::App,
-        Step::Access,
-        Step::Reauthorize,
-        Step::TestWrite,
-    ];
-    let position = order.iter().position(|s| *s == step)?;
-    if matches!(status, Status::Fail | Status::Unknown) {
+    let position = Step::ALL.iter().position(|s| *s == step)?;
+    if step == Step::TestWrite {
+        return Some(match status {
+            StepStatus::NotRun => "Next: run the test write-back above, then save the report.".into(),
+            StepStatus::Fail => "The test write was refused: fix what it says, then test again.".into(),
+            _ => "Next: the Report.".into(),
+        });
+    }
+    if matches!(status, StepStatus::Fail | StepStatus::Unknown) {
         return Some("Fix the items above, then press Re-check this step.".into());
     }
-    let following = order.get(position + 1)?;
+    let following = Step::ALL.get(position + 1)?;
     Some(format!("Next: {}.", following.title()))
 }
 
 fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_url: &str) {
-    let status = app.effective_status(finding.id.as_str(), finding.status);
+    let status = app.effective_status(finding);
     let stroke_color = status_color(ui, Some(status));
     egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, stroke_color.gamma_multiply(0.6))).show(ui, |ui| {
         ui.set_width(ui.available_width());
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             chip(ui, Some(status));
             ui.label(RichText::new(&finding.title).strong());
         });
@@ -734,26 +899,16 @@ fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_ur
         if let Some(fix) = finding.fix.as_ref().filter(|_| status != Status::Pass) {
             ui.label(RichText::new(format!("Fix: {fix}")).color(ui.visuals().strong_text_color()));
         }
-        ui.horizontal_wrapped(|ui| {
-            if let Some(path) = &finding.setup_path {
-                let url = format!("{}{path}", instance_url.trim_end_matches('/'));
-                if ui.button("Open in Salesforce Setup").accessible_name(format!("Open in Salesforce Setup: {}", finding.title)).on_hover_text(&url).clicked() {
-                    ui.ctx().open_url(egui::OpenUrl::new_tab(url));
-                }
-            }
-        });
+        if let Some(path) = &finding.setup_path {
+            setup_link(app, ui, &finding.title, instance_url, path);
+        }
         if finding.status == Status::Unknown {
-            let entry = app.manual.entry(finding.id.as_str().to_string()).or_default();
-            ui.horizontal(|ui| {
-                ui.checkbox(&mut entry.confirmed, "Confirm manually").on_hover_text("You checked this yourself in Setup. The report records it as confirmed by a person, not by the app.");
-                let note_label = ui.label("Note");
-                ui.add(egui::TextEdit::singleline(&mut entry.note).hint_text("what you saw").desired_width(260.0)).labelled_by(note_label.id);
-            });
+            manual_confirmation(app, ui, finding);
         }
         if !finding.granted_by.is_empty() || !finding.evidence.is_empty() {
             egui::CollapsingHeader::new(format!("Evidence ({})", finding.id))
-                .id_salt((&finding.id, app.expand_evidence))
-                .default_open(app.expand_evidence)
+                .id_salt((&finding.id, app.steps.expand_evidence))
+                .default_open(app.steps.expand_evidence)
                 .show(ui, |ui| {
                 if !finding.granted_by.is_empty() {
                     ui.label(format!("Granted by: {}", finding.granted_by.join("; ")));
@@ -763,6 +918,77 @@ fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_ur
         }
     });
     ui.add_space(6.0);
+}
+
+/// "Open in Salesforce Setup": in a real org the page itself; in the demo org, which has no
+/// Setup, the simulated org's page that says what that Setup page is for.
+pub(super) fn setup_link(app: &App, ui: &mut egui::Ui, title: &str, instance_url: &str, path: &str) {
+    let url = format!("{}{path}", instance_url.trim_end_matches('/'));
+    ui.horizontal_wrapped(|ui| {
+        let (text, hover) = if app.is_demo() {
+            (
+                "Open in Salesforce Setup (simulated)",
+                format!("The demo org has no Setup: this opens its page describing {path}"),
+            )
+        } else {
+            ("Open in Salesforce Setup", url.clone())
+        };
+        if ui
+            .button(text)
+            .accessible_name(format!("Open in Salesforce Setup: {title}"))
+            .on_hover_text(hover)
+            .clicked()
+        {
+            ui.ctx().open_url(egui::OpenUrl::new_tab(url));
+        }
+    });
+}
+
+/// "Confirm manually" for a check the app could not verify: it counts only with a note, and
+/// for a check about the integration user only once one is chosen.
+fn manual_confirmation(app: &mut App, ui: &mut egui::Ui, finding: &Finding) {
+    let user_chosen = app
+        .report
+        .as_ref()
+        .is_some_and(|r| r.integration_user.is_some());
+    let blocked_by_user = finding.id.needs_integration_user() && !user_chosen;
+    let entry = app
+        .steps
+        .manual
+        .entry(finding.id.as_str().to_string())
+        .or_default();
+    ui.horizontal_wrapped(|ui| {
+        let note_label = ui.label("What you saw in Setup");
+        ui.add_enabled(
+            !blocked_by_user,
+            egui::TextEdit::singleline(&mut entry.note)
+                .hint_text("e.g. Setup > App Manager shows api")
+                .desired_width(300.0),
+        )
+        .labelled_by(note_label.id);
+        let has_note = !entry.note.trim().is_empty();
+        if !has_note {
+            // A confirmation without a note does not count: untick it so the box says so.
+            entry.confirmed = false;
+        }
+        let why = if blocked_by_user {
+            "Choose the integration user first (top of the window): there is nobody to confirm this for yet."
+        } else {
+            "Write what you saw first: a confirmation needs a note."
+        };
+        ui.add_enabled(
+            has_note && !blocked_by_user,
+            egui::Checkbox::new(&mut entry.confirmed, "Confirm manually"),
+        )
+        .on_hover_text("You checked this yourself in Setup. The report records it as confirmed by a person, not by the app.")
+        .on_disabled_hover_text(why);
+    });
+    if blocked_by_user {
+        ui.label(
+            RichText::new("Choose the integration user first: this check is about that user.")
+                .color(status_color(ui, Some(Status::Warn))),
+        );
+    }
 }
 
 /// Evidence can be hundreds of lines on a large org: only the visible rows are laid out.

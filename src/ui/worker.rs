@@ -40,7 +40,10 @@ pub enum Command {
     ConnectCli {
         target: String,
     },
-    RunChecks(Box<CheckRequest>),
+    /// Runs the checks; a record given as a Case number is looked up first.
+    RunChecks(Box<CheckRequest>, Option<crate::testwrite::RecordInput>),
+    /// Demo only: does a Setup-only step in the simulated org, as its admin would in Setup.
+    DemoSetup(DemoSetupAction),
     /// Fixes and the test write-back (see `fix_view`).
     Write(Box<super::fix_view::WriteCommand>),
     Cancel,
@@ -64,7 +67,8 @@ impl std::fmt::Debug for Command {
             Command::ForgetLogin(l) => write!(f, "ForgetLogin({})", l.title()),
             Command::FindCliOrgs => f.write_str("FindCliOrgs"),
             Command::ConnectCli { target } => write!(f, "ConnectCli({target})"),
-            Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
+            Command::RunChecks(r, _) => write!(f, "RunChecks({})", r.profile.id),
+            Command::DemoSetup(action) => write!(f, "DemoSetup({action:?})"),
             Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
             Command::Disconnect => f.write_str("Disconnect"),
@@ -135,7 +139,11 @@ pub enum Event {
         persistent: bool,
     },
     CliOrgs(Result<Vec<SfOrg>, UiError>),
+    /// A demo Setup action finished (Ok: what was done, in words).
+    DemoSetupDone(DemoSetupAction, Result<String, String>),
 }
+
+pub use super::demo::DemoSetupAction;
 
 /// What the worker logs in with: the secret store, the saved-logins book, the Salesforce CLI and
 /// the way to open a browser. Tests pass their own.
@@ -578,7 +586,14 @@ async fn serve(
                     Err(e) => send(Event::ConnectFailed(e)),
                 }
             }
-            Command::RunChecks(request) => {
+            Command::DemoSetup(action) => {
+                let done = match session.as_ref().and_then(|s| s._sim.as_ref()) {
+                    Some(sim) => super::demo::apply(sim, &action),
+                    None => Err("Only the demo org can be set up from the app.".to_string()),
+                };
+                send(Event::DemoSetupDone(action, done));
+            }
+            Command::RunChecks(mut request, record) => {
                 let Some(s) = &session else {
                     send(Event::CheckFailed(UiError {
                         message: "Not connected.".into(),
@@ -595,6 +610,20 @@ async fn serve(
                 let identity = s.identity.clone();
                 let send = send.clone();
                 running = Some(tokio::spawn(async move {
+                    if let Some(record) = record {
+                        send(Event::Progress("Finding the record".into()));
+                        match crate::testwrite::resolve_input(&client, &record).await {
+                            Ok(id) => request.record_id = Some(id),
+                            Err(e) => {
+                                send(Event::CheckFailed(UiError {
+                                    message: "The record for the record-access check was not found.".into(),
+                                    fix: e.to_string(),
+                                    details: format!("{e:?}"),
+                                }));
+                                return;
+                            }
+                        }
+                    }
                     let progress = |note: &str| send(Event::Progress(note.to_string()));
                     match readiness::run_as(&client, &identity, &request, &progress).await {
                         Ok(report) => send(Event::Checked(Box::new(report))),
