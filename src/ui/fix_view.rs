@@ -286,9 +286,7 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             state.busy = None;
             match result {
                 Ok(recent) => state.recent = recent,
-                Err(e) => {
-                    state.test_error = Some(format!("Recent records could not be read: {e}"))
-                }
+                Err(e) => state.test_error = Some(format!("Recent records could not be read: {e}")),
             }
         }
         WriteEvent::Preflighted(result) => {
@@ -739,21 +737,36 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if !pre.current.is_empty() {
             let values = pre.plan.values();
-            egui::Grid::new("preflight_values")
-                .striped(true)
-                .num_columns(3)
+            egui::ScrollArea::horizontal()
+                .id_salt("preflight_values_scroll")
                 .show(ui, |ui| {
-                    for title in ["Field", "Now", "Test value"] {
-                        ui.label(RichText::new(title).strong());
-                    }
-                    ui.end_row();
-                    for (field, now) in &pre.current {
-                        ui.label(field);
-                        ui.label(shown(Some(now)));
-                        ui.label(shown(values.get(field)));
-                        ui.end_row();
-                    }
+                    egui::Grid::new("preflight_values")
+                        .striped(true)
+                        .num_columns(3)
+                        .show(ui, |ui| {
+                            for title in ["Field", "Now", "Test value"] {
+                                ui.label(RichText::new(title).strong());
+                            }
+                            ui.end_row();
+                            for (field, now) in &pre.current {
+                                ui.label(field);
+                                ui.label(shown(Some(now)));
+                                ui.label(shown(values.get(field)));
+                                ui.end_row();
+                            }
+                        });
                 });
+        }
+        for warning in refused_values(&app.profile, &pre.plan) {
+            ui.colored_label(ui.visuals().warn_fg_color, warning);
+        }
+        for field in pre.plan.fields.iter() {
+            if let Some(unfit) = &field.unfit {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{}: not sent. {}", field.name, unfit.explanation),
+                );
+            }
         }
         for note in &pre.notes {
             ui.label(RichText::new(note).weak());
@@ -868,6 +881,39 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
     }
 }
 
+/// The integration's values a restricted picklist in the org will refuse (the test's own value
+/// may fit while the integration's other values do not).
+pub fn refused_values(profile: &Profile, plan: &TestWritePlan) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for requirement in &profile.fields {
+        let Some(shape) = plan
+            .fields
+            .iter()
+            .find(|f| f.name == requirement.api_name)
+            .and_then(|f| f.shape.as_ref())
+            .filter(|s| s.restricted_picklist)
+        else {
+            continue;
+        };
+        let refused: Vec<&str> = requirement
+            .values
+            .iter()
+            .filter(|v| !shape.active_values.iter().any(|a| a == *v))
+            .map(String::as_str)
+            .collect();
+        if !refused.is_empty() {
+            warnings.push(format!(
+                "{} is a restricted picklist: Salesforce will refuse the integration's value{} {} (its active values: {}). Add them to the picklist or make it unrestricted.",
+                requirement.api_name,
+                if refused.len() == 1 { "" } else { "s" },
+                refused.join(", "),
+                shape.active_values.join(", ")
+            ));
+        }
+    }
+    warnings
+}
+
 fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
     ui.add_space(6.0);
     let headline = if report.write_ok && report.restored {
@@ -881,31 +927,35 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
     if report.restored && !report.write_ok {
         ui.label("Every field the test touched is back as it was.");
     }
-    egui::Grid::new("test_write_values")
-        .striped(true)
-        .num_columns(4)
+    egui::ScrollArea::horizontal()
+        .id_salt("test_write_values_scroll")
         .show(ui, |ui| {
-            for title in ["Field", "Before", "Written", "Restored"] {
-                ui.label(RichText::new(title).strong());
-            }
-            ui.end_row();
-            for row in &report.rows {
-                ui.label(&row.field);
-                ui.label(shown(Some(&row.before)));
-                ui.label(shown(row.written.as_ref()));
-                let after = shown(row.after.as_ref());
-                let fate = match row.fate {
-                    FieldFate::Restored => after,
-                    FieldFate::Untouched => format!("{after} (not written)"),
-                    FieldFate::ChangedBySomeoneElse => {
-                        format!("{after} (changed by someone else; left as is)")
+            egui::Grid::new("test_write_values")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for title in ["Field", "Before", "Written", "Restored"] {
+                        ui.label(RichText::new(title).strong());
                     }
-                    FieldFate::StillTestValue => format!("{after} (NOT restored)"),
-                    FieldFate::Unproven => format!("{after} (NOT proven back)"),
-                };
-                ui.label(fate);
-                ui.end_row();
-            }
+                    ui.end_row();
+                    for row in &report.rows {
+                        ui.label(&row.field);
+                        ui.label(shown(Some(&row.before)));
+                        ui.label(shown(row.written.as_ref()));
+                        let after = shown(row.after.as_ref());
+                        let fate = match row.fate {
+                            FieldFate::Restored => after,
+                            FieldFate::Untouched => format!("{after} (not written)"),
+                            FieldFate::ChangedBySomeoneElse => {
+                                format!("{after} (changed by someone else; left as is)")
+                            }
+                            FieldFate::StillTestValue => format!("{after} (NOT restored)"),
+                            FieldFate::Unproven => format!("{after} (NOT proven back)"),
+                        };
+                        ui.label(fate);
+                        ui.end_row();
+                    }
+                });
         });
     for blocked in &report.blocked {
         ui.colored_label(ui.visuals().error_fg_color, &blocked.explanation);

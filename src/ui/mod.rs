@@ -12,8 +12,8 @@ mod view;
 pub mod worker;
 
 use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
-use crate::report::model::StepStatus;
 use crate::profile::{self, Profile};
+use crate::report::model::StepStatus;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -473,7 +473,8 @@ impl App {
                         Run::Idle => None,
                     };
                     self.run = Run::Idle;
-                    self.steps.checked_at = Some(chrono::Local::now().format("%H:%M:%S").to_string());
+                    self.steps.checked_at =
+                        Some(chrono::Local::now().format("%H:%M:%S").to_string());
                     self.report = Some(match (only, self.report.take()) {
                         (Some(step), Some(mut previous)) => {
                             previous.checks.retain(|c| c.step != step);

@@ -335,9 +335,13 @@ fn report_body(ui: &mut egui::Ui, r: &Report) {
     for step in &r.steps {
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(step.status.as_status().map_or("not run", |s| ui_status_word(Some(s))))
-                    .color(status_color(ui, step.status.as_status()))
-                    .strong(),
+                RichText::new(
+                    step.status
+                        .as_status()
+                        .map_or("not run", |s| ui_status_word(Some(s))),
+                )
+                .color(status_color(ui, step.status.as_status()))
+                .strong(),
             );
             ui.label(RichText::new(&step.title).strong());
         });

@@ -2,8 +2,8 @@
 
 use super::{App, Page, ProfileDraft, Run, PAGES};
 use crate::checks::{thousands, Finding, FindingId, Status, Step, Verdict};
-use crate::report::model::StepStatus;
 use crate::profile::{self, FieldType};
+use crate::report::model::StepStatus;
 use eframe::egui;
 use egui::{Color32, RichText};
 
@@ -320,7 +320,9 @@ fn integration_user_control(app: &mut App, ui: &mut egui::Ui) {
     let chosen = app.chosen_integration_user();
     let checked_for = app.report.as_ref().and_then(|r| r.integration_user.clone());
     match (&chosen, app.detected_integration_user()) {
-        (Some(user), _) if checked_for.as_deref() != Some(user.as_str()) && app.connection.is_some() => {
+        (Some(user), _)
+            if checked_for.as_deref() != Some(user.as_str()) && app.connection.is_some() =>
+        {
             if ui.button("Check this user").clicked() {
                 app.run_checks(None);
             }
@@ -329,7 +331,9 @@ fn integration_user_control(app: &mut App, ui: &mut egui::Ui) {
             ui.label(RichText::new("chosen").weak());
         }
         (None, Some(detected)) => {
-            ui.label(format!("None chosen; checking the detected user {detected}."));
+            ui.label(format!(
+                "None chosen; checking the detected user {detected}."
+            ));
             if ui
                 .button("Use it")
                 .accessible_name(format!("Use {detected}"))
@@ -347,7 +351,10 @@ fn integration_user_control(app: &mut App, ui: &mut egui::Ui) {
             if candidates.is_empty() {
                 ui.label(RichText::new("None chosen.").color(status_color(ui, Some(Status::Warn))));
             } else {
-                ui.label(RichText::new("None chosen. Likely:").color(status_color(ui, Some(Status::Warn))));
+                ui.label(
+                    RichText::new("None chosen. Likely:")
+                        .color(status_color(ui, Some(Status::Warn))),
+                );
                 for candidate in candidates.iter().take(3) {
                     if ui.button(format!("Use {candidate}")).clicked() {
                         app.choose_integration_user(candidate);
@@ -585,7 +592,10 @@ fn demo_setup_actions(app: &mut App, ui: &mut egui::Ui, step: Step) {
     if !app.is_demo() || !app.can_write() {
         return;
     }
-    let failing = matches!(app.checks_status(step), Some(Status::Fail | Status::Unknown));
+    let failing = matches!(
+        app.checks_status(step),
+        Some(Status::Fail | Status::Unknown)
+    );
     let action = match step {
         Step::App => super::demo::DemoSetupAction::AddApiScope {
             app: app.profile.app.label.clone(),
@@ -707,63 +717,99 @@ pub(super) fn copy_button(ui: &mut egui::Ui, value: &str) {
     }
 }
 
+/// The checks' evidence line for a field (`API_name: ...`) of a finding, when there is one.
+fn field_evidence(app: &App, id: FindingId, api_name: &str) -> Option<String> {
+    let finding = app.report.as_ref()?.checks.iter().find(|c| c.id == id)?;
+    finding.evidence.iter().find_map(|line| {
+        let (name, rest) = line.split_once(": ")?;
+        (name == api_name).then(|| rest.to_string())
+    })
+}
+
 fn fields_table(app: &mut App, ui: &mut egui::Ui) {
-    // Per-field presence comes from the fields.exist evidence ("API_name: found|missing").
-    let evidence: Vec<String> = app
-        .report
-        .as_ref()
-        .and_then(|r| r.checks.iter().find(|c| c.id == FindingId::FieldsExist))
-        .map(|f| f.evidence.clone())
-        .unwrap_or_default();
-    let presence = |api_name: &str| -> Option<Status> {
-        evidence.iter().find_map(|line| {
-            let (name, state) = line.split_once(": ")?;
-            (name == api_name).then(|| {
-                if state == "found" {
-                    Status::Pass
-                } else {
-                    Status::Fail
-                }
-            })
-        })
-    };
-    egui::Grid::new("fields_table")
-        .striped(true)
-        .num_columns(5)
-        .spacing([12.0, 6.0])
-        .show(ui, |ui| {
-            ui.label("");
-            ui.label(RichText::new("Field label").strong());
-            ui.label(RichText::new("API name").strong());
-            ui.label(RichText::new("Type").strong());
-            ui.label("");
-            ui.end_row();
-            for field in &app.profile.fields {
-                let status = presence(&field.api_name);
-                let word = match status {
-                    Some(Status::Pass) => "exists",
-                    Some(_) => "missing",
-                    None => "pending",
-                };
-                ui.horizontal(|ui| {
-                    status_icon(ui, status);
-                    ui.label(RichText::new(word).color(status_color(ui, status)).strong());
+    // Per field: presence from the fields.exist evidence ("API_name: found|missing"), the org's
+    // type from fields.types, a restricted picklist from fields.picklist.
+    let rows: Vec<_> = app
+        .profile
+        .fields
+        .iter()
+        .map(|field| {
+            let presence =
+                field_evidence(app, FindingId::FieldsExist, &field.api_name).map(|state| {
+                    if state == "found" {
+                        Status::Pass
+                    } else {
+                        Status::Fail
+                    }
                 });
-                ui.label(&field.label);
-                ui.label(RichText::new(&field.api_name).monospace());
-                let length = field
-                    .length
-                    .map(|l| format!(" ({})", thousands(u64::from(l))))
-                    .unwrap_or_default();
-                let values = if field.values.is_empty() {
-                    String::new()
-                } else {
-                    format!(", values {}", field.values.join(" / "))
-                };
-                ui.label(format!("{}{length}{values}", field.field_type.label()));
-                copy_button(ui, &field.api_name);
-                ui.end_row();
-            }
+            let in_org = field_evidence(app, FindingId::FieldsTypes, &field.api_name);
+            let picklist = field_evidence(app, FindingId::FieldsPicklist, &field.api_name);
+            (field.clone(), presence, in_org, picklist)
+        })
+        .collect();
+    // A wide table scrolls sideways in a narrow window instead of being cut off.
+    egui::ScrollArea::horizontal()
+        .id_salt("fields_table_scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("fields_table")
+                .striped(true)
+                .num_columns(6)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    ui.label("");
+                    ui.label(RichText::new("Field label").strong());
+                    ui.label(RichText::new("API name").strong());
+                    ui.label(RichText::new("Type needed").strong());
+                    ui.label(RichText::new("In the org").strong());
+                    ui.label("");
+                    ui.end_row();
+                    for (field, status, in_org, picklist) in &rows {
+                        let word = match status {
+                            Some(Status::Pass) => "exists",
+                            Some(_) => "missing",
+                            None => "pending",
+                        };
+                        ui.horizontal(|ui| {
+                            status_icon(ui, *status);
+                            ui.label(
+                                RichText::new(word)
+                                    .color(status_color(ui, *status))
+                                    .strong(),
+                            );
+                        });
+                        ui.label(&field.label);
+                        ui.label(RichText::new(&field.api_name).monospace());
+                        let length = field
+                            .length
+                            .map(|l| format!(" ({})", thousands(u64::from(l))))
+                            .unwrap_or_default();
+                        let values = if field.values.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", values {}", field.values.join(" / "))
+                        };
+                        ui.label(format!("{}{length}{values}", field.field_type.label()));
+                        let restricted = picklist
+                            .as_deref()
+                            .filter(|p| p.starts_with("restricted picklist"));
+                        match (in_org, restricted) {
+                            (_, Some(restricted)) => {
+                                ui.label(
+                                    RichText::new(restricted)
+                                        .color(status_color(ui, Some(Status::Fail))),
+                                );
+                            }
+                            (Some(kind), None) => {
+                                ui.label(kind.as_str());
+                            }
+                            (None, None) => {
+                                ui.label(RichText::new("—").weak());
+                            }
+                        }
+                        copy_button(ui, &field.api_name);
+                        ui.end_row();
+                    }
+                });
         });
     ui.add_space(8.0);
 }
@@ -797,16 +843,16 @@ fn record_picker(app: &mut App, ui: &mut egui::Ui) {
     let object = app.profile.object.clone();
     let valid = app.record_input();
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label(format!(
-            "{object} for the record-access check (optional)"
-        ));
+        let label = ui.label(format!("{object} for the record-access check (optional)"));
         ui.add(
             egui::TextEdit::singleline(&mut app.steps.record_input)
                 .hint_text("Id, record URL or Case number")
                 .desired_width(260.0),
         )
         .labelled_by(label.id);
-        let can = valid.as_ref().is_ok_and(|r| r.is_some()) && app.connection.is_some() && !app.is_running();
+        let can = valid.as_ref().is_ok_and(|r| r.is_some())
+            && app.connection.is_some()
+            && !app.is_running();
         let button = ui.add_enabled(can, egui::Button::new("Check this record"));
         let why = if app.connection.is_none() {
             "Connect to an org first."
@@ -850,7 +896,10 @@ fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
     for finding in list {
         finding_card(app, ui, finding, &report.org.instance_url);
     }
-    if step == Step::Access && !report.candidates.is_empty() && app.chosen_integration_user().is_none() {
+    if step == Step::Access
+        && !report.candidates.is_empty()
+        && app.chosen_integration_user().is_none()
+    {
         ui.add_space(4.0);
         ui.label("Users who look like the integration user:");
         ui.horizontal_wrapped(|ui| {
@@ -872,8 +921,12 @@ fn next_hint(app: &App, step: Step) -> Option<String> {
     let position = Step::ALL.iter().position(|s| *s == step)?;
     if step == Step::TestWrite {
         return Some(match status {
-            StepStatus::NotRun => "Next: run the test write-back above, then save the report.".into(),
-            StepStatus::Fail => "The test write was refused: fix what it says, then test again.".into(),
+            StepStatus::NotRun => {
+                "Next: run the test write-back above, then save the report.".into()
+            }
+            StepStatus::Fail => {
+                "The test write was refused: fix what it says, then test again.".into()
+            }
             _ => "Next: the Report.".into(),
         });
     }
@@ -887,42 +940,52 @@ fn next_hint(app: &App, step: Step) -> Option<String> {
 fn finding_card(app: &mut App, ui: &mut egui::Ui, finding: &Finding, instance_url: &str) {
     let status = app.effective_status(finding);
     let stroke_color = status_color(ui, Some(status));
-    egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, stroke_color.gamma_multiply(0.6))).show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        ui.horizontal_wrapped(|ui| {
-            chip(ui, Some(status));
-            ui.label(RichText::new(&finding.title).strong());
-        });
-        if !finding.detail.is_empty() {
-            ui.label(&finding.detail);
-        }
-        if let Some(fix) = finding.fix.as_ref().filter(|_| status != Status::Pass) {
-            ui.label(RichText::new(format!("Fix: {fix}")).color(ui.visuals().strong_text_color()));
-        }
-        if let Some(path) = &finding.setup_path {
-            setup_link(app, ui, &finding.title, instance_url, path);
-        }
-        if finding.status == Status::Unknown {
-            manual_confirmation(app, ui, finding);
-        }
-        if !finding.granted_by.is_empty() || !finding.evidence.is_empty() {
-            egui::CollapsingHeader::new(format!("Evidence ({})", finding.id))
-                .id_salt((&finding.id, app.steps.expand_evidence))
-                .default_open(app.steps.expand_evidence)
-                .show(ui, |ui| {
-                if !finding.granted_by.is_empty() {
-                    ui.label(format!("Granted by: {}", finding.granted_by.join("; ")));
-                }
-                evidence_rows(ui, &finding.evidence);
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.0, stroke_color.gamma_multiply(0.6)))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                chip(ui, Some(status));
+                ui.label(RichText::new(&finding.title).strong());
             });
-        }
-    });
+            if !finding.detail.is_empty() {
+                ui.label(&finding.detail);
+            }
+            if let Some(fix) = finding.fix.as_ref().filter(|_| status != Status::Pass) {
+                ui.label(
+                    RichText::new(format!("Fix: {fix}")).color(ui.visuals().strong_text_color()),
+                );
+            }
+            if let Some(path) = &finding.setup_path {
+                setup_link(app, ui, &finding.title, instance_url, path);
+            }
+            if finding.status == Status::Unknown {
+                manual_confirmation(app, ui, finding);
+            }
+            if !finding.granted_by.is_empty() || !finding.evidence.is_empty() {
+                egui::CollapsingHeader::new(format!("Evidence ({})", finding.id))
+                    .id_salt((&finding.id, app.steps.expand_evidence))
+                    .default_open(app.steps.expand_evidence)
+                    .show(ui, |ui| {
+                        if !finding.granted_by.is_empty() {
+                            ui.label(format!("Granted by: {}", finding.granted_by.join("; ")));
+                        }
+                        evidence_rows(ui, &finding.evidence);
+                    });
+            }
+        });
     ui.add_space(6.0);
 }
 
 /// "Open in Salesforce Setup": in a real org the page itself; in the demo org, which has no
 /// Setup, the simulated org's page that says what that Setup page is for.
-pub(super) fn setup_link(app: &App, ui: &mut egui::Ui, title: &str, instance_url: &str, path: &str) {
+pub(super) fn setup_link(
+    app: &App,
+    ui: &mut egui::Ui,
+    title: &str,
+    instance_url: &str,
+    path: &str,
+) {
     let url = format!("{}{path}", instance_url.trim_end_matches('/'));
     ui.horizontal_wrapped(|ui| {
         let (text, hover) = if app.is_demo() {
@@ -1019,117 +1082,146 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
     }
     let mut open = true;
     let mut apply = false;
+    // Wide enough for full API names; smaller screens scroll inside the dialog.
+    let screen = ctx.content_rect();
     egui::Window::new("Edit profile")
         .open(&mut open)
-        .default_width(720.0)
+        .default_width((screen.width() - 40.0).min(980.0))
+        .min_width((screen.width() - 40.0).min(760.0))
+        .max_height(screen.height() - 60.0)
         .show(ctx, |ui| {
-            ui.label(format!(
-                "{}: what {} needs. Change API names if your org uses other ones.",
-                draft.profile.title, draft.profile.vendor
-            ));
-            let problems = draft_problems(&draft.profile);
-            egui::Grid::new("profile_fields")
-                .num_columns(5)
-                .spacing([8.0, 6.0])
+            egui::ScrollArea::both()
+                .id_salt("profile_editor_scroll")
                 .show(ui, |ui| {
-                    ui.label(RichText::new("Label").strong());
-                    ui.label(RichText::new("API name").strong());
-                    ui.label(RichText::new("Type").strong());
-                    ui.label(RichText::new("Length").strong());
-                    ui.label("");
-                    ui.end_row();
-                    for (i, field) in draft.profile.fields.iter_mut().enumerate() {
-                        ui.add(egui::TextEdit::singleline(&mut field.label).desired_width(170.0))
-                            .accessible_name(format!("Label of field {}", i + 1));
-                        ui.add(
-                            egui::TextEdit::singleline(&mut field.api_name).desired_width(220.0),
-                        )
-                        .accessible_name(format!("API name of field {}", i + 1));
-                        egui::ComboBox::from_id_salt(("field_type", i))
-                            .selected_text(field.field_type.label())
-                            .show_ui(ui, |ui| {
-                                for t in [
-                                    FieldType::Text,
-                                    FieldType::TextArea,
-                                    FieldType::LongTextArea,
-                                    FieldType::Picklist,
-                                    FieldType::Number,
-                                    FieldType::Checkbox,
-                                    FieldType::Date,
-                                    FieldType::DateTime,
-                                    FieldType::Email,
-                                    FieldType::Url,
-                                ] {
-                                    ui.selectable_value(&mut field.field_type, t, t.label());
+                    ui.label(format!(
+                        "{}: what {} needs. Change API names if your org uses other ones.",
+                        draft.profile.title, draft.profile.vendor
+                    ));
+                    let problems = draft_problems(&draft.profile);
+                    egui::Grid::new("profile_fields")
+                        .num_columns(5)
+                        .spacing([8.0, 6.0])
+                        .show(ui, |ui| {
+                            ui.label(RichText::new("Label").strong());
+                            ui.label(RichText::new("API name").strong());
+                            ui.label(RichText::new("Type").strong());
+                            ui.label(RichText::new("Length").strong());
+                            ui.label("");
+                            ui.end_row();
+                            for (i, field) in draft.profile.fields.iter_mut().enumerate() {
+                                ui.add(
+                                    egui::TextEdit::singleline(&mut field.label)
+                                        .desired_width(170.0),
+                                )
+                                .accessible_name(format!("Label of field {}", i + 1));
+                                ui.add(
+                                    egui::TextEdit::singleline(&mut field.api_name)
+                                        .desired_width(280.0),
+                                )
+                                .accessible_name(format!("API name of field {}", i + 1));
+                                egui::ComboBox::from_id_salt(("field_type", i))
+                                    .selected_text(field.field_type.label())
+                                    .show_ui(ui, |ui| {
+                                        for t in [
+                                            FieldType::Text,
+                                            FieldType::TextArea,
+                                            FieldType::LongTextArea,
+                                            FieldType::Picklist,
+                                            FieldType::Number,
+                                            FieldType::Checkbox,
+                                            FieldType::Date,
+                                            FieldType::DateTime,
+                                            FieldType::Email,
+                                            FieldType::Url,
+                                        ] {
+                                            ui.selectable_value(
+                                                &mut field.field_type,
+                                                t,
+                                                t.label(),
+                                            );
+                                        }
+                                    })
+                                    .response
+                                    .accessible_name(format!("Type of field {}", i + 1));
+                                let mut length = field.length.unwrap_or(0);
+                                if ui
+                                    .add(egui::DragValue::new(&mut length).range(0..=131_072))
+                                    .accessible_name(format!("Length of field {}", i + 1))
+                                    .changed()
+                                {
+                                    field.length = (length > 0).then_some(length);
                                 }
-                            })
-                            .response
-                            .accessible_name(format!("Type of field {}", i + 1));
-                        let mut length = field.length.unwrap_or(0);
+                                match problems.iter().find(|(index, _)| *index == Some(i)) {
+                                    Some((_, message)) => {
+                                        ui.colored_label(Color32::from_rgb(200, 50, 40), message)
+                                    }
+                                    None => ui.label(""),
+                                };
+                                ui.end_row();
+                            }
+                        });
+                    ui.horizontal(|ui| {
+                        let label = ui.label("App name");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut draft.profile.app.label)
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(label.id);
+                        let user = ui.label("Integration user");
+                        let mut default_user =
+                            draft.profile.integration_user.clone().unwrap_or_default();
                         if ui
-                            .add(egui::DragValue::new(&mut length).range(0..=131_072))
-                            .accessible_name(format!("Length of field {}", i + 1))
+                            .add(egui::TextEdit::singleline(&mut default_user).desired_width(220.0))
+                            .labelled_by(user.id)
                             .changed()
                         {
-                            field.length = (length > 0).then_some(length);
+                            draft.profile.integration_user = (!default_user.trim().is_empty())
+                                .then(|| default_user.trim().to_string());
                         }
-                        match problems.iter().find(|(index, _)| *index == Some(i)) {
-                            Some((_, message)) => {
-                                ui.colored_label(Color32::from_rgb(200, 50, 40), message)
-                            }
-                            None => ui.label(""),
-                        };
-                        ui.end_row();
+                    });
+                    for (index, message) in &problems {
+                        if index.is_none() {
+                            ui.colored_label(Color32::from_rgb(200, 50, 40), message);
+                        }
+                    }
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add_enabled(
+                                problems.is_empty(),
+                                egui::Button::new("Apply and re-check"),
+                            )
+                            .clicked()
+                        {
+                            apply = true;
+                        }
+                        let path_label = ui.label("Save as");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut draft.save_path).desired_width(240.0),
+                        )
+                        .labelled_by(path_label.id);
+                        if ui
+                            .add_enabled(
+                                problems.is_empty(),
+                                egui::Button::new("Save profile file"),
+                            )
+                            .clicked()
+                        {
+                            let path = std::path::PathBuf::from(draft.save_path.trim());
+                            draft.message = Some(
+                                match crate::files::write_file(
+                                    &path,
+                                    draft.profile.to_toml().as_bytes(),
+                                ) {
+                                    Ok(()) => format!("Saved to {}.", path.display()),
+                                    Err(e) => e.to_string(),
+                                },
+                            );
+                        }
+                    });
+                    if let Some(message) = &draft.message {
+                        ui.label(message);
                     }
                 });
-            ui.horizontal(|ui| {
-                let label = ui.label("App name");
-                ui.add(
-                    egui::TextEdit::singleline(&mut draft.profile.app.label).desired_width(200.0),
-                )
-                .labelled_by(label.id);
-                let user = ui.label("Integration user");
-                let mut default_user = draft.profile.integration_user.clone().unwrap_or_default();
-                if ui
-                    .add(egui::TextEdit::singleline(&mut default_user).desired_width(220.0))
-                    .labelled_by(user.id)
-                    .changed()
-                {
-                    draft.profile.integration_user =
-                        (!default_user.trim().is_empty()).then(|| default_user.trim().to_string());
-                }
-            });
-            for (index, message) in &problems {
-                if index.is_none() {
-                    ui.colored_label(Color32::from_rgb(200, 50, 40), message);
-                }
-            }
-            ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(problems.is_empty(), egui::Button::new("Apply and re-check"))
-                    .clicked()
-                {
-                    apply = true;
-                }
-                let path_label = ui.label("Save as");
-                ui.add(egui::TextEdit::singleline(&mut draft.save_path).desired_width(240.0))
-                    .labelled_by(path_label.id);
-                if ui
-                    .add_enabled(problems.is_empty(), egui::Button::new("Save profile file"))
-                    .clicked()
-                {
-                    let path = std::path::PathBuf::from(draft.save_path.trim());
-                    draft.message = Some(
-                        match crate::files::write_file(&path, draft.profile.to_toml().as_bytes()) {
-                            Ok(()) => format!("Saved to {}.", path.display()),
-                            Err(e) => e.to_string(),
-                        },
-                    );
-                }
-            });
-            if let Some(message) = &draft.message {
-                ui.label(message);
-            }
         });
     if apply {
         let text = draft.profile.to_toml();

@@ -616,7 +616,9 @@ async fn serve(
                             Ok(id) => request.record_id = Some(id),
                             Err(e) => {
                                 send(Event::CheckFailed(UiError {
-                                    message: "The record for the record-access check was not found.".into(),
+                                    message:
+                                        "The record for the record-access check was not found."
+                                            .into(),
                                     fix: e.to_string(),
                                     details: format!("{e:?}"),
                                 }));
