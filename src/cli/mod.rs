@@ -187,7 +187,8 @@ fn run_app(demo: Option<String>) -> ExitCode {
         Err(e) => {
             eprintln!("error: the desktop window could not open: {e}");
             eprintln!("The app needs a graphical desktop. Without one, check an org with `writeback-setup check --demo fresh` (or --instance-url/--access-token).");
-            ExitCode::FAILURE
+            // 3, "could not run": 1 means "not ready" in every command.
+            ExitCode::from(3)
         }
     }
     #[cfg(not(feature = "desktop"))]

@@ -660,8 +660,29 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the desktop window; `demo` connects to the built-in simulated org at once.
-pub fn run(demo: Option<String>) -> eframe::Result<()> {
+/// Whether a graphical desktop is there to open a window on (else why not, in words).
+fn desktop_present() -> Result<(), String> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") || cfg!(not(unix)) {
+        Ok(())
+    } else {
+        Err("no graphical desktop here (neither DISPLAY nor WAYLAND_DISPLAY is set)".into())
+    }
+}
+
+/// Opens the desktop window; `demo` connects to the built-in simulated org at once. The error
+/// is a sentence for the person who started it (never a dependency's source path).
+pub fn run(demo: Option<String>) -> Result<(), String> {
+    desktop_present()?;
+    open_window(demo).map_err(|e| match e {
+        eframe::Error::Winit(_) | eframe::Error::WinitEventLoop(_) => {
+            "the windowing system refused to open a window".to_string()
+        }
+        other => other.to_string(),
+    })
+}
+
+fn open_window(demo: Option<String>) -> eframe::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(APP_NAME)
         // Also names eframe's settings folder, e.g. ~/.local/share/io.github.writebacksetup.writebacksetup.
@@ -689,6 +710,14 @@ pub fn run(demo: Option<String>) -> eframe::Result<()> {
             })
         }),
     )
+}
+
+/// Starts a short-lived named thread (names show in a debugger and a crash report). When the
+/// system refuses a thread the work is dropped: its channel closes and the caller says so.
+pub(crate) fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new().name(name.to_string()).spawn(work) {
+        eprintln!("warning: the {name} thread could not start: {e}");
+    }
 }
 
 /// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: X11

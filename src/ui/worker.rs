@@ -400,7 +400,7 @@ async fn serve(
                         });
                         let url = url.to_string();
                         // Opening a browser may wait on a helper program; never on this thread.
-                        std::thread::spawn(move || open_browser(&url));
+                        super::spawn_named("open-browser", move || open_browser(&url));
                     }
                 };
                 let login = login_session::browser_login(
@@ -418,7 +418,7 @@ async fn serve(
                             // Opening the page again keeps the login waiting.
                             Some(Command::OpenBrowser { url }) => {
                                 let open_browser = env.open_browser.clone();
-                                std::thread::spawn(move || open_browser(&url));
+                                super::spawn_named("open-browser", move || open_browser(&url));
                             }
                             other => {
                                 pending = other.filter(|c| !matches!(c, Command::CancelLogin));
@@ -442,7 +442,7 @@ async fn serve(
             Command::CancelLogin => send(Event::LoginCancelled),
             Command::OpenBrowser { url } => {
                 let open_browser = env.open_browser.clone();
-                std::thread::spawn(move || open_browser(&url));
+                super::spawn_named("open-browser", move || open_browser(&url));
             }
             Command::ResumeLogin(saved) => {
                 stop_checks(&mut running, &send);
