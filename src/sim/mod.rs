@@ -14,6 +14,7 @@ pub mod rest;
 pub mod scenario;
 pub mod schema;
 pub mod server;
+pub mod setup_pages;
 pub mod soap;
 pub mod soql;
 pub mod value;

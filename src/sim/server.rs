@@ -597,6 +597,9 @@ async fn route(
         shared.concurrent_edit(&path);
         shared.lose_patch_answer()
     };
+    if let Some(page) = super::setup_pages::page(&path) {
+        return text_response(200, "text/html; charset=utf-8", page);
+    }
     if path.starts_with("/services/oauth2/") {
         return oauth_route(shared, &method, &path, query.as_deref(), &headers, &body);
     }
