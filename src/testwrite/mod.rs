@@ -11,6 +11,7 @@
 pub mod interpret;
 pub mod journal;
 pub mod plan;
+pub mod temporary_access;
 pub mod value;
 
 use crate::profile::Profile;

@@ -46,6 +46,12 @@ pub enum WriteCommand {
     TestWrite {
         plan: Box<TestWritePlan>,
     },
+    /// With the admin's consent: field access for the test (a permission set of its own,
+    /// assigned to them), the preflight and the test write, then the access taken back.
+    TestWriteWithTemporaryAccess {
+        profile: Box<Profile>,
+        record: String,
+    },
 }
 
 #[derive(Debug)]
@@ -59,6 +65,8 @@ pub enum WriteEvent {
     Preflighted(Result<Box<Preflight>, String>),
     DryRan(Result<DryRun, String>),
     Wrote(Result<Box<TestWriteReport>, String>),
+    /// What became of the temporary field access (Ok: given and taken back, in words).
+    TemporaryAccess(Result<String, String>),
     Recovered(Vec<String>),
 }
 
@@ -83,6 +91,10 @@ pub struct WriteState {
     /// The Test write-back page's own error (the fix panel's is `error`): each shows beside
     /// what caused it.
     pub test_error: Option<String>,
+    /// The admin is asked to consent to field access for the test.
+    pub confirm_temporary_access: bool,
+    /// What became of the last temporary access.
+    pub temporary_access: Option<Result<String, String>>,
     pub recovered: Vec<String>,
 }
 
@@ -208,6 +220,59 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 .map_err(|e| text(&e));
             emit(&send, WriteEvent::DryRan(result));
         }
+        WriteCommand::TestWriteWithTemporaryAccess { profile, record } => {
+            let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+            let id = match testwrite::resolve(&client, &profile.object, &record).await {
+                Ok(id) => id,
+                Err(e) => {
+                    emit(&send, WriteEvent::Wrote(Err(text(&e))));
+                    return;
+                }
+            };
+            let access = match testwrite::temporary_access::grant(
+                &client,
+                &profile,
+                &identity.user_id,
+                &stamp,
+            )
+            .await
+            {
+                Ok(access) => access,
+                Err(e) => {
+                    emit(&send, WriteEvent::TemporaryAccess(Err(e)));
+                    emit(&send, WriteEvent::Wrote(Err("The test write did not run.".into())));
+                    return;
+                }
+            };
+            // The write runs as the admin: read the record again now that they see the fields.
+            let preflight = testwrite::preflight(&client, &identity, &profile, &id, None).await;
+            let result = match preflight {
+                Ok(pre) => {
+                    let plan = pre.plan.clone();
+                    emit(&send, WriteEvent::Preflighted(Ok(Box::new(pre))));
+                    match journal::data_dir() {
+                        Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| text(&e)),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(format!("The preflight could not run: {e}")),
+            };
+            // Taken back whatever happened to the write.
+            let removed = testwrite::temporary_access::revoke(&client, &access).await;
+            emit(
+                &send,
+                WriteEvent::TemporaryAccess(removed.map(|()| {
+                    format!(
+                        "You had the permission set {} for the test; it is deleted again.",
+                        access.permission_set_name
+                    )
+                })),
+            );
+            emit(&send, WriteEvent::Wrote(result));
+        }
         WriteCommand::TestWrite { plan } => {
             let result = match journal::data_dir() {
                 Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
@@ -323,6 +388,7 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
                 Err(e) => state.test_error = Some(format!("The test write stopped: {e}")),
             }
         }
+        WriteEvent::TemporaryAccess(outcome) => state.temporary_access = Some(outcome),
         WriteEvent::Recovered(lines) => state.recovered = lines,
     }
 }
@@ -593,6 +659,61 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
+/// The test write runs as the admin, who may not see fields the app just created: offer, with
+/// consent, to give them access for the test and take it back after, or to test as the
+/// integration user.
+fn temporary_access_offer(app: &mut App, ui: &mut egui::Ui, pre: &Preflight, unreadable: &[String]) {
+    let busy = app.writes.busy.is_some();
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "The test write runs as you ({}), and you cannot see {}: fields created through the API are visible to nobody until a permission set grants them.",
+                pre.runs_as,
+                unreadable.join(", ")
+            ),
+        );
+        ui.label("Two ways on: log in as the integration user (Connect step) and test as it, or let the app give you access for this one test.");
+        if app.writes.confirm_temporary_access {
+            let name = testwrite::temporary_access::permission_set_name("<now>");
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "This changes {}: it creates a permission set ({}) that gives you Read and Edit on the {} fields, assigns it to you, writes the test values and restores them, then deletes the permission set. If the app is closed in between, delete that permission set in Setup > Permission Sets.",
+                    org_words(app),
+                    name,
+                    app.profile.fields.len()
+                ),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Give me access, test, then remove it"))
+                    .on_disabled_hover_text("Wait for the action that is running.")
+                    .clicked()
+                {
+                    app.writes.confirm_temporary_access = false;
+                    app.writes.temporary_access = None;
+                    let command = WriteCommand::TestWriteWithTemporaryAccess {
+                        profile: Box::new(app.profile.clone()),
+                        record: app.writes.record_input.clone(),
+                    };
+                    send(app, "Giving you access, writing, restoring, removing the access…", command);
+                }
+                if ui.button("Cancel").clicked() {
+                    app.writes.confirm_temporary_access = false;
+                }
+            });
+        } else if ui
+            .add_enabled(!busy, egui::Button::new("Test as me with temporary access…"))
+            .on_disabled_hover_text("Wait for the action that is running.")
+            .clicked()
+        {
+            app.writes.confirm_temporary_access = true;
+        }
+    });
+}
+
 /// The step's status in words: not run until a test write is made; when and on which record.
 fn test_write_status(app: &App, ui: &mut egui::Ui) {
     use crate::report::model::StepStatus;
@@ -810,14 +931,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         )
     };
     if !unreadable.is_empty() {
-        ui.colored_label(
-            ui.visuals().warn_fg_color,
-            format!(
-                "The test write runs as you ({}), and you have no access to {}. Either log in as the integration user (Connect step) and test as it, or give yourself the integration's permission set for the test (Setup > Permission Sets > Manage Assignments) and remove it after.",
-                pre.runs_as,
-                unreadable.join(", ")
-            ),
-        );
+        temporary_access_offer(app, ui, &pre, &unreadable);
     }
     ui.horizontal_wrapped(|ui| {
         if pre.can_run_apex {
@@ -875,6 +989,15 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 app.writes.confirm_write = false;
             }
         });
+    }
+    match &app.writes.temporary_access {
+        Some(Ok(done)) => {
+            ui.label(done.as_str());
+        }
+        Some(Err(left)) => {
+            ui.colored_label(ui.visuals().error_fg_color, left.as_str());
+        }
+        None => {}
     }
     if let Some(report) = app.writes.report.clone() {
         report_table(ui, &report);
