@@ -9,6 +9,7 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::sync::Arc;
 use writeback_setup::checks::{Status, Step};
+use writeback_setup::report::model::StepStatus;
 use writeback_setup::ui::worker::{Connection, Worker};
 use writeback_setup::ui::{App, Page, Remembered};
 
@@ -47,23 +48,21 @@ fn connects_to_the_demo_and_runs_every_check() {
         app.connection.as_ref().unwrap().demo.as_deref(),
         Some("ready")
     );
-    for step in [
-        Step::Connect,
-        Step::Fields,
-        Step::App,
-        Step::Access,
-        Step::Reauthorize,
-        Step::TestWrite,
-    ] {
-        // Ready's validation rule rejects updates to closed Cases without a reason: a warning.
+    for step in Step::ALL {
+        // The test write-back is not run until a test write is made: the automation scan
+        // (ready's closed-Case validation rule, a warning) does not set it.
         let expected = if step == Step::TestWrite {
-            Status::Warn
+            StepStatus::NotRun
         } else {
-            Status::Pass
+            StepStatus::Pass
         };
         assert_eq!(app.step_status(step), Some(expected), "{step:?}");
     }
-    h.get_by_label_contains("PRODUCTION");
+    assert_eq!(app.checks_status(Step::TestWrite), Some(Status::Warn));
+    // The demo org is never shown as a production org: it is marked simulated.
+    // The badge in the top bar and the banner on the page.
+    assert!(h.get_all_by_label_contains("SIMULATED ORG").count() >= 2);
+    assert!(h.query_by_label_contains("PRODUCTION").is_none());
     h.get_by_label_contains("Acme Corp: Enterprise Edition production org");
 }
 
@@ -79,21 +78,13 @@ fn each_scenario_shows_its_failures() {
     ];
     for (scenario, failing) in cases {
         let h = connected_and_checked(scenario);
-        for step in [
-            Step::Connect,
-            Step::Fields,
-            Step::App,
-            Step::Access,
-            Step::Reauthorize,
-            Step::TestWrite,
-        ] {
+        for step in Step::ALL {
             let expected = if failing.contains(&step) {
-                Status::Fail
+                StepStatus::Fail
             } else if step == Step::TestWrite {
-                // The closed-Case validation rule of these scenarios: a warning.
-                Status::Warn
+                StepStatus::NotRun
             } else {
-                Status::Pass
+                StepStatus::Pass
             };
             assert_eq!(
                 h.state().step_status(step),
@@ -237,7 +228,7 @@ fn choosing_a_candidate_integration_user() {
             .is_some_and(|r| r.integration_user.is_some())
             && !a.is_running()
     });
-    assert_eq!(h.state().step_status(Step::Access), Some(Status::Pass));
+    assert_eq!(h.state().step_status(Step::Access), Some(StepStatus::Pass));
 }
 
 /// Screens with fixed content (no random port), for snapshot images.
@@ -305,9 +296,8 @@ fn snapshots_of_the_main_screens() {
         results.extend(h.take_snapshot_results());
     }
     for (scenario, page, name) in [
+        // Fields, Access, Test write-back and Report at two window sizes: tests/ui_layout.rs.
         ("ready", Page::Step(Step::Reauthorize), "reauthorize_ready"),
-        ("fresh", Page::Step(Step::Fields), "fields_fresh"),
-        ("fresh", Page::Step(Step::Access), "access_fresh"),
     ] {
         for (theme, suffix) in [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")] {
             let mut h = fixed_screen(scenario, page, theme);

@@ -64,14 +64,14 @@ fn fixes_are_previewed_confirmed_applied_and_rechecked() {
         a.writes.busy.is_none()
             && a.writes.plan.is_none()
             && !a.is_running()
-            && a.step_status(Step::Fields) == Some(Status::Pass)
+            && a.checks_status(Step::Fields) == Some(Status::Pass)
     });
     let app = h.state();
     assert_eq!(app.writes.results.len(), 9);
     assert!(app.writes.results.iter().all(|r| r.outcome.ok()));
-    assert_eq!(app.step_status(Step::Access), Some(Status::Pass));
+    assert_eq!(app.checks_status(Step::Access), Some(Status::Pass));
     assert_eq!(
-        app.step_status(Step::App),
+        app.checks_status(Step::App),
         Some(Status::Fail),
         "left for the admin"
     );
@@ -83,10 +83,10 @@ fn fixes_are_previewed_confirmed_applied_and_rechecked() {
         !a.writes.undo_results.is_empty()
             && !a.is_running()
             && a.writes.busy.is_none()
-            && a.step_status(Step::Access) == Some(Status::Fail)
+            && a.checks_status(Step::Access) == Some(Status::Fail)
     });
     assert_eq!(
-        h.state().step_status(Step::Fields),
+        h.state().checks_status(Step::Fields),
         Some(Status::Pass),
         "fields stay"
     );
@@ -121,7 +121,7 @@ fn cancelling_the_confirmation_changes_nothing() {
     // Checked again, live: nothing was created.
     h.state_mut().run_checks(None);
     step_until(&mut h, "the re-check", |a| !a.is_running());
-    assert_eq!(h.state().step_status(Step::Fields), Some(Status::Fail));
+    assert_eq!(h.state().checks_status(Step::Fields), Some(Status::Fail));
 }
 
 #[test]

@@ -135,10 +135,12 @@ pub async fn revoke(client: &Client, access: &TemporaryAccess) -> Result<(), Str
         "Delete the permission set {} in Setup > Permission Sets.",
         access.permission_set_name
     );
-    let responses = client
-        .composite(&requests)
-        .await
-        .map_err(|e| format!("The temporary access was not removed ({}). {left}", describe(&e)))?;
+    let responses = client.composite(&requests).await.map_err(|e| {
+        format!(
+            "The temporary access was not removed ({}). {left}",
+            describe(&e)
+        )
+    })?;
     let failed = responses.iter().filter_map(|r| r.json().err()).find(|e| {
         // Already gone is what was wanted.
         !matches!(e.code(), Some("NOT_FOUND" | "ENTITY_IS_DELETED"))

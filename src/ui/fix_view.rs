@@ -240,7 +240,10 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 Ok(access) => access,
                 Err(e) => {
                     emit(&send, WriteEvent::TemporaryAccess(Err(e)));
-                    emit(&send, WriteEvent::Wrote(Err("The test write did not run.".into())));
+                    emit(
+                        &send,
+                        WriteEvent::Wrote(Err("The test write did not run.".into())),
+                    );
                     return;
                 }
             };
@@ -662,7 +665,12 @@ fn shown(value: Option<&Value>) -> String {
 /// The test write runs as the admin, who may not see fields the app just created: offer, with
 /// consent, to give them access for the test and take it back after, or to test as the
 /// integration user.
-fn temporary_access_offer(app: &mut App, ui: &mut egui::Ui, pre: &Preflight, unreadable: &[String]) {
+fn temporary_access_offer(
+    app: &mut App,
+    ui: &mut egui::Ui,
+    pre: &Preflight,
+    unreadable: &[String],
+) {
     let busy = app.writes.busy.is_some();
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -729,8 +737,8 @@ fn test_write_status(app: &App, ui: &mut egui::Ui) {
                     t.object, t.written_at
                 ),
                 StepStatus::Fail => format!(
-                    "fix: the test write on {} {record} at {} was refused. {}",
-                    t.object, t.written_at, t.outcome
+                    "fix: the test write on {} {record} at {} was refused (why: below).",
+                    t.object, t.written_at
                 ),
                 _ => format!(
                     "warning: the test write on {} {record} at {} went through, but the record is not proven restored.",
@@ -880,14 +888,6 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         for warning in refused_values(&app.profile, &pre.plan) {
             ui.colored_label(ui.visuals().warn_fg_color, warning);
-        }
-        for field in pre.plan.fields.iter() {
-            if let Some(unfit) = &field.unfit {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    format!("{}: not sent. {}", field.name, unfit.explanation),
-                );
-            }
         }
         for note in &pre.notes {
             ui.label(RichText::new(note).weak());

@@ -715,7 +715,10 @@ fn open_window(demo: Option<String>) -> eframe::Result<()> {
 /// Starts a short-lived named thread (names show in a debugger and a crash report). When the
 /// system refuses a thread the work is dropped: its channel closes and the caller says so.
 pub(crate) fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
-    if let Err(e) = std::thread::Builder::new().name(name.to_string()).spawn(work) {
+    if let Err(e) = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(work)
+    {
         eprintln!("warning: the {name} thread could not start: {e}");
     }
 }

@@ -149,11 +149,11 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     keyboard(app, ui);
     egui::Panel::top("top_bar").show(ui, |ui| top_bar(app, ui));
     egui::Panel::bottom("navigation").show(ui, |ui| navigation(app, ui));
-    // The checklist keeps to what its longest title needs; the page takes the rest.
-    let narrow = ui.ctx().content_rect().width() < 1200.0;
+    // The checklist keeps to what its longest title needs ("3 Integration user access" beside
+    // its status); the page takes the rest of the width.
     egui::Panel::left("steps")
         .resizable(false)
-        .exact_size(if narrow { 250.0 } else { 290.0 })
+        .exact_size(296.0)
         .show(ui, |ui| checklist(app, ui));
     egui::CentralPanel::default().show(ui, |ui| {
         // One scroll position per page: a new page starts at its top.
@@ -227,17 +227,13 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
                 ui.label(format!("Logged in as {}", connection.username));
                 if let Some(usage) = org.and_then(|o| o.api_usage) {
                     ui.separator();
-                    let fraction = usage.used as f32 / usage.max.max(1) as f32;
+                    // One label, so it wraps as a whole in a narrow window.
+                    let percent = usage.used as f64 * 100.0 / usage.max.max(1) as f64;
                     ui.label(format!(
-                        "API today: {} / {}",
+                        "API today: {} / {} ({percent:.0}%)",
                         thousands(usage.used),
                         thousands(usage.max)
                     ));
-                    ui.add(
-                        egui::ProgressBar::new(fraction)
-                            .desired_width(90.0)
-                            .text(format!("{:.0}%", fraction * 100.0)),
-                    );
                 }
             }
             (None, _) => {
@@ -335,7 +331,7 @@ fn integration_user_control(app: &mut App, ui: &mut egui::Ui) {
                 "None chosen; checking the detected user {detected}."
             ));
             if ui
-                .button("Use it")
+                .button("Use this user")
                 .accessible_name(format!("Use {detected}"))
                 .clicked()
             {
@@ -747,21 +743,22 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
             (field.clone(), presence, in_org, picklist)
         })
         .collect();
-    // A wide table scrolls sideways in a narrow window instead of being cut off.
+    // Each field's name and API name share a cell (the API name with its Copy button beside
+    // it), and the type cells wrap: the table fits a 1024-pixel window. A profile with longer
+    // names scrolls sideways instead of being cut off.
+    let type_width = ((ui.available_width() - 420.0) / 2.0).clamp(150.0, 420.0);
     egui::ScrollArea::horizontal()
         .id_salt("fields_table_scroll")
         .show(ui, |ui| {
             egui::Grid::new("fields_table")
                 .striped(true)
-                .num_columns(6)
-                .spacing([12.0, 6.0])
+                .num_columns(4)
+                .spacing([14.0, 6.0])
                 .show(ui, |ui| {
                     ui.label("");
-                    ui.label(RichText::new("Field label").strong());
-                    ui.label(RichText::new("API name").strong());
+                    ui.label(RichText::new("Field and API name").strong());
                     ui.label(RichText::new("Type needed").strong());
                     ui.label(RichText::new("In the org").strong());
-                    ui.label("");
                     ui.end_row();
                     for (field, status, in_org, picklist) in &rows {
                         let word = match status {
@@ -777,8 +774,13 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
                                     .strong(),
                             );
                         });
-                        ui.label(&field.label);
-                        ui.label(RichText::new(&field.api_name).monospace());
+                        ui.vertical(|ui| {
+                            ui.label(&field.label);
+                            ui.horizontal(|ui| {
+                                ui.label(RichText::new(&field.api_name).monospace());
+                                copy_button(ui, &field.api_name);
+                            });
+                        });
                         let length = field
                             .length
                             .map(|l| format!(" ({})", thousands(u64::from(l))))
@@ -788,30 +790,38 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
                         } else {
                             format!(", values {}", field.values.join(" / "))
                         };
-                        ui.label(format!("{}{length}{values}", field.field_type.label()));
+                        wrapped_cell(
+                            ui,
+                            type_width,
+                            RichText::new(format!("{}{length}{values}", field.field_type.label())),
+                        );
                         let restricted = picklist
                             .as_deref()
                             .filter(|p| p.starts_with("restricted picklist"));
-                        match (in_org, restricted) {
-                            (_, Some(restricted)) => {
-                                ui.label(
-                                    RichText::new(restricted)
-                                        .color(status_color(ui, Some(Status::Fail))),
-                                );
-                            }
-                            (Some(kind), None) => {
-                                ui.label(kind.as_str());
-                            }
-                            (None, None) => {
-                                ui.label(RichText::new("—").weak());
-                            }
-                        }
-                        copy_button(ui, &field.api_name);
+                        let in_org = match (in_org, restricted) {
+                            (_, Some(restricted)) => RichText::new(restricted)
+                                .color(status_color(ui, Some(Status::Fail))),
+                            (Some(kind), None) => RichText::new(kind.as_str()),
+                            (None, None) => RichText::new("—").weak(),
+                        };
+                        wrapped_cell(ui, type_width, in_org);
                         ui.end_row();
                     }
                 });
         });
     ui.add_space(8.0);
+}
+
+/// A table cell whose text wraps at `width`.
+fn wrapped_cell(ui: &mut egui::Ui, width: f32, text: RichText) {
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, 0.0),
+        egui::Layout::top_down(egui::Align::Min),
+        |ui| {
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(text).wrap());
+        },
+    );
 }
 
 /// Values an admin types when setting up or checking the app, each with a copy button.
@@ -896,19 +906,10 @@ fn findings(app: &mut App, ui: &mut egui::Ui, step: Step) {
     for finding in list {
         finding_card(app, ui, finding, &report.org.instance_url);
     }
-    if step == Step::Access
-        && !report.candidates.is_empty()
-        && app.chosen_integration_user().is_none()
-    {
+    if step == Step::Access && app.chosen_integration_user().is_none() {
+        // One control chooses the integration user: the one at the top of the window.
         ui.add_space(4.0);
-        ui.label("Users who look like the integration user:");
-        ui.horizontal_wrapped(|ui| {
-            for candidate in &report.candidates {
-                if ui.button(format!("Use {candidate}")).clicked() {
-                    app.choose_integration_user(candidate);
-                }
-            }
-        });
+        ui.label(RichText::new("No integration user chosen: choose one beside \"Integration user\" at the top of the window (the likely ones are offered there).").color(status_color(ui, Some(Status::Warn))));
     }
     if let Some(next) = next_hint(app, step) {
         ui.add_space(8.0);
