@@ -412,6 +412,11 @@ impl App {
             .send(Command::RunChecks(Box::new(request), record));
     }
 
+    /// The report of the current run as the Report page would save it now.
+    pub fn current_report(&self) -> Option<crate::report::Report> {
+        report_view::current_report(self)
+    }
+
     /// Whether the org is the built-in simulated demo org.
     pub fn is_demo(&self) -> bool {
         self.connection.as_ref().is_some_and(|c| c.demo.is_some())

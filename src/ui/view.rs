@@ -1022,14 +1022,14 @@ fn manual_confirmation(app: &mut App, ui: &mut egui::Ui, finding: &Finding) {
         .entry(finding.id.as_str().to_string())
         .or_default();
     ui.horizontal_wrapped(|ui| {
-        let note_label = ui.label("What you saw in Setup");
+        ui.label("What you saw in Setup");
         ui.add_enabled(
             !blocked_by_user,
             egui::TextEdit::singleline(&mut entry.note)
                 .hint_text("e.g. Setup > App Manager shows api")
                 .desired_width(300.0),
         )
-        .labelled_by(note_label.id);
+        .accessible_name(format!("What you saw: {}", finding.title));
         let has_note = !entry.note.trim().is_empty();
         if !has_note {
             // A confirmation without a note does not count: untick it so the box says so.
@@ -1044,6 +1044,7 @@ fn manual_confirmation(app: &mut App, ui: &mut egui::Ui, finding: &Finding) {
             has_note && !blocked_by_user,
             egui::Checkbox::new(&mut entry.confirmed, "Confirm manually"),
         )
+        .accessible_name(format!("Confirm manually: {}", finding.title))
         .on_hover_text("You checked this yourself in Setup. The report records it as confirmed by a person, not by the app.")
         .on_disabled_hover_text(why);
     });
