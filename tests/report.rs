@@ -168,8 +168,11 @@ async fn golden_files_for_each_format() {
     let mut with_test = context();
     with_test.test_write = Some(test_write());
     with_test.prepared_by = Some("Dana CSM".into());
+    // The demo org's report says it is simulated; no test write was made: "not run".
+    let mut simulated = context();
+    simulated.simulated = true;
     let cases = [
-        ("fresh", report_of("fresh", &context()).await),
+        ("fresh", report_of("fresh", &simulated).await),
         ("ready-tested", report_of("ready", &with_test).await),
         ("hostile-text", report_of("hostile-text", &context()).await),
     ];
@@ -298,7 +301,6 @@ async fn redaction_hides_people_and_record_values_in_every_format() {
         "integration@acme.example",
         "etl.user@acme.example",
         "acme.example",
-        "Dana CSM",
         "Customer cannot log in since Tuesday",
         "Write-back test by writeback-setup",
         "Negative",
@@ -313,8 +315,10 @@ async fn redaction_hides_people_and_record_values_in_every_format() {
         assert!(text.contains("[user hidden]"), "{format:?}");
         assert!(text.contains("[value hidden]"), "{format:?}");
     }
-    // What the admin needs stays: the org, the checks, the record Id.
+    // What the admin needs stays: the org, the checks, the record Id, and who prepared the
+    // report (they chose to sign it; redaction is about the org's people and data).
     let md = report::markdown::render(&r);
+    assert!(md.contains("Dana CSM"), "{md}");
     assert!(md.contains("Acme Corp") && md.contains("5005g00000AbCdEAAV"));
     assert!(md.contains("No Read or Edit on Case"));
 }
@@ -473,9 +477,33 @@ async fn a_persons_confirmation_counts_and_is_shown_with_its_note() {
         "Checked in Setup with Sam".into(),
     );
     let r = Report::build(&check, &profile, &ctx);
-    assert_eq!(r.verdict, writeback_setup::checks::Verdict::Ready);
+    // Ready because a person confirmed it: a verdict of its own.
+    assert_eq!(
+        r.verdict,
+        writeback_setup::checks::Verdict::ReadyWithConfirmations
+    );
     assert_eq!(r.manual_confirmations.len(), 1);
     let md = report::markdown::render(&r);
+    assert!(
+        md.contains("**READY, WITH MANUAL CONFIRMATIONS**: Ready, with 1 manual confirmation"),
+        "{md}"
+    );
+    // A confirmation without a note does not count.
+    let mut no_note = context();
+    no_note
+        .confirmations
+        .insert("user.field_access".into(), "  ".into());
+    assert_eq!(
+        Report::build(&check, &profile, &no_note).verdict,
+        writeback_setup::checks::Verdict::Incomplete
+    );
+    // Nor one about the integration user while none is chosen.
+    let mut no_user = check.clone();
+    no_user.integration_user = None;
+    assert_eq!(
+        Report::build(&no_user, &profile, &ctx).verdict,
+        writeback_setup::checks::Verdict::Incomplete
+    );
     assert!(md.contains("- **confirmed** "), "{md}");
     assert!(md.contains("Confirmed by a person: Checked in Setup with Sam"));
 }

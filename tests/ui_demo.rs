@@ -51,9 +51,7 @@ fn the_fresh_demo_can_be_walked_to_ready_through_the_app() {
     h.run_steps(2);
     h.get_by_label("Apply the changes").click_accesskit();
     step_until(&mut h, "the fixes and the re-check", |a| {
-        settled(a)
-            && a.writes.plan.is_none()
-            && a.checks_status(Step::Access) == Some(Status::Pass)
+        settled(a) && a.writes.plan.is_none() && a.checks_status(Step::Access) == Some(Status::Pass)
     });
 
     // Step 2: only an admin can do it in Setup; the demo org does it on a click.
@@ -90,7 +88,8 @@ fn the_fresh_demo_can_be_walked_to_ready_through_the_app() {
         a.writes.preflight.is_some() && settled(a)
     });
     h.get_by_label_contains("fields created through the API are visible to nobody");
-    h.get_by_label("Test as me with temporary access…").click_accesskit();
+    h.get_by_label("Test as me with temporary access…")
+        .click_accesskit();
     h.run_steps(2);
     // Nothing happens before the consent.
     assert!(h.state().writes.report.is_none());
@@ -103,7 +102,9 @@ fn the_fresh_demo_can_be_walked_to_ready_through_the_app() {
     let app = h.state();
     let access = app.writes.temporary_access.clone().unwrap();
     assert!(
-        access.as_ref().is_ok_and(|t| t.contains("it is deleted again")),
+        access
+            .as_ref()
+            .is_ok_and(|t| t.contains("it is deleted again")),
         "{access:?}"
     );
     let written = app.writes.report.as_ref().unwrap();

@@ -137,7 +137,8 @@ fn confirm(h: &mut Harness<'static, App>, page: Step, title: &str, note: &str) {
         field.type_text(note);
         h.run_steps(2);
     }
-    h.get_by_label(&format!("Confirm manually: {title}")).click();
+    h.get_by_label(&format!("Confirm manually: {title}"))
+        .click();
     h.run_steps(2);
 }
 
@@ -190,7 +191,10 @@ fn manual_confirmations_give_their_own_verdict_everywhere() {
     assert_eq!(report.manual_confirmations.len(), 2);
     assert!(report.simulated);
     let markdown = writeback_setup::report::markdown::render(&report);
-    assert!(markdown.contains("READY, WITH MANUAL CONFIRMATIONS"), "{markdown}");
+    assert!(
+        markdown.contains("READY, WITH MANUAL CONFIRMATIONS"),
+        "{markdown}"
+    );
     assert!(markdown.contains("SIMULATED ORG"), "{markdown}");
     let html = writeback_setup::report::html::render(&report);
     assert!(html.contains("READY, WITH MANUAL CONFIRMATIONS"));
