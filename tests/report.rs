@@ -519,6 +519,46 @@ fn run(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+#[test]
+fn the_command_line_marks_the_demo_org_and_counts_confirmations_with_notes() {
+    // eca-settings-guarded: the app's settings cannot be read, so four checks are unknown.
+    let plain = run(&["check", "--demo", "eca-settings-guarded", "--format", "json"]);
+    assert_eq!(plain.status.code(), Some(3), "incomplete");
+    let json: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(json["simulated"], true);
+    assert_eq!(json["verdict"], "incomplete");
+    let confirmed = run(&[
+        "check",
+        "--demo",
+        "eca-settings-guarded",
+        "--format",
+        "json",
+        "--confirm",
+        "app.found=Seen in External Client App Manager",
+        "--confirm",
+        "app.scopes=OAuth settings show api",
+        "--confirm",
+        "app.policy=Admin-approved, set pre-authorized",
+        "--confirm",
+        "reauth.token=Connected Apps OAuth Usage shows today's login",
+    ]);
+    assert_eq!(confirmed.status.code(), Some(0), "ready, with confirmations");
+    let json: serde_json::Value = serde_json::from_slice(&confirmed.stdout).unwrap();
+    assert_eq!(json["verdict"], "ready_with_confirmations");
+    assert_eq!(json["manual_confirmations"].as_array().unwrap().len(), 4);
+    let text = run(&["check", "--demo", "ready"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.starts_with("Acme Corp [SIMULATED ORG]"), "{stdout}");
+    // A confirmation needs a note.
+    let no_note = run(&["check", "--demo", "ready", "--confirm", "app.scopes="]);
+    assert_eq!(no_note.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_note.stderr).contains("has no note"));
+    // The report of the demo org says so.
+    let md = run(&["report", "--demo", "fresh", "--format", "md", "--out", "-"]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("(SIMULATED ORG)") && md.contains("## Test write-back: not run"), "{md}");
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wbs-report-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -137,6 +137,12 @@ pub struct CheckArgs {
     pub record: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// A check the app could not verify that you confirmed yourself, with what you saw, e.g.
+    /// --confirm 'app.scopes=App Manager shows api' (repeatable). It counts only with a note
+    /// (and for a user.* or reauth.token check only with an integration user); the verdict is
+    /// then "ready, with manual confirmations".
+    #[arg(long, value_name = "CHECK_ID=NOTE")]
+    pub confirm: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
