@@ -37,7 +37,8 @@ fn demo_ready_is_ready() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("READY: the org is set up"), "{text}");
-    assert!(text.contains("Acme Corp [PRODUCTION]"), "{text}");
+    // The demo org is never shown as a production org.
+    assert!(text.contains("Acme Corp [SIMULATED ORG]"), "{text}");
 }
 
 #[test]
