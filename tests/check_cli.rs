@@ -96,8 +96,13 @@ fn markdown_report() {
 fn bad_input_exits_2_with_what_to_do() {
     let cases: &[(&[&str], &str)] = &[
         (
-            &["check", "--demo", "ready", "--record", "500123"],
+            &["check", "--demo", "ready", "--record", "500ab123"],
             "15 or 18",
+        ),
+        // Digits alone are a Case number, read like everywhere else in the app.
+        (
+            &["check", "--demo", "ready", "--record", "500123"],
+            "no Case number 00500123",
         ),
         (
             &["check", "--demo", "ready", "--record", "5005g00000AbCdEAAX"],

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
 use crate::report::{steps, verdict_line};
-use crate::sfid;
+use crate::testwrite::RecordInput;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -16,17 +16,9 @@ const NOT_READY: u8 = 1;
 const BAD_INPUT: u8 = 2;
 const COULD_NOT_CHECK: u8 = 3;
 
-fn validate_record(profile: &Profile, id: &str) -> Result<String, String> {
-    let id18 = sfid::to_18(id).map_err(|e| format!("--record: {e}"))?;
-    if let Some(prefix) = crate::sfid::key_prefix(&profile.object) {
-        if !id18.starts_with(prefix) {
-            return Err(format!(
-                "--record: {id} is not a {} Id ({} Ids start with {prefix}); copy the Id from the record's URL",
-                profile.object, profile.object
-            ));
-        }
-    }
-    Ok(id18)
+/// The record as every record input is read (an Id, a record URL or a Case number).
+fn validate_record(profile: &Profile, input: &str) -> Result<RecordInput, String> {
+    crate::testwrite::parse_record_input(&profile.object, input).map_err(|e| format!("--record: {e}"))
 }
 
 fn validate_username(name: &str) -> Result<(), String> {
@@ -155,7 +147,7 @@ pub(super) fn check_org(
         Ok(p) => p,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };
-    let record_id = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
+    let record = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
         Ok(r) => r,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };
@@ -183,6 +175,17 @@ pub(super) fn check_org(
                     return Err(fail(code, message));
                 }
             };
+        // A Case number costs one query to find its Id.
+        let record_id = match &record {
+            Some(input) => match crate::testwrite::resolve_input(&connected.client, input).await {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    progress.clear();
+                    return Err(fail(BAD_INPUT, format!("--record: {e}")));
+                }
+            },
+            None => None,
+        };
         let request = CheckRequest {
             profile,
             integration_user: connected.integration_user.clone(),

@@ -37,7 +37,7 @@ pub struct ReportArgs {
     /// Username of the integration user (the Salesforce user whose login authorizes the integration).
     #[arg(long, value_name = "USERNAME")]
     pub integration_user: Option<String>,
-    /// A record (15- or 18-character Id) to check the integration user's access to.
+    /// A record to check the integration user's access to: its Id, its URL or (Case) its number.
     #[arg(long, value_name = "ID")]
     pub record: Option<String>,
     /// File format; by default taken from the --out file's extension.
