@@ -522,7 +522,13 @@ fn run(args: &[&str]) -> Output {
 #[test]
 fn the_command_line_marks_the_demo_org_and_counts_confirmations_with_notes() {
     // eca-settings-guarded: the app's settings cannot be read, so four checks are unknown.
-    let plain = run(&["check", "--demo", "eca-settings-guarded", "--format", "json"]);
+    let plain = run(&[
+        "check",
+        "--demo",
+        "eca-settings-guarded",
+        "--format",
+        "json",
+    ]);
     assert_eq!(plain.status.code(), Some(3), "incomplete");
     let json: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert_eq!(json["simulated"], true);
@@ -542,7 +548,11 @@ fn the_command_line_marks_the_demo_org_and_counts_confirmations_with_notes() {
         "--confirm",
         "reauth.token=Connected Apps OAuth Usage shows today's login",
     ]);
-    assert_eq!(confirmed.status.code(), Some(0), "ready, with confirmations");
+    assert_eq!(
+        confirmed.status.code(),
+        Some(0),
+        "ready, with confirmations"
+    );
     let json: serde_json::Value = serde_json::from_slice(&confirmed.stdout).unwrap();
     assert_eq!(json["verdict"], "ready_with_confirmations");
     assert_eq!(json["manual_confirmations"].as_array().unwrap().len(), 4);
@@ -556,7 +566,10 @@ fn the_command_line_marks_the_demo_org_and_counts_confirmations_with_notes() {
     // The report of the demo org says so.
     let md = run(&["report", "--demo", "fresh", "--format", "md", "--out", "-"]);
     let md = String::from_utf8_lossy(&md.stdout);
-    assert!(md.contains("(SIMULATED ORG)") && md.contains("## Test write-back: not run"), "{md}");
+    assert!(
+        md.contains("(SIMULATED ORG)") && md.contains("## Test write-back: not run"),
+        "{md}"
+    );
 }
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -3,11 +3,11 @@
 use super::connect::fail;
 use super::{CheckArgs, ConnectionArgs, Format};
 use crate::checks::{confirmation_counts, CheckReport, FindingId, Status, Verdict};
-use std::collections::BTreeMap;
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
 use crate::report::{steps, verdict_line};
 use crate::testwrite::RecordInput;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -18,7 +18,8 @@ const COULD_NOT_CHECK: u8 = 3;
 
 /// The record as every record input is read (an Id, a record URL or a Case number).
 fn validate_record(profile: &Profile, input: &str) -> Result<RecordInput, String> {
-    crate::testwrite::parse_record_input(&profile.object, input).map_err(|e| format!("--record: {e}"))
+    crate::testwrite::parse_record_input(&profile.object, input)
+        .map_err(|e| format!("--record: {e}"))
 }
 
 fn validate_username(name: &str) -> Result<(), String> {
@@ -69,11 +70,7 @@ pub(super) fn confirm(report: &mut CheckReport, confirmations: &BTreeMap<String,
 
 /// The check as JSON: the run, whether the org is the simulated demo org, and the
 /// confirmations given with whether each counted.
-fn json(
-    report: &CheckReport,
-    simulated: bool,
-    confirmations: &BTreeMap<String, String>,
-) -> String {
+fn json(report: &CheckReport, simulated: bool, confirmations: &BTreeMap<String, String>) -> String {
     let mut value = serde_json::to_value(report).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.insert("simulated".into(), simulated.into());

@@ -17,6 +17,26 @@ pub enum DemoSetupAction {
 }
 
 impl DemoSetupAction {
+    /// The step it stands in for.
+    pub fn step(&self) -> crate::checks::Step {
+        match self {
+            DemoSetupAction::AddApiScope { .. } => crate::checks::Step::App,
+            DemoSetupAction::Reauthorize { .. } => crate::checks::Step::Reauthorize,
+        }
+    }
+
+    /// How it is done in a real org, in a sentence.
+    pub fn in_a_real_org(&self) -> &'static str {
+        match self {
+            DemoSetupAction::AddApiScope { .. } => {
+                "In a real org only an admin can do this, in Setup > App Manager."
+            }
+            DemoSetupAction::Reauthorize { .. } => {
+                "In a real org the integration user logs in again through the vendor's app."
+            }
+        }
+    }
+
     /// The button's words.
     pub fn label(&self) -> &'static str {
         match self {

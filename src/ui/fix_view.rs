@@ -51,6 +51,7 @@ pub enum WriteCommand {
     TestWriteWithTemporaryAccess {
         profile: Box<Profile>,
         record: String,
+        integration_user: Option<String>,
     },
 }
 
@@ -67,6 +68,11 @@ pub enum WriteEvent {
     Wrote(Result<Box<TestWriteReport>, String>),
     /// What became of the temporary field access (Ok: given and taken back, in words).
     TemporaryAccess(Result<String, String>),
+    /// The org's API use today after a write action (from Salesforce's `Sforce-Limit-Info`).
+    ApiUsage {
+        used: u64,
+        max: u64,
+    },
     Recovered(Vec<String>),
 }
 
@@ -143,8 +149,28 @@ fn emit(send: &Send, event: WriteEvent) {
     send(Event::Write(Box::new(event)));
 }
 
-/// Runs one write command on the worker's runtime.
+/// Runs one write command on the worker's runtime, then says what the org's API use is now
+/// (the counter in the top bar moves with every call the app makes).
 pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Identity, send: Send) {
+    execute_command(command, &client, &identity, &send).await;
+    if let Some(usage) = client.api_usage() {
+        emit(
+            &send,
+            WriteEvent::ApiUsage {
+                used: usage.used,
+                max: usage.max,
+            },
+        );
+    }
+}
+
+async fn execute_command(
+    command: WriteCommand,
+    client: &Arc<Client>,
+    identity: &Identity,
+    send: &Send,
+) {
+    let (client, identity, send) = (client.clone(), identity.clone(), send.clone());
     let text = |e: &dyn std::fmt::Display| e.to_string();
     match command {
         WriteCommand::Plan {
@@ -220,7 +246,11 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 .map_err(|e| text(&e));
             emit(&send, WriteEvent::DryRan(result));
         }
-        WriteCommand::TestWriteWithTemporaryAccess { profile, record } => {
+        WriteCommand::TestWriteWithTemporaryAccess {
+            profile,
+            record,
+            integration_user,
+        } => {
             let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
             let id = match testwrite::resolve(&client, &profile.object, &record).await {
                 Ok(id) => id,
@@ -248,7 +278,14 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 }
             };
             // The write runs as the admin: read the record again now that they see the fields.
-            let preflight = testwrite::preflight(&client, &identity, &profile, &id, None).await;
+            let preflight = testwrite::preflight(
+                &client,
+                &identity,
+                &profile,
+                &id,
+                integration_user.as_deref(),
+            )
+            .await;
             let result = match preflight {
                 Ok(pre) => {
                     let plan = pre.plan.clone();
@@ -392,6 +429,11 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             }
         }
         WriteEvent::TemporaryAccess(outcome) => state.temporary_access = Some(outcome),
+        WriteEvent::ApiUsage { used, max } => {
+            if let Some(report) = app.report.as_mut() {
+                report.org.api_usage = Some(crate::checks::ApiUsageSummary { used, max });
+            }
+        }
         WriteEvent::Recovered(lines) => state.recovered = lines,
     }
 }
@@ -684,7 +726,8 @@ fn temporary_access_offer(
         );
         ui.label("Two ways on: log in as the integration user (Connect step) and test as it, or let the app give you access for this one test.");
         if app.writes.confirm_temporary_access {
-            let name = testwrite::temporary_access::permission_set_name("<now>");
+            let name = testwrite::temporary_access::permission_set_name("")
+                + " and the date and time";
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
@@ -705,6 +748,7 @@ fn temporary_access_offer(
                     let command = WriteCommand::TestWriteWithTemporaryAccess {
                         profile: Box::new(app.profile.clone()),
                         record: app.writes.record_input.clone(),
+                        integration_user: app.integration_user(),
                     };
                     send(app, "Giving you access, writing, restoring, removing the access…", command);
                 }

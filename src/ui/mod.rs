@@ -169,8 +169,9 @@ pub struct App {
     pub writes: fix_view::WriteState,
     /// The Report page: save, redact, open a report file, last run.
     pub report_state: report_view::ReportState,
-    /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err).
-    pub demo_notice: Option<Result<String, String>>,
+    /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err), and for
+    /// which step.
+    pub demo_notice: Option<(Step, Result<String, String>)>,
     worker: Worker,
 }
 
@@ -502,9 +503,9 @@ impl App {
                     self.check_error = Some(e);
                     self.steps.reveal_error = true;
                 }
-                Event::DemoSetupDone(_, done) => {
+                Event::DemoSetupDone(action, done) => {
                     let worked = done.is_ok();
-                    self.demo_notice = Some(done);
+                    self.demo_notice = Some((action.step(), done));
                     if worked {
                         self.run_checks(None);
                     }

@@ -608,7 +608,10 @@ fn demo_setup_actions(app: &mut App, ui: &mut egui::Ui, step: Step) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.label(RichText::new("Demo org").strong());
-        ui.label("In a real org only an admin can do this, in Setup. In the simulated org the app can do it for you, so you can walk the demo to the end.");
+        ui.label(format!(
+            "{} In the simulated org the app can do it for you, so you can walk the demo to the end.",
+            action.in_a_real_org()
+        ));
         let enabled = failing && !app.is_running();
         let response = ui.add_enabled(enabled, egui::Button::new(action.label()));
         let response = if failing {
@@ -622,7 +625,8 @@ fn demo_setup_actions(app: &mut App, ui: &mut egui::Ui, step: Step) {
         if response.clicked() {
             app.demo_setup(action.clone());
         }
-        match &app.demo_notice {
+        // Said on the page of the step it was for only.
+        match app.demo_notice.as_ref().filter(|(for_step, _)| *for_step == step).map(|(_, n)| n) {
             Some(Ok(done)) => {
                 ui.label(done.as_str());
             }
