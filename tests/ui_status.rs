@@ -69,7 +69,7 @@ fn the_test_write_back_is_not_run_until_a_test_write_succeeds() {
     );
     // When and on which record.
     let record = h.state().writes.report.as_ref().unwrap().record_id.clone();
-    h.get_by_label_contains(&format!("ok: written and restored on Case {record} at 20"));
+    h.get_by_label_contains(&format!("Written and restored on Case {record} at 20"));
     // The report's step follows the same rule.
     let report = h.state().current_report().unwrap();
     let step = report

@@ -777,15 +777,15 @@ fn test_write_status(app: &App, ui: &mut egui::Ui) {
             let record = t.record_name.clone().unwrap_or_else(|| t.record_id.clone());
             match status {
                 StepStatus::Pass => format!(
-                    "ok: written and restored on {} {record} at {}.",
+                    "Written and restored on {} {record} at {}.",
                     t.object, t.written_at
                 ),
                 StepStatus::Fail => format!(
-                    "fix: the test write on {} {record} at {} was refused (why: below).",
+                    "The test write on {} {record} at {} was refused (why: below).",
                     t.object, t.written_at
                 ),
                 _ => format!(
-                    "warning: the test write on {} {record} at {} went through, but the record is not proven restored.",
+                    "The test write on {} {record} at {} went through, but the record is not proven restored.",
                     t.object, t.written_at
                 ),
             }

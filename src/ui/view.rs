@@ -803,8 +803,11 @@ fn fields_table(app: &mut App, ui: &mut egui::Ui) {
                             .as_deref()
                             .filter(|p| p.starts_with("restricted picklist"));
                         let in_org = match (in_org, restricted) {
-                            (_, Some(restricted)) => RichText::new(restricted)
-                                .color(status_color(ui, Some(Status::Fail))),
+                            (kind, Some(restricted)) => RichText::new(match kind {
+                                Some(kind) => format!("{kind}, {restricted}"),
+                                None => restricted.to_string(),
+                            })
+                            .color(status_color(ui, Some(Status::Fail))),
                             (Some(kind), None) => RichText::new(kind.as_str()),
                             (None, None) => RichText::new("—").weak(),
                         };
