@@ -1004,13 +1004,19 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         if dry.would_succeed {
             ui.label("Dry run: the update would succeed (nothing was changed).");
         } else {
+            // Apex's own words (an exception's class name, row numbers) are one click away;
+            // the sentence says what it means for the admin.
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!(
-                    "Dry run: the update would fail: {}",
-                    dry.problem.clone().unwrap_or_default()
-                ),
+                "Dry run: Salesforce would refuse this update (nothing was changed). Write the test values to see which field and rule, or open what Salesforce said.",
             );
+            if let Some(problem) = &dry.problem {
+                egui::CollapsingHeader::new("What Salesforce said")
+                    .id_salt("dry_run_details")
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(problem).monospace());
+                    });
+            }
         }
     }
     if app.writes.confirm_write {

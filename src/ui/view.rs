@@ -928,6 +928,10 @@ fn next_hint(app: &App, step: Step) -> Option<String> {
     let status = app.step_status(step)?;
     let position = Step::ALL.iter().position(|s| *s == step)?;
     if step == Step::TestWrite {
+        // The automation scan does not set the step, but what it found still needs fixing.
+        if matches!(app.checks_status(step), Some(Status::Fail)) && status != StepStatus::Pass {
+            return Some("Fix the automation item above (then Re-check this step), and run the test write-back to prove it.".into());
+        }
         return Some(match status {
             StepStatus::NotRun => {
                 "Next: run the test write-back above, then save the report.".into()
