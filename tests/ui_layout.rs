@@ -174,3 +174,28 @@ fn the_clip_check_finds_cut_off_text() {
     h.run_steps(2);
     assert_eq!(clipped_texts(h.output()).len(), 1);
 }
+
+#[test]
+fn the_profile_dialog_shows_whole_api_names_in_a_small_window() {
+    use egui_kittest::kittest::Queryable;
+    let check = fixed_check("ready");
+    let mut h = screen(
+        &check,
+        Page::Step(Step::Fields),
+        egui::Theme::Light,
+        SIZES[0],
+    );
+    h.get_by_label("Edit profile…").click();
+    h.run_steps(3);
+    let api_name = h.get_by_label("API name of field 3");
+    assert!(
+        api_name.rect().width() >= 250.0,
+        "the API name box is {} points wide",
+        api_name.rect().width()
+    );
+    let cut: Vec<String> = clipped_texts(h.output())
+        .into_iter()
+        .filter(|t| t.contains("__c"))
+        .collect();
+    assert!(cut.is_empty(), "API names cut off: {cut:?}");
+}

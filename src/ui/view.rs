@@ -1122,14 +1122,17 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
                             ui.label("");
                             ui.end_row();
                             for (i, field) in draft.profile.fields.iter_mut().enumerate() {
-                                ui.add(
-                                    egui::TextEdit::singleline(&mut field.label)
-                                        .desired_width(170.0),
+                                // Sized, not "desired": a grid cell would otherwise
+                                // shrink the box to a few characters.
+                                let height = ui.spacing().interact_size.y;
+                                ui.add_sized(
+                                    [190.0, height],
+                                    egui::TextEdit::singleline(&mut field.label),
                                 )
                                 .accessible_name(format!("Label of field {}", i + 1));
-                                ui.add(
-                                    egui::TextEdit::singleline(&mut field.api_name)
-                                        .desired_width(280.0),
+                                ui.add_sized(
+                                    [300.0, height],
+                                    egui::TextEdit::singleline(&mut field.api_name),
                                 )
                                 .accessible_name(format!("API name of field {}", i + 1));
                                 egui::ComboBox::from_id_salt(("field_type", i))
