@@ -342,6 +342,16 @@ pub async fn recover(client: Arc<Client>, identity: Identity, send: Send) {
 
 /// Applies a worker event to the state.
 pub fn on_event(app: &mut App, event: WriteEvent) {
+    // An error that arrives is scrolled into view where it is shown.
+    if matches!(
+        &event,
+        WriteEvent::Preflighted(Err(_))
+            | WriteEvent::DryRan(Err(_))
+            | WriteEvent::Wrote(Err(_))
+            | WriteEvent::Recent(Err(_))
+    ) {
+        app.steps.reveal_error = true;
+    }
     let state = &mut app.writes;
     match event {
         WriteEvent::Planned(plan) => {
@@ -520,6 +530,7 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
                     && ui
                         .add_enabled(app.writes.busy.is_none(), egui::Button::new("Preview the fixes…"))
                         .on_hover_text("Reads what is missing and shows every change before anything is made.")
+                        .on_disabled_hover_text("Wait for the action that is running.")
                         .clicked()
                 {
                     app.writes.results.clear();
@@ -550,6 +561,7 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
                 && ui
                     .add_enabled(app.writes.busy.is_none(), egui::Button::new("Undo what the app created"))
                     .on_hover_text("Removes the assignment, the licence assignment and the permission set the app created. Fields stay.")
+                    .on_disabled_hover_text("Wait for the action that is running.")
                     .clicked()
             {
                 send(app, "Undoing…", WriteCommand::Undo(Box::new(created)));
@@ -636,6 +648,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                     app.writes.busy.is_none(),
                     egui::Button::new("Apply the changes"),
                 )
+                .on_disabled_hover_text("Wait for the action that is running.")
                 .clicked()
             {
                 app.writes.confirm_fix = false;
@@ -658,6 +671,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                         app.writes.busy.is_none(),
                         egui::Button::new(format!("Apply {} changes…", plan.changes.len())),
                     )
+                    .on_disabled_hover_text("Wait for the action that is running.")
                     .clicked()
             {
                 app.writes.confirm_fix = true;
@@ -675,6 +689,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                 if ui
                     .add_enabled(!app.writes.export_dir.trim().is_empty() && app.writes.busy.is_none(), egui::Button::new("Export metadata"))
                     .on_hover_text("package.xml, the fields and the permission set, for deployment through change control")
+                    .on_disabled_hover_text(if app.writes.busy.is_some() { "Wait for the action that is running." } else { "Type the folder to write to first." })
                     .clicked()
                 {
                     let dir = app.writes.export_dir.clone();
@@ -1027,6 +1042,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new("Write and restore"))
+                .on_disabled_hover_text("Wait for the action that is running.")
                 .clicked()
             {
                 app.writes.confirm_write = false;

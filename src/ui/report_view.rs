@@ -454,7 +454,8 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
                 .on_hover_text(format!(
                     "Choose where to save the report as {}",
                     format.label()
-                ));
+                ))
+                .on_disabled_hover_text("Wait for the file dialog that is open.");
             if button.clicked() {
                 save_in_background(
                     &mut app.report_state,
@@ -488,6 +489,11 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
                 egui::Button::new("Save to this path"),
             )
             .on_hover_text("The format follows the extension: .html, .pdf, .md or .json")
+            .on_disabled_hover_text(if busy {
+                "Wait for the file dialog that is open."
+            } else {
+                "Type the file's path first."
+            })
             .clicked()
         {
             let path = PathBuf::from(path);
@@ -517,6 +523,7 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
         if ui
             .add_enabled(!busy, egui::Button::new("Open a report…"))
             .on_hover_text("A report someone saved as JSON; its integrity is checked")
+            .on_disabled_hover_text("Wait for the file dialog that is open.")
             .clicked()
         {
             open_in_background(&mut app.report_state, ui.ctx(), None);
@@ -533,6 +540,11 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
                 !busy && !path.is_empty(),
                 egui::Button::new("Open this path"),
             )
+            .on_disabled_hover_text(if busy {
+                "Wait for the file dialog that is open."
+            } else {
+                "Type the report's path first."
+            })
             .clicked()
         {
             open_in_background(&mut app.report_state, ui.ctx(), Some(PathBuf::from(path)));

@@ -286,6 +286,7 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
             Run::Idle => {
                 if ui
                     .add_enabled(app.connection.is_some(), egui::Button::new("Re-check all"))
+                    .on_disabled_hover_text("Connect to an org first.")
                     .clicked()
                 {
                     app.run_checks(None);
@@ -419,6 +420,7 @@ fn navigation(app: &mut App, ui: &mut egui::Ui) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .add_enabled(index + 1 < PAGES.len(), egui::Button::new("Next ›"))
+                .on_disabled_hover_text("This is the last page.")
                 .clicked()
             {
                 app.page = PAGES[index + 1];
@@ -427,6 +429,11 @@ fn navigation(app: &mut App, ui: &mut egui::Ui) {
                 let can = app.connection.is_some() && !app.is_running();
                 if ui
                     .add_enabled(can, egui::Button::new("Re-check this step"))
+                    .on_disabled_hover_text(if app.connection.is_none() {
+                        "Connect to an org first."
+                    } else {
+                        "Wait for the checks that are running."
+                    })
                     .clicked()
                 {
                     app.run_checks(Some(step));
@@ -434,6 +441,7 @@ fn navigation(app: &mut App, ui: &mut egui::Ui) {
             }
             if ui
                 .add_enabled(index > 0, egui::Button::new("‹ Back"))
+                .on_disabled_hover_text("This is the first page.")
                 .clicked()
             {
                 app.page = PAGES[index - 1];
@@ -1206,6 +1214,7 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
                                 problems.is_empty(),
                                 egui::Button::new("Apply and re-check"),
                             )
+                            .on_disabled_hover_text("Fix what is marked in red first.")
                             .clicked()
                         {
                             apply = true;
@@ -1220,6 +1229,7 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
                                 problems.is_empty(),
                                 egui::Button::new("Save profile file"),
                             )
+                            .on_disabled_hover_text("Fix what is marked in red first.")
                             .clicked()
                         {
                             let path = std::path::PathBuf::from(draft.save_path.trim());
