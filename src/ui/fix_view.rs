@@ -349,6 +349,9 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             | WriteEvent::DryRan(Err(_))
             | WriteEvent::Wrote(Err(_))
             | WriteEvent::Recent(Err(_))
+            | WriteEvent::Planned(Err(_))
+            | WriteEvent::Applied(Err(_))
+            | WriteEvent::Undone(Err(_))
     ) {
         app.steps.reveal_error = true;
     }
@@ -522,7 +525,10 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
             });
         }
         if let Some(error) = app.writes.error.clone() {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            let shown = ui.colored_label(ui.visuals().error_fg_color, error);
+            if std::mem::take(&mut app.steps.reveal_error) {
+                shown.scroll_to_me(Some(egui::Align::Center));
+            }
         }
         match app.writes.plan.clone() {
             None => {
