@@ -70,15 +70,15 @@ mod tests {
 
     #[test]
     fn a_setup_path_gets_a_simulated_page_that_says_what_it_is_for() {
-        let page = page("/lightning/setup/NavigationMenus/home").expect("a Setup path");
-        assert!(page.contains("SIMULATED ORG"));
-        assert!(page.contains("Manage user data via APIs (api)"));
+        let app = page("/lightning/setup/NavigationMenus/home").expect("a Setup path");
+        assert!(app.contains("SIMULATED ORG"));
+        assert!(app.contains("Manage user data via APIs (api)"));
         let fields = page("/lightning/setup/ObjectManager/Case/FieldsAndRelationships/view")
             .expect("a Setup path");
         assert!(fields.contains("Fields &amp; Relationships"));
-        assert!(super::page("/services/data/v66.0/sobjects").is_none());
+        assert!(page("/services/data/v66.0/sobjects").is_none());
         // Nothing of the path is echoed unescaped.
-        let hostile = super::page("/lightning/setup/<script>/x").unwrap();
+        let hostile = page("/lightning/setup/<script>/x").unwrap();
         assert!(!hostile.contains("<script>"));
     }
 }
