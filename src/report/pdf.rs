@@ -189,8 +189,7 @@ impl Layout {
                             .char_indices()
                             .filter(|(_, ch)| matches!(ch, '_' | '/' | '.' | '-' | '?' | '&'))
                             .map(|(i, ch)| i + ch.len_utf8())
-                            .filter(|i| *i < piece.len())
-                            .last();
+                            .rfind(|i| *i < piece.len());
                         match cut {
                             Some(at) => {
                                 let rest = piece.split_off(at);
