@@ -731,6 +731,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_test_write_back_step_is_not_run_until_a_test_write_is_made() {
+        let made = |write_ok: bool, restored: bool| TestWrite {
+            object: "Case".into(),
+            record_id: "5005g00000AbCdEAAV".into(),
+            record_name: None,
+            written_as: None,
+            fields: Vec::new(),
+            written_at: "2026-11-21T10:01:02Z".into(),
+            restored_at: None,
+            restored,
+            write_ok,
+            outcome: String::new(),
+        };
+        assert_eq!(StepStatus::of_test_write(None), StepStatus::NotRun);
+        assert_eq!(StepStatus::of_test_write(None).word(), "not run");
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(true, true))),
+            StepStatus::Pass
+        );
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(false, true))),
+            StepStatus::Fail
+        );
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(true, false))),
+            StepStatus::Warn
+        );
+        // Files of version 1 read: their step statuses are check statuses.
+        let old: StepStatus = serde_json::from_str("\"warn\"").unwrap();
+        assert_eq!(old, StepStatus::Warn);
+        assert_eq!(
+            serde_json::to_string(&StepStatus::NotRun).unwrap(),
+            "\"not_run\""
+        );
+    }
+
+    #[test]
     fn my_domain_names() {
         assert_eq!(
             my_domain("https://acme.my.salesforce.com").as_deref(),
