@@ -60,7 +60,9 @@ fn the_fresh_demo_can_be_walked_to_ready_through_the_app() {
     h.get_by_label("Do this in the demo org: add the api scope")
         .click_accesskit();
     step_until(&mut h, "the scope and the re-check", |a| {
-        a.demo_notice.is_some() && settled(a) && a.checks_status(Step::App) == Some(Status::Pass)
+        a.steps.demo_notice.is_some()
+            && settled(a)
+            && a.checks_status(Step::App) == Some(Status::Pass)
     });
 
     // Step 4: the integration user logs in again.
@@ -69,7 +71,7 @@ fn the_fresh_demo_can_be_walked_to_ready_through_the_app() {
     h.get_by_label("Do this in the demo org: log in as the integration user")
         .click_accesskit();
     step_until(&mut h, "the new login and the re-check", |a| {
-        a.demo_notice.as_ref().is_some_and(|(_, n)| n.is_ok())
+        a.steps.demo_notice.as_ref().is_some_and(|(_, n)| n.is_ok())
             && settled(a)
             && a.checks_status(Step::Reauthorize) == Some(Status::Pass)
     });

@@ -138,6 +138,9 @@ pub struct StepPages {
     pub checked_at: Option<String>,
     /// Scroll the error that just arrived into view on the next frame.
     pub reveal_error: bool,
+    /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err), and for
+    /// which step.
+    pub demo_notice: Option<(Step, Result<String, String>)>,
 }
 
 /// The profile editor's working copy.
@@ -169,9 +172,6 @@ pub struct App {
     pub writes: fix_view::WriteState,
     /// The Report page: save, redact, open a report file, last run.
     pub report_state: report_view::ReportState,
-    /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err), and for
-    /// which step.
-    pub demo_notice: Option<(Step, Result<String, String>)>,
     worker: Worker,
 }
 
@@ -221,7 +221,6 @@ impl App {
             login: LoginState::default(),
             writes: fix_view::WriteState::at_start(),
             report_state: report_view::ReportState::default(),
-            demo_notice: None,
             worker,
         }
     }
@@ -426,7 +425,7 @@ impl App {
     /// Demo mode: does a Setup-only step in the simulated org (then the checks run again).
     pub fn demo_setup(&mut self, action: demo::DemoSetupAction) {
         if self.is_demo() {
-            self.demo_notice = None;
+            self.steps.demo_notice = None;
             self.worker.send(Command::DemoSetup(action));
         }
     }
@@ -505,7 +504,7 @@ impl App {
                 }
                 Event::DemoSetupDone(action, done) => {
                     let worked = done.is_ok();
-                    self.demo_notice = Some((action.step(), done));
+                    self.steps.demo_notice = Some((action.step(), done));
                     if worked {
                         self.run_checks(None);
                     }

@@ -634,7 +634,7 @@ fn demo_setup_actions(app: &mut App, ui: &mut egui::Ui, step: Step) {
             app.demo_setup(action.clone());
         }
         // Said on the page of the step it was for only.
-        match app.demo_notice.as_ref().filter(|(for_step, _)| *for_step == step).map(|(_, n)| n) {
+        match app.steps.demo_notice.as_ref().filter(|(for_step, _)| *for_step == step).map(|(_, n)| n) {
             Some(Ok(done)) => {
                 ui.label(done.as_str());
             }
