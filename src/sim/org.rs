@@ -917,7 +917,7 @@ impl Org {
                 if let Some(def) = &def {
                     for field in &def.fields {
                         if !matches!(field.kind, FieldKind::Complex) {
-                            row.insert(field.name.clone(), default_value(field));
+                            row.insert(field.name.clone(), field.default_on_create());
                         }
                     }
                 }
@@ -1433,13 +1433,6 @@ fn permission_flags(row: &mut Row, p: &SystemPermissions) {
     ];
     for (name, value) in flags {
         row.insert(name.into(), json!(value));
-    }
-}
-
-fn default_value(field: &FieldDef) -> Value {
-    match field.kind {
-        FieldKind::Checkbox => json!(false),
-        _ => Value::Null,
     }
 }
 
