@@ -2,6 +2,8 @@
 //! - the fidelity ledger (`docs/salesforce-fidelity.md`) lists every error code the simulated
 //!   org can send (`errorCode`/`statusCode` values, OAuth `error`s, SOAP fault codes);
 //! - every module's `crate::` paths stay within ARCHITECTURE.md's code map, "may use" column.
+// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -459,5 +461,45 @@ fn a_forbidden_use_fails_the_boundary_check() {
     assert_eq!(
         boundary_violations(&allowed, &sources(inline)),
         vec![("checks".to_string(), "salesforce".to_string())]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// House rules as clippy lints
+// ---------------------------------------------------------------------------------------------
+
+/// The house rules clippy enforces (CI runs `cargo clippy --all-targets -- -D warnings`) stay
+/// configured: no `unwrap()` outside tests, no unnamed threads, long functions flagged.
+#[test]
+fn clippy_enforces_the_house_rules() {
+    let cargo = fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    let lints = cargo
+        .split("[lints.clippy]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("Cargo.toml has a [lints.clippy] table");
+    for rule in [
+        "unwrap_used = \"deny\"",
+        "disallowed_methods = \"deny\"",
+        "too_many_lines = \"warn\"",
+    ] {
+        assert!(lints.contains(rule), "[lints.clippy] lacks `{rule}`");
+    }
+    let clippy = fs::read_to_string(repo().join("clippy.toml")).expect("clippy.toml");
+    let config: toml::Table = clippy.parse().expect("clippy.toml is TOML");
+    assert_eq!(
+        config.get("allow-unwrap-in-tests"),
+        Some(&toml::Value::Boolean(true))
+    );
+    let disallowed: Vec<&str> = config
+        .get("disallowed-methods")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("path").and_then(toml::Value::as_str))
+        .collect();
+    assert!(
+        disallowed.contains(&"std::thread::spawn"),
+        "clippy.toml must disallow std::thread::spawn: {disallowed:?}"
     );
 }

@@ -336,6 +336,7 @@ impl Org {
 
     // ---- loading -------------------------------------------------------------------------
 
+    #[allow(clippy::too_many_lines)] // every table a scenario fills, in the order their references need
     fn load(&mut self, scenario: &Scenario) {
         let org_row = json!({
             "Id": self.info.id, "Name": self.info.name, "OrganizationType": self.info.edition,
