@@ -2,10 +2,8 @@
 //! simulated org and once did not get: each gap the conformance suite (`.ci/conformance`) found,
 //! held here over plain HTTP so that `cargo test` keeps it without Node or Python.
 //! Sources of each rule: docs/salesforce-fidelity.md, "Endpoints and protocol".
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::{client, error_code, get, send, start, V};
 use reqwest::Method;

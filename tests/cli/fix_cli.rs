@@ -1,6 +1,4 @@
 //! The write commands' command line: `fix`, `export-metadata`, `test-write`, `recover`.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

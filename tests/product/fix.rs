@@ -1,9 +1,7 @@
 //! Guided fixes against the simulated org: the plan on `fresh`, applying it, idempotence, undo,
 //! and the Salesforce DX export's XML shapes.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use writeback_setup::checks::{CheckReport, Status, Step};

@@ -1,8 +1,6 @@
 //! The desktop app driven by its accessible labels (egui_kittest), against the simulated org.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

@@ -1,10 +1,8 @@
 //! The safe test write-back against the simulated org: the record is left exactly as it was,
 //! blocked writes name the blocking field, a concurrent edit is not clobbered, the dry run
 //! changes nothing, and a process killed between write and restore is recovered on next start.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};

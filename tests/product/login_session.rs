@@ -1,9 +1,7 @@
 //! Sessions against the simulated org: browser login into a saved session, resume with the saved
 //! refresh token, refresh on an expired session, refresh-token rotation, sign-out with revoke.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::FakeKeychain;
 use std::sync::Arc;

@@ -2,8 +2,6 @@
 //! - the fidelity ledger (`docs/salesforce-fidelity.md`) lists every error code the simulated
 //!   org can send (`errorCode`/`statusCode` values, OAuth `error`s, SOAP fault codes);
 //! - every module's `crate::` paths stay within ARCHITECTURE.md's code map, "may use" column.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

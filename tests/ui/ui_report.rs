@@ -1,10 +1,8 @@
 //! The Report page driven by its accessible labels (egui_kittest): save in each format by a
 //! typed path, copy the summary, redact, open a report file (integrity checked, no org needed),
 //! and the changes since the last run of the same org.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

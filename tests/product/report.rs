@@ -3,10 +3,8 @@
 //! `verify-report` and `diff` commands.
 //!
 //! `UPDATE_GOLDEN=1 cargo test --test report` rewrites `tests/golden/report/`.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,5 @@
 //! Browser login end to end against the simulated org's OAuth server: authorize -> login page ->
 //! redirect to the loopback listener -> tokens -> checks run. A reqwest client plays the browser.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -8,10 +8,8 @@
 //!
 //! Every output the commands write (stdout, stderr, the config folder) is searched for the token
 //! values the org issued.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! The Salesforce client against the simulated org over real HTTP.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,9 +1,7 @@
 //! The app's write actions driven by accessible labels (egui_kittest) against the simulated org:
 //! the fix preview and confirmation, Verify-only mode, and the Test write-back page.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

@@ -1,10 +1,8 @@
 //! The Connect page's logins, driven by accessible labels: browser login against the simulated
 //! org's OAuth server (the "browser" is the test), continuing a saved login, signing out, the
 //! Salesforce CLI's logins, and no token in the remembered state.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

@@ -1,9 +1,7 @@
 //! The simulated org's REST, Tooling and composite APIs, as a client of Salesforce's REST API
 //! would observe them: status codes, `errorCode`s, message wording and response shapes.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::{client, error_code, get, integration_token, query, send, start, V};
 use reqwest::Method;

@@ -3,10 +3,8 @@
 //!
 //! On a fresh clone without `../shared` these tests say so and pass without checking; in CI
 //! (`CI` set) a missing fixture directory is a failure, so they cannot be skipped silently.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::{error_code, get, query, send, V};
 use serde_json::{json, Value};

@@ -1,7 +1,5 @@
 //! The packaging files (packaging/, Cargo.toml metadata) agree with the app: one app id
 //! everywhere, icons rendered from the current source, the version the binary reports.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! The simulated org's OAuth 2.0 server as a client sees it over HTTP: the web server flow with
 //! PKCE, the token endpoint's answers and errors, refresh, revoke and userinfo.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::V;

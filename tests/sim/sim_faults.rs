@@ -1,9 +1,7 @@
 //! Injected faults, latency, token expiry, the Metadata SOAP endpoint over HTTP, and the `sim`
 //! command line, as a client of the simulated org notices them.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::V;
 use serde_json::Value;

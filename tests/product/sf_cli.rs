@@ -1,7 +1,5 @@
 //! The Salesforce CLI adapter against fake `sf` scripts that print recorded JSON shapes.
 #![cfg(unix)]
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -1,8 +1,6 @@
 //! `writeback-setup check` as a user runs it: exit codes, formats, input validation.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::process::{Command, Output};

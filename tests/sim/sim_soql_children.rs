@@ -1,9 +1,7 @@
 //! Parent-to-child relationship subqueries (`SELECT Id, (SELECT ... FROM ObjectPerms) FROM
 //! PermissionSet`) against the simulated org over HTTP.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use common::{error_code, query, send, start, V};
 use reqwest::Method;

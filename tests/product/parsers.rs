@@ -1,8 +1,6 @@
 //! The Salesforce client parses payloads recorded from real orgs (`../shared/fixtures/salesforce/`),
 //! served byte for byte by a small local server. Skipped with a message on a clone without
 //! `../shared`; mandatory when `CI` is set.
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

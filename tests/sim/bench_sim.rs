@@ -1,9 +1,7 @@
 //! Benchmarks of the simulated org: figures printed, nothing asserted about time.
 //! Run: `cargo test --release --test bench_sim -- --ignored --nocapture`
-// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
-#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 use writeback_setup::sim::org::Org;
