@@ -482,6 +482,7 @@ pub fn build(
     }
 }
 
+#[allow(clippy::too_many_lines)] // every access grant the integration needs, one kind after another
 fn access_changes(
     profile: &Profile,
     facts: &Facts,

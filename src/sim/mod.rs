@@ -14,6 +14,7 @@ pub mod rest;
 pub mod scenario;
 pub mod schema;
 pub mod server;
+pub mod singleaccess;
 pub mod soap;
 pub mod soql;
 pub mod value;
