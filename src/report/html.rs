@@ -114,6 +114,7 @@ fn opt(text: &Option<String>) -> String {
         .unwrap_or_else(|| "<em>(none)</em>".into())
 }
 
+#[allow(clippy::too_many_lines)] // the report top to bottom, one section after another
 pub fn render(report: &Report) -> String {
     let org = &report.org;
     let run = &report.run;

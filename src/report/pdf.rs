@@ -352,6 +352,7 @@ impl Layout {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the report top to bottom, one section after another
 fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     let mut l = Layout::new(fonts);
     let org = &report.org;

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod schema;
 pub mod server;
 pub mod setup_pages;
+pub mod singleaccess;
 pub mod soap;
 pub mod soql;
 pub mod value;

@@ -819,24 +819,10 @@ fn test_write_status(app: &App, ui: &mut egui::Ui) {
     ui.add_space(4.0);
 }
 
-/// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
-pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
-    if app.connection.is_none() {
-        return;
-    }
-    if !app.can_write() {
-        ui.label(
-            RichText::new(
-                "Verify-only mode: the app writes nothing, so the test write-back is hidden.",
-            )
-            .weak(),
-        );
-        return;
-    }
-    let object = app.profile.object.clone();
-    let busy = app.writes.busy.is_some();
-    test_write_status(app, ui);
-    let parsed = testwrite::parse_record_input(&object, &app.writes.record_input);
+/// The record to test on: typed (Id, URL or Case number) or picked from the recent ones, with
+/// the preflight; what is wrong with the input is said under it.
+fn record_row(app: &mut App, ui: &mut egui::Ui, object: &str, busy: bool) {
+    let parsed = testwrite::parse_record_input(object, &app.writes.record_input);
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(format!("{object} to test on"));
         ui.add(
@@ -872,7 +858,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 app,
                 "Reading recent records…",
                 WriteCommand::Recent {
-                    object: object.clone(),
+                    object: object.to_string(),
                 },
             );
         }
@@ -881,28 +867,11 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
     if let (Err(e), false) = (&parsed, app.writes.record_input.trim().is_empty()) {
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
-    for record in app.writes.recent.clone() {
-        let text = format!("{} {} ({})", record.number, record.subject, record.id);
-        if ui.button(text).clicked() {
-            app.writes.record_input = record.id.clone();
-            app.writes.recent.clear();
-        }
-    }
-    if let Some(busy) = app.writes.busy.clone() {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(busy);
-        });
-    }
-    if let Some(error) = app.writes.test_error.clone() {
-        let shown = ui.colored_label(ui.visuals().error_fg_color, error);
-        if std::mem::take(&mut app.steps.reveal_error) {
-            shown.scroll_to_me(Some(egui::Align::Center));
-        }
-    }
-    let Some(pre) = app.writes.preflight.clone() else {
-        return;
-    };
+}
+
+/// What the preflight found: the record, who the write runs as, what runs on it, the values
+/// now and the test values, and what would refuse them.
+fn preflight_panel(app: &App, ui: &mut egui::Ui, pre: &Preflight) {
     ui.add_space(6.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -978,6 +947,49 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             );
         }
     });
+}
+
+/// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
+pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
+    if app.connection.is_none() {
+        return;
+    }
+    if !app.can_write() {
+        ui.label(
+            RichText::new(
+                "Verify-only mode: the app writes nothing, so the test write-back is hidden.",
+            )
+            .weak(),
+        );
+        return;
+    }
+    let object = app.profile.object.clone();
+    let busy = app.writes.busy.is_some();
+    test_write_status(app, ui);
+    record_row(app, ui, &object, busy);
+    for record in app.writes.recent.clone() {
+        let text = format!("{} {} ({})", record.number, record.subject, record.id);
+        if ui.button(text).clicked() {
+            app.writes.record_input = record.id.clone();
+            app.writes.recent.clear();
+        }
+    }
+    if let Some(busy) = app.writes.busy.clone() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(busy);
+        });
+    }
+    if let Some(error) = app.writes.test_error.clone() {
+        let shown = ui.colored_label(ui.visuals().error_fg_color, error);
+        if std::mem::take(&mut app.steps.reveal_error) {
+            shown.scroll_to_me(Some(egui::Align::Center));
+        }
+    }
+    let Some(pre) = app.writes.preflight.clone() else {
+        return;
+    };
+    preflight_panel(app, ui, &pre);
     let unreadable: Vec<String> = app
         .profile
         .fields

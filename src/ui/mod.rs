@@ -717,17 +717,6 @@ fn open_window(demo: Option<String>) -> eframe::Result<()> {
     )
 }
 
-/// Starts a short-lived named thread (names show in a debugger and a crash report). When the
-/// system refuses a thread the work is dropped: its channel closes and the caller says so.
-pub(crate) fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
-    if let Err(e) = std::thread::Builder::new()
-        .name(name.to_string())
-        .spawn(work)
-    {
-        eprintln!("warning: the {name} thread could not start: {e}");
-    }
-}
-
 /// The app icon (the 128 px rendering of assets/icon.svg), embedded in the binary. Not 256 px: X11
 /// gets the icon in one request, and 256 px (65,538 words) is over the 65,535-word limit of a
 /// request without BIG-REQUESTS, which winit does not use: the window silently got no icon.

@@ -131,7 +131,7 @@ pub fn on_checked(app: &mut App, full_run: bool) {
     let (tx, rx) = mpsc::channel();
     app.report_state.previous = None;
     app.report_state.pending_previous = Some(rx);
-    super::spawn_named("report-last-run", move || {
+    let _ = crate::spawn_named("report-last-run", move || {
         let previous = crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES)
             .ok()
             .and_then(|text| report::read_verified(&text).ok());
@@ -154,7 +154,7 @@ fn save_in_background(
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
     let name = report::file_name(&report, format);
-    super::spawn_named("report-save", move || {
+    let _ = crate::spawn_named("report-save", move || {
         let started = Instant::now();
         let path = match typed {
             Some(p) => Some(p),
@@ -187,7 +187,7 @@ fn save_in_background(
 fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Option<PathBuf>) {
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
-    super::spawn_named("report-open", move || {
+    let _ = crate::spawn_named("report-open", move || {
         let started = Instant::now();
         let path = match typed {
             Some(p) => Some(p),

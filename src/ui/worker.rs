@@ -360,6 +360,7 @@ async fn sign_out(revoker: Revoker, env: &LoginEnv) -> String {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the worker's one command loop: a match arm per `Command`
 async fn serve(
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<Event>,
@@ -400,7 +401,7 @@ async fn serve(
                         });
                         let url = url.to_string();
                         // Opening a browser may wait on a helper program; never on this thread.
-                        super::spawn_named("open-browser", move || open_browser(&url));
+                        let _ = crate::spawn_named("open-browser", move || open_browser(&url));
                     }
                 };
                 let login = login_session::browser_login(
@@ -418,7 +419,7 @@ async fn serve(
                             // Opening the page again keeps the login waiting.
                             Some(Command::OpenBrowser { url }) => {
                                 let open_browser = env.open_browser.clone();
-                                super::spawn_named("open-browser", move || open_browser(&url));
+                                let _ = crate::spawn_named("open-browser", move || open_browser(&url));
                             }
                             other => {
                                 pending = other.filter(|c| !matches!(c, Command::CancelLogin));
@@ -442,7 +443,7 @@ async fn serve(
             Command::CancelLogin => send(Event::LoginCancelled),
             Command::OpenBrowser { url } => {
                 let open_browser = env.open_browser.clone();
-                super::spawn_named("open-browser", move || open_browser(&url));
+                let _ = crate::spawn_named("open-browser", move || open_browser(&url));
             }
             Command::ResumeLogin(saved) => {
                 stop_checks(&mut running, &send);

@@ -3,7 +3,7 @@
 //! held here over plain HTTP so that `cargo test` keeps it without Node or Python.
 //! Sources of each rule: docs/salesforce-fidelity.md, "Endpoints and protocol".
 
-mod common;
+use crate::common;
 
 use common::{client, error_code, get, send, start, V};
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! steps done in the demo org on an explicit click, and the test write-back with the admin's
 //! temporary access to the new fields.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 use eframe::egui;

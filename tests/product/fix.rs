@@ -1,7 +1,7 @@
 //! Guided fixes against the simulated org: the plan on `fresh`, applying it, idempotence, undo,
 //! and the Salesforce DX export's XML shapes.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use writeback_setup::checks::{CheckReport, Status, Step};

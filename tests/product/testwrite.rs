@@ -2,7 +2,7 @@
 //! blocked writes name the blocking field, a concurrent edit is not clobbered, the dry run
 //! changes nothing, and a process killed between write and restore is recovered on next start.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};

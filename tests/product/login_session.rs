@@ -1,7 +1,7 @@
 //! Sessions against the simulated org: browser login into a saved session, resume with the saved
 //! refresh token, refresh on an expired session, refresh-token rotation, sign-out with revoke.
 
-mod common;
+use crate::common;
 
 use common::FakeKeychain;
 use std::sync::Arc;

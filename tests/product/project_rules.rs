@@ -100,6 +100,17 @@ fn is_upper_code(text: &str) -> bool {
         && !text.ends_with('_')
 }
 
+/// The plain-text refusals of the `/services/oauth2` resources and the identity URL:
+/// capitalised words joined by single underscores (`Bad_OAuth_Token`, `Invalid_Scope`).
+fn is_capitalised_code(text: &str) -> bool {
+    text.contains('_')
+        && text.split('_').all(|word| {
+            word.starts_with(|c: char| c.is_ascii_uppercase())
+                && word.chars().all(|c| c.is_ascii_alphanumeric())
+                && word.chars().any(|c| c.is_ascii_lowercase())
+        })
+}
+
 fn is_lower_code(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| c.is_ascii_lowercase() || c == '_')
 }
@@ -107,7 +118,7 @@ fn is_lower_code(text: &str) -> bool {
 /// The error codes a simulator source can send: upper-case codes (REST `errorCode`, collection
 /// `statusCode`, SOAP `sf:` faults) anywhere in its code, OAuth error codes given to
 /// `oauth_error(..)`, `error_page(..)` or as an `("error", ..)` redirect parameter, and the
-/// plain-text refusals of the identity and userinfo URLs.
+/// plain-text refusals of the identity, userinfo and singleaccess URLs.
 fn emitted_codes(source: &str) -> BTreeSet<String> {
     let code = code_only(source);
     let mut codes = BTreeSet::new();
@@ -119,7 +130,7 @@ fn emitted_codes(source: &str) -> BTreeSet<String> {
         if is_lower_code(&text) && before.trim_end().ends_with("(\"error\",") {
             codes.insert(text.clone());
         }
-        if text.starts_with("Bad_") || text.starts_with("soapenv:") {
+        if is_capitalised_code(&text) || text.starts_with("soapenv:") {
             codes.insert(text);
         }
     }
@@ -207,6 +218,7 @@ fn a() -> Reply {
     );
     redirect_with(uri, &[("error", "access_denied")]);
     text_response(403, "text/plain", "Bad_OAuth_Token".into());
+    SingleAccess::Refused("Invalid_Scope");
     // "COMMENTED_OUT" is not sent.
 }
 
@@ -223,12 +235,13 @@ mod tests {
         "redirect_uri_mismatch",
         "access_denied",
         "Bad_OAuth_Token",
+        "Invalid_Scope",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     assert_eq!(codes, want);
-    let ledger = "| `BRAND_NEW_CODE` | ... |\n`SPLIT_OVER_LINES` `invalid_grant` `redirect_uri_mismatch` `access_denied` `Bad_OAuth_Token`";
+    let ledger = "| `BRAND_NEW_CODE` | ... |\n`SPLIT_OVER_LINES` `invalid_grant` `redirect_uri_mismatch` `access_denied` `Bad_OAuth_Token` `Invalid_Scope`";
     assert!(missing_from_ledger(&codes, ledger).is_empty());
     let without_one = ledger.replace("`BRAND_NEW_CODE`", "BRAND_NEW_CODE");
     assert_eq!(
@@ -446,5 +459,45 @@ fn a_forbidden_use_fails_the_boundary_check() {
     assert_eq!(
         boundary_violations(&allowed, &sources(inline)),
         vec![("checks".to_string(), "salesforce".to_string())]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// House rules as clippy lints
+// ---------------------------------------------------------------------------------------------
+
+/// The house rules clippy enforces (CI runs `cargo clippy --all-targets -- -D warnings`) stay
+/// configured: no `unwrap()` outside tests, no unnamed threads, long functions flagged.
+#[test]
+fn clippy_enforces_the_house_rules() {
+    let cargo = fs::read_to_string(repo().join("Cargo.toml")).expect("Cargo.toml");
+    let lints = cargo
+        .split("[lints.clippy]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("Cargo.toml has a [lints.clippy] table");
+    for rule in [
+        "unwrap_used = \"deny\"",
+        "disallowed_methods = \"deny\"",
+        "too_many_lines = \"warn\"",
+    ] {
+        assert!(lints.contains(rule), "[lints.clippy] lacks `{rule}`");
+    }
+    let clippy = fs::read_to_string(repo().join("clippy.toml")).expect("clippy.toml");
+    let config: toml::Table = clippy.parse().expect("clippy.toml is TOML");
+    assert_eq!(
+        config.get("allow-unwrap-in-tests"),
+        Some(&toml::Value::Boolean(true))
+    );
+    let disallowed: Vec<&str> = config
+        .get("disallowed-methods")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("path").and_then(toml::Value::as_str))
+        .collect();
+    assert!(
+        disallowed.contains(&"std::thread::spawn"),
+        "clippy.toml must disallow std::thread::spawn: {disallowed:?}"
     );
 }

@@ -1,6 +1,6 @@
 //! The desktop app driven by its accessible labels (egui_kittest), against the simulated org.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

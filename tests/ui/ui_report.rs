@@ -2,7 +2,7 @@
 //! typed path, copy the summary, redact, open a report file (integrity checked, no org needed),
 //! and the changes since the last run of the same org.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

@@ -1,6 +1,6 @@
 //! The readiness checks against every built-in scenario of the simulated org.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! Every output the commands write (stdout, stderr, the config folder) is searched for the token
 //! values the org issued.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -166,11 +166,12 @@ fn start_login(mut command: Command) -> (Child, String, std::sync::mpsc::Receive
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    writeback_setup::spawn_named("login-stderr", move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = tx.send(line);
         }
-    });
+    })
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     while Instant::now() < deadline {

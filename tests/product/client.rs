@@ -1,6 +1,6 @@
 //! The Salesforce client against the simulated org over real HTTP.
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};

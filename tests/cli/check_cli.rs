@@ -1,6 +1,6 @@
 //! `writeback-setup check` as a user runs it: exit codes, formats, input validation.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! org's OAuth server (the "browser" is the test), continuing a saved login, signing out, the
 //! Salesforce CLI's logins, and no token in the remembered state.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 
@@ -32,10 +32,11 @@ fn org(port: u16) -> (SimServer, tokio::runtime::Runtime) {
 
 /// The admin in the browser: log in as `username`, choose Allow, land on the loopback page.
 fn play_browser(base: String, authorize_url: String, action: &'static str) {
-    std::thread::spawn(move || {
+    writeback_setup::spawn_named("browser", move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(common::answer_in_browser(&base, &authorize_url, action));
-    });
+    })
+    .unwrap();
 }
 
 struct Setup {

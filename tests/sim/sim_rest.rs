@@ -1,7 +1,7 @@
 //! The simulated org's REST, Tooling and composite APIs, as a client of Salesforce's REST API
 //! would observe them: status codes, `errorCode`s, message wording and response shapes.
 
-mod common;
+use crate::common;
 
 use common::{client, error_code, get, integration_token, query, send, start, V};
 use reqwest::Method;
@@ -2361,4 +2361,147 @@ async fn expired_and_session_activation_sets_grant_nothing() {
             "{scenario}: {status} {body}"
         );
     }
+}
+
+// ---- Standard fields without a recording (Lead, Account) and create defaults -----------------
+
+/// One field of an object's describe, as the admin sees it.
+async fn object_field(sim: &SimServer, object: &str, field: &str) -> Option<Value> {
+    let (status, body) = get(
+        sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/{object}/describe"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == field)
+        .cloned()
+}
+
+/// The standard field names of an object's describe, as the admin sees them.
+async fn standard_field_names(sim: &SimServer, object: &str) -> Vec<String> {
+    let (status, body) = common::get(
+        sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/{object}/describe"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter(|f| f["custom"] == false)
+        .filter_map(|f| f["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Lead and Account have the standard fields the Object Reference lists (54 on Lead, as an org
+/// of the recordings' era describes it); the name and the required fields are marked.
+#[tokio::test]
+async fn lead_and_account_describe_their_standard_fields() {
+    let sim = common::start("ready").await;
+    let lead = standard_field_names(&sim, "Lead").await;
+    assert_eq!(lead.len(), 54, "{lead:?}");
+    for name in [
+        "Company",
+        "Status",
+        "IsConverted",
+        "ConvertedAccountId",
+        "Address",
+        "NumberOfEmployees",
+        "IndividualId",
+    ] {
+        assert!(lead.iter().any(|f| f == name), "Lead.{name} missing");
+    }
+    let account = standard_field_names(&sim, "Account").await;
+    for name in [
+        "Name",
+        "ParentId",
+        "BillingAddress",
+        "ShippingCity",
+        "Industry",
+        "AnnualRevenue",
+        "OwnerId",
+    ] {
+        assert!(account.iter().any(|f| f == name), "Account.{name} missing");
+    }
+    let name = object_field(&sim, "Account", "Name")
+        .await
+        .expect("Account.Name");
+    assert_eq!(name["nameField"], true);
+    assert_eq!(name["nillable"], false);
+    assert_eq!(name["createable"], true);
+    let employees = object_field(&sim, "Lead", "NumberOfEmployees")
+        .await
+        .expect("Lead.NumberOfEmployees");
+    assert_eq!(employees["type"], "int");
+    assert_eq!(employees["digits"], 8);
+    let address = object_field(&sim, "Account", "BillingAddress")
+        .await
+        .expect("Account.BillingAddress");
+    assert_eq!(address["type"], "address");
+    assert_eq!(address["updateable"], false);
+    let status = object_field(&sim, "Lead", "Status")
+        .await
+        .expect("Lead.Status");
+    assert_eq!(status["defaultedOnCreate"], true);
+    assert_eq!(status["defaultValue"], "Open - Not Contacted");
+}
+
+/// A create that leaves out defaulted fields gets Salesforce's defaults (Case `Status` "New",
+/// `Priority` "Medium", an auto-numbered `CaseNumber`, the caller as owner; Lead `Status`); a
+/// required field without a default is still `REQUIRED_FIELD_MISSING`; a read-only field such as
+/// `Contact.Name` is refused.
+#[tokio::test]
+async fn creates_fill_defaulted_fields_and_refuse_read_only_ones() {
+    let sim = common::start("ready").await;
+    let token = sim.admin_token().to_string();
+    let post = |object: &str, body: Value| {
+        let (sim, token, path) = (&sim, token.clone(), sobjects(object));
+        async move { common::send(sim, &token, reqwest::Method::POST, &path, &body).await }
+    };
+    let (status, created) = post("Case", json!({"Subject": "Defaults"})).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let (_, case) = common::get(&sim, &token, &case_path(&id)).await;
+    assert_eq!(case["Status"], "New");
+    assert_eq!(case["Priority"], "Medium");
+    assert_eq!(case["IsEscalated"], false);
+    assert!(
+        case["CaseNumber"].as_str().is_some_and(|n| !n.is_empty()),
+        "{case}"
+    );
+    assert_eq!(case["OwnerId"], json!(user_id(&sim, "admin@acme.example")));
+
+    let (status, created) = post("Lead", json!({"LastName": "Vaughan", "Company": "NACA"})).await;
+    assert_eq!(status, 201, "{created}");
+    let lead_id = created["id"].as_str().expect("id");
+    let (_, lead) = common::get(
+        &sim,
+        &token,
+        &format!("/services/data/{V}/sobjects/Lead/{lead_id}"),
+    )
+    .await;
+    assert_eq!(lead["Status"], "Open - Not Contacted");
+
+    let (status, body) = post("Account", json!({"Website": "https://acme.example"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(common::error_code(&body), "REQUIRED_FIELD_MISSING");
+    assert_eq!(fields_of(&body), json!(["Name"]));
+    let (status, body) = post("Account", json!({"Name": "Acme", "NumberOfEmployees": 250})).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (status, body) = post(
+        "Contact",
+        json!({"LastName": "Lovelace", "Name": "Ada Lovelace"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(common::error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
+    assert_eq!(fields_of(&body), json!(["Name"]));
 }

@@ -3,7 +3,7 @@
 //! snapshot images, each checked for text cut off at the side by the window, a panel or a
 //! frame (text below the fold is fine: the page scrolls).
 
-mod common;
+use crate::common;
 
 use eframe::egui;
 use egui_kittest::Harness;

@@ -4,7 +4,7 @@
 //!
 //! `UPDATE_GOLDEN=1 cargo test --test report` rewrites `tests/golden/report/`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

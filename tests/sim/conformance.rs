@@ -4,7 +4,7 @@
 //! On a fresh clone without `../shared` these tests say so and pass without checking; in CI
 //! (`CI` set) a missing fixture directory is a failure, so they cannot be skipped silently.
 
-mod common;
+use crate::common;
 
 use common::{error_code, get, query, send, V};
 use serde_json::{json, Value};
@@ -193,6 +193,129 @@ async fn contact_describe_matches_recorded_describe() {
         recorded["fields"].as_array().unwrap(),
         simulated["fields"].as_array().unwrap(),
     );
+}
+
+/// The describe attributes a client decides on (can it write the field, must it send it, is it
+/// the record's name, does Salesforce compute it), compared field by field.
+const STANDARD_FIELD_ATTRIBUTES: &[&str] = &[
+    "type",
+    "soapType",
+    "length",
+    "precision",
+    "scale",
+    "nillable",
+    "updateable",
+    "createable",
+    "defaultedOnCreate",
+    "defaultValue",
+    "nameField",
+    "autoNumber",
+    "calculated",
+    "custom",
+    "permissionable",
+    "idLookup",
+    "unique",
+    "externalId",
+    "referenceTo",
+    "relationshipName",
+    "polymorphicForeignKey",
+    "restrictedPicklist",
+    "extraTypeInfo",
+    "label",
+];
+
+/// Every standard field of a recorded describe is in the simulator's describe of the same object
+/// (for the admin, who has full access, as the recording's user had) with the same attributes.
+async fn assert_standard_fields_as_recorded(object: &str, recording: &str) {
+    let Some(dir) = fixtures_dir() else { return };
+    let recorded = fixture(&dir, recording);
+    let sim = common::start("ready").await;
+    let (status, simulated) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/{object}/describe"),
+    )
+    .await;
+    assert_eq!(status, 200, "{simulated}");
+    let simulated_fields = simulated["fields"].as_array().expect("fields");
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for real in recorded["fields"].as_array().expect("recorded fields") {
+        if real["custom"] == json!(true) {
+            continue;
+        }
+        let name = real["name"].as_str().expect("field name");
+        let Some(sim_field) = simulated_fields.iter().find(|f| f["name"] == name) else {
+            differences.push(format!("{object}.{name}: missing"));
+            continue;
+        };
+        for key in STANDARD_FIELD_ATTRIBUTES {
+            if sim_field[key] != real[key] {
+                differences.push(format!(
+                    "{object}.{name}.{key}: {} (recorded {})",
+                    sim_field[key], real[key]
+                ));
+            }
+        }
+        compared += 1;
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences from {recording}:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert!(compared >= 30, "only {compared} standard fields compared");
+}
+
+#[tokio::test]
+async fn case_standard_fields_match_the_recorded_describe() {
+    assert_standard_fields_as_recorded("Case", "case_describe_CumulusCI.json").await;
+}
+
+#[tokio::test]
+async fn contact_standard_fields_match_the_recorded_describe() {
+    assert_standard_fields_as_recorded("Contact", "contact_describe_CumulusCI.json").await;
+}
+
+/// The global describe lists Account, Case, Contact and Lead as the recording does: same label,
+/// plural label and the flags a client checks before using an object.
+#[tokio::test]
+async fn data_objects_are_listed_as_in_the_recorded_global_describe() {
+    let Some(dir) = fixtures_dir() else { return };
+    let recorded = fixture(&dir, "global_describe_sobjects_CumulusCI.json");
+    let sim = common::start("ready").await;
+    let (status, simulated) = get(
+        &sim,
+        sim.admin_token(),
+        &format!("/services/data/{V}/sobjects/"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let entry = |list: &Value, name: &str| {
+        list["sobjects"]
+            .as_array()
+            .and_then(|a| a.iter().find(|o| o["name"] == name).cloned())
+            .unwrap_or_else(|| panic!("no {name} in the global describe"))
+    };
+    for name in ["Account", "Case", "Contact", "Lead"] {
+        let (real, sim_entry) = (entry(&recorded, name), entry(&simulated, name));
+        for key in [
+            "label",
+            "labelPlural",
+            "custom",
+            "createable",
+            "updateable",
+            "deletable",
+            "queryable",
+            "searchable",
+            "layoutable",
+            "mergeable",
+            "triggerable",
+        ] {
+            assert_eq!(sim_entry[key], real[key], "{name}.{key}");
+        }
+    }
 }
 
 #[tokio::test]

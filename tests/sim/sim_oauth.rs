@@ -1,7 +1,7 @@
 //! The simulated org's OAuth 2.0 server as a client sees it over HTTP: the web server flow with
 //! PKCE, the token endpoint's answers and errors, refresh, revoke and userinfo.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::V;
@@ -369,6 +369,76 @@ async fn userinfo_without_a_valid_token_is_refused() {
         common::get(&sim, "00Dbogus!AQnotatoken", "/services/oauth2/userinfo").await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body, Value::String("Bad_OAuth_Token".into()));
+}
+
+/// The UI Bridge API as the Salesforce CLI calls it (`sf org open --url-only`: @salesforce/core
+/// `Org.getFrontDoorUrl`, a GET with `redirect_uri` in the query) and as the Mobile SDK does (a
+/// POST with a form body): a web-scoped token gets a single-use frontdoor URL on the instance.
+#[tokio::test]
+async fn singleaccess_exchanges_a_web_token_for_a_frontdoor_url() {
+    let sim = common::start("ready").await;
+    let token = sim
+        .token_for(ADMIN, "Salesforce CLI", &["refresh_token", "api", "web"])
+        .expect("admin exists");
+    let (status, body) = common::get(
+        &sim,
+        &token,
+        "/services/oauth2/singleaccess?redirect_uri=%2Flightning%2Fsetup%2FPermSets%2Fhome",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let uri = body["frontdoor_uri"].as_str().expect("frontdoor_uri");
+    let prefix = format!("{}/secur/frontdoor.jsp?otp=", sim.url());
+    assert!(uri.starts_with(&prefix), "{uri}");
+    assert!(
+        uri.contains("&startURL=%2Flightning%2Fsetup%2FPermSets%2Fhome&cshc="),
+        "{uri}"
+    );
+    assert!(
+        !uri.contains(&token),
+        "the access token itself is not in the URL"
+    );
+
+    let response = common::client()
+        .post(format!("{}/services/oauth2/singleaccess", sim.url()))
+        .bearer_auth(&token)
+        .form(&[("redirect_uri", "/lightning/page/home")])
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let posted: Value = response.json().await.expect("JSON body");
+    let second = posted["frontdoor_uri"].as_str().expect("frontdoor_uri");
+    assert!(
+        second.contains("&startURL=%2Flightning%2Fpage%2Fhome&cshc="),
+        "{second}"
+    );
+    assert_ne!(
+        second, uri,
+        "each frontdoor URL is single-use, so each call mints a new one"
+    );
+}
+
+/// An expired or unknown token gets 403 `Bad_OAuth_Token` (not 401: sfdx-core refreshes first
+/// for that reason); a token without the `web` scope, 403 `Invalid_Scope`.
+#[tokio::test]
+async fn singleaccess_refuses_a_dead_token_and_an_api_only_token() {
+    let sim = common::start("ready").await;
+    let (status, body) = common::get(
+        &sim,
+        "00Dbogus!AQnotatoken",
+        "/services/oauth2/singleaccess",
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body, Value::String("Bad_OAuth_Token".into()));
+
+    let api_only = sim
+        .token_for(ADMIN, "Enterpret", &["api", "refresh_token"])
+        .expect("admin exists");
+    let (status, body) = common::get(&sim, &api_only, "/services/oauth2/singleaccess").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body, Value::String("Invalid_Scope".into()));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Injected faults, latency, token expiry, the Metadata SOAP endpoint over HTTP, and the `sim`
 //! command line, as a client of the simulated org notices them.
 
-mod common;
+use crate::common;
 
 use common::V;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Parent-to-child relationship subqueries (`SELECT Id, (SELECT ... FROM ObjectPerms) FROM
 //! PermissionSet`) against the simulated org over HTTP.
 
-mod common;
+use crate::common;
 
 use common::{error_code, query, send, start, V};
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! Benchmarks of the simulated org: figures printed, nothing asserted about time.
 //! Run: `cargo test --release --test bench_sim -- --ignored --nocapture`
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 use writeback_setup::sim::org::Org;

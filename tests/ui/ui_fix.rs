@@ -1,7 +1,7 @@
 //! The app's write actions driven by accessible labels (egui_kittest) against the simulated org:
 //! the fix preview and confirmation, Verify-only mode, and the Test write-back page.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 

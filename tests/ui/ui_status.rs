@@ -1,7 +1,7 @@
 //! Step statuses mean what they say, and manual confirmations give a verdict of their own: the
 //! app's rules, driven through its widgets (egui_kittest) against the simulated org.
 
-mod common;
+use crate::common;
 
 use common::step_until;
 use eframe::egui;
