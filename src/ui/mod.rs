@@ -136,6 +136,8 @@ pub struct StepPages {
     pub record_input: String,
     /// When the last run of the checks finished (local time, for "Checked at").
     pub checked_at: Option<String>,
+    /// Why the Access page's record could not be used (shown under it).
+    pub record_error: Option<String>,
     /// Scroll the error that just arrived into view on the next frame.
     pub reveal_error: bool,
     /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err), and for
@@ -398,6 +400,7 @@ impl App {
         }
         let record = self.record_input().ok().flatten();
         self.check_error = None;
+        self.steps.record_error = None;
         self.run = Run::Running {
             note: "Starting".into(),
             step,
@@ -500,6 +503,11 @@ impl App {
                 Event::CheckFailed(e) => {
                     self.run = Run::Idle;
                     self.check_error = Some(e);
+                    self.steps.reveal_error = true;
+                }
+                Event::RecordNotFound(why) => {
+                    self.run = Run::Idle;
+                    self.steps.record_error = Some(why);
                     self.steps.reveal_error = true;
                 }
                 Event::DemoSetupDone(action, done) => {

@@ -869,12 +869,17 @@ fn record_picker(app: &mut App, ui: &mut egui::Ui) {
     let valid = app.record_input();
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(format!("{object} for the record-access check (optional)"));
-        ui.add(
-            egui::TextEdit::singleline(&mut app.steps.record_input)
-                .hint_text("Id, record URL or Case number")
-                .desired_width(260.0),
-        )
-        .labelled_by(label.id);
+        let typed = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.steps.record_input)
+                    .hint_text("Id, record URL or Case number")
+                    .desired_width(260.0),
+            )
+            .labelled_by(label.id);
+        if typed.changed() {
+            // What was said about the last record is not about this one.
+            app.steps.record_error = None;
+        }
         let can = valid.as_ref().is_ok_and(|r| r.is_some())
             && app.connection.is_some()
             && !app.is_running();
@@ -891,8 +896,12 @@ fn record_picker(app: &mut App, ui: &mut egui::Ui) {
         }
     });
     // Under the box, where the eye is, and wrapped to the page.
-    if let Err(e) = valid {
-        ui.colored_label(status_color(ui, Some(Status::Fail)), e);
+    let problem = valid.err().or_else(|| app.steps.record_error.clone());
+    if let Some(problem) = problem {
+        let shown = ui.colored_label(status_color(ui, Some(Status::Fail)), problem);
+        if std::mem::take(&mut app.steps.reveal_error) {
+            shown.scroll_to_me(Some(egui::Align::Center));
+        }
     }
     ui.add_space(6.0);
 }

@@ -139,6 +139,8 @@ pub enum Event {
         persistent: bool,
     },
     CliOrgs(Result<Vec<SfOrg>, UiError>),
+    /// The record given for the record-access check could not be found (the checks did not run).
+    RecordNotFound(String),
     /// A demo Setup action finished (Ok: what was done, in words).
     DemoSetupDone(DemoSetupAction, Result<String, String>),
 }
@@ -616,13 +618,7 @@ async fn serve(
                         match crate::testwrite::resolve_input(&client, &record).await {
                             Ok(id) => request.record_id = Some(id),
                             Err(e) => {
-                                send(Event::CheckFailed(UiError {
-                                    message:
-                                        "The record for the record-access check was not found."
-                                            .into(),
-                                    fix: e.to_string(),
-                                    details: format!("{e:?}"),
-                                }));
+                                send(Event::RecordNotFound(e.to_string()));
                                 return;
                             }
                         }

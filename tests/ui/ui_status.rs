@@ -249,3 +249,26 @@ fn a_case_number_works_for_the_record_access_check_too() {
     });
     assert!(h.state().check_error.is_none());
 }
+
+#[test]
+fn a_record_that_is_not_found_is_said_under_its_box_and_goes_when_edited() {
+    let mut h = connected("ready");
+    h.state_mut().page = Page::Step(Step::Access);
+    h.run_steps(2);
+    let input = h.get_by_label("Case for the record-access check (optional)");
+    input.click();
+    input.type_text("9999");
+    h.run_steps(2);
+    h.get_by_label("Check this record").click();
+    step_until(&mut h, "the record lookup", |a| {
+        a.steps.record_error.is_some() && !a.is_running()
+    });
+    h.get_by_label_contains("no Case number 00009999");
+    // Not an error of the whole check: the findings stay as they were.
+    assert!(h.state().check_error.is_none());
+    let input = h.get_by_label("Case for the record-access check (optional)");
+    input.focus();
+    input.type_text("1");
+    h.run_steps(2);
+    assert!(h.state().steps.record_error.is_none());
+}
