@@ -10,9 +10,9 @@ use serde_json::json;
 /// A Setup-only step done in the demo org.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DemoSetupAction {
-    /// Step 2: add "Manage user data via APIs (api)" to the app's OAuth scopes, as in App Manager.
+    /// The Connected App scope step: add "Manage user data via APIs (api)" to the app's OAuth scopes, as in App Manager.
     AddApiScope { app: String },
-    /// Step 4: the integration user logs in through the app again (a new OAuth token).
+    /// The Re-authorize step: the integration user logs in through the app again (a new OAuth token).
     Reauthorize { username: String, app: String },
 }
 

@@ -941,7 +941,8 @@ fn preflight_panel(app: &App, ui: &mut egui::Ui, pre: &Preflight) {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "Even if this test works as you, the integration user's writes fail until step 3 is fixed: {}.",
+                    "Even if this test works as you, the integration user's writes fail until step {} is fixed: {}.",
+                    Step::Access.number().unwrap_or_default(),
                     access_gaps.join("; ")
                 ),
             );

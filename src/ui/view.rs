@@ -467,6 +467,11 @@ fn navigation(app: &mut App, ui: &mut egui::Ui) {
     ui.add_space(4.0);
 }
 
+/// A setup step's number, for the words that refer to it.
+fn number(step: Step) -> usize {
+    step.number().unwrap_or_default()
+}
+
 fn intro(app: &App, step: Step) -> String {
     let p = &app.profile;
     let vendor = &p.vendor;
@@ -478,15 +483,18 @@ fn intro(app: &App, step: Step) -> String {
             p.fields.len()
         ),
         Step::App => format!(
-            "{vendor} connects through its app, \"{}\". To write data, the app's OAuth scopes must include api (\"Manage user data via APIs\"). Change scopes before re-authorizing in step 4, or the new login will not carry them.",
-            p.app.label
+            "{vendor} connects through its app, \"{}\". To write data, the app's OAuth scopes must include api (\"Manage user data via APIs\"). Change scopes before re-authorizing (step {}), or the new login will not carry them.",
+            p.app.label,
+            number(Step::Reauthorize)
         ),
         Step::Access => format!(
             "The integration user is the Salesforce user whose login authorizes {vendor}. It needs {} on {object} and Visible + Editable on every field. A dedicated permission set assigned to that user is the cleanest way.",
             [(p.access.read, "Read"), (p.access.create, "Create"), (p.access.edit, "Edit")].iter().filter(|(on, _)| *on).map(|(_, w)| *w).collect::<Vec<_>>().join(" + ")
         ),
         Step::Reauthorize => format!(
-            "Existing logins keep the scopes they were issued with. After steps 1 to 3, reconnect Salesforce inside {vendor} as the integration user, so the new token carries write access."
+            "Existing logins keep the scopes they were issued with. After steps {} to {}, reconnect Salesforce inside {vendor} as the integration user, so the new token carries write access.",
+            number(Step::Fields),
+            number(Step::Access)
         ),
         Step::TestWrite => format!(
             "Salesforce treats the integration's writes as normal updates: validation rules, triggers, flows and workflow rules on {object} run on every write. Review what fires, then run a safe test write-back: pick a {object}, preflight it (nothing is written), optionally dry-run it, then write the test values, read them back and restore the originals."
