@@ -289,7 +289,9 @@ pub fn read_preflight(
                         e.message
                     )
                 }
-                "NOT_FOUND" => format!("There is no {object} {record_id} that {} can see.", runs_as),
+                "NOT_FOUND" => {
+                    format!("There is no {object} {record_id} that {} can see.", runs_as)
+                }
                 "ENTITY_IS_DELETED" => format!("{object} {record_id} is in the Recycle Bin."),
                 _ => format!("The record could not be read: {}: {}", e.code, e.message),
             };
