@@ -1,5 +1,7 @@
 //! The app announces an interrupted test write at start and puts it right on connecting.
 //! (Its own test binary: it sets the data directory for the whole process.)
+// Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 mod common;
 

@@ -813,3 +813,204 @@ impl Facts {
         }
     }
 }
+
+// ---- what the fixes read ---------------------------------------------------------------------
+// The fix planner asks its own questions (the vendor's permission set by name, whether or not
+// it is assigned; the org's integration licence and its seats), answered by reference id
+// `fields`, `set`, `psl`, `user`, `user_psl`; they are read here like every other answer.
+
+/// The Salesforce API Integration permission set licence: an Integration-licence user gets
+/// object access only through a permission set created with this licence.
+pub const INTEGRATION_PSL: &str = "SalesforceAPIIntegrationPsl";
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FixUser {
+    pub id: String,
+    pub username: String,
+    pub active: bool,
+    pub license: String,
+    pub has_integration_psl: bool,
+}
+
+/// One `ObjectPermissions` or `FieldPermissions` row of a permission set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GrantRow {
+    pub id: String,
+    /// SobjectType for object rows, `Object.Field` for field rows.
+    pub target: String,
+    pub read: bool,
+    pub edit: bool,
+    pub create: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetFacts {
+    pub id: String,
+    pub name: String,
+    pub license_id: Option<String>,
+    pub object_row: Option<GrantRow>,
+    pub field_rows: Vec<GrantRow>,
+    pub assigned_to_user: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseFacts {
+    pub id: String,
+    pub label: String,
+    pub total: u64,
+    pub used: u64,
+}
+
+/// What the org has now, as far as the fixes are concerned.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FixFacts {
+    /// API names of the profile's fields that exist on the object.
+    pub existing_fields: Vec<String>,
+    pub user: Option<FixUser>,
+    pub set: Option<SetFacts>,
+    pub integration_psl: Option<LicenseFacts>,
+}
+
+fn grant_row(record: &Record, target_key: &str) -> GrantRow {
+    GrantRow {
+        id: owned(record, "Id").unwrap_or_default(),
+        target: owned(record, target_key).unwrap_or_default(),
+        read: flag(record, "PermissionsRead"),
+        edit: flag(record, "PermissionsEdit"),
+        create: flag(record, "PermissionsCreate"),
+    }
+}
+
+/// The rows of the answer `id`, or what went wrong, named by `what`. A fix is planned only on
+/// answers that all came back readable.
+fn fix_rows(g: &Gathered, id: &str, what: &str) -> Result<Vec<Record>, String> {
+    match rows(g, id) {
+        None => Err(format!("no answer for {what}")),
+        Some(Err(e)) => Err(format!("{what}: {} {}", e.code, e.message)),
+        Some(Ok(rows)) => Ok(rows),
+    }
+}
+
+impl FixFacts {
+    /// Reads the fix planner's answers. An error names the answer that failed.
+    pub fn read(profile: &Profile, g: &Gathered) -> Result<FixFacts, String> {
+        let mut facts = FixFacts::default();
+        if !profile.fields.is_empty() {
+            facts.existing_fields = fix_rows(g, "fields", "the fields")?
+                .iter()
+                .filter_map(|r| owned(r, "QualifiedApiName"))
+                .collect();
+        }
+        if let Some(set) = fix_rows(g, "set", "the permission set")?.first() {
+            facts.set = Some(SetFacts {
+                id: owned(set, "Id").unwrap_or_default(),
+                name: owned(set, "Name").unwrap_or_default(),
+                license_id: owned(set, "LicenseId"),
+                object_row: child_records(set, "ObjectPerms")
+                    .first()
+                    .map(|r| grant_row(r, "SobjectType")),
+                field_rows: child_records(set, "FieldPerms")
+                    .iter()
+                    .map(|r| grant_row(r, "Field"))
+                    .collect(),
+                assigned_to_user: !child_records(set, "Assignments").is_empty(),
+            });
+        }
+        if let Some(psl) = fix_rows(g, "psl", "the permission set licences")?.first() {
+            let count = |key: &str| at(psl, key).and_then(Value::as_u64).unwrap_or(0);
+            facts.integration_psl = Some(LicenseFacts {
+                id: owned(psl, "Id").unwrap_or_default(),
+                label: owned(psl, "MasterLabel").unwrap_or_else(|| INTEGRATION_PSL.into()),
+                total: count("TotalLicenses"),
+                used: count("UsedLicenses"),
+            });
+        }
+        if g.answers.contains_key("user") {
+            if let Some(user) = fix_rows(g, "user", "the integration user")?.first() {
+                let licences = fix_rows(g, "user_psl", "the user's licences")?;
+                facts.user = Some(FixUser {
+                    id: owned(user, "Id").unwrap_or_default(),
+                    username: owned(user, "Username").unwrap_or_default(),
+                    active: flag(user, "IsActive"),
+                    license: owned(user, "Profile.UserLicense.Name").unwrap_or_default(),
+                    has_integration_psl: licences.iter().any(|l| {
+                        text(l, "PermissionSetLicense.DeveloperName") == Some(INTEGRATION_PSL)
+                    }),
+                });
+            }
+        }
+        Ok(facts)
+    }
+}
+
+#[cfg(test)]
+mod fix_facts_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn gathered(answers: &[(&str, Value)]) -> Gathered {
+        Gathered {
+            answers: answers
+                .iter()
+                .map(|(id, v)| (id.to_string(), Ok(v.clone())))
+                .collect(),
+            ..Gathered::default()
+        }
+    }
+
+    #[test]
+    fn the_fix_planner_reads_its_answers_into_typed_facts() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let g = gathered(&[
+            (
+                "fields",
+                json!({"records": [{"QualifiedApiName": "Summary__c"}]}),
+            ),
+            (
+                "set",
+                json!({"records": [{"Id": "0PS1", "Name": "Acme_Integration", "LicenseId": null,
+                "ObjectPerms": {"records": [{"Id": "110x", "SobjectType": "Case", "PermissionsRead": true, "PermissionsEdit": false}]},
+                "FieldPerms": null,
+                "Assignments": {"records": [{"Id": "0Pa1"}]}}]}),
+            ),
+            (
+                "psl",
+                json!({"records": [{"Id": "0PL1", "MasterLabel": "Salesforce API Integration", "TotalLicenses": 5, "UsedLicenses": 2}]}),
+            ),
+            (
+                "user",
+                json!({"records": [{"Id": "0051", "Username": "i@x", "IsActive": true, "Profile": {"UserLicense": {"Name": "Salesforce Integration"}}}]}),
+            ),
+            (
+                "user_psl",
+                json!({"records": [{"PermissionSetLicense": {"DeveloperName": INTEGRATION_PSL}}]}),
+            ),
+        ]);
+        let facts = FixFacts::read(&profile, &g).unwrap();
+        assert_eq!(facts.existing_fields, ["Summary__c"]);
+        let set = facts.set.unwrap();
+        assert!(set.assigned_to_user);
+        assert_eq!(set.license_id, None);
+        // Salesforce answers an empty child relationship as null: no rows, not an error.
+        assert!(set.field_rows.is_empty());
+        let object = set.object_row.unwrap();
+        assert!(object.read && !object.edit);
+        assert_eq!(facts.integration_psl.unwrap().total - 2, 3);
+        let user = facts.user.unwrap();
+        assert!(user.active && user.has_integration_psl);
+        assert_eq!(user.license, "Salesforce Integration");
+    }
+
+    #[test]
+    fn an_answer_that_is_not_a_query_result_stops_the_plan_and_is_named() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let g = gathered(&[
+            ("fields", json!({"records": []})),
+            ("set", json!({"totalSize": 0})),
+            ("psl", json!({"records": []})),
+        ]);
+        let error = FixFacts::read(&profile, &g).unwrap_err();
+        assert!(error.contains("the permission set"), "{error}");
+        assert!(error.contains(UNREADABLE_ANSWER), "{error}");
+    }
+}

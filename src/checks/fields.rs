@@ -162,6 +162,7 @@ fn check_types(
     let mut problems = Vec::new();
     let mut unknown = Vec::new();
     let mut evidence = Vec::new();
+    let mut restricted_picklists = Vec::new();
     for f in existing {
         let Some(seen) = fields.get(&f.api_name) else {
             continue;
@@ -183,10 +184,15 @@ fn check_types(
             .length
             .map(|l| format!("({})", thousands(u64::from(l))))
             .unwrap_or_default();
+        let restricted = picklist_of(seen).is_some_and(|(restricted, _, _)| restricted);
+        if restricted {
+            restricted_picklists.push(f.api_name.clone());
+        }
         evidence.push(format!(
-            "{}: {}{length}{}",
+            "{}: {}{length}{}{}",
             f.api_name,
             actual.label(),
+            if restricted { " (restricted)" } else { "" },
             seen.read_only
                 .map(|k| format!(", {}", k.words()))
                 .unwrap_or_default()
@@ -215,7 +221,16 @@ fn check_types(
     out.push(match status {
         Status::Fail => f.detail(problems.join(" ")).fix(problems.join(" ")),
         Status::Unknown => f.detail(format!("Type not visible for {}.", unknown.join(", "))),
-        _ => f.detail("Every field has a type and length the integration can write."),
+        _ if restricted_picklists.is_empty() => {
+            f.detail("Every field has a type and length the integration can write.")
+        }
+        // The type fits, but a restricted picklist takes only its active values: say so here
+        // too, so a passing type check is never read as "any value goes".
+        _ => f.detail(format!(
+            "Every field has a type and length the integration can write. {} {} a restricted picklist: only its active values are accepted (see Picklist values).",
+            restricted_picklists.join(", "),
+            if restricted_picklists.len() == 1 { "is" } else { "are" }
+        )),
     });
 }
 

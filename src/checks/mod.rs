@@ -41,14 +41,54 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn title(self) -> &'static str {
+    /// Every step in order: navigation, the verdict banner, reports and tests iterate this.
+    pub const ALL: [Step; 6] = [
+        Step::Connect,
+        Step::Fields,
+        Step::App,
+        Step::Access,
+        Step::Reauthorize,
+        Step::TestWrite,
+    ];
+
+    /// The step's name without its number ("Create the fields").
+    pub fn name(self) -> &'static str {
         match self {
             Step::Connect => "Connect",
-            Step::Fields => "1 Create the fields",
-            Step::App => "2 Connected App scope",
-            Step::Access => "3 Integration user access",
-            Step::Reauthorize => "4 Re-authorize",
+            Step::Fields => "Create the fields",
+            Step::App => "Connected App scope",
+            Step::Access => "Integration user access",
+            Step::Reauthorize => "Re-authorize",
             Step::TestWrite => "Test write-back",
+        }
+    }
+
+    /// Whether the step is setup work the admin does (numbered), rather than connecting or
+    /// proving the result.
+    pub fn is_setup(self) -> bool {
+        !matches!(self, Step::Connect | Step::TestWrite)
+    }
+
+    /// The step's number among the setup steps (1-based), computed from the order of `ALL`.
+    pub fn number(self) -> Option<usize> {
+        if !self.is_setup() {
+            return None;
+        }
+        Some(
+            Step::ALL
+                .iter()
+                .take_while(|s| **s != self)
+                .filter(|s| s.is_setup())
+                .count()
+                + 1,
+        )
+    }
+
+    /// The step as lists show it: "1 Create the fields", "Test write-back".
+    pub fn title(self) -> String {
+        match self.number() {
+            Some(n) => format!("{n} {}", self.name()),
+            None => self.name().to_string(),
         }
     }
 }
@@ -200,6 +240,20 @@ impl FindingId {
             FindingId::AutomationObject => Step::TestWrite,
         }
     }
+
+    /// Whether the check is about the integration user: a person's confirmation cannot stand in
+    /// for it until an integration user is chosen (there is nobody to confirm it for).
+    pub fn needs_integration_user(self) -> bool {
+        matches!(
+            self,
+            FindingId::UserFound
+                | FindingId::UserApiEnabled
+                | FindingId::UserObjectAccess
+                | FindingId::UserFieldAccess
+                | FindingId::UserRecordAccess
+                | FindingId::ReauthToken
+        )
+    }
 }
 
 /// An id equals its text (`FindingId::UserFound == "user.found"`), as reports carry it.
@@ -239,6 +293,9 @@ pub struct Finding {
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Ready,
+    /// Ready because people confirmed what the app could not verify: not the same claim as
+    /// `Ready`, so it is a verdict of its own everywhere it is shown.
+    ReadyWithConfirmations,
     NotReady,
     Incomplete,
 }
@@ -254,6 +311,35 @@ impl Verdict {
             Verdict::Ready
         }
     }
+
+    /// The verdict once people confirmed some unknown checks (`counts` says which confirmation
+    /// counts): those pass, and when any did, the verdict is `ReadyWithConfirmations`.
+    pub fn with_confirmations(findings: &[Finding], counts: impl Fn(&Finding) -> bool) -> Verdict {
+        let confirmed = |f: &Finding| f.status == Status::Unknown && counts(f);
+        if findings.iter().any(|f| f.status == Status::Fail) {
+            Verdict::NotReady
+        } else if findings
+            .iter()
+            .any(|f| f.status == Status::Unknown && !confirmed(f))
+        {
+            Verdict::Incomplete
+        } else if findings.iter().any(confirmed) {
+            Verdict::ReadyWithConfirmations
+        } else {
+            Verdict::Ready
+        }
+    }
+
+    /// Whether the org may go ahead (with or without people's confirmations).
+    pub fn is_ready(self) -> bool {
+        matches!(self, Verdict::Ready | Verdict::ReadyWithConfirmations)
+    }
+}
+
+/// Whether a person's confirmation of a check counts: it needs a note saying what they saw,
+/// and a check about the integration user needs one chosen.
+pub fn confirmation_counts(id: FindingId, note: &str, integration_user: Option<&str>) -> bool {
+    !note.trim().is_empty() && (!id.needs_integration_user() || integration_user.is_some())
 }
 
 /// An error Salesforce (or the network) gave for one fetched item.

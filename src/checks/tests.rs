@@ -415,11 +415,19 @@ fn each_expert_case_fails_the_right_check_with_its_own_reason() {
         "an inactive value on a restricted picklist",
         f,
         inputs(),
-        vec![expect(
-            FindingId::FieldsPicklist,
-            Status::Fail,
-            &["without the active value Neutral", "reactivate"],
-        )],
+        vec![
+            expect(
+                FindingId::FieldsPicklist,
+                Status::Fail,
+                &["without the active value Neutral", "reactivate"],
+            ),
+            // The type fits, and the passing type check still says the picklist is restricted.
+            expect(
+                FindingId::FieldsTypes,
+                Status::Pass,
+                &["Enterpret_Sentiment__c is a restricted picklist"],
+            ),
+        ],
     ));
 
     let mut f = ready();

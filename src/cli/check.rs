@@ -2,11 +2,12 @@
 
 use super::connect::fail;
 use super::{CheckArgs, ConnectionArgs, Format};
-use crate::checks::{CheckReport, Status, Verdict};
+use crate::checks::{confirmation_counts, CheckReport, FindingId, Status, Verdict};
 use crate::profile::{self, Profile};
 use crate::readiness::{self, CheckRequest};
 use crate::report::{steps, verdict_line};
-use crate::sfid;
+use crate::testwrite::RecordInput;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -15,17 +16,10 @@ const NOT_READY: u8 = 1;
 const BAD_INPUT: u8 = 2;
 const COULD_NOT_CHECK: u8 = 3;
 
-fn validate_record(profile: &Profile, id: &str) -> Result<String, String> {
-    let id18 = sfid::to_18(id).map_err(|e| format!("--record: {e}"))?;
-    if let Some(prefix) = crate::sfid::key_prefix(&profile.object) {
-        if !id18.starts_with(prefix) {
-            return Err(format!(
-                "--record: {id} is not a {} Id ({} Ids start with {prefix}); copy the Id from the record's URL",
-                profile.object, profile.object
-            ));
-        }
-    }
-    Ok(id18)
+/// The record as every record input is read (an Id, a record URL or a Case number).
+fn validate_record(profile: &Profile, input: &str) -> Result<RecordInput, String> {
+    crate::testwrite::parse_record_input(&profile.object, input)
+        .map_err(|e| format!("--record: {e}"))
 }
 
 fn validate_username(name: &str) -> Result<(), String> {
@@ -40,8 +34,69 @@ fn validate_username(name: &str) -> Result<(), String> {
     }
 }
 
+/// `--confirm CHECK_ID=NOTE` values: check id -> note.
+pub(super) fn parse_confirmations(given: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut confirmations = BTreeMap::new();
+    for item in given {
+        let (id, note) = item.split_once('=').ok_or_else(|| {
+            format!("--confirm: '{}' is not CHECK_ID=NOTE, e.g. --confirm 'app.scopes=App Manager shows api'", crate::echo::quoted(item))
+        })?;
+        let id = id.trim();
+        if FindingId::parse(id).is_none() {
+            return Err(format!(
+                "--confirm: '{}' is not a check id; the ids are shown in brackets after each check, e.g. app.scopes",
+                crate::echo::quoted(id)
+            ));
+        }
+        if note.trim().is_empty() {
+            return Err(format!(
+                "--confirm: {id} has no note; say what you saw, e.g. --confirm '{id}=Seen in Setup with the admin'"
+            ));
+        }
+        confirmations.insert(id.to_string(), note.trim().to_string());
+    }
+    Ok(confirmations)
+}
+
+/// The verdict once people's confirmations count (by the rules every report follows).
+pub(super) fn confirm(report: &mut CheckReport, confirmations: &BTreeMap<String, String>) {
+    let user = report.integration_user.clone();
+    report.verdict = Verdict::with_confirmations(&report.checks, |f| {
+        confirmations
+            .get(f.id.as_str())
+            .is_some_and(|note| confirmation_counts(f.id, note, user.as_deref()))
+    });
+}
+
+/// The check as JSON: the run, whether the org is the simulated demo org, and the
+/// confirmations given with whether each counted.
+fn json(report: &CheckReport, simulated: bool, confirmations: &BTreeMap<String, String>) -> String {
+    let mut value = serde_json::to_value(report).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("simulated".into(), simulated.into());
+        let listed: Vec<serde_json::Value> = confirmations
+            .iter()
+            .map(|(id, note)| {
+                let counts = report.checks.iter().any(|f| {
+                    f.id.as_str() == id
+                        && f.status == Status::Unknown
+                        && confirmation_counts(f.id, note, report.integration_user.as_deref())
+                });
+                serde_json::json!({"check_id": id, "note": note, "counts": counts})
+            })
+            .collect();
+        object.insert("manual_confirmations".into(), listed.into());
+    }
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
 pub fn run(args: CheckArgs) -> ExitCode {
-    let (report, profile) = match check_org(
+    let confirmations = match parse_confirmations(&args.confirm) {
+        Ok(c) => c,
+        Err(e) => return fail(BAD_INPUT, e),
+    };
+    let simulated = args.connection.demo.is_some();
+    let (mut report, profile) = match check_org(
         &args.connection,
         &args.profile,
         args.integration_user.as_deref(),
@@ -50,14 +105,18 @@ pub fn run(args: CheckArgs) -> ExitCode {
         Ok(done) => done,
         Err(code) => return code,
     };
+    confirm(&mut report, &confirmations);
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
-        Format::Md => crate::report::markdown::render(&crate::report::Report::build(
-            &report,
-            &profile,
-            &crate::report::ReportContext::now(),
-        )),
-        Format::Text => plain(&report),
+        Format::Json => json(&report, simulated, &confirmations),
+        Format::Md => {
+            let mut context = crate::report::ReportContext::now();
+            context.simulated = simulated;
+            context.confirmations = confirmations.clone();
+            crate::report::markdown::render(&crate::report::Report::build(
+                &report, &profile, &context,
+            ))
+        }
+        Format::Text => plain(&report, simulated),
     };
     // A closed stdout (`| head`) ends the output, not the program.
     let _ = writeln!(std::io::stdout(), "{text}");
@@ -67,7 +126,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
 /// The exit code of a finished check: 0 ready, 1 not ready, 3 incomplete.
 pub(super) fn exit_code(report: &CheckReport) -> ExitCode {
     ExitCode::from(match report.verdict {
-        Verdict::Ready => READY,
+        Verdict::Ready | Verdict::ReadyWithConfirmations => READY,
         Verdict::NotReady => NOT_READY,
         Verdict::Incomplete => COULD_NOT_CHECK,
     })
@@ -85,7 +144,7 @@ pub(super) fn check_org(
         Ok(p) => p,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };
-    let record_id = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
+    let record = match record_arg.map(|r| validate_record(&profile, r)).transpose() {
         Ok(r) => r,
         Err(e) => return Err(fail(BAD_INPUT, e)),
     };
@@ -113,6 +172,17 @@ pub(super) fn check_org(
                     return Err(fail(code, message));
                 }
             };
+        // A Case number costs one query to find its Id.
+        let record_id = match &record {
+            Some(input) => match crate::testwrite::resolve_input(&connected.client, input).await {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    progress.clear();
+                    return Err(fail(BAD_INPUT, format!("--record: {e}")));
+                }
+            },
+            None => None,
+        };
         let request = CheckRequest {
             profile,
             integration_user: connected.integration_user.clone(),
@@ -173,10 +243,12 @@ fn glyph(status: Status) -> &'static str {
     }
 }
 
-pub(super) fn plain(report: &CheckReport) -> String {
+pub(super) fn plain(report: &CheckReport, simulated: bool) -> String {
     let org = &report.org;
     let mut out = String::new();
-    let kind = if org.is_sandbox {
+    let kind = if simulated {
+        "SIMULATED ORG"
+    } else if org.is_sandbox {
         "SANDBOX"
     } else {
         "PRODUCTION"

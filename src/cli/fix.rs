@@ -152,7 +152,7 @@ pub fn run(args: FixArgs) -> ExitCode {
         say!("\nChecking again:\n");
         match readiness::run_as(client, identity, &request, &|_| {}).await {
             Ok(after) => {
-                say!("{}", super::check::plain(&after));
+                say!("{}", super::check::plain(&after, connected.demo.is_some()));
                 super::check::exit_code(&after)
             }
             Err(e) => fail(COULD_NOT_RUN, format!("could not check again: {e}")),

@@ -132,11 +132,17 @@ pub struct CheckArgs {
     /// Username of the integration user (the Salesforce user whose login authorizes the integration).
     #[arg(long, value_name = "USERNAME")]
     pub integration_user: Option<String>,
-    /// A record (15- or 18-character Id) to check the integration user's access to.
+    /// A record to check the integration user's access to: its Id, its URL or (Case) its number.
     #[arg(long, value_name = "ID")]
     pub record: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// A check the app could not verify that you confirmed yourself, with what you saw, e.g.
+    /// --confirm 'app.scopes=App Manager shows api' (repeatable). It counts only with a note
+    /// (and for a user.* or reauth.token check only with an integration user); the verdict is
+    /// then "ready, with manual confirmations".
+    #[arg(long, value_name = "CHECK_ID=NOTE")]
+    pub confirm: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,7 +193,8 @@ fn run_app(demo: Option<String>) -> ExitCode {
         Err(e) => {
             eprintln!("error: the desktop window could not open: {e}");
             eprintln!("The app needs a graphical desktop. Without one, check an org with `writeback-setup check --demo fresh` (or --instance-url/--access-token).");
-            ExitCode::FAILURE
+            // 3, "could not run": 1 means "not ready" in every command.
+            ExitCode::from(3)
         }
     }
     #[cfg(not(feature = "desktop"))]

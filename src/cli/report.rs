@@ -37,7 +37,7 @@ pub struct ReportArgs {
     /// Username of the integration user (the Salesforce user whose login authorizes the integration).
     #[arg(long, value_name = "USERNAME")]
     pub integration_user: Option<String>,
-    /// A record (15- or 18-character Id) to check the integration user's access to.
+    /// A record to check the integration user's access to: its Id, its URL or (Case) its number.
     #[arg(long, value_name = "ID")]
     pub record: Option<String>,
     /// File format; by default taken from the --out file's extension.
@@ -52,6 +52,11 @@ pub struct ReportArgs {
     /// Your name, shown as who prepared the report.
     #[arg(long, value_name = "NAME")]
     pub prepared_by: Option<String>,
+    /// A check the app could not verify that you confirmed yourself, with what you saw, e.g.
+    /// --confirm 'app.scopes=App Manager shows api' (repeatable): the report shows it as
+    /// confirmed by a person, and the verdict says "ready, with manual confirmations".
+    #[arg(long, value_name = "CHECK_ID=NOTE")]
+    pub confirm: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,7 +99,11 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
             return fail(BAD_INPUT, e);
         }
     }
-    let (check, profile) = match check_org(
+    let confirmations = match super::check::parse_confirmations(&args.confirm) {
+        Ok(c) => c,
+        Err(e) => return fail(BAD_INPUT, e),
+    };
+    let (mut check, profile) = match check_org(
         &args.connection,
         &args.profile,
         args.integration_user.as_deref(),
@@ -105,6 +114,10 @@ pub fn run_report(args: ReportArgs) -> ExitCode {
     };
     let mut context = ReportContext::now();
     context.prepared_by = args.prepared_by.clone().filter(|n| !n.trim().is_empty());
+    // The demo org's report says so in every format.
+    context.simulated = args.connection.demo.is_some();
+    super::check::confirm(&mut check, &confirmations);
+    context.confirmations = confirmations;
     let mut built = Report::build(&check, &profile, &context);
     if args.redact {
         built = report::redact::redact(&built);

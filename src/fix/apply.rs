@@ -111,8 +111,7 @@ pub async fn plan_for(
         &crate::checks::pack(tooling),
     )
     .await?;
-    let answers = gathered.answers;
-    let facts = plan::read_facts(profile, &answers).map_err(|message| SfError::Decode {
+    let facts = plan::Facts::read(profile, &gathered).map_err(|message| SfError::Decode {
         what: "the fix facts".into(),
         message,
     })?;

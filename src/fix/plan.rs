@@ -2,16 +2,15 @@
 //! answers become [`Facts`], and how facts plus the check findings become a [`FixPlan`] of
 //! exact API calls. No IO, no clock: `crate::fix::apply` sends what this module decides.
 
-use crate::checks::{FetchError, Finding, FindingId, PlannedRequest, Status, Step};
+use crate::checks::{Finding, FindingId, PlannedRequest, Status, Step};
 use crate::profile::{FieldRequirement, FieldType, Profile};
 use crate::request::soql_string;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 /// The Salesforce API Integration permission set licence: an Integration-licence user gets
 /// object access only through a permission set created with this licence.
-pub const INTEGRATION_PSL: &str = "SalesforceAPIIntegrationPsl";
+pub use crate::checks::facts::INTEGRATION_PSL;
 /// The user licence whose users need [`INTEGRATION_PSL`].
 pub const INTEGRATION_USER_LICENSE: &str = "Salesforce Integration";
 /// Composite reference of a permission set created in the same composite.
@@ -125,54 +124,12 @@ impl FixPlan {
     }
 }
 
-// ---- facts --------------------------------------------------------------------------------
+// ---- facts ----------------------------------------------------------------------------------
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct UserFacts {
-    pub id: String,
-    pub username: String,
-    pub active: bool,
-    pub license: String,
-    pub has_integration_psl: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GrantRow {
-    pub id: String,
-    /// SobjectType for object rows, `Object.Field` for field rows.
-    pub target: String,
-    pub read: bool,
-    pub edit: bool,
-    pub create: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SetFacts {
-    pub id: String,
-    pub name: String,
-    pub license_id: Option<String>,
-    pub object_row: Option<GrantRow>,
-    pub field_rows: Vec<GrantRow>,
-    pub assigned_to_user: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LicenseFacts {
-    pub id: String,
-    pub label: String,
-    pub total: u64,
-    pub used: u64,
-}
-
-/// What the org has now, as far as the fixes are concerned.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Facts {
-    /// API names of the profile's fields that exist on the object.
-    pub existing_fields: Vec<String>,
-    pub user: Option<UserFacts>,
-    pub set: Option<SetFacts>,
-    pub integration_psl: Option<LicenseFacts>,
-}
+// The answers become typed facts in the one module that reads Salesforce's answers.
+pub use crate::checks::facts::{
+    FixFacts as Facts, FixUser as UserFacts, GrantRow, LicenseFacts, SetFacts,
+};
 
 /// The permission set name for a profile: `<Vendor>_Integration`, a valid developer name.
 pub fn permission_set_name(profile: &Profile) -> String {
@@ -281,104 +238,6 @@ pub fn fact_requests(
         ));
     }
     (standard, tooling)
-}
-
-fn records(answer: Option<&Result<Value, FetchError>>, what: &str) -> Result<Vec<Value>, String> {
-    match answer {
-        None => Err(format!("no answer for {what}")),
-        Some(Err(e)) => Err(format!("{what}: {} {}", e.code, e.message)),
-        Some(Ok(body)) => crate::request::records(body)
-            .cloned()
-            .ok_or_else(|| format!("{what}: the answer has no records")),
-    }
-}
-
-fn text(record: &Value, path: &str) -> Option<String> {
-    let mut current = record;
-    for part in path.split('.') {
-        current = current.get(part)?;
-    }
-    current.as_str().map(str::to_string)
-}
-
-fn flag(record: &Value, key: &str) -> bool {
-    record.get(key) == Some(&Value::Bool(true))
-}
-
-fn children(record: &Value, relationship: &str) -> Vec<Value> {
-    record
-        .get(relationship)
-        .and_then(|r| r.get("records"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn grant_row(record: &Value, target_key: &str) -> GrantRow {
-    GrantRow {
-        id: text(record, "Id").unwrap_or_default(),
-        target: text(record, target_key).unwrap_or_default(),
-        read: flag(record, "PermissionsRead"),
-        edit: flag(record, "PermissionsEdit"),
-        create: flag(record, "PermissionsCreate"),
-    }
-}
-
-/// Turns the answers to [`fact_requests`] into facts. An error names the answer that failed.
-pub fn read_facts(
-    profile: &Profile,
-    answers: &HashMap<String, Result<Value, FetchError>>,
-) -> Result<Facts, String> {
-    let mut facts = Facts::default();
-    if !profile.fields.is_empty() {
-        for record in records(answers.get("fields"), "the fields")? {
-            if let Some(name) = text(&record, "QualifiedApiName") {
-                facts.existing_fields.push(name);
-            }
-        }
-    }
-    if let Some(set) = records(answers.get("set"), "the permission set")?.first() {
-        facts.set = Some(SetFacts {
-            id: text(set, "Id").unwrap_or_default(),
-            name: text(set, "Name").unwrap_or_default(),
-            license_id: text(set, "LicenseId"),
-            object_row: children(set, "ObjectPerms")
-                .first()
-                .map(|r| grant_row(r, "SobjectType")),
-            field_rows: children(set, "FieldPerms")
-                .iter()
-                .map(|r| grant_row(r, "Field"))
-                .collect(),
-            assigned_to_user: !children(set, "Assignments").is_empty(),
-        });
-    }
-    if let Some(psl) = records(answers.get("psl"), "the permission set licences")?.first() {
-        facts.integration_psl = Some(LicenseFacts {
-            id: text(psl, "Id").unwrap_or_default(),
-            label: text(psl, "MasterLabel").unwrap_or_else(|| INTEGRATION_PSL.into()),
-            total: psl
-                .get("TotalLicenses")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
-            used: psl.get("UsedLicenses").and_then(Value::as_u64).unwrap_or(0),
-        });
-    }
-    if answers.contains_key("user") {
-        if let Some(user) = records(answers.get("user"), "the integration user")?.first() {
-            let licences = records(answers.get("user_psl"), "the user's licences")?;
-            facts.user = Some(UserFacts {
-                id: text(user, "Id").unwrap_or_default(),
-                username: text(user, "Username").unwrap_or_default(),
-                active: flag(user, "IsActive"),
-                license: text(user, "Profile.UserLicense.Name").unwrap_or_default(),
-                has_integration_psl: licences.iter().any(|l| {
-                    text(l, "PermissionSetLicense.DeveloperName").as_deref()
-                        == Some(INTEGRATION_PSL)
-                }),
-            });
-        }
-    }
-    Ok(facts)
 }
 
 // ---- the plan -----------------------------------------------------------------------------
@@ -623,6 +482,7 @@ pub fn build(
     }
 }
 
+#[allow(clippy::too_many_lines)] // every access grant the integration needs, one kind after another
 fn access_changes(
     profile: &Profile,
     facts: &Facts,

@@ -294,9 +294,7 @@ pub async fn connect(
                 });
                 let url = url.to_string();
                 // Opening a browser may wait on a helper program; never on this task.
-                let _ = std::thread::Builder::new()
-                    .name("open-browser".into())
-                    .spawn(move || open(&url));
+                let _ = crate::spawn_named("open-browser", move || open(&url));
             };
             let logged_in = session::browser_login(
                 &settings,

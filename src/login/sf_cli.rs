@@ -694,7 +694,7 @@ const MAX_JSON_STARTS: usize = 64;
 /// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`]; the rest is drained (so the
 /// CLI never blocks on a full pipe) and reported as `true`.
 fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<(String, bool)> {
-    thread::spawn(move || {
+    crate::spawn_named("sf-cli-output", move || {
         let mut bytes = Vec::new();
         let mut too_long = false;
         if let Some(pipe) = pipe {
@@ -708,6 +708,7 @@ fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<(Stri
         }
         (String::from_utf8_lossy(&bytes).into_owned(), too_long)
     })
+    .expect("the system starts a thread to read the Salesforce CLI's output")
 }
 
 /// A JSON error answer (`status` != 0).

@@ -98,7 +98,8 @@ pub fn diff(old: &Report, new: &Report) -> Vec<Change> {
         }
     }
     let test = |r: &Report| match &r.test_write {
-        None => "none".to_string(),
+        None => "not run".to_string(),
+        Some(t) if !t.write_ok => format!("refused on {}", t.record_id),
         Some(t) if t.restored => format!("written and restored on {}", t.record_id),
         Some(t) => format!("written on {}, NOT restored", t.record_id),
     };

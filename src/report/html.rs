@@ -34,6 +34,7 @@ h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1
 .verdict.ready { background: #e8f5ec; border-color: var(--ok); }
 .verdict.not_ready { background: #fdecea; border-color: var(--fail); }
 .verdict.incomplete { background: #eeeff8; border-color: var(--unknown); }
+.simulated { background: #fff3e0; border: 2px solid #e08a00; padding: 8px 12px; border-radius: 4px; font-weight: bold; }
 .redacted { background: #fff8e1; border: 1px solid #f0d58c; padding: 6px 10px; border-radius: 4px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
@@ -82,6 +83,14 @@ fn status_class(status: Status, confirmed: bool) -> &'static str {
     }
 }
 
+/// A step's chip: a check's, or "not run" for a test write-back not made.
+fn step_chip(status: super::model::StepStatus) -> String {
+    match status.as_status() {
+        Some(status) => chip(status, false),
+        None => "<span class=\"chip skipped\">not run</span>".to_string(),
+    }
+}
+
 fn chip(status: Status, confirmed: bool) -> String {
     format!(
         r#"<span class="chip {}">{}</span>"#,
@@ -105,6 +114,7 @@ fn opt(text: &Option<String>) -> String {
         .unwrap_or_else(|| "<em>(none)</em>".into())
 }
 
+#[allow(clippy::too_many_lines)] // the report top to bottom, one section after another
 pub fn render(report: &Report) -> String {
     let org = &report.org;
     let run = &report.run;
@@ -125,6 +135,7 @@ pub fn render(report: &Report) -> String {
     ));
     let verdict_class = match report.verdict {
         Verdict::Ready => "ready",
+        Verdict::ReadyWithConfirmations => "ready confirmed",
         Verdict::NotReady => "not_ready",
         Verdict::Incomplete => "incomplete",
     };
@@ -133,6 +144,12 @@ pub fn render(report: &Report) -> String {
         verdict_word(report.verdict),
         escape(&report.verdict_text)
     ));
+    if report.simulated {
+        h.push_str(&format!(
+            "<p class=\"simulated\">{}</p>\n",
+            escape(super::SIMULATED_NOTE)
+        ));
+    }
     if report.redacted {
         h.push_str(
             "<p class=\"redacted\">Redacted: usernames, emails and record values are hidden.</p>\n",
@@ -225,7 +242,7 @@ pub fn render(report: &Report) -> String {
     for step in &report.steps {
         h.push_str(&format!(
             "<h2>{} {}</h2>\n",
-            chip(step.status, false),
+            step_chip(step.status),
             escape(&step.title)
         ));
         for c in &step.checks {

@@ -47,6 +47,9 @@ pub fn render(report: &Report) -> String {
         verdict_word(report.verdict),
         escape(&report.verdict_text)
     ));
+    if report.simulated {
+        out.push_str(&format!("> **{}**\n\n", escape(super::SIMULATED_NOTE)));
+    }
     if report.redacted {
         out.push_str("_Redacted: usernames, emails and record values are hidden._\n\n");
     }
@@ -143,7 +146,11 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
 
     for step in &report.steps {
-        out.push_str(&format!("## {}\n\n", escape(&step.title)));
+        out.push_str(&format!(
+            "## {}: {}\n\n",
+            escape(&step.title),
+            step.status.word()
+        ));
         for c in &step.checks {
             out.push_str(&format!(
                 "- **{}** {} ({})\n",

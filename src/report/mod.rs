@@ -18,6 +18,9 @@ pub use integrity::{read_verified, to_json_file, ReportFileError};
 pub const MAX_REPORT_FILE_BYTES: u64 = 32 * 1024 * 1024;
 pub use model::{Report, ReportContext};
 
+/// What every format says of a report on the simulated demo org, near its top.
+pub const SIMULATED_NOTE: &str = "SIMULATED ORG: these results come from the app's built-in demo org, not from a Salesforce org.";
+
 use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
 use std::path::Path;
 
@@ -107,6 +110,11 @@ pub fn file_name(report: &Report, format: ReportFormat) -> String {
 pub fn verdict_line(report: &CheckReport) -> String {
     match report.verdict {
         Verdict::Ready => "READY: the org is set up for the write-back.".to_string(),
+        // The checks alone never need a person; a report with confirmations says so itself.
+        Verdict::ReadyWithConfirmations => {
+            "READY, WITH MANUAL CONFIRMATIONS: people confirmed what the app could not verify."
+                .to_string()
+        }
         Verdict::NotReady => {
             let n = report
                 .checks

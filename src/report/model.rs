@@ -2,7 +2,7 @@
 //! (documented in `docs/report-schema.md`). Built from a [`CheckReport`] plus what only the
 //! caller knows: the time, the profile, manual confirmations and the test write-back.
 
-use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
+use crate::checks::{confirmation_counts, CheckReport, Finding, Status, Step, Verdict};
 use crate::profile::Profile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 /// `schema` of every report file.
 pub const SCHEMA: &str = "writeback-setup/report";
 /// Bumped on any change a reader must know about; readers refuse newer versions.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `simulated`, a step's `not_run` status, the `ready_with_confirmations` verdict.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole report. Field order here is the order in the JSON file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,6 +25,10 @@ pub struct Report {
     pub app_version: String,
     /// True when usernames, emails and record values were hidden.
     pub redacted: bool,
+    /// True when the org is the app's simulated demo org, not a Salesforce org: every format
+    /// says SIMULATED ORG so a demo report is never taken for a real one.
+    #[serde(default)]
+    pub simulated: bool,
     pub verdict: Verdict,
     /// The verdict in one sentence.
     pub verdict_text: String,
@@ -125,9 +130,68 @@ pub struct FieldInfo {
 pub struct StepSection {
     pub step: Step,
     pub title: String,
-    /// The worst status of the step's checks, manual confirmations counted.
-    pub status: Status,
+    /// The worst status of the step's checks, manual confirmations counted; for the test
+    /// write-back, the test write's outcome (its automation scan is shown, it does not set this).
+    pub status: StepStatus,
     pub checks: Vec<CheckEntry>,
+}
+
+/// A step's status in a report: a check's status, or `not_run` for a test write-back that has
+/// not been made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pass,
+    Warn,
+    Fail,
+    Unknown,
+    Skipped,
+    NotRun,
+}
+
+impl From<Status> for StepStatus {
+    fn from(status: Status) -> StepStatus {
+        match status {
+            Status::Pass => StepStatus::Pass,
+            Status::Warn => StepStatus::Warn,
+            Status::Fail => StepStatus::Fail,
+            Status::Unknown => StepStatus::Unknown,
+            Status::Skipped => StepStatus::Skipped,
+        }
+    }
+}
+
+impl StepStatus {
+    /// The check status it is drawn like (`None`: not run, drawn as not yet done).
+    pub fn as_status(self) -> Option<Status> {
+        match self {
+            StepStatus::Pass => Some(Status::Pass),
+            StepStatus::Warn => Some(Status::Warn),
+            StepStatus::Fail => Some(Status::Fail),
+            StepStatus::Unknown => Some(Status::Unknown),
+            StepStatus::Skipped => Some(Status::Skipped),
+            StepStatus::NotRun => None,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self.as_status() {
+            Some(status) => status.word(),
+            None => "not run",
+        }
+    }
+
+    /// The test write-back step's status: not run until a test write is made; ok when it was
+    /// written and restored, fail when Salesforce refused it, warning when it went through but
+    /// the record could not be proven restored.
+    pub fn of_test_write(test_write: Option<&TestWrite>) -> StepStatus {
+        match test_write {
+            None => StepStatus::NotRun,
+            Some(t) if !t.write_ok => StepStatus::Fail,
+            Some(t) if !t.restored => StepStatus::Warn,
+            Some(_) => StepStatus::Pass,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -243,6 +307,8 @@ pub struct ReportContext {
     /// Check id -> the note of a person's confirmation.
     pub confirmations: BTreeMap<String, String>,
     pub test_write: Option<TestWrite>,
+    /// The checks ran against the app's simulated demo org.
+    pub simulated: bool,
 }
 
 impl ReportContext {
@@ -308,9 +374,13 @@ fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
     }
 }
 
-fn verdict_text(verdict: Verdict, failing: usize) -> String {
+fn verdict_text(verdict: Verdict, failing: usize, confirmed: usize) -> String {
     match verdict {
         Verdict::Ready => "The org is set up for the write-back.".to_string(),
+        Verdict::ReadyWithConfirmations => format!(
+            "Ready, with {confirmed} manual confirmation{}: the app verified every other check; people confirmed what it could not see.",
+            if confirmed == 1 { "" } else { "s" }
+        ),
         Verdict::NotReady => format!(
             "{failing} check{} failed. Fix them in order, then run the check again.",
             if failing == 1 { "" } else { "s" }
@@ -339,8 +409,12 @@ impl Report {
                             title: f.title.clone(),
                             note: note.clone(),
                         });
-                // Only an unknown check can be confirmed by a person.
-                let confirmed = confirmed.filter(|_| f.status == Status::Unknown);
+                // Only an unknown check can be confirmed by a person, with a note, and a check
+                // about the integration user only once one is chosen.
+                let confirmed = confirmed.filter(|c| {
+                    f.status == Status::Unknown
+                        && confirmation_counts(f.id, &c.note, check.integration_user.as_deref())
+                });
                 if let Some(c) = &confirmed {
                     manual.push(c.clone());
                 }
@@ -374,16 +448,30 @@ impl Report {
                     confirmed,
                 });
             }
-            let status = worst(
-                checks
-                    .iter()
-                    .map(|c| effective(c.status, c.confirmed.is_some())),
-            );
+            let status = if step == Step::TestWrite {
+                StepStatus::of_test_write(context.test_write.as_ref())
+            } else {
+                worst(
+                    checks
+                        .iter()
+                        .map(|c| effective(c.status, c.confirmed.is_some())),
+                )
+                .into()
+            };
             steps.push(StepSection {
                 step,
-                title: step.title().to_string(),
+                title: step.title(),
                 status,
                 checks,
+            });
+        }
+        // The test write-back is a step of every report, made or not.
+        if !steps.iter().any(|s| s.step == Step::TestWrite) {
+            steps.push(StepSection {
+                step: Step::TestWrite,
+                title: Step::TestWrite.title(),
+                status: StepStatus::of_test_write(context.test_write.as_ref()),
+                checks: Vec::new(),
             });
         }
         let effective_statuses: Vec<Status> = steps
@@ -397,10 +485,13 @@ impl Report {
             .count();
         let refused_write = context.test_write.as_ref().filter(|t| !t.write_ok);
         // A refused test write-back outweighs passing checks: the real write would fail too.
+        let confirmed = manual.len();
         let verdict = if failing > 0 || refused_write.is_some() {
             Verdict::NotReady
         } else if effective_statuses.contains(&Status::Unknown) {
             Verdict::Incomplete
+        } else if confirmed > 0 {
+            Verdict::ReadyWithConfirmations
         } else {
             Verdict::Ready
         };
@@ -409,10 +500,10 @@ impl Report {
                 "The checks pass, but the test write-back was refused: {}",
                 t.outcome
             ),
-            _ => verdict_text(verdict, failing),
+            _ => verdict_text(verdict, failing, confirmed),
         };
         match &context.test_write {
-            None if verdict == Verdict::Ready => open_items.push(OpenItem {
+            None if verdict.is_ready() => open_items.push(OpenItem {
                 who: Actor::Csm,
                 check_id: None,
                 title: "No test write-back yet".into(),
@@ -440,10 +531,15 @@ impl Report {
         Report {
             schema: SCHEMA.to_string(),
             schema_version: SCHEMA_VERSION,
-            title: format!("Write-back readiness: {}", org.name),
+            title: if context.simulated {
+                format!("Write-back readiness: {} (SIMULATED ORG)", org.name)
+            } else {
+                format!("Write-back readiness: {}", org.name)
+            },
             generated_at: context.now.clone(),
             app_version: context.app_version.clone(),
             redacted: false,
+            simulated: context.simulated,
             verdict,
             verdict_text,
             org: OrgInfo {
@@ -550,6 +646,7 @@ pub fn status_word(status: Status, confirmed: bool) -> &'static str {
 pub fn verdict_word(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Ready => "READY",
+        Verdict::ReadyWithConfirmations => "READY, WITH MANUAL CONFIRMATIONS",
         Verdict::NotReady => "NOT READY",
         Verdict::Incomplete => "INCOMPLETE",
     }
@@ -632,6 +729,43 @@ impl TestWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_test_write_back_step_is_not_run_until_a_test_write_is_made() {
+        let made = |write_ok: bool, restored: bool| TestWrite {
+            object: "Case".into(),
+            record_id: "5005g00000AbCdEAAV".into(),
+            record_name: None,
+            written_as: None,
+            fields: Vec::new(),
+            written_at: "2026-11-21T10:01:02Z".into(),
+            restored_at: None,
+            restored,
+            write_ok,
+            outcome: String::new(),
+        };
+        assert_eq!(StepStatus::of_test_write(None), StepStatus::NotRun);
+        assert_eq!(StepStatus::of_test_write(None).word(), "not run");
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(true, true))),
+            StepStatus::Pass
+        );
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(false, true))),
+            StepStatus::Fail
+        );
+        assert_eq!(
+            StepStatus::of_test_write(Some(&made(true, false))),
+            StepStatus::Warn
+        );
+        // Files of version 1 read: their step statuses are check statuses.
+        let old: StepStatus = serde_json::from_str("\"warn\"").unwrap();
+        assert_eq!(old, StepStatus::Warn);
+        assert_eq!(
+            serde_json::to_string(&StepStatus::NotRun).unwrap(),
+            "\"not_run\""
+        );
+    }
 
     #[test]
     fn my_domain_names() {

@@ -178,13 +178,25 @@ impl Layout {
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
                 }
-                // A word wider than the line (a long URL): cut it where it must.
+                // A word wider than the line (a long URL, an API name): cut it after a
+                // separator (`_`, `/`, `.`, `-`) where one fits, else where it must.
                 let mut piece = String::new();
                 for c in word.chars() {
                     piece.push(c);
                     if self.fonts.width(face, size, &piece) > width {
                         piece.pop();
-                        lines.push(std::mem::take(&mut piece));
+                        let cut = piece
+                            .char_indices()
+                            .filter(|(_, ch)| matches!(ch, '_' | '/' | '.' | '-' | '?' | '&'))
+                            .map(|(i, ch)| i + ch.len_utf8())
+                            .rfind(|i| *i < piece.len());
+                        match cut {
+                            Some(at) => {
+                                let rest = piece.split_off(at);
+                                lines.push(std::mem::replace(&mut piece, rest));
+                            }
+                            None => lines.push(std::mem::take(&mut piece)),
+                        }
                         piece.push(c);
                     }
                 }
@@ -340,6 +352,7 @@ impl Layout {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the report top to bottom, one section after another
 fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     let mut l = Layout::new(fonts);
     let org = &report.org;
@@ -359,7 +372,7 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     l.gap(8.0);
     // The verdict banner: a coloured bar and the sentence beside it.
     let color = match report.verdict {
-        Verdict::Ready => status_color(Status::Pass, false),
+        Verdict::Ready | Verdict::ReadyWithConfirmations => status_color(Status::Pass, false),
         Verdict::NotReady => status_color(Status::Fail, false),
         Verdict::Incomplete => status_color(Status::Unknown, false),
     };
@@ -389,6 +402,17 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
         &report.verdict_text,
     );
     l.gap(10.0);
+    if report.simulated {
+        l.text(
+            Face::Bold,
+            11.0,
+            status_color(Status::Warn, false),
+            MARGIN,
+            TEXT_W,
+            super::SIMULATED_NOTE,
+        );
+        l.gap(4.0);
+    }
     if report.redacted {
         l.text(
             Face::Bold,
@@ -463,7 +487,8 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     }
 
     l.heading(&format!("Fields on {}", report.profile.object));
-    let cols = [170.0, 200.0, TEXT_W - 370.0];
+    // API names are long single words: their column is the widest.
+    let cols = [150.0, 230.0, TEXT_W - 380.0];
     l.row(
         &[("Field", cols[0]), ("API name", cols[1]), ("Type", cols[2])],
         Face::Bold,
@@ -487,7 +512,7 @@ fn lay_out(report: &Report, fonts: Fonts) -> Layout {
     }
 
     for step in &report.steps {
-        l.heading(&step.title);
+        l.heading(&format!("{}: {}", step.title, step.status.word()));
         for c in &step.checks {
             l.ensure(40.0);
             l.y -= 15.0;

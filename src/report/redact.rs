@@ -111,10 +111,6 @@ pub fn redact(report: &Report) -> Report {
     for c in r.run.candidates.iter_mut() {
         user(c, &mut secrets);
     }
-    if let Some(name) = r.run.prepared_by.as_mut() {
-        secrets.push((name.clone(), NAME_HIDDEN));
-        *name = NAME_HIDDEN.to_string();
-    }
     for m in r.manual_confirmations.iter_mut() {
         // A note is free text a person typed: it may name anyone.
         m.note = hide_emails(&m.note);

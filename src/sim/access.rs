@@ -167,7 +167,7 @@ impl UserAccess {
     /// standard permissionable fields follow the object permission in this simulator.
     pub fn field(&self, object: &str, field: &FieldDef) -> FieldAccess {
         let object_access = self.object(object);
-        if field.system {
+        if field.read_only {
             return FieldAccess {
                 read: object_access.read,
                 edit: false,

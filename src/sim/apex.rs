@@ -140,6 +140,8 @@ fn field_apex_type(kind: &FieldKind) -> &'static str {
     match kind {
         FieldKind::Id | FieldKind::Reference => "Id",
         FieldKind::Number | FieldKind::Currency | FieldKind::Percent => "Decimal",
+        FieldKind::Integer => "Integer",
+        FieldKind::Address => "Address",
         FieldKind::Checkbox => "Boolean",
         FieldKind::Date => "Date",
         FieldKind::DateTime => "Datetime",
@@ -155,6 +157,7 @@ fn assignable(literal: &Literal, field_type: &str) -> bool {
             | (_, "Object")
             | (Literal::Str(_), "String" | "Id")
             | (Literal::Integer(_) | Literal::Decimal(_), "Decimal")
+            | (Literal::Integer(_), "Integer")
             | (Literal::Boolean(_), "Boolean")
             | (Literal::Date(_), "Date")
             | (Literal::Datetime(_), "Datetime")

@@ -121,6 +121,8 @@ fn apex_type(field: &FieldDef) -> &'static str {
         FieldKind::DateTime => "Datetime",
         FieldKind::Date => "Date",
         FieldKind::Number | FieldKind::Currency | FieldKind::Percent => "Double",
+        FieldKind::Integer => "Integer",
+        FieldKind::Address => "Address",
         FieldKind::Complex => "Object",
         _ => "String",
     }

@@ -16,6 +16,7 @@ const ROLLED_BACK: &str =
     "The transaction was rolled back since another operation in the same transaction failed.";
 
 /// Answers a composite request for an authenticated user.
+#[allow(clippy::too_many_lines)] // one pass over the subrequests: references, limits, all-or-none, in Salesforce's order
 pub fn handle(
     org: &mut Org,
     user_id: &str,

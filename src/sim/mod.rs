@@ -14,6 +14,8 @@ pub mod rest;
 pub mod scenario;
 pub mod schema;
 pub mod server;
+pub mod setup_pages;
+pub mod singleaccess;
 pub mod soap;
 pub mod soql;
 pub mod value;

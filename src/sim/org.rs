@@ -336,6 +336,7 @@ impl Org {
 
     // ---- loading -------------------------------------------------------------------------
 
+    #[allow(clippy::too_many_lines)] // every table a scenario fills, in the order their references need
     fn load(&mut self, scenario: &Scenario) {
         let org_row = json!({
             "Id": self.info.id, "Name": self.info.name, "OrganizationType": self.info.edition,
@@ -917,7 +918,7 @@ impl Org {
                 if let Some(def) = &def {
                     for field in &def.fields {
                         if !matches!(field.kind, FieldKind::Complex) {
-                            row.insert(field.name.clone(), default_value(field));
+                            row.insert(field.name.clone(), field.default_on_create());
                         }
                     }
                 }
@@ -1433,13 +1434,6 @@ fn permission_flags(row: &mut Row, p: &SystemPermissions) {
     ];
     for (name, value) in flags {
         row.insert(name.into(), json!(value));
-    }
-}
-
-fn default_value(field: &FieldDef) -> Value {
-    match field.kind {
-        FieldKind::Checkbox => json!(false),
-        _ => Value::Null,
     }
 }
 

@@ -424,7 +424,7 @@ fn global_describe(org: &Org, ctx: &Ctx<'_>) -> Reply {
                    "deprecatedAndHidden": false, "feedEnabled": crud, "hasSubtypes": false,
                    "isSubtype": false, "keyPrefix": if o.key_prefix == "000" { Value::Null } else { json!(o.key_prefix) },
                    "label": o.label, "labelPlural": o.label_plural, "layoutable": crud,
-                   "mergeable": false, "mruEnabled": crud, "name": o.name, "queryable": true,
+                   "mergeable": o.mergeable(), "mruEnabled": crud, "name": o.name, "queryable": true,
                    "replicateable": crud, "retrieveable": true, "searchable": crud,
                    "triggerable": crud, "undeletable": crud, "updateable": if crud { access.edit } else { false },
                    "urls": {"sobject": format!("{}/sobjects/{}", ctx.base(), o.name),
@@ -520,7 +520,7 @@ fn describe(org: &Org, ctx: &Ctx<'_>, object: &str) -> Reply {
             "layoutable": crud,
             "listviewable": null,
             "lookupLayoutable": null,
-            "mergeable": false,
+            "mergeable": def.mergeable(),
             "mruEnabled": crud,
             "name": name,
             "namedLayoutInfos": [],
@@ -1087,14 +1087,8 @@ fn create_record(
     let mut row = Row::new();
     for f in &def.fields {
         if !matches!(f.kind, FieldKind::Complex) {
-            row.insert(
-                f.name.clone(),
-                if matches!(f.kind, FieldKind::Checkbox) {
-                    json!(false)
-                } else {
-                    Value::Null
-                },
-            );
+            // What Salesforce stores for a field the request leaves out (`defaultedOnCreate`).
+            row.insert(f.name.clone(), f.default_on_create());
         }
     }
     for (k, v) in fields {
@@ -1102,7 +1096,7 @@ fn create_record(
             continue;
         }
         let Some(f) = def.field(k) else { continue };
-        if f.system || (f.custom && !org.field_access(ctx.user_id, &def.name, f).edit) {
+        if f.read_only || (f.custom && !org.field_access(ctx.user_id, &def.name, f).edit) {
             return Reply::dml_error(
                 400,
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -1124,8 +1118,10 @@ fn create_record(
         .fields
         .iter()
         .filter(|f| {
+            // Read-only and defaulted fields are never the caller's to send.
             !f.nillable
-                && !f.system
+                && !f.read_only
+                && !f.defaulted_on_create
                 && f.name != "Id"
                 && row.get(&f.name).is_none_or(Value::is_null)
         })

@@ -5,7 +5,7 @@
 use super::org::{Org, Session};
 use super::rest::{self, Body as ReplyBody, Reply, RestRequest};
 use super::scenario::Scenario;
-use super::{composite, identity, oauth, soap};
+use super::{composite, identity, oauth, singleaccess, soap};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -597,6 +597,9 @@ async fn route(
         shared.concurrent_edit(&path);
         shared.lose_patch_answer()
     };
+    if let Some(page) = super::setup_pages::page(&path) {
+        return text_response(200, "text/html; charset=utf-8", page);
+    }
     if path.starts_with("/services/oauth2/") {
         return oauth_route(shared, &method, &path, query.as_deref(), &headers, &body);
     }
@@ -807,6 +810,25 @@ fn oauth_route(
                 text_response(200, "text/plain", String::new())
             } else {
                 json_response(status, &body, None)
+            }
+        }
+        ("GET" | "POST", "/services/oauth2/singleaccess") => {
+            // The token comes as a Bearer header; `redirect_uri` in the query (GET, the Salesforce
+            // CLI) or in a form body (POST, the Mobile SDK).
+            let mut params = form(query.unwrap_or("").as_bytes());
+            params.extend(form(body));
+            let token = bearer(headers);
+            let answer = singleaccess::frontdoor(
+                &org,
+                &shared.base_url,
+                live_session(&org, token.as_deref()),
+                params.get("redirect_uri").map(String::as_str),
+            );
+            match answer {
+                singleaccess::SingleAccess::Frontdoor(body) => json_response(200, &body, None),
+                singleaccess::SingleAccess::Refused(reason) => {
+                    text_response(403, "text/plain", reason.into())
+                }
             }
         }
         ("GET", "/services/oauth2/userinfo") => {

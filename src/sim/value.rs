@@ -27,6 +27,8 @@ fn reader_type(kind: &FieldKind) -> &'static str {
         FieldKind::Email => "email",
         FieldKind::Phone => "phone",
         FieldKind::Url => "url",
+        FieldKind::Integer => "int",
+        FieldKind::Address => "address",
         FieldKind::Complex => "anyType",
     }
 }
@@ -193,7 +195,30 @@ pub fn coerce(field: &FieldDef, value: &Value, body: &str) -> Result<Value, Repl
                 .ok_or_else(refuse),
             _ => Err(refuse()),
         },
-        FieldKind::Complex => Ok(value.clone()),
+        // A whole number of at most the field's digits; a fraction is not an `int` (the reader
+        // refuses it as it refuses text in a number field).
+        FieldKind::Integer => {
+            let n = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            }
+            .ok_or_else(refuse)?;
+            if n.unsigned_abs() >= 10u64.pow(field.length) {
+                return Err(Reply::dml_error(
+                    400,
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    format!(
+                        "{}: value outside of valid range on numeric field: {value}",
+                        field.label
+                    ),
+                    &fields,
+                ));
+            }
+            Ok(json!(n))
+        }
+        // Compound addresses are read-only: only stored values (null or the compound) get here.
+        FieldKind::Complex | FieldKind::Address => Ok(value.clone()),
         _ => {
             let text = match value {
                 Value::String(s) => s.clone(),

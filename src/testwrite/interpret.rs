@@ -4,7 +4,7 @@
 
 use super::journal::Journal;
 use super::plan::TestWritePlan;
-use super::value::{same, shown, ValueKind};
+use super::value::{same, shown, FieldShape, ValueKind};
 use super::{text, Preflight};
 use crate::checks::FetchError;
 use crate::profile::Profile;
@@ -264,12 +264,34 @@ pub fn read_preflight(
         }
         Some(Err(e)) => {
             let reason = match e.code.as_str() {
-                "INVALID_FIELD" => format!(
-                    "You ({}) cannot see every field the test writes. A field that is missing, or that you have no field-level security on (fields created through the API give it to no one but the permission sets that grant it), cannot be written. Create the fields, give yourself Read and Edit on them, or log in as the integration user. Salesforce said: {}",
-                    runs_as,
-                    e.message
-                ),
-                "NOT_FOUND" => format!("There is no {object} {record_id} that {} can see.", runs_as),
+                "INVALID_FIELD" => {
+                    // The describe is read as you: a field it leaves out is one you cannot see.
+                    let hidden: Vec<&str> = describe
+                        .as_ref()
+                        .map(|d| {
+                            fields
+                                .iter()
+                                .filter(|f| FieldShape::find(d, f).is_none())
+                                .map(String::as_str)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let which = if hidden.is_empty() {
+                        "every field the test writes".to_string()
+                    } else {
+                        hidden.join(", ")
+                    };
+                    format!(
+                        "You ({runs_as}) cannot see {which}, so the test cannot read the originals it must put back. \
+                         A field you have no field-level security on is hidden from you (fields created through the API are visible only to the permission sets that grant them): \
+                         give yourself Read and Edit on it, or log in as the integration user. If the Fields step says a field is missing, create it first. \
+                         (Salesforce's words: {})",
+                        e.message
+                    )
+                }
+                "NOT_FOUND" => {
+                    format!("There is no {object} {record_id} that {} can see.", runs_as)
+                }
                 "ENTITY_IS_DELETED" => format!("{object} {record_id} is in the Recycle Bin."),
                 _ => format!("The record could not be read: {}: {}", e.code, e.message),
             };
@@ -523,5 +545,42 @@ mod tests {
             .notes
             .iter()
             .any(|n| n.contains("describe could not be read")));
+    }
+
+    #[test]
+    fn fields_hidden_from_you_are_named_and_the_fix_is_access_not_creation() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let mut answers = HashMap::new();
+        // The describe (read as you) shows only one of the three fields.
+        answers.insert(
+            "describe".into(),
+            Ok(json!({"fields": [{"name": "Enterpret_Summary__c", "type": "textarea", "length": 32768}]})),
+        );
+        answers.insert(
+            "record".into(),
+            Err(FetchError {
+                code: "INVALID_FIELD".into(),
+                message: "No such column 'Enterpret_Sentiment__c' on entity 'Case'.".into(),
+            }),
+        );
+        let pre = read_preflight(
+            &profile,
+            "5005g00000AbCdEAAV",
+            "admin@acme.example",
+            None,
+            &answers,
+        );
+        let blocker = pre
+            .blockers
+            .iter()
+            .find(|b| b.contains("cannot see"))
+            .unwrap_or_else(|| panic!("{:?}", pre.blockers));
+        assert!(
+            blocker.contains("Enterpret_Sentiment__c, Enterpret_Taxonomy_Paths__c"),
+            "{blocker}"
+        );
+        assert!(!blocker.contains("Enterpret_Summary__c"), "{blocker}");
+        assert!(blocker.contains("give yourself Read and Edit"), "{blocker}");
+        assert!(!blocker.starts_with("Create"), "{blocker}");
     }
 }

@@ -11,6 +11,7 @@
 pub mod interpret;
 pub mod journal;
 pub mod plan;
+pub mod temporary_access;
 pub mod value;
 
 use crate::profile::Profile;
@@ -118,7 +119,13 @@ pub fn parse_record_input(object: &str, input: &str) -> Result<RecordInput, Stri
 
 /// The record's 18-character Id (a Case number costs one query).
 pub async fn resolve(client: &Client, object: &str, input: &str) -> Result<String, TestWriteError> {
-    match parse_record_input(object, input).map_err(TestWriteError::BadInput)? {
+    let parsed = parse_record_input(object, input).map_err(TestWriteError::BadInput)?;
+    resolve_input(client, &parsed).await
+}
+
+/// The 18-character Id of an input `parse_record_input` read (a Case number costs one query).
+pub async fn resolve_input(client: &Client, input: &RecordInput) -> Result<String, TestWriteError> {
+    match input.clone() {
         RecordInput::Id(id) => Ok(id),
         RecordInput::CaseNumber(number) => {
             let records = client

@@ -46,6 +46,13 @@ pub enum WriteCommand {
     TestWrite {
         plan: Box<TestWritePlan>,
     },
+    /// With the admin's consent: field access for the test (a permission set of its own,
+    /// assigned to them), the preflight and the test write, then the access taken back.
+    TestWriteWithTemporaryAccess {
+        profile: Box<Profile>,
+        record: String,
+        integration_user: Option<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -59,6 +66,13 @@ pub enum WriteEvent {
     Preflighted(Result<Box<Preflight>, String>),
     DryRan(Result<DryRun, String>),
     Wrote(Result<Box<TestWriteReport>, String>),
+    /// What became of the temporary field access (Ok: given and taken back, in words).
+    TemporaryAccess(Result<String, String>),
+    /// The org's API use today after a write action (from Salesforce's `Sforce-Limit-Info`).
+    ApiUsage {
+        used: u64,
+        max: u64,
+    },
     Recovered(Vec<String>),
 }
 
@@ -80,6 +94,13 @@ pub struct WriteState {
     pub dry_run: Option<DryRun>,
     pub confirm_write: bool,
     pub report: Option<TestWriteReport>,
+    /// The Test write-back page's own error (the fix panel's is `error`): each shows beside
+    /// what caused it.
+    pub test_error: Option<String>,
+    /// The admin is asked to consent to field access for the test.
+    pub confirm_temporary_access: bool,
+    /// What became of the last temporary access.
+    pub temporary_access: Option<Result<String, String>>,
     pub recovered: Vec<String>,
 }
 
@@ -128,8 +149,28 @@ fn emit(send: &Send, event: WriteEvent) {
     send(Event::Write(Box::new(event)));
 }
 
-/// Runs one write command on the worker's runtime.
+/// Runs one write command on the worker's runtime, then says what the org's API use is now
+/// (the counter in the top bar moves with every call the app makes).
 pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Identity, send: Send) {
+    execute_command(command, &client, &identity, &send).await;
+    if let Some(usage) = client.api_usage() {
+        emit(
+            &send,
+            WriteEvent::ApiUsage {
+                used: usage.used,
+                max: usage.max,
+            },
+        );
+    }
+}
+
+async fn execute_command(
+    command: WriteCommand,
+    client: &Arc<Client>,
+    identity: &Identity,
+    send: &Send,
+) {
+    let (client, identity, send) = (client.clone(), identity.clone(), send.clone());
     let text = |e: &dyn std::fmt::Display| e.to_string();
     match command {
         WriteCommand::Plan {
@@ -205,6 +246,73 @@ pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Ident
                 .map_err(|e| text(&e));
             emit(&send, WriteEvent::DryRan(result));
         }
+        WriteCommand::TestWriteWithTemporaryAccess {
+            profile,
+            record,
+            integration_user,
+        } => {
+            let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+            let id = match testwrite::resolve(&client, &profile.object, &record).await {
+                Ok(id) => id,
+                Err(e) => {
+                    emit(&send, WriteEvent::Wrote(Err(text(&e))));
+                    return;
+                }
+            };
+            let access = match testwrite::temporary_access::grant(
+                &client,
+                &profile,
+                &identity.user_id,
+                &stamp,
+            )
+            .await
+            {
+                Ok(access) => access,
+                Err(e) => {
+                    emit(&send, WriteEvent::TemporaryAccess(Err(e)));
+                    emit(
+                        &send,
+                        WriteEvent::Wrote(Err("The test write did not run.".into())),
+                    );
+                    return;
+                }
+            };
+            // The write runs as the admin: read the record again now that they see the fields.
+            let preflight = testwrite::preflight(
+                &client,
+                &identity,
+                &profile,
+                &id,
+                integration_user.as_deref(),
+            )
+            .await;
+            let result = match preflight {
+                Ok(pre) => {
+                    let plan = pre.plan.clone();
+                    emit(&send, WriteEvent::Preflighted(Ok(Box::new(pre))));
+                    match journal::data_dir() {
+                        Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| text(&e)),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(format!("The preflight could not run: {e}")),
+            };
+            // Taken back whatever happened to the write.
+            let removed = testwrite::temporary_access::revoke(&client, &access).await;
+            emit(
+                &send,
+                WriteEvent::TemporaryAccess(removed.map(|()| {
+                    format!(
+                        "You had the permission set {} for the test; it is deleted again.",
+                        access.permission_set_name
+                    )
+                })),
+            );
+            emit(&send, WriteEvent::Wrote(result));
+        }
         WriteCommand::TestWrite { plan } => {
             let result = match journal::data_dir() {
                 Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
@@ -234,6 +342,19 @@ pub async fn recover(client: Arc<Client>, identity: Identity, send: Send) {
 
 /// Applies a worker event to the state.
 pub fn on_event(app: &mut App, event: WriteEvent) {
+    // An error that arrives is scrolled into view where it is shown.
+    if matches!(
+        &event,
+        WriteEvent::Preflighted(Err(_))
+            | WriteEvent::DryRan(Err(_))
+            | WriteEvent::Wrote(Err(_))
+            | WriteEvent::Recent(Err(_))
+            | WriteEvent::Planned(Err(_))
+            | WriteEvent::Applied(Err(_))
+            | WriteEvent::Undone(Err(_))
+    ) {
+        app.steps.reveal_error = true;
+    }
     let state = &mut app.writes;
     match event {
         WriteEvent::Planned(plan) => {
@@ -283,7 +404,7 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             state.busy = None;
             match result {
                 Ok(recent) => state.recent = recent,
-                Err(e) => state.error = Some(format!("Recent records could not be read: {e}")),
+                Err(e) => state.test_error = Some(format!("Recent records could not be read: {e}")),
             }
         }
         WriteEvent::Preflighted(result) => {
@@ -292,14 +413,17 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             state.report = None;
             match result {
                 Ok(pre) => state.preflight = Some(*pre),
-                Err(e) => state.error = Some(e),
+                Err(e) => {
+                    state.preflight = None;
+                    state.test_error = Some(e);
+                }
             }
         }
         WriteEvent::DryRan(result) => {
             state.busy = None;
             match result {
                 Ok(dry) => state.dry_run = Some(dry),
-                Err(e) => state.error = Some(format!("The dry run could not run: {e}")),
+                Err(e) => state.test_error = Some(format!("The dry run could not run: {e}")),
             }
         }
         WriteEvent::Wrote(result) => {
@@ -314,16 +438,24 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
                     ));
                     app.writes.report = Some(*report);
                 }
-                Err(e) => state.error = Some(format!("The test write stopped: {e}")),
+                Err(e) => state.test_error = Some(format!("The test write stopped: {e}")),
+            }
+        }
+        WriteEvent::TemporaryAccess(outcome) => state.temporary_access = Some(outcome),
+        WriteEvent::ApiUsage { used, max } => {
+            if let Some(report) = app.report.as_mut() {
+                report.org.api_usage = Some(crate::checks::ApiUsageSummary { used, max });
             }
         }
         WriteEvent::Recovered(lines) => state.recovered = lines,
     }
 }
 
+/// Sends a write command; the errors of earlier actions go (a new attempt starts clean).
 fn send(app: &mut App, busy: &str, command: WriteCommand) {
     app.writes.busy = Some(busy.to_string());
     app.writes.error = None;
+    app.writes.test_error = None;
     app.send_write(command);
 }
 
@@ -393,7 +525,10 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
             });
         }
         if let Some(error) = app.writes.error.clone() {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            let shown = ui.colored_label(ui.visuals().error_fg_color, error);
+            if std::mem::take(&mut app.steps.reveal_error) {
+                shown.scroll_to_me(Some(egui::Align::Center));
+            }
         }
         match app.writes.plan.clone() {
             None => {
@@ -401,6 +536,7 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
                     && ui
                         .add_enabled(app.writes.busy.is_none(), egui::Button::new("Preview the fixes…"))
                         .on_hover_text("Reads what is missing and shows every change before anything is made.")
+                        .on_disabled_hover_text("Wait for the action that is running.")
                         .clicked()
                 {
                     app.writes.results.clear();
@@ -431,6 +567,7 @@ pub fn fix_panel(app: &mut App, ui: &mut egui::Ui, step: Step) {
                 && ui
                     .add_enabled(app.writes.busy.is_none(), egui::Button::new("Undo what the app created"))
                     .on_hover_text("Removes the assignment, the licence assignment and the permission set the app created. Fields stay.")
+                    .on_disabled_hover_text("Wait for the action that is running.")
                     .clicked()
             {
                 send(app, "Undoing…", WriteCommand::Undo(Box::new(created)));
@@ -517,6 +654,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                     app.writes.busy.is_none(),
                     egui::Button::new("Apply the changes"),
                 )
+                .on_disabled_hover_text("Wait for the action that is running.")
                 .clicked()
             {
                 app.writes.confirm_fix = false;
@@ -539,6 +677,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                         app.writes.busy.is_none(),
                         egui::Button::new(format!("Apply {} changes…", plan.changes.len())),
                     )
+                    .on_disabled_hover_text("Wait for the action that is running.")
                     .clicked()
             {
                 app.writes.confirm_fix = true;
@@ -556,6 +695,7 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
                 if ui
                     .add_enabled(!app.writes.export_dir.trim().is_empty() && app.writes.busy.is_none(), egui::Button::new("Export metadata"))
                     .on_hover_text("package.xml, the fields and the permission set, for deployment through change control")
+                    .on_disabled_hover_text(if app.writes.busy.is_some() { "Wait for the action that is running." } else { "Type the folder to write to first." })
                     .clicked()
                 {
                     let dir = app.writes.export_dir.clone();
@@ -585,23 +725,105 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
-/// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
-pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
-    if app.connection.is_none() {
-        return;
-    }
-    if !app.can_write() {
-        ui.label(
-            RichText::new(
-                "Verify-only mode: the app writes nothing, so the test write-back is hidden.",
-            )
-            .weak(),
-        );
-        return;
-    }
-    let object = app.profile.object.clone();
+/// The test write runs as the admin, who may not see fields the app just created: offer, with
+/// consent, to give them access for the test and take it back after, or to test as the
+/// integration user.
+fn temporary_access_offer(
+    app: &mut App,
+    ui: &mut egui::Ui,
+    pre: &Preflight,
+    unreadable: &[String],
+) {
     let busy = app.writes.busy.is_some();
-    ui.horizontal(|ui| {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "The test write runs as you ({}), and you cannot see {}: fields created through the API are visible to nobody until a permission set grants them.",
+                pre.runs_as,
+                unreadable.join(", ")
+            ),
+        );
+        ui.label("Two ways on: log in as the integration user (Connect step) and test as it, or let the app give you access for this one test.");
+        if app.writes.confirm_temporary_access {
+            let name = testwrite::temporary_access::permission_set_name("")
+                + " and the date and time";
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "This changes {}: it creates a permission set ({}) that gives you Read and Edit on the {} fields, assigns it to you, writes the test values and restores them, then deletes the permission set. If the app is closed in between, delete that permission set in Setup > Permission Sets.",
+                    org_words(app),
+                    name,
+                    app.profile.fields.len()
+                ),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Give me access, test, then remove it"))
+                    .on_disabled_hover_text("Wait for the action that is running.")
+                    .clicked()
+                {
+                    app.writes.confirm_temporary_access = false;
+                    app.writes.temporary_access = None;
+                    let command = WriteCommand::TestWriteWithTemporaryAccess {
+                        profile: Box::new(app.profile.clone()),
+                        record: app.writes.record_input.clone(),
+                        integration_user: app.integration_user(),
+                    };
+                    send(app, "Giving you access, writing, restoring, removing the access…", command);
+                }
+                if ui.button("Cancel").clicked() {
+                    app.writes.confirm_temporary_access = false;
+                }
+            });
+        } else if ui
+            .add_enabled(!busy, egui::Button::new("Test as me with temporary access…"))
+            .on_disabled_hover_text("Wait for the action that is running.")
+            .clicked()
+        {
+            app.writes.confirm_temporary_access = true;
+        }
+    });
+}
+
+/// The step's status in words: not run until a test write is made; when and on which record.
+fn test_write_status(app: &App, ui: &mut egui::Ui) {
+    use crate::report::model::StepStatus;
+    let test_write = app.report_state.test_write.as_ref();
+    let status = StepStatus::of_test_write(test_write);
+    let text = match test_write {
+        None => "Not run yet: no test write has been made in this session.".to_string(),
+        Some(t) => {
+            let record = t.record_name.clone().unwrap_or_else(|| t.record_id.clone());
+            match status {
+                StepStatus::Pass => format!(
+                    "Written and restored on {} {record} at {}.",
+                    t.object, t.written_at
+                ),
+                StepStatus::Fail => format!(
+                    "The test write on {} {record} at {} was refused (why: below).",
+                    t.object, t.written_at
+                ),
+                _ => format!(
+                    "The test write on {} {record} at {} went through, but the record is not proven restored.",
+                    t.object, t.written_at
+                ),
+            }
+        }
+    };
+    ui.horizontal_wrapped(|ui| {
+        super::view::step_chip(ui, Some(status));
+        ui.label(text);
+    });
+    ui.add_space(4.0);
+}
+
+/// The record to test on: typed (Id, URL or Case number) or picked from the recent ones, with
+/// the preflight; what is wrong with the input is said under it.
+fn record_row(app: &mut App, ui: &mut egui::Ui, object: &str, busy: bool) {
+    let parsed = testwrite::parse_record_input(object, &app.writes.record_input);
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(format!("{object} to test on"));
         ui.add(
             egui::TextEdit::singleline(&mut app.writes.record_input)
@@ -609,10 +831,15 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
                 .desired_width(260.0),
         )
         .labelled_by(label.id);
-        let parsed = testwrite::parse_record_input(&object, &app.writes.record_input);
+        let why = if busy {
+            "Wait for the action that is running."
+        } else {
+            "Type a record (Id, URL or Case number) or pick a recent one."
+        };
         if ui
             .add_enabled(parsed.is_ok() && !busy, egui::Button::new("Preflight"))
             .on_hover_text("Reads the record, access, locks and automation. Writes nothing.")
+            .on_disabled_hover_text(why)
             .clicked()
         {
             let command = WriteCommand::Preflight {
@@ -624,39 +851,27 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if ui
             .add_enabled(!busy, egui::Button::new(format!("Recent {object}s")))
+            .on_disabled_hover_text("Wait for the action that is running.")
             .clicked()
         {
             send(
                 app,
                 "Reading recent records…",
                 WriteCommand::Recent {
-                    object: object.clone(),
+                    object: object.to_string(),
                 },
             );
         }
-        if let (Err(e), false) = (parsed, app.writes.record_input.trim().is_empty()) {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
     });
-    for record in app.writes.recent.clone() {
-        let text = format!("{} {} ({})", record.number, record.subject, record.id);
-        if ui.button(text).clicked() {
-            app.writes.record_input = record.id.clone();
-            app.writes.recent.clear();
-        }
+    // Under the box it is about, wrapped to the page.
+    if let (Err(e), false) = (&parsed, app.writes.record_input.trim().is_empty()) {
+        ui.colored_label(ui.visuals().error_fg_color, e);
     }
-    if let Some(busy) = app.writes.busy.clone() {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(busy);
-        });
-    }
-    if let Some(error) = app.writes.error.clone() {
-        ui.colored_label(ui.visuals().error_fg_color, error);
-    }
-    let Some(pre) = app.writes.preflight.clone() else {
-        return;
-    };
+}
+
+/// What the preflight found: the record, who the write runs as, what runs on it, the values
+/// now and the test values, and what would refuse them.
+fn preflight_panel(app: &App, ui: &mut egui::Ui, pre: &Preflight) {
     ui.add_space(6.0);
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
@@ -685,21 +900,28 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if !pre.current.is_empty() {
             let values = pre.plan.values();
-            egui::Grid::new("preflight_values")
-                .striped(true)
-                .num_columns(3)
+            egui::ScrollArea::horizontal()
+                .id_salt("preflight_values_scroll")
                 .show(ui, |ui| {
-                    for title in ["Field", "Now", "Test value"] {
-                        ui.label(RichText::new(title).strong());
-                    }
-                    ui.end_row();
-                    for (field, now) in &pre.current {
-                        ui.label(field);
-                        ui.label(shown(Some(now)));
-                        ui.label(shown(values.get(field)));
-                        ui.end_row();
-                    }
+                    egui::Grid::new("preflight_values")
+                        .striped(true)
+                        .num_columns(3)
+                        .show(ui, |ui| {
+                            for title in ["Field", "Now", "Test value"] {
+                                ui.label(RichText::new(title).strong());
+                            }
+                            ui.end_row();
+                            for (field, now) in &pre.current {
+                                ui.label(field);
+                                ui.label(shown(Some(now)));
+                                ui.label(shown(values.get(field)));
+                                ui.end_row();
+                            }
+                        });
                 });
+        }
+        for warning in refused_values(&app.profile, &pre.plan) {
+            ui.colored_label(ui.visuals().warn_fg_color, warning);
         }
         for note in &pre.notes {
             ui.label(RichText::new(note).weak());
@@ -719,17 +941,82 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "Even if this test works as you, the integration user's writes fail until step 3 is fixed: {}.",
+                    "Even if this test works as you, the integration user's writes fail until step {} is fixed: {}.",
+                    Step::Access.number().unwrap_or_default(),
                     access_gaps.join("; ")
                 ),
             );
         }
     });
-    ui.horizontal(|ui| {
+}
+
+/// The Test write-back page: record, preflight, dry run, the write, before/written/restored.
+pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
+    if app.connection.is_none() {
+        return;
+    }
+    if !app.can_write() {
+        ui.label(
+            RichText::new(
+                "Verify-only mode: the app writes nothing, so the test write-back is hidden.",
+            )
+            .weak(),
+        );
+        return;
+    }
+    let object = app.profile.object.clone();
+    let busy = app.writes.busy.is_some();
+    test_write_status(app, ui);
+    record_row(app, ui, &object, busy);
+    for record in app.writes.recent.clone() {
+        let text = format!("{} {} ({})", record.number, record.subject, record.id);
+        if ui.button(text).clicked() {
+            app.writes.record_input = record.id.clone();
+            app.writes.recent.clear();
+        }
+    }
+    if let Some(busy) = app.writes.busy.clone() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(busy);
+        });
+    }
+    if let Some(error) = app.writes.test_error.clone() {
+        let shown = ui.colored_label(ui.visuals().error_fg_color, error);
+        if std::mem::take(&mut app.steps.reveal_error) {
+            shown.scroll_to_me(Some(egui::Align::Center));
+        }
+    }
+    let Some(pre) = app.writes.preflight.clone() else {
+        return;
+    };
+    preflight_panel(app, ui, &pre);
+    let unreadable: Vec<String> = app
+        .profile
+        .fields
+        .iter()
+        .filter(|f| !pre.current.iter().any(|(name, _)| name == &f.api_name))
+        .map(|f| f.api_name.clone())
+        .collect();
+    let ready_to_write = !busy && unreadable.is_empty();
+    let why_not = if busy {
+        "Wait for the action that is running.".to_string()
+    } else {
+        format!(
+            "You ({}) cannot read {}: the write runs as you.",
+            pre.runs_as,
+            unreadable.join(", ")
+        )
+    };
+    if !unreadable.is_empty() {
+        temporary_access_offer(app, ui, &pre, &unreadable);
+    }
+    ui.horizontal_wrapped(|ui| {
         if pre.can_run_apex {
             if ui
-                .add_enabled(!busy && pre.current.len() == app.profile.fields.len(), egui::Button::new("Dry run (rolled back)"))
+                .add_enabled(ready_to_write, egui::Button::new("Dry run (rolled back)"))
                 .on_hover_text("Runs the update in anonymous Apex inside a savepoint that is rolled back: reports what would fail, changes nothing.")
+                .on_disabled_hover_text(&why_not)
                 .clicked()
             {
                 let command = WriteCommand::DryRun { plan: Box::new(pre.plan.clone()) };
@@ -740,7 +1027,8 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         }
         if !app.writes.confirm_write
             && ui
-                .add_enabled(!busy && pre.current.len() == app.profile.fields.len(), egui::Button::new("Write test values…"))
+                .add_enabled(ready_to_write, egui::Button::new("Write test values…"))
+                .on_disabled_hover_text(&why_not)
                 .clicked()
         {
             app.writes.confirm_write = true;
@@ -750,13 +1038,19 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         if dry.would_succeed {
             ui.label("Dry run: the update would succeed (nothing was changed).");
         } else {
+            // Apex's own words (an exception's class name, row numbers) are one click away;
+            // the sentence says what it means for the admin.
             ui.colored_label(
                 ui.visuals().error_fg_color,
-                format!(
-                    "Dry run: the update would fail: {}",
-                    dry.problem.clone().unwrap_or_default()
-                ),
+                "Dry run: Salesforce would refuse this update (nothing was changed). Write the test values to see which field and rule, or open what Salesforce said.",
             );
+            if let Some(problem) = &dry.problem {
+                egui::CollapsingHeader::new("What Salesforce said")
+                    .id_salt("dry_run_details")
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(problem).monospace());
+                    });
+            }
         }
     }
     if app.writes.confirm_write {
@@ -767,6 +1061,7 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new("Write and restore"))
+                .on_disabled_hover_text("Wait for the action that is running.")
                 .clicked()
             {
                 app.writes.confirm_write = false;
@@ -780,9 +1075,51 @@ pub fn test_write_page(app: &mut App, ui: &mut egui::Ui) {
             }
         });
     }
+    match &app.writes.temporary_access {
+        Some(Ok(done)) => {
+            ui.label(done.as_str());
+        }
+        Some(Err(left)) => {
+            ui.colored_label(ui.visuals().error_fg_color, left.as_str());
+        }
+        None => {}
+    }
     if let Some(report) = app.writes.report.clone() {
         report_table(ui, &report);
     }
+}
+
+/// The integration's values a restricted picklist in the org will refuse (the test's own value
+/// may fit while the integration's other values do not).
+pub fn refused_values(profile: &Profile, plan: &TestWritePlan) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for requirement in &profile.fields {
+        let Some(shape) = plan
+            .fields
+            .iter()
+            .find(|f| f.name == requirement.api_name)
+            .and_then(|f| f.shape.as_ref())
+            .filter(|s| s.restricted_picklist)
+        else {
+            continue;
+        };
+        let refused: Vec<&str> = requirement
+            .values
+            .iter()
+            .filter(|v| !shape.active_values.iter().any(|a| a == *v))
+            .map(String::as_str)
+            .collect();
+        if !refused.is_empty() {
+            warnings.push(format!(
+                "{} is a restricted picklist: Salesforce will refuse the integration's value{} {} (its active values: {}). Add them to the picklist or make it unrestricted.",
+                requirement.api_name,
+                if refused.len() == 1 { "" } else { "s" },
+                refused.join(", "),
+                shape.active_values.join(", ")
+            ));
+        }
+    }
+    warnings
 }
 
 fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
@@ -798,31 +1135,35 @@ fn report_table(ui: &mut egui::Ui, report: &TestWriteReport) {
     if report.restored && !report.write_ok {
         ui.label("Every field the test touched is back as it was.");
     }
-    egui::Grid::new("test_write_values")
-        .striped(true)
-        .num_columns(4)
+    egui::ScrollArea::horizontal()
+        .id_salt("test_write_values_scroll")
         .show(ui, |ui| {
-            for title in ["Field", "Before", "Written", "Restored"] {
-                ui.label(RichText::new(title).strong());
-            }
-            ui.end_row();
-            for row in &report.rows {
-                ui.label(&row.field);
-                ui.label(shown(Some(&row.before)));
-                ui.label(shown(row.written.as_ref()));
-                let after = shown(row.after.as_ref());
-                let fate = match row.fate {
-                    FieldFate::Restored => after,
-                    FieldFate::Untouched => format!("{after} (not written)"),
-                    FieldFate::ChangedBySomeoneElse => {
-                        format!("{after} (changed by someone else; left as is)")
+            egui::Grid::new("test_write_values")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for title in ["Field", "Before", "Written", "Restored"] {
+                        ui.label(RichText::new(title).strong());
                     }
-                    FieldFate::StillTestValue => format!("{after} (NOT restored)"),
-                    FieldFate::Unproven => format!("{after} (NOT proven back)"),
-                };
-                ui.label(fate);
-                ui.end_row();
-            }
+                    ui.end_row();
+                    for row in &report.rows {
+                        ui.label(&row.field);
+                        ui.label(shown(Some(&row.before)));
+                        ui.label(shown(row.written.as_ref()));
+                        let after = shown(row.after.as_ref());
+                        let fate = match row.fate {
+                            FieldFate::Restored => after,
+                            FieldFate::Untouched => format!("{after} (not written)"),
+                            FieldFate::ChangedBySomeoneElse => {
+                                format!("{after} (changed by someone else; left as is)")
+                            }
+                            FieldFate::StillTestValue => format!("{after} (NOT restored)"),
+                            FieldFate::Unproven => format!("{after} (NOT proven back)"),
+                        };
+                        ui.label(fate);
+                        ui.end_row();
+                    }
+                });
         });
     for blocked in &report.blocked {
         ui.colored_label(ui.visuals().error_fg_color, &blocked.explanation);

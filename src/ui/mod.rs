@@ -4,14 +4,16 @@
 //! `Command`s and renders the `Event`s that come back, so it never blocks on the network.
 
 pub mod connect;
+pub mod demo;
 pub mod fix_view;
 mod report_view;
 pub mod startup;
 mod view;
 pub mod worker;
 
-use crate::checks::{CheckReport, Status, Step};
+use crate::checks::{CheckReport, Finding, Status, Step, Verdict};
 use crate::profile::{self, Profile};
+use crate::report::model::StepStatus;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -67,27 +69,41 @@ impl Default for Remembered {
 }
 
 /// The pages of the assistant, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Page {
     Step(Step),
     Report,
 }
 
+/// Every page: the steps of `Step::ALL` in their order, then the report.
 pub const PAGES: [Page; 7] = [
-    Page::Step(Step::Connect),
-    Page::Step(Step::Fields),
-    Page::Step(Step::App),
-    Page::Step(Step::Access),
-    Page::Step(Step::Reauthorize),
-    Page::Step(Step::TestWrite),
+    Page::Step(Step::ALL[0]),
+    Page::Step(Step::ALL[1]),
+    Page::Step(Step::ALL[2]),
+    Page::Step(Step::ALL[3]),
+    Page::Step(Step::ALL[4]),
+    Page::Step(Step::ALL[5]),
     Page::Report,
 ];
 
 impl Page {
-    pub fn title(self) -> &'static str {
+    /// The page in the checklist: "1 Create the fields", "Report".
+    pub fn title(self) -> String {
         match self {
             Page::Step(step) => step.title(),
-            Page::Report => "Report",
+            Page::Report => "Report".to_string(),
+        }
+    }
+
+    /// The page's heading: "Step 1 – Create the fields".
+    pub fn heading(self) -> String {
+        match self {
+            Page::Step(Step::Connect) => "Connect to the org".to_string(),
+            Page::Step(step) => match step.number() {
+                Some(n) => format!("Step {n} – {}", step.name()),
+                None => step.name().to_string(),
+            },
+            Page::Report => "Report".to_string(),
         }
     }
 }
@@ -111,6 +127,27 @@ pub struct ManualConfirmation {
     pub note: String,
 }
 
+/// What the step pages (Fields to Test write-back) hold between frames, beside the write
+/// actions (`fix_view::WriteState`).
+#[derive(Debug, Default)]
+pub struct StepPages {
+    /// Check id -> a person's confirmation of what the app could not verify.
+    pub manual: BTreeMap<String, ManualConfirmation>,
+    /// Open every finding's evidence (a toggle on each step page).
+    pub expand_evidence: bool,
+    /// The Access page's record (Id, URL or Case number) for the record-access check.
+    pub record_input: String,
+    /// When the last run of the checks finished (local time, for "Checked at").
+    pub checked_at: Option<String>,
+    /// Why the Access page's record could not be used (shown under it).
+    pub record_error: Option<String>,
+    /// Scroll the error that just arrived into view on the next frame.
+    pub reveal_error: bool,
+    /// Demo mode: what the last "Do this in the demo org" did (Ok) or why not (Err), and for
+    /// which step.
+    pub demo_notice: Option<(Step, Result<String, String>)>,
+}
+
 /// The profile editor's working copy.
 #[derive(Clone, Debug)]
 pub struct ProfileDraft {
@@ -130,13 +167,11 @@ pub struct App {
     pub check_error: Option<UiError>,
     pub report: Option<CheckReport>,
     pub run: Run,
-    pub manual: BTreeMap<String, ManualConfirmation>,
     pub draft: Option<ProfileDraft>,
     /// The pasted access token: lives only in this field until Connect sends it to the worker.
     pub token_input: String,
-    pub record_input: String,
-    /// Open every finding's evidence (a toggle on each step page).
-    pub expand_evidence: bool,
+    /// The step pages' state: confirmations, evidence, the record to check.
+    pub steps: StepPages,
     /// The login page's state.
     pub login: LoginState,
     pub writes: fix_view::WriteState,
@@ -198,11 +233,9 @@ impl App {
             check_error: None,
             report: None,
             run: Run::Idle,
-            manual: BTreeMap::new(),
             draft: None,
             token_input: String::new(),
-            record_input: String::new(),
-            expand_evidence: false,
+            steps: StepPages::default(),
             login: LoginState {
                 distribution_app: crate::login::app::distribution_app()
                     .ok()
@@ -349,26 +382,40 @@ impl App {
         self.page = PAGES[0];
     }
 
-    /// The integration user the checks run for (typed, or the demo scenario's).
+    /// The integration user the checks run for: the one chosen, else the one detected (the
+    /// demo scenario's). `chosen_integration_user` tells them apart.
     pub fn integration_user(&self) -> Option<String> {
+        self.chosen_integration_user()
+            .or_else(|| self.detected_integration_user())
+    }
+
+    /// The integration user the admin chose (typed or adopted with one click).
+    pub fn chosen_integration_user(&self) -> Option<String> {
         let typed = self.remembered.integration_user.trim();
-        if !typed.is_empty() {
-            return Some(typed.to_string());
-        }
+        (!typed.is_empty()).then(|| typed.to_string())
+    }
+
+    /// The integration user the connection suggests when none is chosen.
+    pub fn detected_integration_user(&self) -> Option<String> {
         self.connection
             .as_ref()
             .and_then(|c| c.integration_user_hint.clone())
     }
 
-    /// Validates the record Id the admin typed, for the record-access check.
-    pub fn record_id(&self) -> Result<Option<String>, String> {
-        let typed = self.record_input.trim();
+    /// Adopts a user as the integration user and checks again.
+    pub fn choose_integration_user(&mut self, username: &str) {
+        self.remembered.integration_user = username.trim().to_string();
+        self.run_checks(None);
+    }
+
+    /// The record the admin gave for the record-access check, read like every record input
+    /// (`testwrite::parse_record_input`: an Id, a record URL or a Case number).
+    pub fn record_input(&self) -> Result<Option<crate::testwrite::RecordInput>, String> {
+        let typed = self.steps.record_input.trim();
         if typed.is_empty() {
             return Ok(None);
         }
-        crate::sfid::to_18(typed)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        crate::testwrite::parse_record_input(&self.profile.object, typed).map(Some)
     }
 
     /// Runs the checks: everything, or one step (its findings alone are replaced).
@@ -376,19 +423,39 @@ impl App {
         if self.connection.is_none() {
             return;
         }
-        let record_id = self.record_id().ok().flatten();
+        let record = self.record_input().ok().flatten();
         self.check_error = None;
+        self.steps.record_error = None;
         self.run = Run::Running {
             note: "Starting".into(),
             step,
         };
-        self.worker.send(Command::RunChecks(Box::new(
-            crate::readiness::CheckRequest {
-                profile: self.profile.clone(),
-                integration_user: self.integration_user(),
-                record_id,
-            },
-        )));
+        let request = crate::readiness::CheckRequest {
+            profile: self.profile.clone(),
+            integration_user: self.integration_user(),
+            // A record given as a Case number is looked up by the worker first.
+            record_id: None,
+        };
+        self.worker
+            .send(Command::RunChecks(Box::new(request), record));
+    }
+
+    /// The report of the current run as the Report page would save it now.
+    pub fn current_report(&self) -> Option<crate::report::Report> {
+        report_view::current_report(self)
+    }
+
+    /// Whether the org is the built-in simulated demo org.
+    pub fn is_demo(&self) -> bool {
+        self.connection.as_ref().is_some_and(|c| c.demo.is_some())
+    }
+
+    /// Demo mode: does a Setup-only step in the simulated org (then the checks run again).
+    pub fn demo_setup(&mut self, action: demo::DemoSetupAction) {
+        if self.is_demo() {
+            self.steps.demo_notice = None;
+            self.worker.send(Command::DemoSetup(action));
+        }
     }
 
     pub fn send_write(&mut self, command: fix_view::WriteCommand) {
@@ -441,6 +508,8 @@ impl App {
                         Run::Idle => None,
                     };
                     self.run = Run::Idle;
+                    self.steps.checked_at =
+                        Some(chrono::Local::now().format("%H:%M:%S").to_string());
                     self.report = Some(match (only, self.report.take()) {
                         (Some(step), Some(mut previous)) => {
                             previous.checks.retain(|c| c.step != step);
@@ -461,6 +530,19 @@ impl App {
                 Event::CheckFailed(e) => {
                     self.run = Run::Idle;
                     self.check_error = Some(e);
+                    self.steps.reveal_error = true;
+                }
+                Event::RecordNotFound(why) => {
+                    self.run = Run::Idle;
+                    self.steps.record_error = Some(why);
+                    self.steps.reveal_error = true;
+                }
+                Event::DemoSetupDone(action, done) => {
+                    let worked = done.is_ok();
+                    self.steps.demo_notice = Some((action.step(), done));
+                    if worked {
+                        self.run_checks(None);
+                    }
                 }
                 Event::Write(event) => fix_view::on_event(self, *event),
                 Event::Cancelled => self.run = Run::Idle,
@@ -503,14 +585,15 @@ impl App {
         }
     }
 
-    /// The worst status among a step's findings (None before the first run).
-    pub fn step_status(&self, step: Step) -> Option<Status> {
+    /// The worst status among a step's findings, confirmations counted (None before the first
+    /// run or when the step has none).
+    pub fn checks_status(&self, step: Step) -> Option<Status> {
         let report = self.report.as_ref()?;
         let statuses: Vec<Status> = report
             .checks
             .iter()
             .filter(|c| c.step == step)
-            .map(|c| self.effective_status(c.id.as_str(), c.status))
+            .map(|c| self.effective_status(c))
             .collect();
         if statuses.is_empty() {
             return None;
@@ -526,13 +609,69 @@ impl App {
         Some(Status::Pass)
     }
 
+    /// A step's status as the checklist and the reports show it (None before the first run):
+    /// the checks' for the setup steps; for the test write-back, the test write's outcome
+    /// (not run until one is made), by the same rule as every report format.
+    pub fn step_status(&self, step: Step) -> Option<StepStatus> {
+        self.report.as_ref()?;
+        if step == Step::TestWrite {
+            return Some(StepStatus::of_test_write(
+                self.report_state.test_write.as_ref(),
+            ));
+        }
+        Some(self.checks_status(step).unwrap_or(Status::Pass).into())
+    }
+
+    /// Whether a person's confirmation of this finding counts (it has a note and, for a check
+    /// about the integration user, one is chosen): then it passes.
+    pub fn confirmation_counts(&self, finding: &Finding) -> bool {
+        let Some(manual) = self.steps.manual.get(finding.id.as_str()) else {
+            return false;
+        };
+        manual.confirmed
+            && crate::checks::confirmation_counts(
+                finding.id,
+                &manual.note,
+                self.report
+                    .as_ref()
+                    .and_then(|r| r.integration_user.as_deref()),
+            )
+    }
+
     /// A finding's status once manual confirmations count: an unknown check a person confirmed passes.
-    pub fn effective_status(&self, id: &str, status: Status) -> Status {
-        if status == Status::Unknown && self.manual.get(id).is_some_and(|m| m.confirmed) {
+    pub fn effective_status(&self, finding: &Finding) -> Status {
+        if finding.status == Status::Unknown && self.confirmation_counts(finding) {
             Status::Pass
         } else {
-            status
+            finding.status
         }
+    }
+
+    /// The confirmations that count, for the verdict and the report.
+    pub fn counted_confirmations(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| {
+            r.checks
+                .iter()
+                .filter(|f| f.status == Status::Unknown && self.confirmation_counts(f))
+                .count()
+        })
+    }
+
+    /// Where the org stands, by the same rules as the report: confirmations that count pass
+    /// (and make the verdict "ready, with manual confirmations"); a refused test write-back
+    /// makes it not ready.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let report = self.report.as_ref()?;
+        let refused = self
+            .report_state
+            .test_write
+            .as_ref()
+            .is_some_and(|t| !t.write_ok);
+        Some(if refused {
+            Verdict::NotReady
+        } else {
+            Verdict::with_confirmations(&report.checks, |f| self.confirmation_counts(f))
+        })
     }
 
     pub fn is_running(&self) -> bool {
@@ -544,7 +683,8 @@ impl App {
         !self.remembered.verify_only
     }
 
-    /// Draws the whole window.
+    /// One frame as eframe runs it: the worker's events first (`logic`), then the drawing.
+    /// Tests drive the app through this.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.handle_events();
         view::show(self, ui);
@@ -552,8 +692,14 @@ impl App {
 }
 
 impl eframe::App for App {
+    /// State changes happen here, before drawing: the worker's events are applied.
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.handle_events();
+    }
+
+    /// Only draws (and turns clicks into commands).
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
+        view::show(self, ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -561,8 +707,29 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the desktop window; `demo` connects to the built-in simulated org at once.
-pub fn run(demo: Option<String>) -> eframe::Result<()> {
+/// Whether a graphical desktop is there to open a window on (else why not, in words).
+fn desktop_present() -> Result<(), String> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("DISPLAY") || set("WAYLAND_DISPLAY") || set("WAYLAND_SOCKET") || cfg!(not(unix)) {
+        Ok(())
+    } else {
+        Err("no graphical desktop here (neither DISPLAY nor WAYLAND_DISPLAY is set)".into())
+    }
+}
+
+/// Opens the desktop window; `demo` connects to the built-in simulated org at once. The error
+/// is a sentence for the person who started it (never a dependency's source path).
+pub fn run(demo: Option<String>) -> Result<(), String> {
+    desktop_present()?;
+    open_window(demo).map_err(|e| match e {
+        eframe::Error::Winit(_) | eframe::Error::WinitEventLoop(_) => {
+            "the windowing system refused to open a window".to_string()
+        }
+        other => other.to_string(),
+    })
+}
+
+fn open_window(demo: Option<String>) -> eframe::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(APP_NAME)
         // Also names eframe's settings folder, e.g. ~/.local/share/io.github.writebacksetup.writebacksetup.

@@ -90,11 +90,13 @@ fn unredacted_report(app: &App) -> Option<Report> {
     let name = app.report_state.prepared_by.trim();
     context.prepared_by = (!name.is_empty()).then(|| name.to_string());
     context.confirmations = app
+        .steps
         .manual
         .iter()
         .filter(|(_, m)| m.confirmed)
         .map(|(id, m)| (id.clone(), m.note.clone()))
         .collect();
+    context.simulated = app.is_demo();
     context.test_write = app.report_state.test_write.clone();
     Some(Report::build(check, &app.profile, &context))
 }
@@ -129,7 +131,7 @@ pub fn on_checked(app: &mut App, full_run: bool) {
     let (tx, rx) = mpsc::channel();
     app.report_state.previous = None;
     app.report_state.pending_previous = Some(rx);
-    std::thread::spawn(move || {
+    let _ = crate::spawn_named("report-last-run", move || {
         let previous = crate::files::read_text_limited(&path, report::MAX_REPORT_FILE_BYTES)
             .ok()
             .and_then(|text| report::read_verified(&text).ok());
@@ -152,7 +154,7 @@ fn save_in_background(
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
     let name = report::file_name(&report, format);
-    std::thread::spawn(move || {
+    let _ = crate::spawn_named("report-save", move || {
         let started = Instant::now();
         let path = match typed {
             Some(p) => Some(p),
@@ -185,7 +187,7 @@ fn save_in_background(
 fn open_in_background(state: &mut ReportState, ctx: &egui::Context, typed: Option<PathBuf>) {
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
-    std::thread::spawn(move || {
+    let _ = crate::spawn_named("report-open", move || {
         let started = Instant::now();
         let path = match typed {
             Some(p) => Some(p),
@@ -285,6 +287,10 @@ fn message(ui: &mut egui::Ui, state: &ReportState) {
 fn verdict_label(ui: &mut egui::Ui, verdict: Verdict) {
     let (text, status) = match verdict {
         Verdict::Ready => ("Ready: the org is set up for the write-back.", Status::Pass),
+        Verdict::ReadyWithConfirmations => (
+            "Ready, with manual confirmations: people confirmed what the app could not verify.",
+            Status::Pass,
+        ),
         Verdict::NotReady => ("Not ready: some steps need work.", Status::Fail),
         Verdict::Incomplete => ("Incomplete: some checks could not run.", Status::Unknown),
     };
@@ -299,6 +305,13 @@ fn verdict_label(ui: &mut egui::Ui, verdict: Verdict) {
 /// The body of a report: org, steps with every check, open items, test write-back.
 fn report_body(ui: &mut egui::Ui, r: &Report) {
     let org = &r.org;
+    if r.simulated {
+        ui.label(
+            RichText::new(report::SIMULATED_NOTE)
+                .strong()
+                .color(status_color(ui, Some(Status::Warn))),
+        );
+    }
     ui.label(format!(
         "{} ({}), {} {} org, {}",
         org.name,
@@ -320,11 +333,15 @@ fn report_body(ui: &mut egui::Ui, r: &Report) {
     }
     ui.add_space(6.0);
     for step in &r.steps {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(ui_status_word(Some(step.status)))
-                    .color(status_color(ui, Some(step.status)))
-                    .strong(),
+                RichText::new(
+                    step.status
+                        .as_status()
+                        .map_or("not run", |s| ui_status_word(Some(s))),
+                )
+                .color(status_color(ui, step.status.as_status()))
+                .strong(),
             );
             ui.label(RichText::new(&step.title).strong());
         });
@@ -437,7 +454,8 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
                 .on_hover_text(format!(
                     "Choose where to save the report as {}",
                     format.label()
-                ));
+                ))
+                .on_disabled_hover_text("Wait for the file dialog that is open.");
             if button.clicked() {
                 save_in_background(
                     &mut app.report_state,
@@ -471,6 +489,11 @@ fn save_buttons(app: &mut App, ui: &mut egui::Ui, report: &Report) {
                 egui::Button::new("Save to this path"),
             )
             .on_hover_text("The format follows the extension: .html, .pdf, .md or .json")
+            .on_disabled_hover_text(if busy {
+                "Wait for the file dialog that is open."
+            } else {
+                "Type the file's path first."
+            })
             .clicked()
         {
             let path = PathBuf::from(path);
@@ -500,6 +523,7 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
         if ui
             .add_enabled(!busy, egui::Button::new("Open a report…"))
             .on_hover_text("A report someone saved as JSON; its integrity is checked")
+            .on_disabled_hover_text("Wait for the file dialog that is open.")
             .clicked()
         {
             open_in_background(&mut app.report_state, ui.ctx(), None);
@@ -516,6 +540,11 @@ fn open_controls(app: &mut App, ui: &mut egui::Ui) {
                 !busy && !path.is_empty(),
                 egui::Button::new("Open this path"),
             )
+            .on_disabled_hover_text(if busy {
+                "Wait for the file dialog that is open."
+            } else {
+                "Type the report's path first."
+            })
             .clicked()
         {
             open_in_background(&mut app.report_state, ui.ctx(), Some(PathBuf::from(path)));
@@ -546,8 +575,8 @@ pub fn show(app: &mut App, ui: &mut egui::Ui) {
     ui.label(&report.verdict_text);
     ui.add_space(6.0);
     for step in &report.steps {
-        ui.horizontal(|ui| {
-            super::view::chip(ui, Some(step.status));
+        ui.horizontal_wrapped(|ui| {
+            super::view::step_chip(ui, Some(step.status));
             ui.label(&step.title);
         });
     }

@@ -51,7 +51,10 @@ pub enum Command {
     CheckSfCli,
     /// Uses the Salesforce CLI at this path (empty: `sf` on PATH), then checks it.
     SetSfProgram(String),
-    RunChecks(Box<CheckRequest>),
+    /// Runs the checks; a record given as a Case number is looked up first.
+    RunChecks(Box<CheckRequest>, Option<crate::testwrite::RecordInput>),
+    /// Demo only: does a Setup-only step in the simulated org, as its admin would in Setup.
+    DemoSetup(DemoSetupAction),
     /// Fixes and the test write-back (see `fix_view`).
     Write(Box<super::fix_view::WriteCommand>),
     Cancel,
@@ -78,7 +81,8 @@ impl std::fmt::Debug for Command {
             Command::CliLogin(target) => write!(f, "CliLogin({target:?})"),
             Command::CheckSfCli => f.write_str("CheckSfCli"),
             Command::SetSfProgram(path) => write!(f, "SetSfProgram({path})"),
-            Command::RunChecks(r) => write!(f, "RunChecks({})", r.profile.id),
+            Command::RunChecks(r, _) => write!(f, "RunChecks({})", r.profile.id),
+            Command::DemoSetup(action) => write!(f, "DemoSetup({action:?})"),
             Command::Write(w) => write!(f, "Write({w:?})"),
             Command::Cancel => f.write_str("Cancel"),
             Command::Disconnect => f.write_str("Disconnect"),
@@ -155,7 +159,13 @@ pub enum Event {
     CliLoginWaiting {
         login_url: String,
     },
+    /// The record given for the record-access check could not be found (the checks did not run).
+    RecordNotFound(String),
+    /// A demo Setup action finished (Ok: what was done, in words).
+    DemoSetupDone(DemoSetupAction, Result<String, String>),
 }
+
+pub use super::demo::DemoSetupAction;
 
 pub struct Worker {
     commands: tokio::sync::mpsc::UnboundedSender<Command>,
@@ -305,11 +315,6 @@ async fn sf_cli_status(cli: crate::login::sf_cli::SfCli) -> Event {
     })
 }
 
-/// Runs `f` on its own named thread (opening a browser may wait on a helper program).
-fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
-    let _ = std::thread::Builder::new().name(name.into()).spawn(f);
-}
-
 /// Stops a running check and says so, so the UI is never left showing a check that is gone.
 fn stop_checks(running: &mut Option<tokio::task::JoinHandle<()>>, send: &impl Fn(Event)) {
     if let Some(task) = running.take() {
@@ -358,6 +363,7 @@ async fn sign_out(revoker: Revoker, env: &LoginEnv) -> String {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the worker's one command loop: a match arm per `Command`
 async fn serve(
     mut commands: tokio::sync::mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<Event>,
@@ -395,7 +401,7 @@ async fn serve(
             Command::CancelLogin => send(Event::LoginCancelled),
             Command::OpenBrowser { url } => {
                 let open_browser = env.open_browser.clone();
-                spawn_named("open-browser", move || open_browser(&url));
+                let _ = crate::spawn_named("open-browser", move || open_browser(&url));
             }
             Command::ForgetLogin(saved) => {
                 let message = match login_session::sign_out_saved(&saved, env.store.as_ref(), env.book.as_ref()).await {
@@ -507,7 +513,7 @@ async fn serve(
                             // Opening the page again keeps the login waiting.
                             Some(Command::OpenBrowser { url }) => {
                                 let open_browser = env.open_browser.clone();
-                                spawn_named("open-browser", move || open_browser(&url));
+                                let _ = crate::spawn_named("open-browser", move || open_browser(&url));
                             }
                             other => {
                                 pending = other.filter(|c| !matches!(c, Command::CancelLogin));
@@ -527,7 +533,14 @@ async fn serve(
                     Some(Err(e)) => send(Event::ConnectFailed(connect_error(&context, &e))),
                 }
             }
-            Command::RunChecks(request) => {
+            Command::DemoSetup(action) => {
+                let done = match session.as_ref().and_then(|s| s._sim.as_ref()) {
+                    Some(sim) => super::demo::apply(sim, &action),
+                    None => Err("Only the demo org can be set up from the app.".to_string()),
+                };
+                send(Event::DemoSetupDone(action, done));
+            }
+            Command::RunChecks(mut request, record) => {
                 let Some(s) = &session else {
                     send(Event::CheckFailed(UiError {
                         message: "Not connected.".into(),
@@ -544,6 +557,16 @@ async fn serve(
                 let identity = s.identity.clone();
                 let send = send.clone();
                 running = Some(tokio::spawn(async move {
+                    if let Some(record) = record {
+                        send(Event::Progress("Finding the record".into()));
+                        match crate::testwrite::resolve_input(&client, &record).await {
+                            Ok(id) => request.record_id = Some(id),
+                            Err(e) => {
+                                send(Event::RecordNotFound(e.to_string()));
+                                return;
+                            }
+                        }
+                    }
                     let progress = |note: &str| send(Event::Progress(note.to_string()));
                     match readiness::run_as(&client, &identity, &request, &progress).await {
                         Ok(report) => send(Event::Checked(Box::new(report))),

@@ -60,7 +60,7 @@ fn main() {
         signs_out: false,
     });
     app.report = Some(report);
-    app.expand_evidence = true;
+    app.steps.expand_evidence = true;
 
     let ctx = egui::Context::default();
     let input = || egui::RawInput {

@@ -1,5 +1,7 @@
 //! Shared helpers for integration tests against the simulated org.
 #![allow(dead_code)]
+// Test code: `unwrap()` is the assertion (clippy.toml).
+#![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
 use writeback_setup::sim::scenario;
