@@ -18,8 +18,8 @@ pub fn data_dir() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(dir));
     }
     // The same folder name as everything else of the app: its reverse-DNS id.
-    dirs::data_dir()
-        .map(|d| d.join(crate::app_folder_name()))
+    directories::BaseDirs::new()
+        .map(|d| d.data_dir().join(crate::app_folder_name()))
         .ok_or_else(|| {
             format!("cannot find a data directory for this user; set {DATA_DIR_ENV} to a folder the app may write to")
         })

@@ -710,8 +710,10 @@ fn plan_preview(app: &mut App, ui: &mut egui::Ui, plan: &FixPlan) {
 }
 
 fn default_export_dir() -> String {
-    dirs::document_dir()
-        .or_else(dirs::home_dir)
+    let user_dirs = directories::UserDirs::new();
+    user_dirs
+        .as_ref()
+        .map(|u| u.document_dir().unwrap_or_else(|| u.home_dir()))
         .map(|d| d.join("writeback-setup-metadata").display().to_string())
         .unwrap_or_else(|| "writeback-setup-metadata".into())
 }
