@@ -305,7 +305,8 @@ async fn sf_cli_status(cli: crate::login::sf_cli::SfCli) -> Event {
         Ok(Err(e)) => Err(UiError {
             message: "The Salesforce CLI cannot be used here.".into(),
             fix: e.to_string(),
-            details: format!("{e:?}"),
+            // What was run, in words: never the error's Rust name.
+            details: format!("Ran `sf --version`: {e}"),
         }),
         Err(e) => Err(UiError {
             message: "The Salesforce CLI could not be run.".into(),
@@ -424,7 +425,7 @@ async fn serve(
                     Ok(Err(e)) => Err(UiError {
                         message: "The Salesforce CLI's logins could not be read.".into(),
                         fix: e.to_string(),
-                        details: format!("{e:?}"),
+                        details: format!("Ran `sf org list --json --skip-connection-status`: {e}"),
                     }),
                     Err(e) => Err(UiError {
                         message: "The Salesforce CLI could not be run.".into(),
