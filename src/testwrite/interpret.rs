@@ -253,6 +253,10 @@ pub fn read_preflight(
                 .get("LastModifiedDate")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+            pre.record_name = body
+                .get("CaseNumber")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             pre.record_label = match (
                 body.get("CaseNumber").and_then(Value::as_str),
                 body.get("Subject").and_then(Value::as_str),
@@ -519,6 +523,7 @@ mod tests {
             &answers,
         );
         assert_eq!(pre.record_label, "Case 00001001: SSO");
+        assert_eq!(pre.record_name.as_deref(), Some("00001001"));
         assert_eq!(pre.current["Enterpret_Sentiment__c"], json!("Positive"));
         assert_eq!(pre.locked, Some(false));
         assert!(pre.plan.typed_from_org);

@@ -194,6 +194,8 @@ pub struct Preflight {
     pub record_id: String,
     /// "Case 00001001: Cannot log in with SSO"
     pub record_label: String,
+    /// The record's number as people know it (the Case number), when the object has one.
+    pub record_name: Option<String>,
     pub current: Map<String, Value>,
     pub last_modified: Option<String>,
     /// The user the write runs as (the logged-in user).

@@ -431,11 +431,18 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
             match result {
                 Ok(report) => {
                     // The confirmation report shows the test write-back's evidence.
-                    app.report_state.test_write = Some(crate::report::model::TestWrite::from_run(
+                    let mut evidence = crate::report::model::TestWrite::from_run(
                         &report,
                         &app.profile.object,
                         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    ));
+                    );
+                    // Named as people know it (the Case number) when the preflight read it.
+                    evidence.record_name = state
+                        .preflight
+                        .as_ref()
+                        .filter(|p| p.record_id == report.record_id)
+                        .and_then(|p| p.record_name.clone());
+                    app.report_state.test_write = Some(evidence);
                     app.writes.report = Some(*report);
                 }
                 Err(e) => state.test_error = Some(format!("The test write stopped: {e}")),

@@ -67,9 +67,17 @@ fn the_test_write_back_is_not_run_until_a_test_write_succeeds() {
         h.state().step_status(Step::TestWrite),
         Some(StepStatus::Pass)
     );
-    // When and on which record.
-    let record = h.state().writes.report.as_ref().unwrap().record_id.clone();
-    h.get_by_label_contains(&format!("Written and restored on Case {record} at 20"));
+    // When and on which record, by the number people know it by (the Case number read by the
+    // preflight), not its Id.
+    let number = h
+        .state()
+        .writes
+        .preflight
+        .as_ref()
+        .and_then(|p| p.record_name.clone())
+        .expect("the preflight reads the Case number");
+    assert!(number.ends_with("1001"), "{number}");
+    h.get_by_label_contains(&format!("Written and restored on Case {number} at 20"));
     // The report's step follows the same rule.
     let report = h.state().current_report().unwrap();
     let step = report
