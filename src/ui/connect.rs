@@ -91,7 +91,7 @@ pub(super) fn login_settings_for(
 
 /// A connection worked: its error is gone, and a pasted token leaves the form.
 pub(super) fn on_connected(app: &mut App) {
-    app.connect_error = None;
+    app.login.connect_error = None;
     app.login.error_at = None;
     app.login.cli_waiting = None;
     app.token_input.clear();
@@ -112,14 +112,14 @@ impl App {
         let target = self.login_target();
         if let Err(e) = crate::login::url::login_host(&target) {
             self.login.error_at = Some(ConnectFrom::Cli);
-            self.connect_error = Some(super::UiError {
+            self.login.connect_error = Some(super::UiError {
                 message: "The login cannot start.".into(),
                 fix: e.to_string(),
                 details: e.to_string(),
             });
             return;
         }
-        self.connect_error = None;
+        self.login.connect_error = None;
         self.login.notice = None;
         self.login.starting = true;
         self.login.error_at = Some(ConnectFrom::Cli);
@@ -131,7 +131,7 @@ impl App {
 /// Shows the connect error here when it belongs to `from` (or to nothing, at the top), and
 /// scrolls it into view once.
 fn error_here(app: &App, ui: &mut egui::Ui, from: Option<ConnectFrom>) {
-    let Some(error) = &app.connect_error else {
+    let Some(error) = &app.login.connect_error else {
         return;
     };
     if app.login.error_at != from {
@@ -203,7 +203,7 @@ pub(super) fn connect_page(app: &mut App, ui: &mut egui::Ui) {
         _ => None,
     };
     error_here(app, ui, top);
-    if app.connecting {
+    if app.login.connecting {
         ui.horizontal(|ui| {
             ui.add(egui::Spinner::new());
             ui.label("Connecting…");
@@ -242,7 +242,7 @@ fn where_to_log_in(app: &mut App, ui: &mut egui::Ui) {
     let busy = app.login.starting
         || app.login.waiting_at.is_some()
         || app.login.cli_waiting.is_some()
-        || app.connecting;
+        || app.login.connecting;
     ui.add_enabled_ui(!busy, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label("Your org:");
@@ -300,7 +300,7 @@ fn cli_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
     let busy = app.login.starting
         || app.login.waiting_at.is_some()
         || app.login.cli_waiting.is_some()
-        || app.connecting;
+        || app.login.connecting;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             let title = RichText::new("Log in with the Salesforce CLI").strong();
@@ -403,7 +403,7 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
         let busy = app.login.starting
             || app.login.waiting_at.is_some()
             || app.login.cli_waiting.is_some()
-            || app.connecting;
+            || app.login.connecting;
         if configured.is_err() {
             ui.label("No app for this login is set up yet. An admin creates one in a few minutes with the guide below, then pastes its consumer key here.");
         }
@@ -584,7 +584,7 @@ fn saved_logins(app: &mut App, ui: &mut egui::Ui) {
     }
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new("Saved logins").strong());
-        let busy = app.connecting || app.login.waiting_at.is_some();
+        let busy = app.login.connecting || app.login.waiting_at.is_some();
         for saved in app.login.saved.clone() {
             ui.horizontal(|ui| {
                 ui.label(format!(
@@ -655,7 +655,7 @@ fn cli_logins(app: &mut App, ui: &mut egui::Ui) {
                         ));
                         let target = org.alias.clone().unwrap_or_else(|| org.username.clone());
                         if ui
-                            .add_enabled(!app.connecting, egui::Button::new("Connect"))
+                            .add_enabled(!app.login.connecting, egui::Button::new("Connect"))
                             .accessible_name(format!("Connect with the CLI login {target}"))
                             .clicked()
                         {
@@ -687,7 +687,7 @@ fn pasted_session(app: &mut App, ui: &mut egui::Ui) {
                 .labelled_by(token_label.id);
             ui.end_row();
         });
-        let ready = !app.remembered.instance_url.trim().is_empty() && !app.token_input.trim().is_empty() && !app.connecting;
+        let ready = !app.remembered.instance_url.trim().is_empty() && !app.token_input.trim().is_empty() && !app.login.connecting;
         if ui.add_enabled(ready, egui::Button::new("Connect with this session")).clicked() {
             app.connect_session();
         }
@@ -717,7 +717,7 @@ fn demo_org(app: &mut App, ui: &mut egui::Ui) {
                 });
             if ui
                 .add_enabled(
-                    !app.connecting,
+                    !app.login.connecting,
                     egui::Button::new("Connect to the demo org"),
                 )
                 .clicked()

@@ -162,13 +162,12 @@ pub struct App {
     pub profile: Profile,
     pub profile_error: Option<String>,
     pub connection: Option<Connection>,
-    pub connecting: bool,
-    pub connect_error: Option<UiError>,
     pub check_error: Option<UiError>,
     pub report: Option<CheckReport>,
     pub run: Run,
     pub draft: Option<ProfileDraft>,
     /// The pasted access token: lives only in this field until Connect sends it to the worker.
+    /// Kept on `App`, which has no `Debug`, not with the Connect page's (debuggable) state.
     pub token_input: String,
     /// The step pages' state: confirmations, evidence, the record to check.
     pub steps: StepPages,
@@ -183,6 +182,10 @@ pub struct App {
 /// What the Connect page knows about logging in.
 #[derive(Debug, Default)]
 pub struct LoginState {
+    /// A connection was asked for and has not answered yet.
+    pub connecting: bool,
+    /// Why the last connection failed, drawn next to the way of connecting it came from.
+    pub connect_error: Option<UiError>,
     /// The authorize URL while the browser login waits for the admin.
     pub waiting_at: Option<String>,
     /// A browser login was asked for and has not answered yet.
@@ -228,8 +231,6 @@ impl App {
             profile,
             profile_error,
             connection: None,
-            connecting: false,
-            connect_error: None,
             check_error: None,
             report: None,
             run: Run::Idle,
@@ -274,8 +275,8 @@ impl App {
 
     pub fn connect_demo(&mut self, scenario: &str) {
         self.remembered.demo_scenario = scenario.to_string();
-        self.connecting = true;
-        self.connect_error = None;
+        self.login.connecting = true;
+        self.login.connect_error = None;
         self.report = None;
         self.worker.send(Command::ConnectDemo {
             scenario: scenario.to_string(),
@@ -283,8 +284,8 @@ impl App {
     }
 
     pub fn connect_session(&mut self) {
-        self.connecting = true;
-        self.connect_error = None;
+        self.login.connecting = true;
+        self.login.connect_error = None;
         self.report = None;
         self.login.error_at = Some(connect::ConnectFrom::Pasted);
         // The field keeps the token until the connection works: a refused one can be corrected.
@@ -314,7 +315,7 @@ impl App {
     pub fn start_browser_login(&mut self) {
         match self.login_settings() {
             Ok(settings) => {
-                self.connect_error = None;
+                self.login.connect_error = None;
                 self.login.notice = None;
                 self.login.starting = true;
                 self.login.error_at = Some(connect::ConnectFrom::Browser);
@@ -323,7 +324,7 @@ impl App {
             }
             Err(message) => {
                 self.login.error_at = Some(connect::ConnectFrom::Browser);
-                self.connect_error = Some(UiError {
+                self.login.connect_error = Some(UiError {
                     message: "The login cannot start.".into(),
                     fix: message.clone(),
                     details: message,
@@ -342,8 +343,8 @@ impl App {
     }
 
     pub fn resume_login(&mut self, saved: crate::login::store::SavedLogin) {
-        self.connecting = true;
-        self.connect_error = None;
+        self.login.connecting = true;
+        self.login.connect_error = None;
         self.login.notice = None;
         self.report = None;
         self.worker.send(Command::ResumeLogin(Box::new(saved)));
@@ -359,8 +360,8 @@ impl App {
     }
 
     pub fn connect_cli(&mut self, target: String) {
-        self.connecting = true;
-        self.connect_error = None;
+        self.login.connecting = true;
+        self.login.connect_error = None;
         self.report = None;
         self.worker.send(Command::ConnectCli { target });
     }
@@ -480,7 +481,7 @@ impl App {
         for event in self.worker.poll() {
             match event {
                 Event::Connected(connection) => {
-                    self.connecting = false;
+                    self.login.connecting = false;
                     self.login.starting = false;
                     self.login.waiting_at = None;
                     connect::on_connected(self);
@@ -491,11 +492,11 @@ impl App {
                     self.run_checks(None);
                 }
                 Event::ConnectFailed(e) => {
-                    self.connecting = false;
+                    self.login.connecting = false;
                     self.login.starting = false;
                     self.login.waiting_at = None;
                     self.login.cli_waiting = None;
-                    self.connect_error = Some(e);
+                    self.login.connect_error = Some(e);
                 }
                 Event::Progress(note) => {
                     if let Run::Running { note: current, .. } = &mut self.run {
@@ -559,7 +560,7 @@ impl App {
                     self.login.starting = false;
                     self.login.waiting_at = None;
                     self.login.cli_waiting = None;
-                    self.connecting = false;
+                    self.login.connecting = false;
                 }
                 Event::SavedLogins {
                     logins,

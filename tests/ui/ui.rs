@@ -189,7 +189,7 @@ fn connection_errors_are_explained_in_place() {
     h.run_steps(1);
     h.get_by_label("Connect with this session").click();
     step_until(&mut h, "the connection error", |a| {
-        a.connect_error.is_some()
+        a.login.connect_error.is_some()
     });
     h.get_by_label_contains("Could not connect");
     h.get_by_label("Details");

@@ -172,8 +172,8 @@ fn a_refused_login_is_explained_where_it_happened() {
     let mut h = harness(app(&setup, port, "deny"));
     h.run_steps(2);
     h.get_by_label("Log in with browser").click();
-    step_until(&mut h, "the refusal", |a| a.connect_error.is_some());
-    let error = h.state().connect_error.clone().unwrap();
+    step_until(&mut h, "the refusal", |a| a.login.connect_error.is_some());
+    let error = h.state().login.connect_error.clone().unwrap();
     assert!(error.fix.contains("chose Deny"), "{error:?}");
     assert!(h.state().connection.is_none());
     // The guide to bring one's own app is beside it, every setting with its Copy button.
@@ -228,7 +228,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
     step_until(&mut h, "the second login link", |a| {
         a.login.waiting_at.is_some()
     });
-    assert!(h.state().connect_error.is_none());
+    assert!(h.state().login.connect_error.is_none());
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn the_cli_driven_login_connects() {
         .as_deref()
         .unwrap_or_default()
         .contains("The Salesforce CLI keeps this login"));
-    assert!(h.state().connect_error.is_none());
+    assert!(h.state().login.connect_error.is_none());
     // No token in what the app remembers.
     let remembered = serde_json::to_string(&h.state().remembered).unwrap();
     assert!(!remembered.contains(sim.admin_token()));
@@ -366,9 +366,9 @@ fn a_cli_login_waiting_in_the_browser_can_be_cancelled() {
     });
     h.get_by_label("Cancel login").click();
     step_until(&mut h, "the cancel", |a| {
-        a.login.cli_waiting.is_none() && !a.connecting
+        a.login.cli_waiting.is_none() && !a.login.connecting
     });
-    assert!(h.state().connect_error.is_none());
+    assert!(h.state().login.connect_error.is_none());
     assert!(h.state().connection.is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -390,7 +390,7 @@ fn a_refused_pasted_token_is_kept_and_explained_at_the_form() {
     h.state_mut().token_input = "00D000000000001!AQnotatoken".into();
     h.run_steps(1);
     h.get_by_label("Connect with this session").click();
-    step_until(&mut h, "the refusal", |a| a.connect_error.is_some());
+    step_until(&mut h, "the refusal", |a| a.login.connect_error.is_some());
     assert_eq!(h.state().token_input, "00D000000000001!AQnotatoken");
     assert_eq!(
         h.state().login.error_at,
@@ -398,7 +398,7 @@ fn a_refused_pasted_token_is_kept_and_explained_at_the_form() {
     );
     // The error is drawn below the form's button, not at the top of the page.
     let button_y = h.get_by_label("Connect with this session").rect().min.y;
-    let message = h.state().connect_error.clone().unwrap().message;
+    let message = h.state().login.connect_error.clone().unwrap().message;
     let error_y = h.get_by_label(&message).rect().min.y;
     assert!(error_y > button_y, "{error_y} > {button_y}");
     // Paste the right token: connected, the error is gone, the field is empty.
@@ -406,7 +406,7 @@ fn a_refused_pasted_token_is_kept_and_explained_at_the_form() {
     h.run_steps(1);
     h.get_by_label("Connect with this session").click();
     step_until(&mut h, "the connection", |a| a.connection.is_some());
-    assert!(h.state().connect_error.is_none());
+    assert!(h.state().login.connect_error.is_none());
     assert!(h.state().token_input.is_empty());
 }
 
