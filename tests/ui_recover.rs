@@ -1,5 +1,5 @@
 //! The app announces an interrupted test write at start and puts it right on connecting.
-//! (Its own test binary: it sets the data directory for the whole process.)
+//! (Its own test binary, as it always was; its journals are in a folder of its own.)
 // Test code: `unwrap()` is the assertion, and a scenario reads top to bottom (clippy.toml).
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
@@ -19,7 +19,6 @@ use writeback_setup::ui::{App, Remembered};
 fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
     let dir =
         std::env::temp_dir().join(format!("writeback-setup-ui-recover-{}", std::process::id()));
-    std::env::set_var(journal::DATA_DIR_ENV, &dir);
     let record = sfid::to_18("5005g00000AbCdE").unwrap();
     // The demo org's Case holds no value in the field: neither the original nor the test value,
     // and nothing shows who changed it. The app must not overwrite it, nor forget it: the field
@@ -47,7 +46,7 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
     };
     journal::save(&dir, &pending).unwrap();
     let app = App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
+        Worker::spawn_in(|| {}, common::offline_login_env, Ok(dir.clone())),
         Remembered {
             demo_scenario: "ready".into(),
             ..Remembered::default()
@@ -59,6 +58,7 @@ fn an_interrupted_test_write_is_announced_and_recovered_on_connecting() {
     h.run_steps(2);
     h.get_by_label_contains(&format!("An interrupted test write on Case {record}"));
     h.get_by_label_contains("Connect to that org and the app restores it.");
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     for _ in 0..400 {
         h.step();

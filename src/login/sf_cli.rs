@@ -546,8 +546,20 @@ impl SfCli {
     ) -> Result<Output, SfCliError> {
         let command = self.command_line(args);
         let mut child = self.spawn(args, env, cancel.is_some(), &command)?;
-        let stdout = reader(child.stdout.take());
-        let stderr = reader(child.stderr.take());
+        // Without a thread to read its output the CLI cannot be run: stop it and say so.
+        let readers = reader(child.stdout.take())
+            .and_then(|stdout| Ok((stdout, reader(child.stderr.take())?)));
+        let (stdout, stderr) = match readers {
+            Ok(readers) => readers,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(SfCliError::CommandFailed {
+                    command,
+                    message: format!("its output could not be read (no thread: {e})"),
+                });
+            }
+        };
         let started = Instant::now();
         let status = loop {
             match child.try_wait() {
@@ -693,7 +705,9 @@ const MAX_JSON_STARTS: usize = 64;
 
 /// Reads a stream to its end, keeping at most [`MAX_OUTPUT_BYTES`]; the rest is drained (so the
 /// CLI never blocks on a full pipe) and reported as `true`.
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<(String, bool)> {
+fn reader<R: Read + Send + 'static>(
+    pipe: Option<R>,
+) -> io::Result<thread::JoinHandle<(String, bool)>> {
     crate::spawn_named("sf-cli-output", move || {
         let mut bytes = Vec::new();
         let mut too_long = false;
@@ -708,7 +722,6 @@ fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<(Stri
         }
         (String::from_utf8_lossy(&bytes).into_owned(), too_long)
     })
-    .expect("the system starts a thread to read the Salesforce CLI's output")
 }
 
 /// A JSON error answer (`status` != 0).

@@ -230,7 +230,10 @@ pub(super) fn connect_page(app: &mut App, ui: &mut egui::Ui) {
     }
     ui.add_space(6.0);
     saved_logins(app, ui);
-    cli_logins(app, ui);
+    // A CLI that cannot be used has no logins to offer; its card above says why.
+    if !matches!(app.login.sf_cli, Some(Err(_))) {
+        cli_logins(app, ui);
+    }
     ui.add_space(6.0);
     pasted_session(app, ui);
     ui.add_space(6.0);

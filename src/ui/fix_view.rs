@@ -106,9 +106,10 @@ pub struct WriteState {
 
 impl WriteState {
     /// The state at start: an interrupted test write is announced before anything connects.
-    pub fn at_start() -> WriteState {
-        let pending = journal::data_dir()
-            .map(|dir| journal::pending(&dir))
+    pub fn at_start(data_dir: &Result<std::path::PathBuf, String>) -> WriteState {
+        let pending = data_dir
+            .as_ref()
+            .map(|dir| journal::pending(dir))
             .unwrap_or_default();
         WriteState {
             recovered: pending
@@ -151,8 +152,14 @@ fn emit(send: &Send, event: WriteEvent) {
 
 /// Runs one write command on the worker's runtime, then says what the org's API use is now
 /// (the counter in the top bar moves with every call the app makes).
-pub async fn execute(command: WriteCommand, client: Arc<Client>, identity: Identity, send: Send) {
-    execute_command(command, &client, &identity, &send).await;
+pub async fn execute(
+    command: WriteCommand,
+    client: Arc<Client>,
+    identity: Identity,
+    send: Send,
+    data_dir: Result<std::path::PathBuf, String>,
+) {
+    execute_command(command, &client, &identity, &send, &data_dir).await;
     if let Some(usage) = client.api_usage() {
         emit(
             &send,
@@ -169,6 +176,7 @@ async fn execute_command(
     client: &Arc<Client>,
     identity: &Identity,
     send: &Send,
+    data_dir: &Result<std::path::PathBuf, String>,
 ) {
     let (client, identity, send) = (client.clone(), identity.clone(), send.clone());
     let text = |e: &dyn std::fmt::Display| e.to_string();
@@ -290,12 +298,12 @@ async fn execute_command(
                 Ok(pre) => {
                     let plan = pre.plan.clone();
                     emit(&send, WriteEvent::Preflighted(Ok(Box::new(pre))));
-                    match journal::data_dir() {
-                        Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
+                    match data_dir {
+                        Ok(dir) => testwrite::run(&client, &identity, &plan, dir, None)
                             .await
                             .map(Box::new)
                             .map_err(|e| text(&e)),
-                        Err(e) => Err(e),
+                        Err(e) => Err(e.clone()),
                     }
                 }
                 Err(e) => Err(format!("The preflight could not run: {e}")),
@@ -314,12 +322,12 @@ async fn execute_command(
             emit(&send, WriteEvent::Wrote(result));
         }
         WriteCommand::TestWrite { plan } => {
-            let result = match journal::data_dir() {
-                Ok(dir) => testwrite::run(&client, &identity, &plan, &dir, None)
+            let result = match data_dir {
+                Ok(dir) => testwrite::run(&client, &identity, &plan, dir, None)
                     .await
                     .map(Box::new)
                     .map_err(|e| text(&e)),
-                Err(e) => Err(e),
+                Err(e) => Err(e.clone()),
             };
             emit(&send, WriteEvent::Wrote(result));
         }
@@ -327,8 +335,13 @@ async fn execute_command(
 }
 
 /// On connecting: restores what an interrupted test write left in this org (no call when none).
-pub async fn recover(client: Arc<Client>, identity: Identity, send: Send) {
-    let Ok(dir) = journal::data_dir() else { return };
+pub async fn recover(
+    client: Arc<Client>,
+    identity: Identity,
+    send: Send,
+    data_dir: Result<std::path::PathBuf, String>,
+) {
+    let Ok(dir) = data_dir else { return };
     if journal::pending(&dir).is_empty() {
         return;
     }

@@ -250,7 +250,7 @@ impl App {
                     .unwrap_or_default(),
                 ..LoginState::default()
             },
-            writes: fix_view::WriteState::at_start(),
+            writes: fix_view::WriteState::at_start(&worker.data_dir()),
             report_state: report_view::ReportState::default(),
             worker,
         }
@@ -265,8 +265,7 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let worker = Worker::spawn(move || ctx.request_repaint());
         let mut app = App::new(worker, remembered);
-        app.report_state =
-            report_view::ReportState::with_data_dir(crate::testwrite::journal::data_dir().ok());
+        app.report_state = report_view::ReportState::with_data_dir(app.worker.data_dir().ok());
         if let Some(scenario) = demo {
             app.connect_demo(&scenario);
         }

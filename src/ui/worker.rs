@@ -170,6 +170,9 @@ pub use super::demo::DemoSetupAction;
 pub struct Worker {
     commands: tokio::sync::mpsc::UnboundedSender<Command>,
     events: mpsc::Receiver<Event>,
+    /// Where test-write journals live (or why there is no such folder): chosen once at start,
+    /// used by the worker's test writes and recovery and by the pages that show journals.
+    data_dir: Result<std::path::PathBuf, String>,
 }
 
 impl Worker {
@@ -184,35 +187,59 @@ impl Worker {
         wake: impl Fn() + Send + Sync + 'static,
         env: impl FnOnce() -> LoginEnv + Send + 'static,
     ) -> Worker {
+        Worker::spawn_in(wake, env, crate::testwrite::journal::data_dir())
+    }
+
+    /// Starts the worker thread with its test-write journals in `data_dir` (tests give each
+    /// app a folder of its own, so that apps running side by side never see each other's).
+    pub fn spawn_in(
+        wake: impl Fn() + Send + Sync + 'static,
+        env: impl FnOnce() -> LoginEnv + Send + 'static,
+        data_dir: Result<std::path::PathBuf, String>,
+    ) -> Worker {
+        let worker_data_dir = data_dir.clone();
         let (command_tx, command_rx) = tokio::sync::mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::channel();
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
-        std::thread::Builder::new()
-            .name("salesforce-worker".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = event_tx.send(Event::ConnectFailed(UiError {
-                            message: format!("The app could not start its network worker: {e}"),
-                            fix: "Restart the app.".into(),
-                            details: e.to_string(),
-                        }));
-                        wake();
-                        return;
-                    }
-                };
-                runtime.block_on(serve(command_rx, event_tx, wake, env()));
-            })
-            .expect("a thread can be spawned");
+        let spawn_failed = event_tx.clone();
+        let started = crate::spawn_named("salesforce-worker", move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = event_tx.send(Event::ConnectFailed(UiError {
+                        message: format!("The app could not start its network worker: {e}"),
+                        fix: "Restart the app.".into(),
+                        details: e.to_string(),
+                    }));
+                    wake();
+                    return;
+                }
+            };
+            runtime.block_on(serve(command_rx, event_tx, wake, env(), worker_data_dir));
+        });
+        // Without its worker the app cannot reach any org: say so on the Connect page.
+        if let Err(e) = started {
+            let _ = spawn_failed.send(Event::ConnectFailed(UiError {
+                message: format!("The app could not start its network worker: {e}"),
+                fix: "Close other programs or restart the computer, then start the app again."
+                    .into(),
+                details: e.to_string(),
+            }));
+        }
         Worker {
             commands: command_tx,
             events: event_rx,
+            data_dir,
         }
+    }
+
+    /// Where test-write journals live, as chosen at start.
+    pub fn data_dir(&self) -> Result<std::path::PathBuf, String> {
+        self.data_dir.clone()
     }
 
     pub fn send(&self, command: Command) {
@@ -330,11 +357,13 @@ fn start_session(
     (new, connection): (Session, Connection),
     session: &mut Option<Session>,
     send: &(impl Fn(Event) + Clone + Send + Sync + 'static),
+    data_dir: &Result<std::path::PathBuf, String>,
 ) {
     tokio::spawn(super::fix_view::recover(
         new.client.clone(),
         new.identity.clone(),
         Arc::new(send.clone()),
+        data_dir.clone(),
     ));
     *session = Some(new);
     send(Event::Connected(connection));
@@ -370,6 +399,7 @@ async fn serve(
     events: mpsc::Sender<Event>,
     wake: Arc<dyn Fn() + Send + Sync>,
     mut env: LoginEnv,
+    data_dir: Result<std::path::PathBuf, String>,
 ) {
     let send = {
         let events = events.clone();
@@ -529,7 +559,7 @@ async fn serve(
                         if connected.saved_changed {
                             send(saved_logins(&env));
                         }
-                        start_session(session_of(connected), &mut session, &send);
+                        start_session(session_of(connected), &mut session, &send, &data_dir);
                     }
                     Some(Err(e)) => send(Event::ConnectFailed(connect_error(&context, &e))),
                 }
@@ -586,6 +616,7 @@ async fn serve(
                         s.client.clone(),
                         s.identity.clone(),
                         Arc::new(send.clone()),
+                        data_dir.clone(),
                     ));
                 }
                 None => send(Event::CheckFailed(UiError {

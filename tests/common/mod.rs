@@ -95,6 +95,22 @@ pub fn integration_token(sim: &SimServer) -> String {
 /// A login environment that touches nothing of this machine: sessions in memory, no saved
 /// logins, no Salesforce CLI, no browser.
 #[allow(dead_code)]
+/// A test-write journal folder of the caller's own: apps running side by side in one test
+/// process never see each other's journals, nor the user's.
+pub fn scratch_data_dir() -> Result<std::path::PathBuf, String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    Ok(std::env::temp_dir().join(format!(
+        "writeback-setup-test-journals-{}-{n}",
+        std::process::id()
+    )))
+}
+
+/// The app's worker with no keychain, no CLI, no browser, and journals of its own.
+pub fn offline_worker() -> writeback_setup::ui::worker::Worker {
+    writeback_setup::ui::worker::Worker::spawn_in(|| {}, offline_login_env, scratch_data_dir())
+}
+
 pub fn offline_login_env() -> writeback_setup::ui::worker::LoginEnv {
     writeback_setup::ui::worker::LoginEnv {
         store: std::sync::Arc::new(writeback_setup::login::store::MemoryStore::new(
@@ -178,6 +194,15 @@ pub async fn answer_in_browser(base: &str, authorize_url: &str, action: &str) {
     browser.get(&location).send().await.unwrap();
 }
 
+/// Steps the UI until the worker's first answers are in (whether the Salesforce CLI is here
+/// decides what the Connect page shows): a click aimed before then can land where the page
+/// has moved since.
+pub fn settled(h: &mut egui_kittest::Harness<'_, writeback_setup::ui::App>) {
+    step_until(h, "the Connect page to settle", |a| {
+        a.login.sf_cli.is_some()
+    });
+}
+
 /// Steps the UI until `done` holds (the app's worker answers on its own thread), then two more
 /// frames so what changed is drawn.
 pub fn step_until(
@@ -185,7 +210,10 @@ pub fn step_until(
     what: &str,
     done: impl Fn(&writeback_setup::ui::App) -> bool,
 ) {
-    for _ in 0..600 {
+    // A deadline in time, not in frames: on a loaded machine (the suite runs tests in
+    // parallel, each with its own simulated org) a frame can take far longer than usual.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while std::time::Instant::now() < deadline {
         h.step();
         if done(h.state()) {
             h.run_steps(2);

@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use std::sync::Arc;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::report::model::StepStatus;
-use writeback_setup::ui::worker::{Connection, Worker};
+use writeback_setup::ui::worker::Connection;
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn app(scenario: &str) -> App {
@@ -18,10 +18,7 @@ fn app(scenario: &str) -> App {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    )
+    App::new(common::offline_worker(), remembered)
 }
 
 fn harness(app: App) -> Harness<'static, App> {
@@ -32,7 +29,7 @@ fn harness(app: App) -> Harness<'static, App> {
 
 fn connected_and_checked(scenario: &str) -> Harness<'static, App> {
     let mut h = harness(app(scenario));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "the checks", |a| {
         a.report.is_some() && !a.is_running()
@@ -202,7 +199,7 @@ fn connection_errors_are_explained_in_place() {
 #[test]
 fn choosing_a_candidate_integration_user() {
     let mut h = harness(app("ready"));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "connected", |a| a.connection.is_some());
     // Forget the scenario's integration user to see the proposal.
@@ -291,7 +288,9 @@ fn snapshots_of_the_main_screens() {
             .with_theme(theme)
             .wgpu()
             .build_ui_state(|ui, app: &mut App| app.show(ui), app("fresh"));
-        h.run_steps(3);
+        // The page shows what the worker found of the Salesforce CLI: wait for it, so the
+        // picture does not depend on how fast the worker answered.
+        common::step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
         h.snapshot(format!("connect_start_{suffix}"));
         results.extend(h.take_snapshot_results());
     }

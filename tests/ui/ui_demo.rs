@@ -10,7 +10,6 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use writeback_setup::checks::{Status, Step, Verdict};
 use writeback_setup::report::model::StepStatus;
-use writeback_setup::ui::worker::Worker;
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn connected(scenario: &str) -> Harness<'static, App> {
@@ -18,14 +17,11 @@ fn connected(scenario: &str) -> Harness<'static, App> {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    let app = App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    );
+    let app = App::new(common::offline_worker(), remembered);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app);
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click_accesskit();
     step_until(&mut h, "the checks", |a| {
         a.report.is_some() && !a.is_running()

@@ -10,30 +10,21 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::testwrite::FieldFate;
-use writeback_setup::ui::worker::Worker;
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn app(scenario: &str) -> App {
-    // Journals of these tests go to a scratch folder, not the user's data directory.
-    std::env::set_var(
-        writeback_setup::testwrite::journal::DATA_DIR_ENV,
-        std::env::temp_dir().join(format!("writeback-setup-ui-fix-{}", std::process::id())),
-    );
     let remembered = Remembered {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    )
+    App::new(common::offline_worker(), remembered)
 }
 
 fn connected(scenario: &str) -> Harness<'static, App> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 1400.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app(scenario));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "the checks", |a| {
         a.report.is_some() && !a.is_running()

@@ -9,7 +9,7 @@ use eframe::egui;
 use egui_kittest::Harness;
 use std::sync::Arc;
 use writeback_setup::checks::{ApiUsageSummary, CheckReport, Step};
-use writeback_setup::ui::worker::{Connection, Worker};
+use writeback_setup::ui::worker::Connection;
 use writeback_setup::ui::{App, Page, Remembered};
 
 const SIZES: [(f32, f32); 2] = [(1024.0, 640.0), (1920.0, 1080.0)];
@@ -71,10 +71,7 @@ fn screen(
         demo_scenario: "fresh".into(),
         ..Remembered::default()
     };
-    let mut app = App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    );
+    let mut app = App::new(common::offline_worker(), remembered);
     app.connection = Some(Connection {
         instance_url: "https://acme.my.salesforce.com".into(),
         username: "admin@acme.example".into(),

@@ -69,7 +69,7 @@ fn app(setup: &Setup, port: u16, action: &'static str) -> App {
     let keychain = setup.keychain.clone();
     let book = LoginBook::at(&setup.book_dir);
     let opened = setup.opened.clone();
-    let worker = Worker::spawn_with(
+    let worker = Worker::spawn_in(
         || {},
         move || LoginEnv {
             store: keychain,
@@ -80,6 +80,7 @@ fn app(setup: &Setup, port: u16, action: &'static str) -> App {
                 play_browser(base.clone(), url.to_string(), action);
             }),
         },
+        common::scratch_data_dir(),
     );
     let remembered = Remembered {
         login_where: LoginWhere::MyDomain,
@@ -103,7 +104,7 @@ fn browser_login_connects_saves_continues_and_signs_out() {
     let port = 27851;
     let setup = setup(port, "full");
     let mut h = harness(app(&setup, port, "allow"));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Log in with browser").click();
     step_until(&mut h, "the login and the checks", |a| {
         a.connection.is_some() && a.report.is_some() && !a.is_running()
@@ -170,7 +171,7 @@ fn a_refused_login_is_explained_where_it_happened() {
     let setup = setup(port, "refused");
     // The admin chose Deny on Salesforce's Allow Access page.
     let mut h = harness(app(&setup, port, "deny"));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Log in with browser").click();
     step_until(&mut h, "the refusal", |a| a.login.connect_error.is_some());
     let error = h.state().login.connect_error.clone().unwrap();
@@ -191,7 +192,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
     let keychain = setup.keychain.clone();
     // A browser that never comes back.
     let opened = setup.opened.clone();
-    let worker = Worker::spawn_with(
+    let worker = Worker::spawn_in(
         || {},
         move || LoginEnv {
             store: keychain,
@@ -199,6 +200,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
             sf_cli: SfCli::with_program("sf-not-installed"),
             open_browser: Arc::new(move |url: &str| opened.lock().unwrap().push(url.to_string())),
         },
+        common::scratch_data_dir(),
     );
     let remembered = Remembered {
         login_where: LoginWhere::MyDomain,
@@ -208,7 +210,7 @@ fn a_waiting_login_shows_its_link_and_can_be_cancelled() {
         ..Remembered::default()
     };
     let mut h = harness(App::new(worker, remembered));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Log in with browser").click();
     step_until(&mut h, "the login link", |a| a.login.waiting_at.is_some());
     h.get_by_label("Login link");
@@ -236,16 +238,17 @@ fn without_the_salesforce_cli_the_page_says_so() {
     let port = 27854;
     let setup = setup(port, "cli");
     let mut h = harness(app(&setup, port, "allow"));
-    h.run_steps(2);
-    h.get_by_label("Find my CLI logins").click();
-    step_until(&mut h, "the CLI answer", |a| a.login.cli_orgs.is_some());
-    let error = h.state().login.cli_orgs.clone().unwrap().unwrap_err();
-    assert!(error.fix.contains("Salesforce CLI"), "{error:?}");
+    step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());
+    let why = h.state().login.sf_cli.clone().unwrap().unwrap_err();
+    assert!(why.fix.contains("Salesforce CLI"), "{why:?}");
+    // The CLI's card says why; a CLI that cannot run has no logins to offer.
+    h.get_by_label_contains("is not installed or not on PATH");
+    assert!(h.query_by_label("Find my CLI logins").is_none());
 }
 
 /// An app for these tests with a fake `sf` (or none), and no app configured for the browser login.
 fn app_with_sf(sf: SfCli, remembered: Remembered) -> App {
-    let worker = Worker::spawn_with(
+    let worker = Worker::spawn_in(
         || {},
         move || LoginEnv {
             store: Arc::new(FakeKeychain::default()),
@@ -253,6 +256,7 @@ fn app_with_sf(sf: SfCli, remembered: Remembered) -> App {
             sf_cli: sf,
             open_browser: Arc::new(|_: &str| {}),
         },
+        common::scratch_data_dir(),
     );
     App::new(worker, remembered)
 }
@@ -386,7 +390,7 @@ fn a_refused_pasted_token_is_kept_and_explained_at_the_form() {
             ..Remembered::default()
         },
     ));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.state_mut().token_input = "00D000000000001!AQnotatoken".into();
     h.run_steps(1);
     h.get_by_label("Connect with this session").click();

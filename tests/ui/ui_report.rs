@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use std::path::PathBuf;
 use std::sync::Arc;
 use writeback_setup::report;
-use writeback_setup::ui::worker::{Connection, Worker};
+use writeback_setup::ui::worker::Connection;
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn app(scenario: &str, data_dir: Option<PathBuf>) -> App {
@@ -20,10 +20,7 @@ fn app(scenario: &str, data_dir: Option<PathBuf>) -> App {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    let mut app = App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    );
+    let mut app = App::new(common::offline_worker(), remembered);
     app.report_state.data_dir = data_dir;
     app
 }
@@ -36,7 +33,7 @@ fn harness(app: App) -> Harness<'static, App> {
 
 fn checked(scenario: &str, data_dir: Option<PathBuf>) -> Harness<'static, App> {
     let mut h = harness(app(scenario, data_dir));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "the checks", |a| {
         a.report.is_some() && !a.is_running()

@@ -9,7 +9,6 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use writeback_setup::checks::{FindingId, Status, Step, Verdict};
 use writeback_setup::report::model::StepStatus;
-use writeback_setup::ui::worker::Worker;
 use writeback_setup::ui::{App, Page, Remembered};
 
 fn app(scenario: &str) -> App {
@@ -17,17 +16,14 @@ fn app(scenario: &str) -> App {
         demo_scenario: scenario.to_string(),
         ..Remembered::default()
     };
-    App::new(
-        Worker::spawn_with(|| {}, common::offline_login_env),
-        remembered,
-    )
+    App::new(common::offline_worker(), remembered)
 }
 
 fn connected(scenario: &str) -> Harness<'static, App> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut App| app.show(ui), app(scenario));
-    h.run_steps(2);
+    common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "the checks", |a| {
         a.report.is_some() && !a.is_running()
