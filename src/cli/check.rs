@@ -263,15 +263,17 @@ pub(super) fn plain(report: &CheckReport, simulated: bool) -> String {
         report.integration_user.as_deref().unwrap_or("(not chosen)"),
         org.logged_in_as
     ));
+    // A text of several lines (one fix per field) keeps its lines under the finding.
+    let indented = |text: &str| text.trim_end().replace('\n', "\n              ");
     for (step, findings) in steps(report) {
         out.push_str(&format!("{}\n", step.title()));
         for f in findings {
             out.push_str(&format!("  {} {}  ({})\n", glyph(f.status), f.title, f.id));
             if f.status != Status::Pass && !f.detail.is_empty() {
-                out.push_str(&format!("         {}\n", f.detail));
+                out.push_str(&format!("         {}\n", indented(&f.detail)));
             }
             if let Some(fix) = f.fix.as_ref().filter(|_| f.status != Status::Pass) {
-                out.push_str(&format!("         Fix: {fix}\n"));
+                out.push_str(&format!("         Fix: {}\n", indented(fix)));
             }
             if let Some(path) = f
                 .setup_path

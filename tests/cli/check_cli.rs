@@ -42,6 +42,25 @@ fn demo_ready_is_ready() {
 }
 
 #[test]
+fn a_fix_of_several_lines_stays_under_its_finding() {
+    let o = run(&["check", "--demo", "fresh"], &[]);
+    let out = stdout(&o);
+    let fix = out
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .starts_with("Fix: Create \"Enterpret Summary\"")
+        })
+        .unwrap_or_else(|| panic!("{out}"));
+    // One field per line, each indented under the finding, not at the start of the line.
+    let next = out.lines().nth(fix + 1).unwrap();
+    assert!(
+        next.starts_with("              Create \"Enterpret Sentiment\""),
+        "{next:?}"
+    );
+}
+
+#[test]
 fn json_report_has_the_documented_shape() {
     let o = run(&["check", "--demo", "fresh", "--format", "json"], &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
