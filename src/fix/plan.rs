@@ -158,12 +158,7 @@ fn qualified(profile: &Profile, field: &FieldRequirement) -> String {
 }
 
 fn query(reference_id: &str, soql: &str) -> PlannedRequest {
-    let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-    PlannedRequest {
-        reference_id: reference_id.to_string(),
-        path: format!("query/?q={encoded}"),
-        is_query: true,
-    }
+    PlannedRequest::query(reference_id, soql)
 }
 
 /// What to read before planning: one standard composite (user, the integration's permission

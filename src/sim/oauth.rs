@@ -127,7 +127,8 @@ fn error_page(status: u16, error: &str, description: &str) -> AuthorizeOutcome {
     }
 }
 
-fn escape(text: &str) -> String {
+/// Text for the simulated org's HTML pages (the login page, the Setup stand-ins).
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -824,10 +824,11 @@ fn oauth_route(
                 live_session(&org, token.as_deref()),
                 params.get("redirect_uri").map(String::as_str),
             );
+            let status = answer.status();
             match answer {
-                singleaccess::SingleAccess::Frontdoor(body) => json_response(200, &body, None),
+                singleaccess::SingleAccess::Frontdoor(body) => json_response(status, &body, None),
                 singleaccess::SingleAccess::Refused(reason) => {
-                    text_response(403, "text/plain", reason.into())
+                    text_response(status, "text/plain", reason.into())
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! gets a plain page that says so and what that Setup page is for in a real org, instead of
 //! the REST API's JSON 404. A browser opens these without a session, as it would open Setup.
 
+use super::oauth::escape;
+
 /// What a real org's Setup page at `path` is for, by its Setup node.
 fn purpose(node: &str, rest: &str) -> &'static str {
     match node {
@@ -37,13 +39,6 @@ fn purpose(node: &str, rest: &str) -> &'static str {
         "ImportedPackage" => "Installed Packages: the vendor's package and its version.",
         _ => "A Setup page of a real Salesforce org.",
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The page for a Setup path (None: not a Setup path, route it as usual).
