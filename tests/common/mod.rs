@@ -194,6 +194,24 @@ pub async fn answer_in_browser(base: &str, authorize_url: &str, action: &str) {
     browser.get(&location).send().await.unwrap();
 }
 
+/// The desktop app on the built-in demo org's `scenario` (not yet connected), offline.
+pub fn demo_app(scenario: &str) -> writeback_setup::ui::App {
+    let remembered = writeback_setup::ui::Remembered {
+        demo_scenario: scenario.to_string(),
+        ..writeback_setup::ui::Remembered::default()
+    };
+    writeback_setup::ui::App::new(offline_worker(), remembered)
+}
+
+/// Connects the app in `h` to its demo org as a user would (the Connect page's button, once the
+/// page has settled) and waits until the checks have run.
+pub fn connect_demo(h: &mut egui_kittest::Harness<'_, writeback_setup::ui::App>) {
+    use egui_kittest::kittest::Queryable;
+    settled(h);
+    h.get_by_label("Connect to the demo org").click();
+    step_until(h, "the checks", |a| a.report.is_some() && !a.is_running());
+}
+
 /// Steps the UI until the worker's first answers are in (whether the Salesforce CLI is here
 /// decides what the Connect page shows): a click aimed before then can land where the page
 /// has moved since.

@@ -11,15 +11,7 @@ use std::sync::Arc;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::report::model::StepStatus;
 use writeback_setup::ui::worker::Connection;
-use writeback_setup::ui::{App, Page, Remembered};
-
-fn app(scenario: &str) -> App {
-    let remembered = Remembered {
-        demo_scenario: scenario.to_string(),
-        ..Remembered::default()
-    };
-    App::new(common::offline_worker(), remembered)
-}
+use writeback_setup::ui::{App, Page};
 
 fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
@@ -28,12 +20,8 @@ fn harness(app: App) -> Harness<'static, App> {
 }
 
 fn connected_and_checked(scenario: &str) -> Harness<'static, App> {
-    let mut h = harness(app(scenario));
-    common::settled(&mut h);
-    h.get_by_label("Connect to the demo org").click();
-    step_until(&mut h, "the checks", |a| {
-        a.report.is_some() && !a.is_running()
-    });
+    let mut h = harness(common::demo_app(scenario));
+    common::connect_demo(&mut h);
     h
 }
 
@@ -130,8 +118,8 @@ fn opening_a_findings_evidence() {
 
 #[test]
 fn editing_a_profile_field_is_validated_as_you_type() {
-    let mut h = harness(app("ready"));
-    h.run_steps(2);
+    let mut h = harness(common::demo_app("ready"));
+    common::settled(&mut h);
     h.get_by_label("Edit profile…").click();
     h.run_steps(2);
     let api_name = h.get_by_label("API name of field 1");
@@ -149,8 +137,8 @@ fn editing_a_profile_field_is_validated_as_you_type() {
 
 #[test]
 fn a_duplicate_api_name_is_refused() {
-    let mut h = harness(app("ready"));
-    h.run_steps(2);
+    let mut h = harness(common::demo_app("ready"));
+    common::settled(&mut h);
     h.get_by_label("Edit profile…").click();
     h.run_steps(2);
     let second = h.state().draft.as_ref().unwrap().profile.fields[1]
@@ -168,8 +156,8 @@ fn a_duplicate_api_name_is_refused() {
 
 #[test]
 fn verify_only_mode_hides_write_actions() {
-    let mut h = harness(app("ready"));
-    h.run_steps(2);
+    let mut h = harness(common::demo_app("ready"));
+    common::settled(&mut h);
     h.get_by_label("Edit profile…");
     h.get_by_label("Verify only (CSM)").click();
     h.run_steps(2);
@@ -179,8 +167,8 @@ fn verify_only_mode_hides_write_actions() {
 
 #[test]
 fn connection_errors_are_explained_in_place() {
-    let mut h = harness(app("ready"));
-    h.run_steps(2);
+    let mut h = harness(common::demo_app("ready"));
+    common::settled(&mut h);
     h.state_mut().remembered.instance_url = "ftp://acme.example".into();
     h.state_mut().token_input = "00D5g000004Qmn2!AQsecret".into();
     h.run_steps(1);
@@ -198,7 +186,7 @@ fn connection_errors_are_explained_in_place() {
 
 #[test]
 fn choosing_a_candidate_integration_user() {
-    let mut h = harness(app("ready"));
+    let mut h = harness(common::demo_app("ready"));
     common::settled(&mut h);
     h.get_by_label("Connect to the demo org").click();
     step_until(&mut h, "connected", |a| a.connection.is_some());
@@ -256,7 +244,7 @@ fn fixed_screen(scenario: &str, page: Page, theme: egui::Theme) -> Harness<'stat
         used: 1208,
         max: 100_000,
     });
-    let mut app = app(scenario);
+    let mut app = common::demo_app(scenario);
     app.connection = Some(Connection {
         instance_url: "https://acme.my.salesforce.com".into(),
         username: "admin@acme.example".into(),
@@ -287,7 +275,7 @@ fn snapshots_of_the_main_screens() {
             .with_size(egui::vec2(1280.0, 860.0))
             .with_theme(theme)
             .wgpu()
-            .build_ui_state(|ui, app: &mut App| app.show(ui), app("fresh"));
+            .build_ui_state(|ui, app: &mut App| app.show(ui), common::demo_app("fresh"));
         // The page shows what the worker found of the Salesforce CLI: wait for it, so the
         // picture does not depend on how fast the worker answered.
         common::step_until(&mut h, "the CLI check", |a| a.login.sf_cli.is_some());

@@ -10,25 +10,13 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use writeback_setup::checks::{Status, Step};
 use writeback_setup::testwrite::FieldFate;
-use writeback_setup::ui::{App, Page, Remembered};
-
-fn app(scenario: &str) -> App {
-    let remembered = Remembered {
-        demo_scenario: scenario.to_string(),
-        ..Remembered::default()
-    };
-    App::new(common::offline_worker(), remembered)
-}
+use writeback_setup::ui::{App, Page};
 
 fn connected(scenario: &str) -> Harness<'static, App> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 1400.0))
-        .build_ui_state(|ui, app: &mut App| app.show(ui), app(scenario));
-    common::settled(&mut h);
-    h.get_by_label("Connect to the demo org").click();
-    step_until(&mut h, "the checks", |a| {
-        a.report.is_some() && !a.is_running()
-    });
+        .build_ui_state(|ui, app: &mut App| app.show(ui), common::demo_app(scenario));
+    common::connect_demo(&mut h);
     h
 }
 

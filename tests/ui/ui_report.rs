@@ -13,14 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use writeback_setup::report;
 use writeback_setup::ui::worker::Connection;
-use writeback_setup::ui::{App, Page, Remembered};
+use writeback_setup::ui::{App, Page};
 
 fn app(scenario: &str, data_dir: Option<PathBuf>) -> App {
-    let remembered = Remembered {
-        demo_scenario: scenario.to_string(),
-        ..Remembered::default()
-    };
-    let mut app = App::new(common::offline_worker(), remembered);
+    let mut app = common::demo_app(scenario);
     app.report_state.data_dir = data_dir;
     app
 }
@@ -33,11 +29,7 @@ fn harness(app: App) -> Harness<'static, App> {
 
 fn checked(scenario: &str, data_dir: Option<PathBuf>) -> Harness<'static, App> {
     let mut h = harness(app(scenario, data_dir));
-    common::settled(&mut h);
-    h.get_by_label("Connect to the demo org").click();
-    step_until(&mut h, "the checks", |a| {
-        a.report.is_some() && !a.is_running()
-    });
+    common::connect_demo(&mut h);
     h.get_by_label("Report").click();
     h.run_steps(2);
     h
