@@ -64,6 +64,9 @@ pub enum WriteEvent {
     Exported(Result<String, String>),
     Recent(Result<Vec<RecentRecord>, String>),
     Preflighted(Result<Box<Preflight>, String>),
+    /// The preflight a running test write made (with temporary access): shown, while the write
+    /// goes on (nothing can be started meanwhile).
+    PreflightedForWrite(Box<Preflight>),
     DryRan(Result<DryRun, String>),
     Wrote(Result<Box<TestWriteReport>, String>),
     /// What became of the temporary field access (Ok: given and taken back, in words).
@@ -297,7 +300,7 @@ async fn execute_command(
             let result = match preflight {
                 Ok(pre) => {
                     let plan = pre.plan.clone();
-                    emit(&send, WriteEvent::Preflighted(Ok(Box::new(pre))));
+                    emit(&send, WriteEvent::PreflightedForWrite(Box::new(pre)));
                     match data_dir {
                         Ok(dir) => testwrite::run(&client, &identity, &plan, dir, None)
                             .await
@@ -308,17 +311,29 @@ async fn execute_command(
                 }
                 Err(e) => Err(format!("The preflight could not run: {e}")),
             };
-            // Taken back whatever happened to the write.
-            let removed = testwrite::temporary_access::revoke(&client, &access).await;
-            emit(
-                &send,
-                WriteEvent::TemporaryAccess(removed.map(|()| {
-                    format!(
-                        "You had the permission set {} for the test; it is deleted again.",
-                        access.permission_set_name
-                    )
-                })),
-            );
+            // The access goes only when no journal of this record is left: a record not proven
+            // restored is put right on the next connection, as you, and that needs the access.
+            let left_pending = data_dir.as_ref().is_ok_and(|dir| {
+                journal::pending(dir)
+                    .iter()
+                    .any(|(_, j)| j.as_ref().is_ok_and(|j| j.record_id == id))
+            });
+            let outcome = if left_pending {
+                Err(format!(
+                    "The permission set {} stays assigned to you: the record is not proven restored, and putting it right (on your next connection) needs the access. Delete the set in Setup > Permission Sets once the record is restored.",
+                    access.permission_set_name
+                ))
+            } else {
+                testwrite::temporary_access::revoke(&client, &access)
+                    .await
+                    .map(|()| {
+                        format!(
+                            "You had the permission set {} for the test; it is deleted again.",
+                            access.permission_set_name
+                        )
+                    })
+            };
+            emit(&send, WriteEvent::TemporaryAccess(outcome));
             emit(&send, WriteEvent::Wrote(result));
         }
         WriteCommand::TestWrite { plan } => {
@@ -432,6 +447,7 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
                 }
             }
         }
+        WriteEvent::PreflightedForWrite(pre) => state.preflight = Some(*pre),
         WriteEvent::DryRan(result) => {
             state.busy = None;
             match result {
@@ -458,7 +474,11 @@ pub fn on_event(app: &mut App, event: WriteEvent) {
                     app.report_state.test_write = Some(evidence);
                     app.writes.report = Some(*report);
                 }
-                Err(e) => state.test_error = Some(format!("The test write stopped: {e}")),
+                Err(e) => {
+                    // An earlier test write's "ok" no longer speaks for the org.
+                    app.report_state.test_write = None;
+                    state.test_error = Some(format!("The test write stopped: {e}"));
+                }
             }
         }
         WriteEvent::TemporaryAccess(outcome) => state.temporary_access = Some(outcome),

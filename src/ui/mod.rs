@@ -469,6 +469,9 @@ impl App {
     }
 
     pub fn set_profile(&mut self, profile: Profile, remembered_as: String) {
+        // A test write of another profile's fields is no evidence for this one.
+        self.report_state.test_write = None;
+        self.writes.report = None;
         self.profile = profile;
         self.remembered.profile = remembered_as;
         self.profile_error = None;
@@ -487,6 +490,12 @@ impl App {
                     if connection.demo.is_none() {
                         self.remembered.instance_url = connection.instance_url.clone();
                     }
+                    // Evidence and confirmations belong to the session they were made in: a new
+                    // connection (maybe another org) starts without them.
+                    self.report_state.test_write = None;
+                    self.writes.report = None;
+                    self.writes.preflight = None;
+                    self.steps.manual.clear();
                     self.connection = Some(connection);
                     self.run_checks(None);
                 }
@@ -619,7 +628,8 @@ impl App {
                 self.report_state.test_write.as_ref(),
             ));
         }
-        Some(self.checks_status(step).unwrap_or(Status::Pass).into())
+        // A step no check spoke to is pending, never "ok".
+        self.checks_status(step).map(StepStatus::from)
     }
 
     /// Whether a person's confirmation of this finding counts (it has a note and, for a check

@@ -264,3 +264,42 @@ fn a_record_that_is_not_found_is_said_under_its_box_and_goes_when_edited() {
     h.run_steps(2);
     assert!(h.state().steps.record_error.is_none());
 }
+
+#[test]
+fn a_new_connection_starts_without_the_last_sessions_evidence_and_confirmations() {
+    let mut h = with_unknowns(true);
+    let title = h
+        .state()
+        .report
+        .as_ref()
+        .unwrap()
+        .checks
+        .iter()
+        .find(|f| f.id == FindingId::AppScopes)
+        .unwrap()
+        .title
+        .clone();
+    confirm(&mut h, Step::App, &title, "App Manager shows api");
+    assert_eq!(h.state().counted_confirmations(), 1);
+    test_write(&mut h);
+    assert_eq!(
+        h.state().step_status(Step::TestWrite),
+        Some(StepStatus::Pass)
+    );
+    // Connect again (it could be another org): neither the test write nor the confirmation
+    // speaks for the new session.
+    h.state_mut().connect_demo("fresh");
+    step_until(&mut h, "the new checks", |a| {
+        a.connection
+            .as_ref()
+            .is_some_and(|c| c.demo.as_deref() == Some("fresh"))
+            && a.report.is_some()
+            && !a.is_running()
+    });
+    assert_eq!(
+        h.state().step_status(Step::TestWrite),
+        Some(StepStatus::NotRun)
+    );
+    assert_eq!(h.state().counted_confirmations(), 0);
+    assert!(h.state().current_report().unwrap().test_write.is_none());
+}
