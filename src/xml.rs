@@ -83,6 +83,12 @@ fn local_name(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Text for an XML element or attribute value (`&`, `<`, `>`, quotes escaped): the Metadata
+/// source the app writes.
+pub fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
 /// Parses a whole XML document into its root element.
 pub fn parse(body: &str) -> Result<Node, XmlError> {
     if body.len() > MAX_DOCUMENT_BYTES {

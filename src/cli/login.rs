@@ -196,17 +196,17 @@ fn guide_text(callback_url: &str) -> String {
 }
 
 fn write_eca_source(dir: &std::path::Path, callback_url: &str) -> ExitCode {
-    for (path, text) in crate::login::app::dx_source(callback_url, "admin@example.com") {
-        let target = dir.join(&path);
-        if let Some(parent) = target.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                return fail(2, format!("cannot create {}: {e}", parent.display()));
+    let source = crate::login::app::dx_source(callback_url, "admin@example.com");
+    let files = source
+        .iter()
+        .map(|(path, text)| (std::path::Path::new(path.as_str()), text.as_bytes()));
+    match crate::files::write_in_folder(dir, files) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
             }
         }
-        if let Err(e) = crate::files::write_file(&target, text.as_bytes()) {
-            return fail(2, e);
-        }
-        println!("{}", target.display());
+        Err(e) => return fail(2, e),
     }
     println!(
         "Set <contactEmail> in the .eca-meta.xml file, then deploy from {} with `{}`.",

@@ -6,6 +6,7 @@
 
 use super::plan::{field_metadata, FixPlan, PermissionSetSpec};
 use crate::profile::{FieldRequirement, Profile};
+use crate::xml::escape;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -17,21 +18,6 @@ const SOURCE_ROOT: &str = "force-app/main/default";
 pub struct ExportFile {
     pub path: PathBuf,
     pub text: String,
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A small element writer with indentation.

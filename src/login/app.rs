@@ -40,6 +40,9 @@ pub struct OwnApp {
 pub enum AppError {
     #[error("'{0}' is not a consumer key: paste the app's Consumer Key (letters, digits, '.' and '_', no spaces), from Setup > External Client App Manager > the app > Settings > OAuth Settings > Consumer Key and Secret.")]
     BadClientId(String),
+    /// Never shown back: it is the app's secret.
+    #[error("That looks like the Consumer Secret (only hex digits), not the Consumer Key: paste the Consumer Key, the long value above the secret in Setup > External Client App Manager > the app > Settings > OAuth Settings > Consumer Key and Secret.")]
+    SecretNotKey,
     #[error("{path}: {message}")]
     File { path: String, message: String },
 }
@@ -48,6 +51,11 @@ pub enum AppError {
 /// and '_'); returns it trimmed.
 pub fn validate_client_id(text: &str) -> Result<String, AppError> {
     let trimmed = text.trim();
+    // The Consumer Secret sits beside the key in Setup; it is hex or digits only, a key never
+    // is. A secret is refused here, so it is never remembered or sent in a login address.
+    if trimmed.len() >= 8 && trimmed.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::SecretNotKey);
+    }
     let ok = (8..=256).contains(&trimmed.len())
         && trimmed
             .chars()
@@ -236,11 +244,7 @@ pub fn dx_source(callback_url: &str, contact_email: &str) -> Vec<(String, String
     const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     const NS: &str = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
     let root = "force-app/main/default";
-    let escape = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let escape = crate::xml::escape;
     vec![
         (
             "sfdx-project.json".into(),
@@ -308,6 +312,11 @@ mod tests {
         assert!(validate_client_id("short").is_err());
         assert!(validate_client_id("").is_err());
         assert!(validate_client_id("3MVG9<script>").is_err());
+        // A Consumer Secret pasted by mistake is refused and never echoed.
+        let secret = "1D2F3A4B5C6D7E8F90A1B2C3D4E5F6071829304A5B6C7D8E9F0A1B2C3D4E5F6A";
+        let refused = validate_client_id(secret).unwrap_err();
+        assert!(matches!(refused, AppError::SecretNotKey));
+        assert!(!refused.to_string().contains("1D2F3A4B"));
     }
 
     #[test]

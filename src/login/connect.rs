@@ -42,17 +42,13 @@ impl ConnectEnv {
 /// and most command-line tools do), else the system's opener through the `open` crate.
 pub fn open_browser(url: &str) -> std::io::Result<()> {
     if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        let status = std::process::Command::new(browser)
+        // Started, not waited for: a browser that stays open must not hold up the login,
+        // whose redirect it is about to send.
+        return std::process::Command::new(browser)
             .arg(url)
             .stdin(std::process::Stdio::null())
-            .status()?;
-        return if status.success() {
-            Ok(())
-        } else {
-            Err(std::io::Error::other(format!(
-                "$BROWSER exited with {status}"
-            )))
-        };
+            .spawn()
+            .map(drop);
     }
     open::that_detached(url)
 }

@@ -289,7 +289,12 @@ pub async fn identity_of(
 ) -> Result<Identity, SfError> {
     match client.user_identity(org_id, user_id).await {
         Ok(identity) => Ok(identity),
-        Err(first) => client.identity().await.map_err(|_| first),
+        // Only userinfo is left to try: the resource list would lead back to the same
+        // `sobjects/User` read that just failed.
+        Err(first) => match client.userinfo().await {
+            Ok(Some(identity)) => Ok(identity),
+            _ => Err(first),
+        },
     }
 }
 

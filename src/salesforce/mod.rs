@@ -320,14 +320,10 @@ impl Client {
         self.state().stats.clone()
     }
 
-    /// Who is logged in, when only the token is known (a pasted session, a Salesforce CLI
-    /// login): `GET /services/oauth2/userinfo` (not an API call), which needs the `id` (or
-    /// `openid`, `profile`, ...) scope. A token without it (the Salesforce CLI's app asks for
-    /// `api web refresh_token`) is refused there with 403, and an answer without the ids is no
-    /// use: then the version's resource list names the identity URL (`identity`), whose org and
-    /// user ids lead to [`Client::user_identity`]. The username falls back to the name where
-    /// `preferred_username` is missing.
-    pub async fn identity(&self) -> Result<Identity, SfError> {
+    /// Who is logged in, by `/services/oauth2/userinfo` alone (not an API call): `None` when the
+    /// token may not read it (403 for want of an identity scope, not an expired session) or the
+    /// answer names no user and org ids.
+    pub async fn userinfo(&self) -> Result<Option<Identity>, SfError> {
         let what = "userinfo";
         let answer = self
             .json_call(self.call(
@@ -355,7 +351,7 @@ impl Client {
                 (text(&body, "user_id"), text(&body, "organization_id"))
             {
                 let name = text(&body, "name").unwrap_or_default();
-                return Ok(Identity {
+                return Ok(Some(Identity {
                     user_id,
                     organization_id,
                     username: text(&body, "preferred_username")
@@ -363,9 +359,24 @@ impl Client {
                         .unwrap_or_else(|| name.clone()),
                     name,
                     email: text(&body, "email").unwrap_or_default(),
-                });
+                }));
             }
         }
+        Ok(None)
+    }
+
+    /// Who is logged in, when only the token is known (a pasted session, a Salesforce CLI
+    /// login): `GET /services/oauth2/userinfo` (not an API call), which needs the `id` (or
+    /// `openid`, `profile`, ...) scope. A token without it (the Salesforce CLI's app asks for
+    /// `api web refresh_token`) is refused there with 403, and an answer without the ids is no
+    /// use: then the version's resource list names the identity URL (`identity`), whose org and
+    /// user ids lead to [`Client::user_identity`]. The username falls back to the name where
+    /// `preferred_username` is missing.
+    pub async fn identity(&self) -> Result<Identity, SfError> {
+        if let Some(identity) = self.userinfo().await? {
+            return Ok(identity);
+        }
+        let what = "userinfo";
         let resources = self.get("").await?;
         let identity_url = resources
             .get("identity")

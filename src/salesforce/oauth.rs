@@ -107,10 +107,7 @@ impl fmt::Debug for TokenResponse {
 impl TokenResponse {
     /// Organization and user Ids from the identity URL.
     pub fn org_and_user(&self) -> Option<(String, String)> {
-        let mut parts = self.id.trim_end_matches('/').rsplit('/');
-        let user = parts.next()?.to_string();
-        let org = parts.next()?.to_string();
-        Some((org, user))
+        super::ids_of_identity_url(&self.id)
     }
 
     pub fn scopes(&self) -> Vec<String> {
@@ -182,6 +179,17 @@ impl Default for PkceLogin {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct Unreachable(String);
+
+/// What went wrong with a token request: the transport's own words when the org could not be
+/// reached (the `oauth2` crate shows those only as "Request failed").
+fn cause<T: oauth2::ErrorResponse + 'static>(
+    e: &oauth2::RequestTokenError<Unreachable, T>,
+) -> String {
+    match e {
+        oauth2::RequestTokenError::Request(unreachable) => unreachable.0.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// The raw answer of the last request, for errors the `oauth2` crate flattens.
 #[derive(Default)]
@@ -361,7 +369,7 @@ impl OAuthClient {
             .request_async(&sender)
             .await
             .map(|answer| TokenResponse::from_answer(&answer))
-            .map_err(|e| Self::failure(&raw, "code exchange", e.to_string()))
+            .map_err(|e| Self::failure(&raw, "code exchange", cause(&e)))
     }
 
     /// A new access token (and, with rotation, a new refresh token).
@@ -374,7 +382,7 @@ impl OAuthClient {
             .request_async(&sender)
             .await
             .map(|answer| TokenResponse::from_answer(&answer))
-            .map_err(|e| Self::failure(&raw, "token refresh", e.to_string()))
+            .map_err(|e| Self::failure(&raw, "token refresh", cause(&e)))
     }
 
     /// Revokes a token at Salesforce (a refresh token also ends the access tokens issued from it).
@@ -490,5 +498,27 @@ mod tests {
             explain_oauth_error("invalid_grant", "expired authorization code")
                 .contains("expired authorization code")
         );
+    }
+
+    #[test]
+    fn an_unreachable_org_is_named_with_the_transport_error() {
+        // Nothing listens on port 9 here: the refresh never gets an answer.
+        let client = OAuthClient::new(
+            "http://127.0.0.1:9",
+            "KEY",
+            "http://localhost:17717/OauthRedirect",
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let error = runtime.block_on(client.refresh("r3fresh")).unwrap_err();
+        let SfError::Transport { message } = &error else {
+            panic!("{error:?}");
+        };
+        // The crate alone says only "Request failed"; the cause and the step are kept.
+        assert!(message.starts_with("token refresh:"), "{message}");
+        assert!(!message.contains("r3fresh"), "{message}");
     }
 }

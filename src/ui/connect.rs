@@ -425,8 +425,18 @@ fn browser_login(app: &mut App, ui: &mut egui::Ui, leading: bool) {
         });
         if !app.remembered.client_id.trim().is_empty() {
             if let Err(e) = crate::login::app::validate_client_id(&app.remembered.client_id) {
+                // A secret pasted here is never kept in what the app remembers: the field
+                // empties and the message says what it was.
+                if matches!(e, crate::login::app::AppError::SecretNotKey) {
+                    app.remembered.client_id.clear();
+                    app.login.key_refused = Some(e.to_string());
+                }
                 ui.label(RichText::new(e.to_string()).color(status_color(ui, Some(Status::Fail))));
+            } else {
+                app.login.key_refused = None;
             }
+        } else if let Some(refused) = &app.login.key_refused {
+            ui.label(RichText::new(refused).color(status_color(ui, Some(Status::Fail))));
         }
         if ui
             .add_enabled(

@@ -186,6 +186,8 @@ pub struct LoginState {
     pub connecting: bool,
     /// Why the last connection failed, drawn next to the way of connecting it came from.
     pub connect_error: Option<UiError>,
+    /// Why the last pasted consumer key was refused and cleared (a Consumer Secret).
+    pub key_refused: Option<String>,
     /// The authorize URL while the browser login waits for the admin.
     pub waiting_at: Option<String>,
     /// A browser login was asked for and has not answered yet.
