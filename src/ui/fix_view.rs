@@ -50,7 +50,9 @@ pub enum WriteCommand {
     /// assigned to them), the preflight and the test write, then the access taken back.
     TestWriteWithTemporaryAccess {
         profile: Box<Profile>,
-        record: String,
+        /// The record the admin's preflight read (not looked up again: the box may have
+        /// changed since, and a Case number costs a query).
+        record_id: String,
         integration_user: Option<String>,
     },
 }
@@ -259,17 +261,10 @@ async fn execute_command(
         }
         WriteCommand::TestWriteWithTemporaryAccess {
             profile,
-            record,
+            record_id: id,
             integration_user,
         } => {
             let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
-            let id = match testwrite::resolve(&client, &profile.object, &record).await {
-                Ok(id) => id,
-                Err(e) => {
-                    emit(&send, WriteEvent::Wrote(Err(text(&e))));
-                    return;
-                }
-            };
             let access = match testwrite::temporary_access::grant(
                 &client,
                 &profile,
@@ -810,7 +805,7 @@ fn temporary_access_offer(
                     app.writes.temporary_access = None;
                     let command = WriteCommand::TestWriteWithTemporaryAccess {
                         profile: Box::new(app.profile.clone()),
-                        record: app.writes.record_input.clone(),
+                        record_id: pre.record_id.clone(),
                         integration_user: app.integration_user(),
                     };
                     send(app, "Giving you access, writing, restoring, removing the access…", command);
