@@ -61,6 +61,18 @@ pub fn grant_requests(profile: &Profile, user_id: &str, name: &str) -> Vec<SubRe
     requests
 }
 
+/// The set, its grants and the assignment go in one composite, so all or none is made: a
+/// profile with more fields than that holds is said, not split.
+fn beyond_one_composite(profile: &Profile, requests: &[SubRequest]) -> Option<String> {
+    (requests.len() > crate::request::MAX_SUBREQUESTS).then(|| {
+        format!(
+            "The profile writes {} fields, more than one grant of temporary access can cover ({}). Log in as the integration user (Connect step) and test as it.",
+            profile.fields.len(),
+            crate::request::MAX_SUBREQUESTS - 2
+        )
+    })
+}
+
 /// Gives the admin the access; on a partial failure takes back what was made and says why.
 pub async fn grant(
     client: &Client,
@@ -70,10 +82,16 @@ pub async fn grant(
 ) -> Result<TemporaryAccess, String> {
     let name = permission_set_name(stamp);
     let requests = grant_requests(profile, user_id, &name);
-    let responses = client
-        .composite(&requests)
-        .await
-        .map_err(|e| describe(&e))?;
+    if let Some(why) = beyond_one_composite(profile, &requests) {
+        return Err(why);
+    }
+    let responses = client.composite(&requests).await.map_err(|e| {
+        // No answer: whether Salesforce made the set is not known here.
+        format!(
+            "{}. If a permission set {name} now exists, delete it in Setup > Permission Sets.",
+            describe(&e)
+        )
+    })?;
     let created_id = |reference: &str| {
         responses
             .iter()
@@ -164,6 +182,22 @@ fn describe(e: &SfError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_beyond_one_composite_is_said_not_split() {
+        let mut profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let requests = grant_requests(&profile, "0055g000000000YAAQ", "X");
+        assert!(beyond_one_composite(&profile, &requests).is_none());
+        let field = profile.fields[0].clone();
+        while profile.fields.len() < 24 {
+            let mut more = field.clone();
+            more.api_name = format!("Extra_{}__c", profile.fields.len());
+            profile.fields.push(more);
+        }
+        let requests = grant_requests(&profile, "0055g000000000YAAQ", "X");
+        let why = beyond_one_composite(&profile, &requests).expect("26 subrequests");
+        assert!(why.contains("24 fields"), "{why}");
+    }
 
     #[test]
     fn the_grant_is_one_composite_referencing_the_new_set() {
