@@ -315,15 +315,23 @@ impl Verdict {
     /// The verdict once people confirmed some unknown checks (`counts` says which confirmation
     /// counts): those pass, and when any did, the verdict is `ReadyWithConfirmations`.
     pub fn with_confirmations(findings: &[Finding], counts: impl Fn(&Finding) -> bool) -> Verdict {
-        let confirmed = |f: &Finding| f.status == Status::Unknown && counts(f);
-        if findings.iter().any(|f| f.status == Status::Fail) {
+        Verdict::of_confirmed(findings.iter().map(|f| (f.status, counts(f))))
+    }
+
+    /// The one verdict rule, over each check's status and whether a person's confirmation of it
+    /// counts: a counted confirmation turns an unknown check into a pass, and then the verdict
+    /// is `ReadyWithConfirmations`. The app, `check` and every report format use it.
+    pub fn of_confirmed(checks: impl IntoIterator<Item = (Status, bool)>) -> Verdict {
+        let checks: Vec<(Status, bool)> = checks.into_iter().collect();
+        let confirmed = |(status, counts): &(Status, bool)| *status == Status::Unknown && *counts;
+        if checks.iter().any(|(s, _)| *s == Status::Fail) {
             Verdict::NotReady
-        } else if findings
+        } else if checks
             .iter()
-            .any(|f| f.status == Status::Unknown && !confirmed(f))
+            .any(|c| c.0 == Status::Unknown && !confirmed(c))
         {
             Verdict::Incomplete
-        } else if findings.iter().any(confirmed) {
+        } else if checks.iter().any(confirmed) {
             Verdict::ReadyWithConfirmations
         } else {
             Verdict::Ready
@@ -334,6 +342,25 @@ impl Verdict {
     pub fn is_ready(self) -> bool {
         matches!(self, Verdict::Ready | Verdict::ReadyWithConfirmations)
     }
+}
+
+/// A step's status from its checks' (effective) statuses: the worst of fail, unknown and warning;
+/// skipped when every check was skipped; `None` when no check spoke to the step.
+pub fn worst_status(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    let all: Vec<Status> = statuses.into_iter().collect();
+    if all.is_empty() {
+        return None;
+    }
+    for bad in [Status::Fail, Status::Unknown, Status::Warn] {
+        if all.contains(&bad) {
+            return Some(bad);
+        }
+    }
+    Some(if all.iter().all(|s| *s == Status::Skipped) {
+        Status::Skipped
+    } else {
+        Status::Pass
+    })
 }
 
 /// Whether a person's confirmation of a check counts: it needs a note saying what they saw,

@@ -360,20 +360,6 @@ fn effective(status: Status, confirmed: bool) -> Status {
     }
 }
 
-fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
-    let all: Vec<Status> = statuses.into_iter().collect();
-    for bad in [Status::Fail, Status::Unknown, Status::Warn] {
-        if all.contains(&bad) {
-            return bad;
-        }
-    }
-    if !all.is_empty() && all.iter().all(|s| *s == Status::Skipped) {
-        Status::Skipped
-    } else {
-        Status::Pass
-    }
-}
-
 fn verdict_text(verdict: Verdict, failing: usize, confirmed: usize) -> String {
     match verdict {
         Verdict::Ready => "The org is set up for the write-back.".to_string(),
@@ -451,11 +437,12 @@ impl Report {
             let status = if step == Step::TestWrite {
                 StepStatus::of_test_write(context.test_write.as_ref())
             } else {
-                worst(
+                crate::checks::worst_status(
                     checks
                         .iter()
                         .map(|c| effective(c.status, c.confirmed.is_some())),
                 )
+                .unwrap_or(Status::Pass)
                 .into()
             };
             steps.push(StepSection {
@@ -474,26 +461,19 @@ impl Report {
                 checks: Vec::new(),
             });
         }
-        let effective_statuses: Vec<Status> = steps
-            .iter()
-            .flat_map(|s| s.checks.iter())
-            .map(|c| effective(c.status, c.confirmed.is_some()))
-            .collect();
-        let failing = effective_statuses
-            .iter()
-            .filter(|s| **s == Status::Fail)
+        let all_checks = || steps.iter().flat_map(|s| s.checks.iter());
+        let failing = all_checks()
+            .filter(|c| effective(c.status, c.confirmed.is_some()) == Status::Fail)
             .count();
         let refused_write = context.test_write.as_ref().filter(|t| !t.write_ok);
+        let confirmed = all_checks()
+            .filter(|c| c.status == Status::Unknown && c.confirmed.is_some())
+            .count();
         // A refused test write-back outweighs passing checks: the real write would fail too.
-        let confirmed = manual.len();
-        let verdict = if failing > 0 || refused_write.is_some() {
+        let verdict = if refused_write.is_some() {
             Verdict::NotReady
-        } else if effective_statuses.contains(&Status::Unknown) {
-            Verdict::Incomplete
-        } else if confirmed > 0 {
-            Verdict::ReadyWithConfirmations
         } else {
-            Verdict::Ready
+            Verdict::of_confirmed(all_checks().map(|c| (c.status, c.confirmed.is_some())))
         };
         let verdict_text = match refused_write {
             Some(t) if failing == 0 => format!(

@@ -600,24 +600,13 @@ impl App {
     /// run or when the step has none).
     pub fn checks_status(&self, step: Step) -> Option<Status> {
         let report = self.report.as_ref()?;
-        let statuses: Vec<Status> = report
-            .checks
-            .iter()
-            .filter(|c| c.step == step)
-            .map(|c| self.effective_status(c))
-            .collect();
-        if statuses.is_empty() {
-            return None;
-        }
-        for worst in [Status::Fail, Status::Unknown, Status::Warn] {
-            if statuses.contains(&worst) {
-                return Some(worst);
-            }
-        }
-        if statuses.iter().all(|s| *s == Status::Skipped) {
-            return Some(Status::Skipped);
-        }
-        Some(Status::Pass)
+        crate::checks::worst_status(
+            report
+                .checks
+                .iter()
+                .filter(|c| c.step == step)
+                .map(|c| self.effective_status(c)),
+        )
     }
 
     /// A step's status as the checklist and the reports show it (None before the first run):
