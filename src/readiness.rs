@@ -285,7 +285,8 @@ pub async fn run_as(
 }
 
 /// Everything the checks read for `request`, in two rounds (the plan's requests with the app
-/// listing; then the app's settings and what the first answers call for), as
+/// listing; then the app's settings and what the first answers call for; a third only for a
+/// hidden picklist's global value set), as
 /// `checks::evaluate` takes it. The fuzz target of the engine starts from this answer of the
 /// simulated org.
 pub async fn gather(
@@ -313,7 +314,7 @@ pub async fn gather(
     let listings = listings.map_err(|e| fetch_error(&e));
     // The second round: the app's settings, and what the first answers call for (each
     // validation rule's formula, global value sets), together.
-    let follow_up = checks::follow_up(&request.profile, &gathered);
+    let follow_up = checks::follow_up(&request.profile, inputs, &gathered);
     let app = listings
         .as_ref()
         .ok()
@@ -372,6 +373,13 @@ pub async fn gather(
     gathered.duplicate_rule_actions = duplicate_actions;
     let more = more?;
     gathered.answers.extend(more.answers);
+    // A third round only when a picklist hidden from you takes its values from a global value
+    // set (the second round read its metadata).
+    let value_sets = checks::value_sets(&request.profile, &gathered);
+    if !value_sets.tooling.is_empty() {
+        let sets = fetch(client, &value_sets.standard, &value_sets.tooling).await?;
+        gathered.answers.extend(sets.answers);
+    }
     gathered.app_listings = Some(listings);
     gathered.app_listing_gap = gap.map(|e| fetch_error(&e));
     gathered.api_usage = client.api_usage().map(|u| (u.used, u.max));

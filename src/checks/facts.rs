@@ -405,7 +405,7 @@ pub struct UserFacts {
     pub license: String,
     /// `UserLogin.IsFrozen` (None when not readable).
     pub frozen: Fetched<bool>,
-    /// Permission set licences the user holds (labels).
+    /// Permission set licences the user holds (15-character Ids).
     pub licences: Vec<String>,
     pub sets: Vec<HeldSet>,
 }
@@ -416,19 +416,14 @@ impl UserFacts {
     }
 }
 
-/// The permission set licences of the org (`psl`): id -> (label, assigned to the user).
-fn licences(g: &Gathered) -> Option<BTreeMap<String, (String, bool)>> {
-    let rows = rows(g, "psl")?.ok()?;
+/// The permission set licences the user holds (`licences`, their 15-character Ids): the
+/// answer of `User/{id}/PermissionSetLicenseAssignments`.
+fn held_licences(g: &Gathered) -> Option<Vec<String>> {
+    let rows = rows(g, "licences")?.ok()?;
     Some(
         rows.iter()
-            .filter_map(|row| {
-                let id = owned(row, "Id")?;
-                let label = owned(row, "MasterLabel")
-                    .or_else(|| owned(row, "DeveloperName"))
-                    .unwrap_or_default();
-                let held = !child_records(row, "PermissionSetLicenseAssignments").is_empty();
-                Some((id.get(..15).unwrap_or(&id).to_string(), (label, held)))
-            })
+            .filter_map(|row| text(row, "PermissionSetLicenseId"))
+            .map(|id| id.get(..15).unwrap_or(id).to_string())
             .collect(),
     )
 }
@@ -439,7 +434,7 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
         Err(e) => return Some(Err(e)),
     };
     let now = crate::request::parse_instant(now);
-    let licences = licences(g);
+    let licences = held_licences(g);
     let mut user: Option<UserFacts> = None;
     let mut sets = Vec::new();
     for ps in &perms {
@@ -489,14 +484,14 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
                     .is_some_and(|(expiry, now)| expiry <= now)
             });
         let licence_id = text(ps, "LicenseId").filter(|id| is_permission_set_licence(id));
+        // The licences were not readable: say nothing rather than guess. Its label is not
+        // known here (the answer holds Ids), so the words name it by the set.
         let missing_licence = licence_id.and_then(|id| {
             let key = id.get(..15).unwrap_or(id);
-            match licences.as_ref().and_then(|l| l.get(key)) {
-                Some((_, true)) => None,
-                Some((label, false)) => Some(label.clone()),
-                // The licences were not readable: say nothing rather than guess.
-                None => None,
-            }
+            licences
+                .as_ref()
+                .filter(|held| !held.iter().any(|h| h == key))
+                .map(|_| String::new())
         });
         let not_counted = if expired {
             Some(NotCounted::Expired(expiry.unwrap_or_default()))
@@ -534,14 +529,7 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
     }
     Some(Ok(user.map(|mut u| {
         u.sets = sets;
-        u.licences = licences
-            .map(|l| {
-                l.into_values()
-                    .filter(|(_, held)| *held)
-                    .map(|(label, _)| label)
-                    .collect()
-            })
-            .unwrap_or_default();
+        u.licences = licences.unwrap_or_default();
         u.frozen =
             rows(g, "login").map(|r| r.map(|rows| rows.iter().any(|row| flag(row, "IsFrozen"))));
         u
@@ -783,6 +771,17 @@ impl Facts {
             let mut seen = std::collections::HashSet::new();
             candidates.retain(|c| seen.insert(c.to_lowercase()));
         }
+        let sees_all_tokens = rows(g, "customize")
+            .map(|r| r.map(|rows| !rows.is_empty()))
+            .or_else(|| {
+                // A token of anyone but you proves you see every user's tokens.
+                let me = &inputs.logged_in.username;
+                tokens
+                    .as_ref()
+                    .and_then(|t| t.as_ref().ok())
+                    .is_some_and(|t| t.iter().any(|t| !t.username.eq_ignore_ascii_case(me)))
+                    .then_some(Ok(true))
+            });
         Facts {
             refused: g.refused.clone(),
             api_usage: g.api_usage,
@@ -794,7 +793,7 @@ impl Facts {
             app_listing_gap: g.app_listing_gap.clone(),
             app_settings: g.app_settings.clone(),
             tokens,
-            sees_all_tokens: rows(g, "customize").map(|r| r.map(|rows| !rows.is_empty())),
+            sees_all_tokens,
             automation: read_automation(g),
             record_type: rows(g, "record_type")
                 .map(|r| r.map(|rows| rows.first().map(|row| flag(row, "IsActive")))),

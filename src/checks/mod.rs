@@ -22,7 +22,7 @@ pub use automation::{field_references, reach, RuleReach};
 pub use evaluate::{evaluate, judge, Evaluation};
 pub use facts::Facts;
 pub use finding::thousands;
-pub use plan::{follow_up, pack, plan, Plan, PlannedRequest, APP_METADATA_TYPES};
+pub use plan::{follow_up, pack, plan, value_sets, Plan, PlannedRequest, APP_METADATA_TYPES};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

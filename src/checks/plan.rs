@@ -85,6 +85,10 @@ fn developer_name(api_name: &str) -> (String, Option<String>) {
     }
 }
 
+/// The integration user's Id, by composite reference to the permissions answer (every user
+/// holds at least their profile's permission set, so the first row has an assignment).
+const INTEGRATION_USER_ID: &str = "@{perms.records[0].Assignments.records[0].AssigneeId}";
+
 pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
     let object = soql_string(&profile.object);
     let mut standard = Vec::new();
@@ -136,14 +140,12 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
                      FROM PermissionSet WHERE Id IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username = {user})"
                 ),
             ));
-            // Which permission set licences the org has and the user holds: a set created with
-            // one grants nothing to a user without it.
-            standard.push(query(
-                "psl",
-                &format!(
-                    "SELECT Id, DeveloperName, MasterLabel, (SELECT Id FROM PermissionSetLicenseAssignments \
-                     WHERE Assignee.Username = {user}) FROM PermissionSetLicense"
-                ),
+            // The permission set licences the user holds: a set created with one grants nothing
+            // to a user without it. An sObject Relationships GET, not a query, so it does not
+            // count against the composite's five queries.
+            standard.push(resource(
+                "licences",
+                format!("sobjects/User/{INTEGRATION_USER_ID}/PermissionSetLicenseAssignments?fields=Id,PermissionSetLicenseId"),
             ));
             // A frozen user cannot log in (UserLogin needs Manage Users to read).
             standard.push(query(
@@ -157,7 +159,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
                     "record",
                     &format!(
                         "SELECT RecordId, HasReadAccess, HasEditAccess, MaxAccessLevel FROM UserRecordAccess \
-                         WHERE UserId = '@{{perms.records[0].Assignments.records[0].AssigneeId}}' AND RecordId = {}",
+                         WHERE UserId = '{INTEGRATION_USER_ID}' AND RecordId = {}",
                         soql_string(record)
                     ),
                 ));
@@ -179,17 +181,6 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             soql_string(&profile.app.label)
         ),
     ));
-    if !inputs.logged_in.user_id.is_empty() {
-        // OauthToken shows other users' tokens only to users with Customize Application.
-        standard.push(query(
-            "customize",
-            &format!(
-                "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} \
-                 AND PermissionSet.PermissionsCustomizeApplication = true LIMIT 1",
-                soql_string(&inputs.logged_in.user_id)
-            ),
-        ));
-    }
     if matches!(profile.object.as_str(), "Contact" | "Lead" | "Account") {
         standard.push(query(
             "duplicates",
@@ -205,12 +196,6 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
              WHERE TriggerObjectOrEvent.QualifiedApiName = {object} AND IsActive = true"
         ),
     ));
-    if profile.object == "Case" {
-        standard.push(query(
-            "assignment",
-            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
-        ));
-    }
     if let Some(rt) = &profile.record_type {
         standard.push(query(
             "record_type",
@@ -238,29 +223,6 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             ),
         ));
     }
-    for (i, field) in profile.fields.iter().enumerate() {
-        let picklist_matters = !field.values.is_empty()
-            && field.custom
-            && field
-                .accept
-                .iter()
-                .any(|t| matches!(t, FieldType::Picklist | FieldType::MultiselectPicklist));
-        if !picklist_matters {
-            continue;
-        }
-        let (name, namespace) = developer_name(&field.api_name);
-        // Without a namespace, only the org's own field: a package may have one of that name.
-        let namespace = namespace
-            .map(|ns| format!(" AND NamespacePrefix = {}", soql_string(&ns)))
-            .unwrap_or_else(|| " AND NamespacePrefix = null".to_string());
-        tooling.push(query(
-            &format!("picklist_{i}"),
-            &format!(
-                "SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = {object} AND DeveloperName = {}{namespace}",
-                soql_string(&name)
-            ),
-        ));
-    }
     tooling.push(query(
         "validation",
         &format!(
@@ -281,6 +243,14 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             "SELECT Id, Name, NamespacePrefix FROM WorkflowRule WHERE TableEnumOrId = {object}"
         ),
     ));
+    // AssignmentRule is a Tooling object as well as a standard one; read there, it leaves the
+    // standard composite within its five queries.
+    if profile.object == "Case" {
+        tooling.push(query(
+            "assignment",
+            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
+        ));
+    }
     if profile.package.is_some() {
         tooling.push(query(
             "package",
@@ -293,28 +263,124 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
     }
 }
 
-/// Validation rules whose formula one Tooling composite reads (Salesforce answers `Metadata`
-/// only one row at a time: a GET per rule, up to 25 per composite).
-const RULES_PER_COMPOSITE: usize = request::MAX_SUBREQUESTS;
-
-/// What the first round's answers call for: each active validation rule's formula (read by
-/// Id, since `Metadata` comes only one row at a time) and the global value sets the profile's
-/// picklists take their values from. Empty when nothing more is needed.
-pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
+/// What the first round's answers call for, in one more round of Tooling composites (each
+/// holds 25 subrequests, of which at most five queries):
+/// - each active validation rule's formula, by a GET per rule (Salesforce answers `Metadata`
+///   only one row at a time; a GET is not one of the five queries);
+/// - the metadata of a picklist field you cannot see in the describe (its active values are
+///   in the describe otherwise);
+/// - whether you have Customize Application, only when the token answer cannot show it:
+///   no token of the integration user, and none of anyone but you.
+/// Empty when nothing more is needed.
+pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Plan {
     use super::facts::{records_of, text};
-    let mut tooling = Vec::new();
+    let object = soql_string(&profile.object);
+    let mut queries = Vec::new();
+    let described: Vec<String> = match g.answers.get("describe") {
+        Some(Ok(describe)) => describe
+            .get("fields")
+            .and_then(serde_json::Value::as_array)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|f| f.get("name").and_then(serde_json::Value::as_str))
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let defined: Option<Vec<String>> = match g.answers.get("fields") {
+        Some(Ok(answer)) => Some(
+            records_of(answer)
+                .iter()
+                .filter_map(|row| text(row, "QualifiedApiName"))
+                .map(str::to_lowercase)
+                .collect(),
+        ),
+        _ => None,
+    };
+    for (i, field) in profile.fields.iter().enumerate() {
+        let picklist_matters = !field.values.is_empty()
+            && field.custom
+            && field
+                .accept
+                .iter()
+                .any(|t| matches!(t, FieldType::Picklist | FieldType::MultiselectPicklist));
+        let name = field.api_name.to_lowercase();
+        // Read only what the describe does not show: a field that exists (or whose existence
+        // could not be read) but is hidden from you.
+        if !picklist_matters
+            || described.contains(&name)
+            || defined.as_ref().is_some_and(|d| !d.contains(&name))
+        {
+            continue;
+        }
+        let (name, namespace) = developer_name(&field.api_name);
+        // Without a namespace, only the org's own field: a package may have one of that name.
+        let namespace = namespace
+            .map(|ns| format!(" AND NamespacePrefix = {}", soql_string(&ns)))
+            .unwrap_or_else(|| " AND NamespacePrefix = null".to_string());
+        queries.push(query(
+            &format!("picklist_{i}"),
+            &format!(
+                "SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = {object} AND DeveloperName = {}{namespace}",
+                soql_string(&name)
+            ),
+        ));
+    }
+    if needs_customize_answer(inputs, g) {
+        // PermissionSetAssignment and PermissionSet are Tooling objects too.
+        queries.push(query(
+            "customize",
+            &format!(
+                "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} \
+                 AND PermissionSet.PermissionsCustomizeApplication = true LIMIT 1",
+                soql_string(&inputs.logged_in.user_id)
+            ),
+        ));
+    }
+    let mut requests = queries;
     if let Some(Ok(rules)) = g.answers.get("validation") {
         for rule in records_of(rules) {
             let Some(id) = text(&rule, "Id") else {
                 continue;
             };
             let short = id.get(..15).unwrap_or(id);
-            tooling.push(resource(
+            requests.push(resource(
                 &format!("rule_{short}"),
                 format!("sobjects/ValidationRule/{id}"),
             ));
         }
     }
+    Plan {
+        standard: Vec::new(),
+        tooling: pack(requests),
+    }
+}
+
+/// Whether the token answer leaves open if you may see the integration user's tokens: it has
+/// none of theirs, and none of anyone but you (a row of another user proves you see them all).
+fn needs_customize_answer(inputs: &Inputs, g: &super::Gathered) -> bool {
+    use super::facts::{records_of, text};
+    let (Some(user), me) = (&inputs.integration_user, &inputs.logged_in) else {
+        return false;
+    };
+    if me.user_id.is_empty() || user.eq_ignore_ascii_case(&me.username) {
+        return false;
+    }
+    let Some(Ok(tokens)) = g.answers.get("tokens") else {
+        return false;
+    };
+    !records_of(tokens).iter().any(|t| {
+        text(t, "User.Username").is_some_and(|name| !name.eq_ignore_ascii_case(&me.username))
+    })
+}
+
+/// The global value sets the picklist metadata read in the second round takes its values from:
+/// a third round, only when a picklist you cannot see uses one.
+pub fn value_sets(profile: &Profile, g: &super::Gathered) -> Plan {
+    use super::facts::{records_of, text};
     let mut sets: Vec<String> = Vec::new();
     for i in 0..profile.fields.len() {
         if let Some(Ok(answer)) = g.answers.get(&format!("picklist_{i}")) {
@@ -327,11 +393,7 @@ pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
             }
         }
     }
-    let mut composites: Vec<Vec<PlannedRequest>> = tooling
-        .chunks(RULES_PER_COMPOSITE)
-        .map(<[PlannedRequest]>::to_vec)
-        .collect();
-    let set_queries: Vec<PlannedRequest> = sets
+    let reads = sets
         .iter()
         .map(|name| {
             query(
@@ -343,17 +405,9 @@ pub fn follow_up(profile: &Profile, g: &super::Gathered) -> Plan {
             )
         })
         .collect();
-    // Queries join the last composite when they fit, else get their own.
-    let mut rest = pack(set_queries);
-    if let (Some(last), Some(first)) = (composites.last_mut(), rest.first()) {
-        if last.len() + first.len() <= request::MAX_SUBREQUESTS {
-            last.extend(rest.remove(0));
-        }
-    }
-    composites.extend(rest);
     Plan {
         standard: Vec::new(),
-        tooling: composites,
+        tooling: pack(reads),
     }
 }
 
@@ -377,17 +431,25 @@ mod tests {
     }
 
     #[test]
-    fn default_profile_fits_two_standard_and_one_tooling_composite() {
+    fn default_profile_fits_one_standard_and_one_tooling_composite() {
         let profile = crate::profile::builtin("feedback-writeback").unwrap();
         for record in [None, Some("5005g00000AbCdEAAV")] {
             let plan = plan(&profile, &inputs(Some("integration@acme.example"), record));
-            // Eight queries (permissions, licences, login, record, tokens, your own
-            // permission, flows, assignment rules): two composites of at most five.
-            assert_eq!(plan.standard.len(), 2, "{plan:#?}");
+            // Standard: permissions, login, record, tokens, flows (the licences are a GET);
+            // Tooling: fields, validation rules, triggers, workflow rules, assignment rules.
+            assert_eq!(plan.standard.len(), 1, "{plan:#?}");
             assert_eq!(plan.tooling.len(), 1, "{plan:#?}");
             for composite in plan.standard.iter().chain(&plan.tooling) {
                 assert!(composite.iter().filter(|r| r.is_query).count() <= MAX_QUERIES);
             }
+            let licences = plan.standard[0]
+                .iter()
+                .find(|r| r.reference_id == "licences")
+                .unwrap();
+            assert!(!licences.is_query);
+            assert!(licences.path.starts_with(
+                "sobjects/User/@{perms.records[0].Assignments.records[0].AssigneeId}/PermissionSetLicenseAssignments"
+            ));
         }
     }
 
@@ -425,7 +487,7 @@ mod tests {
     }
 
     #[test]
-    fn the_second_round_reads_each_rule_by_id_25_per_composite_and_global_value_sets() {
+    fn the_second_round_reads_each_rule_by_id_25_per_composite_and_hidden_picklists() {
         let profile = crate::profile::builtin("feedback-writeback").unwrap();
         let mut g = Gathered::default();
         let rules: Vec<serde_json::Value> = (0..60)
@@ -435,25 +497,78 @@ mod tests {
             "validation".into(),
             Ok(serde_json::json!({"records": rules})),
         );
+        let who = inputs(Some("integration@acme.example"), None);
+        let plan = follow_up(&profile, &who, &g);
+        assert!(plan.standard.is_empty());
+        let sizes: Vec<usize> = plan.tooling.iter().map(Vec::len).collect();
+        // The Sentiment picklist is not in any describe here: its metadata is read too.
+        assert_eq!(sizes, [25, 25, 11], "{plan:#?}");
+        assert_eq!(plan.tooling[0][0].reference_id, "picklist_1");
+        assert_eq!(
+            plan.tooling[0][1].path,
+            "sobjects/ValidationRule/03d5g0000000000AAA"
+        );
+        assert!(
+            !plan.tooling[0][1].is_query,
+            "a GET, not one of the five queries"
+        );
+        // Seen in the describe: no metadata read.
+        let fields: Vec<serde_json::Value> = profile
+            .fields
+            .iter()
+            .map(|f| serde_json::json!({"name": f.api_name}))
+            .collect();
+        g.answers
+            .insert("describe".into(), Ok(serde_json::json!({"fields": fields})));
+        let plan = follow_up(&profile, &who, &g);
+        assert_eq!(
+            plan.tooling.iter().map(Vec::len).collect::<Vec<_>>(),
+            [25, 25, 10]
+        );
+        assert!(follow_up(&profile, &who, &Gathered::default())
+            .tooling
+            .iter()
+            .flatten()
+            .all(|r| r.reference_id.starts_with("picklist_")));
+    }
+
+    #[test]
+    fn customize_application_is_asked_only_when_the_tokens_cannot_show_it() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let who = inputs(Some("integration@acme.example"), None);
+        let asks = |tokens: serde_json::Value| {
+            let mut g = Gathered::default();
+            g.answers.insert("tokens".into(), Ok(tokens));
+            follow_up(&profile, &who, &g)
+                .tooling
+                .iter()
+                .flatten()
+                .any(|r| r.reference_id == "customize")
+        };
+        assert!(asks(serde_json::json!({"records": []})));
+        assert!(asks(
+            serde_json::json!({"records": [{"User": {"Username": "admin@acme.example"}}]})
+        ));
+        assert!(!asks(
+            serde_json::json!({"records": [{"User": {"Username": "integration@acme.example"}}]})
+        ));
+        assert!(!asks(
+            serde_json::json!({"records": [{"User": {"Username": "someone@acme.example"}}]})
+        ));
+    }
+
+    #[test]
+    fn global_value_sets_come_from_the_picklist_metadata() {
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let mut g = Gathered::default();
+        assert!(value_sets(&profile, &g).tooling.is_empty());
         g.answers.insert(
             "picklist_1".into(),
             Ok(serde_json::json!({"records": [{"Metadata": {"valueSet": {"valueSetName": "Sentiments"}}}]})),
         );
-        let plan = follow_up(&profile, &g);
-        assert!(plan.standard.is_empty());
-        let sizes: Vec<usize> = plan.tooling.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [25, 25, 11], "{plan:#?}");
-        assert_eq!(
-            plan.tooling[0][0].path,
-            "sobjects/ValidationRule/03d5g0000000000AAA"
-        );
-        assert!(
-            !plan.tooling[0][0].is_query,
-            "a GET, not one of the five queries"
-        );
-        let last = plan.tooling.last().unwrap().last().unwrap();
-        assert_eq!(last.reference_id, "gvs_sentiments");
-        assert!(last.path.contains("GlobalValueSet"), "{}", last.path);
-        assert!(follow_up(&profile, &Gathered::default()).tooling.is_empty());
+        let plan = value_sets(&profile, &g);
+        let read = &plan.tooling[0][0];
+        assert_eq!(read.reference_id, "gvs_sentiments");
+        assert!(read.path.contains("GlobalValueSet"), "{}", read.path);
     }
 }

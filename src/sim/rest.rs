@@ -35,6 +35,8 @@ fn introduced_in(tooling: bool, seg: &[&str]) -> f64 {
         (false, ["composite", ..]) => 38.0,
         // Tooling composite: the Tooling guide's examples use v40.0 (UNVERIFIED as the first).
         (true, ["composite", ..]) => 40.0,
+        // sObject Relationships: "available in REST API version 36.0 and later".
+        (_, ["sobjects", _, _, _]) => 36.0,
         // Record Count: "available in API version 40.0 and later".
         (false, ["limits", "recordCount"]) => 40.0,
         _ => 0.0,
@@ -207,6 +209,9 @@ pub fn dispatch(org: &mut Org, user_id: &str, req: &RestRequest<'_>) -> Reply {
         ("GET", ["sobjects", object]) => sobject_info(org, &ctx, object),
         ("POST", ["sobjects", object]) => create(org, &ctx, object, req.body),
         ("GET", ["sobjects", object, id]) => get_record(org, &ctx, object, id, req.query),
+        ("GET", ["sobjects", object, id, relationship]) => {
+            related_records(org, &ctx, object, id, relationship, req.query)
+        }
         ("PATCH", ["sobjects", object, id]) => update(org, &ctx, object, id, req),
         ("DELETE", ["sobjects", object, id]) => delete(org, &ctx, object, id),
         ("GET", ["process", "rules", object]) if !tooling => process_rules(org, object),
@@ -632,6 +637,51 @@ fn get_record(org: &Org, ctx: &Ctx<'_>, object: &str, id: &str, query: Option<&s
     }
     out.insert("Id".into(), record_id);
     Reply::json(200, Value::Object(out))
+}
+
+/// sObject Relationships (`GET sobjects/{object}/{id}/{relationship}`) for a parent-to-child
+/// relationship: the related records as a query answers them ("If there are multiple related
+/// records, you can retrieve the complete set of associated records"), only `fields` when
+/// given. A relationship the object does not have is 404 `NOT_FOUND`. Child-to-parent
+/// traversal is not served (the product does not use it).
+fn related_records(
+    org: &mut Org,
+    ctx: &Ctx<'_>,
+    object: &str,
+    id: &str,
+    relationship: &str,
+    query: Option<&str>,
+) -> Reply {
+    let (def, row) = match locate(org, ctx, object, id) {
+        Ok(found) => found,
+        Err(reply) => return reply,
+    };
+    let Some(child) = def.child_relationship(relationship).cloned() else {
+        return Reply::not_found();
+    };
+    let parent_id = row
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let fields = match query_param(query, "fields") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => "Id".to_string(),
+    };
+    // The same rules as a query of the child object (its access rules, its fields).
+    run_query(
+        org,
+        ctx,
+        &format!(
+            "SELECT {fields} FROM {} WHERE {} = '{parent_id}'",
+            child.child_object, child.field
+        ),
+    )
 }
 
 fn parse_body(body: Option<&[u8]>) -> Result<serde_json::Map<String, Value>, Reply> {

@@ -889,6 +889,13 @@ pub fn standard_objects() -> Vec<ObjectDef> {
             "PermissionSetAssignments",
             "PermissionSetAssignment",
             "AssigneeId",
+        )
+        // Object Reference, PermissionSetLicenseAssign: "The relationship name for
+        // PermissionSetLicenseAssign is PermissionSetLicenseAssignments."
+        .child(
+            "PermissionSetLicenseAssignments",
+            "PermissionSetLicenseAssign",
+            "AssigneeId",
         ),
         ObjectDef::new("Profile", "00e", Api::Both, with_audit(profile_fields)),
         ObjectDef::new(
@@ -1011,7 +1018,7 @@ pub fn standard_objects() -> Vec<ObjectDef> {
         ObjectDef::new(
             "PermissionSetAssignment",
             "0Pa",
-            Api::Standard,
+            Api::Both,
             vec![
                 id(),
                 r("AssigneeId", "User", "Assignee"),
@@ -1212,10 +1219,12 @@ pub fn standard_objects() -> Vec<ObjectDef> {
                 f("Metadata", K::Complex),
             ],
         ),
+        // A Tooling object too (Tooling API object list; public code queries it there with
+        // these fields).
         ObjectDef::new(
             "AssignmentRule",
             "01Q",
-            Api::Standard,
+            Api::Both,
             vec![id(), name(), b("Active"), s("SobjectType")],
         ),
         ObjectDef::new(
@@ -1912,7 +1921,7 @@ mod tests {
                 count += 1;
             }
         }
-        assert_eq!(count, 7);
+        assert_eq!(count, 8);
         let ps = objects.iter().find(|o| o.name == "PermissionSet").unwrap();
         assert_eq!(
             ps.child_relationship("objectperms")

@@ -303,12 +303,12 @@ fn login_is_kept_in_the_keychain_used_by_check_and_revoked_by_logout() {
     assert!(text(&check).contains("READY"), "{}", text(&check));
     let (used_after, _) = org.sim.api_usage();
     // The refresh and the versions list cost no API calls; reading who is logged in costs one
-    // (`sobjects/User/{id}`, which needs no `id` scope, unlike userinfo); the check costs its 6
-    // on this org: two composites, a Tooling composite and listMetadata, then readMetadata and
+    // (`sobjects/User/{id}`, which needs no `id` scope, unlike userinfo); the check costs its 5
+    // on this org: a composite, a Tooling composite and listMetadata, then readMetadata and
     // its one validation rule's formula.
     assert_eq!(
         used_after - used_before,
-        7,
+        6,
         "API calls of check with a saved login"
     );
 

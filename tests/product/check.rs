@@ -264,7 +264,7 @@ async fn explanations_name_the_cause_and_the_fix() {
 }
 
 #[tokio::test]
-async fn a_full_check_costs_five_api_calls_plus_one_per_25_validation_rules() {
+async fn a_full_check_costs_four_api_calls_plus_one_per_25_validation_rules() {
     for scenario in ["ready", "large-org"] {
         let sim = common::start(scenario).await;
         let (_, rules) = common::query(
@@ -284,9 +284,9 @@ async fn a_full_check_costs_five_api_calls_plus_one_per_25_validation_rules() {
         )
         .await;
         let (used_after, _) = sim.api_usage();
-        // Two standard composites, one Tooling composite, listMetadata; then readMetadata and
+        // A standard composite, a Tooling composite and listMetadata; then readMetadata and
         // the rules' formulas (a Tooling composite per 25 rules).
-        let budget = 5 + rules.div_ceil(25);
+        let budget = 4 + rules.div_ceil(25);
         assert!(
             report.round_trips <= budget,
             "{scenario}: {} requests for {rules} rules",

@@ -2505,3 +2505,53 @@ async fn creates_fill_defaulted_fields_and_refuse_read_only_ones() {
     assert_eq!(common::error_code(&body), "INVALID_FIELD_FOR_INSERT_UPDATE");
     assert_eq!(fields_of(&body), json!(["Name"]));
 }
+
+#[tokio::test]
+async fn related_records_by_sobject_relationship_are_a_query_answer() {
+    // sObject Relationships: a GET, not a query; the user's licences as query rows.
+    let sim = start("ready").await;
+    let admin = sim.admin_token();
+    let user = user_id(&sim, INTEGRATION_USER);
+    let path = format!(
+        "/services/data/{V}/sobjects/User/{user}/PermissionSetLicenseAssignments?fields=Id,PermissionSetLicenseId"
+    );
+    let (status, body) = get(&sim, admin, &path).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["done"], true, "{body}");
+    let held = body["records"][0]["PermissionSetLicenseId"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(held.starts_with("0PL"), "{body}");
+
+    let missing = start("integration-psl-missing").await;
+    let path = format!(
+        "/services/data/{V}/sobjects/User/{}/PermissionSetLicenseAssignments",
+        user_id(&missing, INTEGRATION_USER)
+    );
+    let (status, body) = get(&missing, missing.admin_token(), &path).await;
+    assert_eq!(
+        (status, body["totalSize"].clone()),
+        (200, json!(0)),
+        "{body}"
+    );
+
+    // A relationship the object does not have, and a field the child does not have.
+    let (status, body) = get(
+        &sim,
+        admin,
+        &format!("/services/data/{V}/sobjects/User/{user}/Nope"),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(error_code(&body), "NOT_FOUND");
+    let (status, body) = get(
+        &sim,
+        admin,
+        &format!(
+            "/services/data/{V}/sobjects/User/{user}/PermissionSetLicenseAssignments?fields=Nope"
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "INVALID_FIELD");
+}

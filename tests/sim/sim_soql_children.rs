@@ -196,11 +196,11 @@ async fn unknown_child_relationship_is_invalid_type() {
         "{body}"
     );
 
-    // The Tooling API does not serve the child objects.
+    // The Tooling API does not serve ObjectPermissions (PermissionSetAssignment it does).
     let (status, body) = query(
         &sim,
         &admin,
-        "SELECT Id, (SELECT Id FROM Assignments) FROM PermissionSet",
+        "SELECT Id, (SELECT Id FROM ObjectPerms) FROM PermissionSet",
         true,
     )
     .await;
