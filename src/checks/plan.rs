@@ -271,6 +271,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
 ///   in the describe otherwise);
 /// - whether you have Customize Application, only when the token answer cannot show it:
 ///   no token of the integration user, and none of anyone but you.
+///
 /// Empty when nothing more is needed.
 pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Plan {
     use super::facts::{records_of, text};

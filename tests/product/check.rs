@@ -683,3 +683,116 @@ async fn expert_situations_say_what_really_blocks_the_write() {
         object.fix
     );
 }
+
+/// A check run with another user's login (a delegated admin), not the scenario's admin.
+async fn check_as(sim: &SimServer, username: &str) -> CheckReport {
+    let token = sim
+        .token_for(username, "Workbench", &["api"])
+        .expect("user exists");
+    let client = Client::connect(sim.url(), Arc::new(StaticToken::new(&token)))
+        .await
+        .expect("connects");
+    let request = CheckRequest {
+        profile: profile::builtin(profile::DEFAULT_PROFILE).expect("built-in profile"),
+        integration_user: Some(INTEGRATION.to_string()),
+        record_id: None,
+    };
+    readiness::run(&client, &request, &|_| {})
+        .await
+        .expect("checks run")
+}
+
+#[tokio::test]
+async fn without_customize_application_the_tokens_you_cannot_see_are_unknown_not_missing() {
+    // A delegated admin reads Setup, users and metadata (Modify All Data), but without
+    // Customize Application sees only their own OAuth tokens.
+    let text = r#"
+extends = "ready"
+name = "delegated-admin"
+[[profiles]]
+name = "Delegated Admin"
+user_license = "Salesforce"
+api_enabled = true
+view_setup = true
+manage_users = true
+modify_all_data = true
+object_permissions = [{ object = "Case", read = true, edit = true }]
+field_permissions = [
+  { field = "Case.Enterpret_Summary__c", read = true },
+  { field = "Case.Enterpret_Sentiment__c", read = true },
+  { field = "Case.Enterpret_Taxonomy_Paths__c", read = true },
+]
+[[users]]
+username = "delegate@acme.example"
+name = "Dee Delegate"
+profile = "Delegated Admin"
+"#;
+    let scenario = writeback_setup::sim::scenario::load_str("delegated", text).unwrap();
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .unwrap();
+    let report = check_as(&sim, "delegate@acme.example").await;
+    let reauth = report
+        .checks
+        .iter()
+        .find(|c| c.id == "reauth.token")
+        .unwrap();
+    // The token answer showed nothing, so the second round asked whether you have Customize
+    // Application (and you do not): unknown with that reason, never "never authorized".
+    assert_eq!(reauth.status, Status::Unknown, "{}", reauth.detail);
+    assert!(
+        reauth.detail.contains("lack Customize Application"),
+        "{}",
+        reauth.detail
+    );
+    assert_ne!(report.verdict, Verdict::Ready);
+
+    // The scenario's admin sees the integration user's token: nothing more is asked, and the
+    // check stays within its budget (one rule: 4 + 1).
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), None).await;
+    assert_eq!(report.verdict, Verdict::Ready);
+    assert_eq!(report.api_calls, 5);
+}
+
+#[tokio::test]
+async fn a_picklist_hidden_from_you_is_judged_from_its_metadata_and_global_value_set() {
+    // The admin's profile has no access to the Sentiment field: the describe does not list it.
+    let text = r#"
+extends = "inactive-picklist-value"
+name = "hidden-picklist"
+[[profiles]]
+name = "System Administrator"
+field_permissions = [
+  { field = "Case.Enterpret_Summary__c", read = true, edit = true },
+  { field = "Case.Enterpret_Sentiment__c", read = false, edit = false },
+  { field = "Case.Enterpret_Taxonomy_Paths__c", read = true, edit = true },
+]
+"#;
+    let scenario = writeback_setup::sim::scenario::load_str("hidden", text).unwrap();
+    let sim = SimServer::start(&scenario, Default::default())
+        .await
+        .unwrap();
+    let report = check_with(&sim, profile::DEFAULT_PROFILE, Some(INTEGRATION), None).await;
+    let exist = report
+        .checks
+        .iter()
+        .find(|c| c.id == "fields.exist")
+        .unwrap();
+    assert_eq!(exist.status, Status::Pass, "{}", exist.detail);
+    let picklist = report
+        .checks
+        .iter()
+        .find(|c| c.id == "fields.picklist")
+        .unwrap();
+    assert_eq!(picklist.status, Status::Fail, "{}", picklist.detail);
+    assert!(
+        picklist
+            .evidence
+            .iter()
+            .any(|e| e.contains("Enterpret_Sentiments")),
+        "{:?}",
+        picklist.evidence
+    );
+    // Its metadata came with the rule's formula; its global value set in a third round.
+    assert_eq!(report.api_calls, 6, "{}", report.api_calls);
+}
