@@ -419,6 +419,10 @@ impl UserFacts {
 /// The permission set licences the user holds (`licences`, their 15-character Ids): the
 /// answer of `User/{id}/PermissionSetLicenseAssignments`.
 fn held_licences(g: &Gathered) -> Option<Vec<String>> {
+    // 200 with no body: no licence assignments (see `PlannedRequest::related`).
+    if matches!(answer(g, "licences"), Some(Ok(Value::Null))) {
+        return Some(Vec::new());
+    }
     let rows = rows(g, "licences")?.ok()?;
     Some(
         rows.iter()
@@ -955,6 +959,36 @@ mod fix_facts_tests {
                 .collect(),
             ..Gathered::default()
         }
+    }
+
+    #[test]
+    fn a_set_with_a_licence_the_user_does_not_hold_does_not_count() {
+        let perms = json!({"records": [{"Id": "0PS1", "Name": "Acme_Integration", "Label": "Acme Integration",
+            "LicenseId": "0PL5g000000ABCDGA4",
+            "ObjectPerms": {"records": [{"SobjectType": "Case", "PermissionsRead": true, "PermissionsEdit": true}]},
+            "Assignments": {"records": [{"AssigneeId": "0055g00000AAAAAAAA", "Assignee": {"Username": "integration@acme.example", "IsActive": true}}]}}]});
+        let held = |licences: Value| {
+            let g = gathered(&[("perms", perms.clone()), ("licences", licences)]);
+            let user = read_user(&g, "integration@acme.example", "2026-11-21T10:00:00Z")
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            user.sets[0].not_counted.clone()
+        };
+        // Held (15- or 18-character Ids alike): the set counts.
+        assert_eq!(
+            held(json!({"records": [{"PermissionSetLicenseId": "0PL5g000000ABCD"}]})),
+            None
+        );
+        // Not held, including Salesforce's empty 200 for no related records.
+        for none in [
+            json!({"totalSize": 0, "done": true, "records": []}),
+            Value::Null,
+        ] {
+            assert_eq!(held(none), Some(NotCounted::MissingLicence(String::new())));
+        }
+        // Not readable: say nothing rather than guess.
+        assert_eq!(held(json!({"unexpected": true})), None);
     }
 
     #[test]

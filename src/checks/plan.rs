@@ -14,6 +14,9 @@ pub struct PlannedRequest {
     /// Path relative to the API version root, e.g. `query/?q=...` or `sobjects/Case/describe`.
     pub path: String,
     pub is_query: bool,
+    /// Salesforce may answer it with 200 and no body: an sObject Relationships GET "returns 200"
+    /// when "no relationship set exists" (REST API guide), which means no related records.
+    pub empty_ok: bool,
 }
 
 /// The round trips a run makes: each inner Vec is one composite request.
@@ -38,6 +41,7 @@ impl PlannedRequest {
             reference_id: reference_id.to_string(),
             path: query_path(soql),
             is_query: true,
+            empty_ok: false,
         }
     }
 
@@ -47,6 +51,16 @@ impl PlannedRequest {
             reference_id: reference_id.to_string(),
             path,
             is_query: false,
+            empty_ok: false,
+        }
+    }
+
+    /// A GET of a record's related records (sObject Relationships), e.g.
+    /// `sobjects/User/{id}/PermissionSetLicenseAssignments`: not a query, and possibly empty.
+    pub fn related(reference_id: &str, path: String) -> PlannedRequest {
+        PlannedRequest {
+            empty_ok: true,
+            ..PlannedRequest::get(reference_id, path)
         }
     }
 }
@@ -143,7 +157,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
             // The permission set licences the user holds: a set created with one grants nothing
             // to a user without it. An sObject Relationships GET, not a query, so it does not
             // count against the composite's five queries.
-            standard.push(resource(
+            standard.push(PlannedRequest::related(
                 "licences",
                 format!("sobjects/User/{INTEGRATION_USER_ID}/PermissionSetLicenseAssignments?fields=Id,PermissionSetLicenseId"),
             ));
@@ -447,7 +461,7 @@ mod tests {
                 .iter()
                 .find(|r| r.reference_id == "licences")
                 .unwrap();
-            assert!(!licences.is_query);
+            assert!(!licences.is_query && licences.empty_ok);
             assert!(licences.path.starts_with(
                 "sobjects/User/@{perms.records[0].Assignments.records[0].AssigneeId}/PermissionSetLicenseAssignments"
             ));
