@@ -57,7 +57,8 @@ fn why_not(set: &HeldSet, username: &str) -> String {
 }
 
 /// The fix for a grant held only through sets that do not count.
-fn fix_for(set: &HeldSet, username: &str) -> String {
+fn fix_for(set: &HeldSet, user: &UserFacts) -> String {
+    let username = &user.username;
     match &set.not_counted {
         Some(NotCounted::Expired(_)) => format!(
             "Setup > Users > {username} > Permission Set Assignments: extend the expiration of {} (or remove and assign it again without an end date).",
@@ -69,7 +70,12 @@ fn fix_for(set: &HeldSet, username: &str) -> String {
         ),
         Some(NotCounted::MissingLicence(licence)) => format!(
             "Setup > Users > {username} > Permission Set License Assignments > Edit Assignments: assign {} first; {} then applies.",
-            if licence.is_empty() { "the permission set licence the set was created with".to_string() } else { licence.clone() },
+            match (licence.is_empty(), user.license == super::facts::INTEGRATION_USER_LICENSE) {
+                (false, _) => licence.clone(),
+                // The usual case, named as a hint: the set's own licence is known only by Id.
+                (true, true) => "the permission set licence the set was created with (for a Salesforce Integration user, usually Salesforce API Integration)".to_string(),
+                (true, false) => "the permission set licence the set was created with".to_string(),
+            },
             set.grantor
         ),
         None => String::new(),
@@ -99,8 +105,8 @@ fn why_not_all(sets: &[&HeldSet], username: &str) -> String {
 }
 
 /// The fix of each set that would grant, in order.
-fn fixes_for(sets: &[&HeldSet], username: &str) -> String {
-    let mut fixes: Vec<String> = sets.iter().map(|s| fix_for(s, username)).collect();
+fn fixes_for(sets: &[&HeldSet], user: &UserFacts) -> String {
+    let mut fixes: Vec<String> = sets.iter().map(|s| fix_for(s, user)).collect();
     fixes.dedup();
     fixes.join(" Or: ")
 }
@@ -255,7 +261,7 @@ fn check_api(user: &UserFacts, held: &[String], out: &mut Vec<Finding>) {
                 "API Enabled comes only from {}. Every call the integration makes is refused (API_CURRENTLY_DISABLED).",
                 why_not_all(blocked, &user.username)
             ))
-            .fix(fixes_for(blocked, &user.username))
+            .fix(fixes_for(blocked, user))
     } else {
         finding(FindingId::UserApiEnabled, Status::Fail, format!("{} lacks API Enabled", user.username))
             .detail("Without the API Enabled permission every call the integration makes is refused (API_CURRENTLY_DISABLED).")
@@ -333,7 +339,7 @@ fn check_object(profile: &Profile, user: &UserFacts, held: &[String], out: &mut 
                     lacking.join(" and "),
                     why_not_all(blocked, &user.username)
                 ))
-                .fix(fixes_for(blocked, &user.username)),
+                .fix(fixes_for(blocked, user)),
             [] => finding(FindingId::UserObjectAccess, Status::Fail, title)
                 .detail(format!(
                     "{} {has}, but the integration needs {} on {object}: its writes fail with INSUFFICIENT_ACCESS_OR_READONLY.",
@@ -459,7 +465,7 @@ fn check_fields(
             match blocked_sets.as_slice() {
                 blocked @ [_, ..] => {
                     detail.push(format!("Edit would come from {}.", why_not_all(blocked, &user.username)));
-                    fixes.push(fixes_for(blocked, &user.username));
+                    fixes.push(fixes_for(blocked, user));
                 }
                 [] => fixes.push(format!(
                     "In the integration's permission set: Object Settings > {object}s > Edit > Field Permissions: tick Read Access and Edit Access for {} and save.",

@@ -825,6 +825,8 @@ impl Facts {
 /// The Salesforce API Integration permission set licence: an Integration-licence user gets
 /// object access only through a permission set created with this licence.
 pub const INTEGRATION_PSL: &str = "SalesforceAPIIntegrationPsl";
+/// The user licence whose users need [`INTEGRATION_PSL`].
+pub const INTEGRATION_USER_LICENSE: &str = "Salesforce Integration";
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FixUser {

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 /// object access only through a permission set created with this licence.
 pub use crate::checks::facts::INTEGRATION_PSL;
 /// The user licence whose users need [`INTEGRATION_PSL`].
-pub const INTEGRATION_USER_LICENSE: &str = "Salesforce Integration";
+pub use crate::checks::facts::INTEGRATION_USER_LICENSE;
 /// Composite reference of a permission set created in the same composite.
 pub const NEW_SET_REF: &str = "permset";
 

@@ -682,6 +682,16 @@ async fn expert_situations_say_what_really_blocks_the_write() {
         "{:?}",
         object.fix
     );
+    // The licence is known only by Id; for an Integration-licence user the usual one is named.
+    assert!(
+        object
+            .fix
+            .as_deref()
+            .unwrap_or("")
+            .contains("usually Salesforce API Integration"),
+        "{:?}",
+        object.fix
+    );
 }
 
 /// A check run with another user's login (a delegated admin), not the scenario's admin.
