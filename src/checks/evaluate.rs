@@ -80,7 +80,7 @@ fn unreadable_answers(profile: &Profile, inputs: &Inputs, g: &Gathered) -> Vec<S
         .chain(&plan.tooling)
         .flatten()
         .filter(|request| match g.answers.get(&request.reference_id) {
-            Some(Ok(value)) if value.is_null() && request.empty_ok => false,
+            Some(Ok(value)) if request.empty_ok => !super::facts::is_related_answer(value),
             Some(Ok(value)) => {
                 !value.is_object() || (request.is_query && crate::request::records(value).is_none())
             }

@@ -66,6 +66,26 @@ fn rows(g: &Gathered, id: &str) -> Fetched<Vec<Record>> {
     })
 }
 
+/// The records of an sObject Relationships answer (`PlannedRequest::related`): a query-shaped
+/// answer, or, since the REST guide shows no body for a set of records, a bare list of them;
+/// 200 with no body is no related records ("a 200 response is returned" when "no relationship
+/// set exists").
+fn related_rows(g: &Gathered, id: &str) -> Fetched<Vec<Record>> {
+    match answer(g, id)? {
+        Ok(Value::Null) => Some(Ok(Vec::new())),
+        Ok(Value::Array(items)) => Some(Ok(items
+            .iter()
+            .filter_map(|r| r.as_object().cloned())
+            .collect())),
+        _ => rows(g, id),
+    }
+}
+
+/// Whether an sObject Relationships answer is one [`related_rows`] reads.
+pub(crate) fn is_related_answer(value: &Value) -> bool {
+    value.is_null() || value.is_array() || crate::request::records(value).is_some()
+}
+
 fn read<T>(g: &Gathered, id: &str, each: impl Fn(&Record) -> Option<T>) -> Fetched<Vec<T>> {
     rows(g, id).map(|r| r.map(|rows| rows.iter().filter_map(&each).collect()))
 }
@@ -419,11 +439,7 @@ impl UserFacts {
 /// The permission set licences the user holds (`licences`, their 15-character Ids): the
 /// answer of `User/{id}/PermissionSetLicenseAssignments`.
 fn held_licences(g: &Gathered) -> Option<Vec<String>> {
-    // 200 with no body: no licence assignments (see `PlannedRequest::related`).
-    if matches!(answer(g, "licences"), Some(Ok(Value::Null))) {
-        return Some(Vec::new());
-    }
-    let rows = rows(g, "licences")?.ok()?;
+    let rows = related_rows(g, "licences")?.ok()?;
     Some(
         rows.iter()
             .filter_map(|row| text(row, "PermissionSetLicenseId"))
@@ -977,9 +993,13 @@ mod fix_facts_tests {
                 .unwrap();
             user.sets[0].not_counted.clone()
         };
-        // Held (15- or 18-character Ids alike): the set counts.
+        // Held (15- or 18-character Ids alike, query-shaped or a bare list): the set counts.
         assert_eq!(
             held(json!({"records": [{"PermissionSetLicenseId": "0PL5g000000ABCD"}]})),
+            None
+        );
+        assert_eq!(
+            held(json!([{"PermissionSetLicenseId": "0PL5g000000ABCDGA4"}])),
             None
         );
         // Not held, including Salesforce's empty 200 for no related records.

@@ -14,8 +14,9 @@ pub struct PlannedRequest {
     /// Path relative to the API version root, e.g. `query/?q=...` or `sobjects/Case/describe`.
     pub path: String,
     pub is_query: bool,
-    /// Salesforce may answer it with 200 and no body: an sObject Relationships GET "returns 200"
-    /// when "no relationship set exists" (REST API guide), which means no related records.
+    /// An sObject Relationships GET: Salesforce may answer 200 with no body when "no
+    /// relationship set exists" (REST API guide), which means no related records; its records
+    /// may come as a query-shaped answer or a bare list (`facts::related_rows`).
     pub empty_ok: bool,
 }
 
