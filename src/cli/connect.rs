@@ -123,17 +123,18 @@ pub async fn connect(
     Ok(connected)
 }
 
-/// Finds journals of interrupted test writes and restores them (or says what is left), on stderr.
+/// Finds journals of interrupted test writes and restores them, and takes back a temporary
+/// access they left (or says what is left), on stderr.
 /// Costs nothing when there is none.
 pub async fn recover_at_start(client: &Client, identity: &Identity) {
     let Ok(dir) = journal::data_dir() else {
         return;
     };
-    if journal::pending(&dir).is_empty() {
+    if !journal::anything_pending(&dir) {
         return;
     }
-    for recovery in testwrite::recover_all(client, identity, &dir).await {
-        eprintln!("{}", recovery.summary);
+    for line in testwrite::recover_org(client, identity, &dir).await {
+        eprintln!("{line}");
     }
 }
 

@@ -274,7 +274,8 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
         Err(e) => return fail(COULD_NOT_RUN, e),
     };
     let pending = journal::pending(&data_dir);
-    if pending.is_empty() {
+    let access = journal::pending_access(&data_dir);
+    if pending.is_empty() && access.is_empty() {
         say!("Nothing to recover: no interrupted test write.");
         return ExitCode::SUCCESS;
     }
@@ -285,6 +286,19 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
                 Ok(j) => say!(
                     "{} (journal {})",
                     testwrite::describe_pending(j),
+                    path.display()
+                ),
+                Err(e) => say!("{e}"),
+            }
+        }
+        for (path, parsed) in &access {
+            match parsed {
+                Ok(a) => say!(
+                    "A temporary permission set {} given to {} on {} ({}) may still exist (note {}).",
+                    a.permission_set_name,
+                    a.username,
+                    a.granted_at,
+                    a.instance_url,
                     path.display()
                 ),
                 Err(e) => say!("{e}"),
@@ -305,13 +319,22 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
         };
         drop(connected);
         let left = journal::pending(&data_dir);
-        if left.is_empty() {
+        let access_left = journal::pending_access(&data_dir);
+        if left.is_empty() && access_left.is_empty() {
             say!("Recovered: every interrupted test write is restored.");
             ExitCode::SUCCESS
         } else {
             for (_, parsed) in &left {
                 if let Ok(j) = parsed {
                     say!("Left: {}", testwrite::describe_pending(j));
+                }
+            }
+            for (_, parsed) in &access_left {
+                if let Ok(a) = parsed {
+                    say!(
+                        "Left: the temporary permission set {} in {}; delete it in Setup > Permission Sets.",
+                        a.permission_set_name, a.instance_url
+                    );
                 }
             }
             ExitCode::from(1)

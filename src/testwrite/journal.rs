@@ -2,6 +2,7 @@
 //! so a test write interrupted at any point can be put right on the next start. It holds the
 //! record, the original values and times, never a token.
 
+use super::temporary_access::TemporaryAccess;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -79,11 +80,15 @@ impl Journal {
 
 /// Writes the journal atomically (temporary file, flush to disk, rename).
 pub fn save(data_dir: &Path, journal: &Journal) -> Result<PathBuf, String> {
-    let dir = journal_dir(data_dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(journal.file_name());
-    let temporary = dir.join(format!("{}.tmp", journal.file_name()));
-    let text = serde_json::to_string_pretty(journal)
+    write_atomically(&journal_dir(data_dir), &journal.file_name(), journal)
+}
+
+/// Writes `value` as JSON to `dir/name` atomically: a temporary file, flushed to disk, renamed.
+fn write_atomically<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!("{name}.tmp"));
+    let text = serde_json::to_string_pretty(value)
         .map_err(|e| format!("cannot write the journal: {e}"))?;
     let mut file = std::fs::File::create(&temporary)
         .map_err(|e| format!("cannot write {}: {e}", temporary.display()))?;
@@ -95,29 +100,27 @@ pub fn save(data_dir: &Path, journal: &Journal) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-pub fn remove(data_dir: &Path, journal: &Journal) -> Result<(), String> {
-    let path = journal_dir(data_dir).join(journal.file_name());
-    match std::fs::remove_file(&path) {
+fn remove_file(path: &Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(format!("cannot delete {}: {e}", path.display())),
     }
 }
 
-/// Every journal left behind, with its path; unreadable files are reported, not skipped.
-pub fn pending(data_dir: &Path) -> Vec<(PathBuf, Result<Journal, String>)> {
-    let dir = journal_dir(data_dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+/// Every `*.json` journal in `dir`, with its path; unreadable files are reported, not skipped.
+fn read_all<T: serde::de::DeserializeOwned>(dir: &Path) -> Vec<(PathBuf, Result<T, String>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut found: Vec<(PathBuf, Result<Journal, String>)> = entries
+    let mut found: Vec<(PathBuf, Result<T, String>)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
         .map(|path| {
             let parsed = std::fs::read_to_string(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|text| serde_json::from_str::<Journal>(&text).map_err(|e| e.to_string()))
+                .and_then(|text| serde_json::from_str::<T>(&text).map_err(|e| e.to_string()))
                 .map_err(|e| {
                     format!(
                         "{} is not a readable journal ({e}); it was left as is",
@@ -129,4 +132,39 @@ pub fn pending(data_dir: &Path) -> Vec<(PathBuf, Result<Journal, String>)> {
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
+}
+
+pub fn remove(data_dir: &Path, journal: &Journal) -> Result<(), String> {
+    remove_file(&journal_dir(data_dir).join(journal.file_name()))
+}
+
+/// Every journal left behind, with its path; unreadable files are reported, not skipped.
+pub fn pending(data_dir: &Path) -> Vec<(PathBuf, Result<Journal, String>)> {
+    read_all(&journal_dir(data_dir))
+}
+
+/// Whether any journal (a record's or a temporary access's) is left in `data_dir`.
+pub fn anything_pending(data_dir: &Path) -> bool {
+    !pending(data_dir).is_empty() || !pending_access(data_dir).is_empty()
+}
+
+// ---- temporary access ------------------------------------------------------------------------
+
+/// Temporary access journals live beside the record journals, in a folder of their own.
+fn access_dir(data_dir: &Path) -> PathBuf {
+    journal_dir(data_dir).join("access")
+}
+
+/// Writes the journal of a temporary permission set (before it is made, and again with its Ids).
+pub fn save_access(data_dir: &Path, access: &TemporaryAccess) -> Result<PathBuf, String> {
+    write_atomically(&access_dir(data_dir), &access.file_name(), access)
+}
+
+pub fn remove_access(data_dir: &Path, access: &TemporaryAccess) -> Result<(), String> {
+    remove_file(&access_dir(data_dir).join(access.file_name()))
+}
+
+/// Every temporary permission set not yet proven deleted.
+pub fn pending_access(data_dir: &Path) -> Vec<(PathBuf, Result<TemporaryAccess, String>)> {
+    read_all(&access_dir(data_dir))
 }

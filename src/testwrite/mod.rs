@@ -693,6 +693,19 @@ pub async fn recover_all(client: &Client, identity: &Identity, data_dir: &Path) 
     out
 }
 
+/// Puts right everything interrupted test writes left in this org, one line each: the records
+/// first (restoring them may need the temporary access), then the temporary access.
+/// Costs nothing when there is no journal.
+pub async fn recover_org(client: &Client, identity: &Identity, data_dir: &Path) -> Vec<String> {
+    let mut lines: Vec<String> = recover_all(client, identity, data_dir)
+        .await
+        .into_iter()
+        .map(|r| r.summary)
+        .collect();
+    lines.extend(temporary_access::recover_all(client, identity, data_dir).await);
+    lines
+}
+
 /// What an interrupted test left, in words, without connecting.
 pub fn describe_pending(journal: &Journal) -> String {
     format!(

@@ -4,17 +4,39 @@
 //! A permission set of its own (never the integration's: that one may carry the Integration
 //! user licence, which an admin cannot be assigned) grants Read + Edit on the profile's fields,
 //! is assigned to the admin, and is deleted after the test (2 API calls in all).
+//!
+//! The set is journalled in the data directory before it is made and until it is proven
+//! deleted, so an app closed in between takes it back on the next connection to the org
+//! ([`recover_all`]), once no test write of that org is left to restore (that needs the access).
 
+use super::journal;
 use crate::profile::Profile;
-use crate::salesforce::{Client, SfError, SubRequest};
+use crate::request::soql_string;
+use crate::salesforce::{Client, Identity, SfError, SubRequest};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::path::Path;
 
-/// What was given, so it can be taken back.
-#[derive(Clone, Debug, PartialEq)]
+/// What was given (or may have been: the Ids are missing until Salesforce said), so it can be
+/// taken back; this is also its journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemporaryAccess {
+    pub instance_url: String,
+    pub org_id: String,
+    /// Who was given the access (the logged-in admin).
+    pub username: String,
+    pub user_id: String,
     pub permission_set_name: String,
     pub permission_set_id: Option<String>,
     pub assignment_id: Option<String>,
+    /// When it was given (UTC, RFC 3339).
+    pub granted_at: String,
+}
+
+impl TemporaryAccess {
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.json", self.org_id, self.permission_set_name)
+    }
 }
 
 /// The permission set's API name: unique per minute, so an earlier one left behind never
@@ -74,21 +96,39 @@ fn beyond_one_composite(profile: &Profile, requests: &[SubRequest]) -> Option<St
 }
 
 /// Gives the admin the access; on a partial failure takes back what was made and says why.
+/// Journalled in `data_dir` first: without a journal nothing is given.
 pub async fn grant(
     client: &Client,
+    identity: &Identity,
     profile: &Profile,
-    user_id: &str,
     stamp: &str,
+    data_dir: &Path,
 ) -> Result<TemporaryAccess, String> {
     let name = permission_set_name(stamp);
-    let requests = grant_requests(profile, user_id, &name);
+    let requests = grant_requests(profile, &identity.user_id, &name);
     if let Some(why) = beyond_one_composite(profile, &requests) {
         return Err(why);
     }
-    let responses = client.composite(&requests).await.map_err(|e| {
-        // No answer: whether Salesforce made the set is not known here.
+    let mut access = TemporaryAccess {
+        instance_url: client.instance_url().to_string(),
+        org_id: identity.organization_id.clone(),
+        username: identity.username.clone(),
+        user_id: identity.user_id.clone(),
+        permission_set_name: name.clone(),
+        permission_set_id: None,
+        assignment_id: None,
+        granted_at: chrono::Utc::now().to_rfc3339(),
+    };
+    journal::save_access(data_dir, &access).map_err(|e| {
         format!(
-            "{}. If a permission set {name} now exists, delete it in Setup > Permission Sets.",
+            "Nothing was given: the app must keep a note of the temporary access first, and {e}."
+        )
+    })?;
+    let responses = client.composite(&requests).await.map_err(|e| {
+        // No answer: whether Salesforce made the set is not known here; the journal keeps it
+        // for the next connection.
+        format!(
+            "{}. If a permission set {name} now exists, the app deletes it on your next connection to this org (or delete it in Setup > Permission Sets).",
             describe(&e)
         )
     })?;
@@ -99,11 +139,10 @@ pub async fn grant(
             .and_then(|r| r.json().ok())
             .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string))
     };
-    let access = TemporaryAccess {
-        permission_set_name: name,
-        permission_set_id: created_id("test_access_set"),
-        assignment_id: created_id("test_access_assignment"),
-    };
+    access.permission_set_id = created_id("test_access_set");
+    access.assignment_id = created_id("test_access_assignment");
+    // The Ids make taking it back one call; should this save fail, the name still finds it.
+    let _ = journal::save_access(data_dir, &access);
     // The first refusal Salesforce gave (not the "processing halted" of the ones after it).
     let refused = responses
         .iter()
@@ -116,7 +155,7 @@ pub async fn grant(
                 || "Salesforce did not say why".to_string(),
                 |e| describe(&e),
             );
-            let cleanup = revoke(client, &access).await;
+            let cleanup = revoke(client, &access, data_dir).await;
             Err(match cleanup {
                 Ok(()) => format!("You could not be given access for the test: {reason}"),
                 Err(left) => {
@@ -127,8 +166,13 @@ pub async fn grant(
     }
 }
 
-/// Takes the access back: the assignment, then the set (with its grants). One API call.
-pub async fn revoke(client: &Client, access: &TemporaryAccess) -> Result<(), String> {
+/// Takes the access back: the assignment, then the set (with its grants), in one API call; the
+/// journal goes when both are proven gone.
+pub async fn revoke(
+    client: &Client,
+    access: &TemporaryAccess,
+    data_dir: &Path,
+) -> Result<(), String> {
     let mut requests = Vec::new();
     if let Some(id) = &access.assignment_id {
         requests.push(SubRequest {
@@ -146,30 +190,122 @@ pub async fn revoke(client: &Client, access: &TemporaryAccess) -> Result<(), Str
             body: None,
         });
     }
-    if requests.is_empty() {
-        return Ok(());
-    }
     let left = format!(
         "Delete the permission set {} in Setup > Permission Sets.",
         access.permission_set_name
     );
-    let responses = client.composite(&requests).await.map_err(|e| {
-        format!(
-            "The temporary access was not removed ({}). {left}",
-            describe(&e)
-        )
-    })?;
-    let failed = responses.iter().filter_map(|r| r.json().err()).find(|e| {
-        // Already gone is what was wanted.
-        !matches!(e.code(), Some("NOT_FOUND" | "ENTITY_IS_DELETED"))
-    });
-    match failed {
-        None => Ok(()),
-        Some(e) => Err(format!(
-            "The temporary access was not removed ({}). {left}",
-            describe(&e)
-        )),
+    if !requests.is_empty() {
+        let responses = client.composite(&requests).await.map_err(|e| {
+            format!(
+                "The temporary access was not removed ({}). {left}",
+                describe(&e)
+            )
+        })?;
+        let failed = responses.iter().filter_map(|r| r.json().err()).find(|e| {
+            // Already gone is what was wanted.
+            !matches!(e.code(), Some("NOT_FOUND" | "ENTITY_IS_DELETED"))
+        });
+        if let Some(e) = failed {
+            return Err(format!(
+                "The temporary access was not removed ({}). {left}",
+                describe(&e)
+            ));
+        }
     }
+    journal::remove_access(data_dir, access)
+        .map_err(|e| format!("The temporary access was removed, but its note was not: {e}"))
+}
+
+/// Takes back every temporary access of this org left by an app closed mid-test, once no test
+/// write of the org is left to restore. One line per journal for the admin; other orgs' are
+/// only described. Costs nothing without journals; one call per set whose Ids are known, one
+/// more to find a set that was asked for but never confirmed.
+pub async fn recover_all(client: &Client, identity: &Identity, data_dir: &Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (path, parsed) in journal::pending_access(data_dir) {
+        let mut access = match parsed {
+            Ok(access) => access,
+            Err(message) => {
+                lines.push(message);
+                continue;
+            }
+        };
+        let name = access.permission_set_name.clone();
+        if access.org_id != identity.organization_id {
+            lines.push(format!(
+                "A temporary permission set {name} given to {} on {} ({}) may still exist there. Connect to that org to remove it (the note is kept at {}).",
+                access.username,
+                access.granted_at,
+                access.instance_url,
+                path.display()
+            ));
+            continue;
+        }
+        let record_left = journal::pending(data_dir)
+            .iter()
+            .any(|(_, j)| j.as_ref().is_ok_and(|j| j.org_id == access.org_id));
+        if record_left {
+            lines.push(format!(
+                "The temporary permission set {name} stays assigned to {} until the interrupted test write is restored: restoring it needs the access.",
+                access.username
+            ));
+            continue;
+        }
+        if access.permission_set_id.is_none() {
+            match find(client, &access).await {
+                Ok(Some((set, assignment))) => {
+                    access.permission_set_id = Some(set);
+                    access.assignment_id = assignment;
+                }
+                Ok(None) => {
+                    // Never made: only the note is left.
+                    let _ = journal::remove_access(data_dir, &access);
+                    continue;
+                }
+                Err(e) => {
+                    lines.push(format!(
+                        "Whether the temporary permission set {name} exists could not be read ({}). Delete it in Setup > Permission Sets if it does.",
+                        describe(&e)
+                    ));
+                    continue;
+                }
+            }
+        }
+        lines.push(match revoke(client, &access, data_dir).await {
+            Ok(()) => format!(
+                "Removed the temporary permission set {name} a test write gave {} on {}.",
+                access.username, access.granted_at
+            ),
+            Err(e) => e,
+        });
+    }
+    lines
+}
+
+/// The set of that name and its assignment to the admin, if Salesforce made them.
+async fn find(
+    client: &Client,
+    access: &TemporaryAccess,
+) -> Result<Option<(String, Option<String>)>, SfError> {
+    let soql = format!(
+        "SELECT Id, (SELECT Id FROM Assignments WHERE AssigneeId = {}) FROM PermissionSet WHERE Name = {}",
+        soql_string(&access.user_id),
+        soql_string(&access.permission_set_name)
+    );
+    let rows = client.query(&soql).await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let id = |v: &serde_json::Value| v.get("Id").and_then(|id| id.as_str()).map(str::to_string);
+    let assignment = row
+        .get("Assignments")
+        .and_then(crate::request::records)
+        .and_then(|a| a.first())
+        .and_then(id);
+    Ok(row
+        .get("Id")
+        .and_then(|v| v.as_str())
+        .map(|set| (set.to_string(), assignment)))
 }
 
 fn describe(e: &SfError) -> String {

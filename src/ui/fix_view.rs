@@ -264,12 +264,24 @@ async fn execute_command(
             record_id: id,
             integration_user,
         } => {
+            // The access is journalled before it is given: without a data folder, nothing is.
+            let dir = match data_dir {
+                Ok(dir) => dir.clone(),
+                Err(e) => {
+                    emit(
+                        &send,
+                        WriteEvent::TemporaryAccess(Err(format!("Nothing was given: {e}"))),
+                    );
+                    emit(
+                        &send,
+                        WriteEvent::Wrote(Err("The test write did not run.".into())),
+                    );
+                    return;
+                }
+            };
             let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
             let access = match testwrite::temporary_access::grant(
-                &client,
-                &profile,
-                &identity.user_id,
-                &stamp,
+                &client, &identity, &profile, &stamp, &dir,
             )
             .await
             {
@@ -296,30 +308,25 @@ async fn execute_command(
                 Ok(pre) => {
                     let plan = pre.plan.clone();
                     emit(&send, WriteEvent::PreflightedForWrite(Box::new(pre)));
-                    match data_dir {
-                        Ok(dir) => testwrite::run(&client, &identity, &plan, dir, None)
-                            .await
-                            .map(Box::new)
-                            .map_err(|e| text(&e)),
-                        Err(e) => Err(e.clone()),
-                    }
+                    testwrite::run(&client, &identity, &plan, &dir, None)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| text(&e))
                 }
                 Err(e) => Err(format!("The preflight could not run: {e}")),
             };
             // The access goes only when no journal of this record is left: a record not proven
             // restored is put right on the next connection, as you, and that needs the access.
-            let left_pending = data_dir.as_ref().is_ok_and(|dir| {
-                journal::pending(dir)
-                    .iter()
-                    .any(|(_, j)| j.as_ref().is_ok_and(|j| j.record_id == id))
-            });
+            let left_pending = journal::pending(&dir)
+                .iter()
+                .any(|(_, j)| j.as_ref().is_ok_and(|j| j.record_id == id));
             let outcome = if left_pending {
                 Err(format!(
-                    "The permission set {} stays assigned to you: the record is not proven restored, and putting it right (on your next connection) needs the access. Delete the set in Setup > Permission Sets once the record is restored.",
+                    "The permission set {} stays assigned to you: the record is not proven restored, and putting it right (on your next connection) needs the access. The app removes the set once the record is restored.",
                     access.permission_set_name
                 ))
             } else {
-                testwrite::temporary_access::revoke(&client, &access)
+                testwrite::temporary_access::revoke(&client, &access, &dir)
                     .await
                     .map(|()| {
                         format!(
@@ -352,14 +359,10 @@ pub async fn recover(
     data_dir: Result<std::path::PathBuf, String>,
 ) {
     let Ok(dir) = data_dir else { return };
-    if journal::pending(&dir).is_empty() {
+    if !journal::anything_pending(&dir) {
         return;
     }
-    let lines: Vec<String> = testwrite::recover_all(&client, &identity, &dir)
-        .await
-        .into_iter()
-        .map(|r| r.summary)
-        .collect();
+    let lines = testwrite::recover_org(&client, &identity, &dir).await;
     emit(&send, WriteEvent::Recovered(lines));
 }
 

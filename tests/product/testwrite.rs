@@ -1076,3 +1076,99 @@ async fn test_write_command_exits_3_when_a_field_is_not_proven_back() {
     assert!(!stdout.contains("the journal is deleted"), "{stdout}");
     assert_eq!(journal::pending(&dir).len(), 1);
 }
+
+/// The permission sets of that name in the simulated org.
+async fn sets_named(sim: &SimServer, name: &str) -> u64 {
+    let (_, body) = common::query(
+        sim,
+        sim.admin_token(),
+        &format!("SELECT Id FROM PermissionSet WHERE Name = '{name}'"),
+        false,
+    )
+    .await;
+    body["totalSize"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_temporary_access_left_by_a_closed_app_is_taken_back_on_the_next_connection() {
+    use testwrite::temporary_access;
+    let sim = common::start("ready").await;
+    let (client, identity) = connect_as(&sim, sim.admin_token()).await;
+    let profile = profile::builtin("feedback-writeback").unwrap();
+    let dir = temp_dir("access");
+
+    // Given, then the app closes before taking it back: the note stays.
+    let access = temporary_access::grant(&client, &identity, &profile, "20261205170000", &dir)
+        .await
+        .expect("granted");
+    assert!(access.permission_set_id.is_some() && access.assignment_id.is_some());
+    assert_eq!(journal::pending_access(&dir).len(), 1);
+    assert_eq!(sets_named(&sim, &access.permission_set_name).await, 1);
+
+    // While a test write of this org is left to restore, the access stays (restoring needs it).
+    let record = journal::Journal {
+        instance_url: sim.url().to_string(),
+        org_id: identity.organization_id.clone(),
+        username: identity.username.clone(),
+        user_id: identity.user_id.clone(),
+        object: "Case".into(),
+        record_id: case_id(),
+        original: Default::default(),
+        test_values: Default::default(),
+        kinds: Default::default(),
+        read_back: Default::default(),
+        written_fields: Vec::new(),
+        original_last_modified: None,
+        written_last_modified: None,
+        stage: journal::Stage::BeforeWrite,
+        started_at: "2026-12-05T17:00:00Z".into(),
+    };
+    journal::save(&dir, &record).unwrap();
+    let lines = temporary_access::recover_all(&client, &identity, &dir).await;
+    assert!(lines[0].contains("stays assigned"), "{lines:?}");
+    assert_eq!(sets_named(&sim, &access.permission_set_name).await, 1);
+
+    // The record put right, the next connection takes the access back and drops the note.
+    journal::remove(&dir, &record).unwrap();
+    let lines = testwrite::recover_org(&client, &identity, &dir).await;
+    assert!(
+        lines[0].starts_with("Removed the temporary permission set"),
+        "{lines:?}"
+    );
+    assert_eq!(sets_named(&sim, &access.permission_set_name).await, 0);
+    assert!(!journal::anything_pending(&dir));
+
+    // Asked for but never confirmed (no answer came): found by its name, then removed.
+    let access = temporary_access::grant(&client, &identity, &profile, "20261205170100", &dir)
+        .await
+        .expect("granted");
+    let unconfirmed = temporary_access::TemporaryAccess {
+        permission_set_id: None,
+        assignment_id: None,
+        ..access.clone()
+    };
+    journal::save_access(&dir, &unconfirmed).unwrap();
+    let lines = temporary_access::recover_all(&client, &identity, &dir).await;
+    assert!(lines[0].starts_with("Removed"), "{lines:?}");
+    assert_eq!(sets_named(&sim, &access.permission_set_name).await, 0);
+
+    // Never made: only the note goes, without a word. Another org's: said and kept.
+    let never = temporary_access::TemporaryAccess {
+        permission_set_name: temporary_access::permission_set_name("20261205170200"),
+        ..unconfirmed.clone()
+    };
+    journal::save_access(&dir, &never).unwrap();
+    let elsewhere = temporary_access::TemporaryAccess {
+        org_id: "00D000000000001AAA".into(),
+        ..never.clone()
+    };
+    journal::save_access(&dir, &elsewhere).unwrap();
+    let lines = temporary_access::recover_all(&client, &identity, &dir).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("Connect to that org"), "{lines:?}");
+    assert_eq!(journal::pending_access(&dir).len(), 1);
+    assert!(
+        journal::pending(&dir).is_empty(),
+        "record journals are read apart"
+    );
+}
