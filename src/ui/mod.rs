@@ -149,11 +149,72 @@ pub struct StepPages {
 }
 
 /// The profile editor's working copy.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ProfileDraft {
     pub profile: Profile,
     pub save_path: String,
     pub message: Option<String>,
+    /// Where the draft was last saved (applying it then remembers that file).
+    pub saved_to: Option<String>,
+    /// A save under way on its own thread: files are never written from the draw code.
+    pub pending_save: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
+}
+
+impl ProfileDraft {
+    pub fn of(profile: &Profile) -> ProfileDraft {
+        ProfileDraft {
+            profile: profile.clone(),
+            save_path: format!("{}.toml", profile.id),
+            message: None,
+            saved_to: None,
+            pending_save: None,
+        }
+    }
+
+    /// Writes the draft to `save_path` on a short-lived thread; [`ProfileDraft::poll`] picks the
+    /// outcome up.
+    pub fn save_in_background(&mut self, ctx: &egui::Context) {
+        let path = std::path::PathBuf::from(self.save_path.trim());
+        let text = self.profile.to_toml();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        let started = crate::spawn_named("profile-save", move || {
+            let outcome = crate::files::write_file(&path, text.as_bytes())
+                .map(|()| path.display().to_string())
+                .map_err(|e| e.to_string());
+            let _ = tx.send(outcome);
+            ctx.request_repaint();
+        });
+        match started {
+            Ok(_) => {
+                self.pending_save = Some(rx);
+                self.message = Some("Saving…".into());
+            }
+            Err(e) => self.message = Some(format!("The profile was not saved: {e}")),
+        }
+    }
+
+    /// Takes the outcome of a save, when it has come.
+    pub fn poll(&mut self) {
+        let Some(rx) = &self.pending_save else {
+            return;
+        };
+        let outcome = match rx.try_recv() {
+            Ok(outcome) => outcome,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("The save stopped unexpectedly; try again.".into())
+            }
+        };
+        self.pending_save = None;
+        match outcome {
+            Ok(path) => {
+                self.message = Some(format!("Saved to {path}."));
+                self.saved_to = Some(path);
+            }
+            Err(e) => self.message = Some(e),
+        }
+    }
 }
 
 pub struct App {
@@ -482,6 +543,9 @@ impl App {
 
     /// Applies what the worker reported.
     pub fn handle_events(&mut self) {
+        if let Some(draft) = &mut self.draft {
+            draft.poll();
+        }
         for event in self.worker.poll() {
             match event {
                 Event::Connected(connection) => {

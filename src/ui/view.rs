@@ -267,11 +267,7 @@ fn top_bar(app: &mut App, ui: &mut egui::Ui) {
             }
         }
         if app.can_write() && ui.button("Edit profile…").clicked() {
-            app.draft = Some(ProfileDraft {
-                profile: app.profile.clone(),
-                save_path: format!("{}.toml", app.profile.id),
-                message: None,
-            });
+            app.draft = Some(ProfileDraft::of(&app.profile));
         }
         integration_user_control(app, ui);
         ui.separator();
@@ -1243,22 +1239,13 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
                         .labelled_by(path_label.id);
                         if ui
                             .add_enabled(
-                                problems.is_empty(),
+                                problems.is_empty() && draft.pending_save.is_none(),
                                 egui::Button::new("Save profile file"),
                             )
                             .on_disabled_hover_text("Fix what is marked in red first.")
                             .clicked()
                         {
-                            let path = std::path::PathBuf::from(draft.save_path.trim());
-                            draft.message = Some(
-                                match crate::files::write_file(
-                                    &path,
-                                    draft.profile.to_toml().as_bytes(),
-                                ) {
-                                    Ok(()) => format!("Saved to {}.", path.display()),
-                                    Err(e) => e.to_string(),
-                                },
-                            );
+                            draft.save_in_background(ctx);
                         }
                     });
                     if let Some(message) = &draft.message {
@@ -1270,15 +1257,10 @@ fn profile_editor(app: &mut App, ctx: &egui::Context) {
         let text = draft.profile.to_toml();
         match profile::parse("edited profile", &text) {
             Ok(p) => {
-                let remembered = if draft
-                    .message
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("Saved"))
-                {
-                    draft.save_path.clone()
-                } else {
-                    app.remembered.profile.clone()
-                };
+                let remembered = draft
+                    .saved_to
+                    .clone()
+                    .unwrap_or_else(|| app.remembered.profile.clone());
                 app.set_profile(p, remembered);
                 return;
             }

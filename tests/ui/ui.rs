@@ -155,6 +155,36 @@ fn a_duplicate_api_name_is_refused() {
 }
 
 #[test]
+fn saving_the_profile_writes_the_file_off_the_ui_thread_and_applying_remembers_it() {
+    let mut h = harness(common::demo_app("ready"));
+    common::settled(&mut h);
+    h.get_by_label("Edit profile…").click();
+    h.run_steps(2);
+    let path = std::env::temp_dir().join(format!(
+        "writeback-setup-profile-{}.toml",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    h.state_mut().draft.as_mut().unwrap().save_path = path.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Save profile file").click();
+    h.run_steps(1);
+    step_until(&mut h, "the profile to be saved", |a| {
+        a.draft
+            .as_ref()
+            .is_some_and(|d| d.pending_save.is_none() && d.saved_to.is_some())
+    });
+    let saved = std::fs::read_to_string(&path).expect("the file is written");
+    assert!(saved.contains("Enterpret_Summary__c"), "{saved}");
+    h.get_by_label_contains("Saved to");
+    h.get_by_label("Apply and re-check").click();
+    h.run_steps(2);
+    assert!(h.state().draft.is_none());
+    assert_eq!(h.state().remembered.profile, path.display().to_string());
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn verify_only_mode_hides_write_actions() {
     let mut h = harness(common::demo_app("ready"));
     common::settled(&mut h);
