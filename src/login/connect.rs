@@ -236,7 +236,31 @@ pub async fn connect(
                 tokio::task::spawn_blocking(move || SfCliTokenSource::new(cli, &who))
                     .await
                     .map_err(blocking_failed)??;
-            let (client, identity) = with_token(&login.instance_url, Arc::new(source)).await?;
+            let client = Client::connect(&login.instance_url, Arc::new(source))
+                .await
+                .map_err(|error| ConnectError::Salesforce {
+                    context: "Could not connect",
+                    error,
+                })?;
+            // The CLI named the org and the username: userinfo (no API call) when the token may
+            // read it, else one User query (the identity URL's way costs two calls).
+            let org_id = login
+                .org_id
+                .as_deref()
+                .filter(|id| id.starts_with("00D"))
+                .and_then(|id| crate::sfid::to_18(id).ok());
+            let identity = match (client.userinfo().await, &org_id) {
+                (Ok(Some(identity)), _) => Ok(identity),
+                (Ok(None), Some(org)) => {
+                    client.user_identity_by_username(org, &login.username).await
+                }
+                (Ok(None), None) => client.identity().await,
+                (Err(e), _) => Err(e),
+            }
+            .map_err(|error| ConnectError::Salesforce {
+                context: "Could not read who is logged in",
+                error,
+            })?;
             Ok(plain(client, identity, Some(cli_kept(&target))))
         }
         ConnectTo::CliLogin { target } => {

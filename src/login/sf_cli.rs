@@ -91,6 +91,8 @@ pub enum SfCliError {
 pub struct SfSession {
     pub instance_url: String,
     pub username: String,
+    /// The org's Id, when the CLI said it (`sf org display`'s `id`).
+    pub org_id: Option<String>,
     pub access_token: String,
 }
 
@@ -109,6 +111,8 @@ impl fmt::Debug for SfSession {
 pub struct SfOrgLogin {
     pub instance_url: String,
     pub username: String,
+    /// The org's Id, when the CLI said it: with the username, who is logged in is one query.
+    pub org_id: Option<String>,
 }
 
 /// The oldest Salesforce CLI this app drives: `sf org login web` and `sf org display --json`
@@ -337,6 +341,8 @@ impl SfCli {
         Ok(SfSession {
             instance_url,
             username,
+            // plugin-org's `OrgDisplayReturn` names the org's Id `id`.
+            org_id: string_field(&display, "id"),
             access_token,
         })
     }
@@ -427,6 +433,7 @@ impl SfCli {
         Ok(SfSession {
             instance_url: login.instance_url.clone(),
             username: login.username.clone(),
+            org_id: login.org_id.clone(),
             access_token,
         })
     }
@@ -992,6 +999,7 @@ impl SfCliTokenSource {
         let login = SfOrgLogin {
             instance_url: session.instance_url,
             username: session.username,
+            org_id: session.org_id,
         };
         let source = SfCliTokenSource {
             cli,
@@ -1008,6 +1016,7 @@ impl SfCliTokenSource {
         let login = SfOrgLogin {
             instance_url: session.instance_url,
             username: session.username.clone(),
+            org_id: session.org_id.clone(),
         };
         let source = SfCliTokenSource {
             cli,
@@ -1105,6 +1114,7 @@ mod tests {
         let session = SfSession {
             instance_url: "https://x.my.salesforce.com".into(),
             username: "a@b.c".into(),
+            org_id: None,
             access_token: "00D5g000000AbCdE!secret".into(),
         };
         let shown = format!("{session:?}");

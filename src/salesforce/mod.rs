@@ -392,6 +392,41 @@ impl Client {
         self.user_identity(&org_id, &user_id).await
     }
 
+    /// The user of a login whose org and username are known (a Salesforce CLI login: `sf org
+    /// display` names both, not the user's Id): one query, where the identity URL's way costs
+    /// the resource list and the user's record.
+    pub async fn user_identity_by_username(
+        &self,
+        org_id: &str,
+        username: &str,
+    ) -> Result<Identity, SfError> {
+        let soql = format!(
+            "SELECT Id, Username, Name, Email FROM User WHERE Username = {}",
+            crate::request::soql_string(username)
+        );
+        let rows = self.query(&soql).await?;
+        let user = rows
+            .first()
+            .ok_or_else(|| decode("User query", "no user of that username in this org"))?;
+        let text = |key: &str| {
+            user.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let user_id = text("Id");
+        if user_id.is_empty() {
+            return Err(decode("User query", "the user has no Id"));
+        }
+        Ok(Identity {
+            user_id,
+            organization_id: org_id.to_string(),
+            username: text("Username"),
+            name: text("Name"),
+            email: text("Email"),
+        })
+    }
+
     /// The user of a login whose org and user ids are known (from the token answer's identity
     /// URL `id`, or a saved login): `GET sobjects/User/{id}` with the fields it needs, one API
     /// call the `api` scope allows (no `id` scope needed).

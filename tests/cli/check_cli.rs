@@ -240,11 +240,22 @@ async fn env_connection_and_no_token_in_output() {
 async fn salesforce_cli_login_is_used_and_the_token_never_shown() {
     use std::os::unix::fs::PermissionsExt;
     let sim = common::start("ready").await;
+    // A token with the CLI's scopes (no identity scope, so userinfo refuses it), through an app
+    // the org has.
+    let cli_token = sim
+        .token_for(
+            "admin@acme.example",
+            "Write-back Setup Assistant",
+            &["api", "web", "refresh_token"],
+        )
+        .unwrap();
+    let (used_before, _) = sim.api_usage();
     let dir = std::env::temp_dir().join(format!("fake-sf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
-        "#!/usr/bin/env bash\necho run >> \"{runs}\"\ncase \"$*\" in\n  \"org display --target-org acme --json\") [ \"$SF_TEMP_SHOW_SECRETS\" = true ] || exit 5; echo '{{\"status\":0,\"result\":{{\"id\":\"00D5g000004Qmn2EAA\",\"accessToken\":\"{token}\",\"instanceUrl\":\"{url}\",\"username\":\"admin@acme.example\",\"clientId\":\"PlatformCLI\",\"connectedStatus\":\"Connected\",\"alias\":\"acme\"}},\"warnings\":[]}}' ;;\n  *) echo '{{\"status\":1,\"name\":\"Error\",\"message\":\"unexpected: '\"$*\"'\"}}'; exit 1 ;;\nesac\n",
-        token = sim.admin_token(),
+        "#!/usr/bin/env bash\necho run >> \"{runs}\"\ncase \"$*\" in\n  \"org display --target-org acme --json\") [ \"$SF_TEMP_SHOW_SECRETS\" = true ] || exit 5; echo '{{\"status\":0,\"result\":{{\"id\":\"{org}\",\"accessToken\":\"{token}\",\"instanceUrl\":\"{url}\",\"username\":\"admin@acme.example\",\"clientId\":\"PlatformCLI\",\"connectedStatus\":\"Connected\",\"alias\":\"acme\"}},\"warnings\":[]}}' ;;\n  *) echo '{{\"status\":1,\"name\":\"Error\",\"message\":\"unexpected: '\"$*\"'\"}}'; exit 1 ;;\nesac\n",
+        token = cli_token,
+        org = writeback_setup::sfid::to_18("00D5g000004Qmn2").unwrap(),
         url = sim.url(),
         runs = dir.join("runs").display()
     );
@@ -276,7 +287,11 @@ async fn salesforce_cli_login_is_used_and_the_token_never_shown() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert_eq!(runs.lines().count(), 1, "sf runs");
     assert!(stdout(&o).contains("READY"));
-    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(sim.admin_token()));
+    assert!(!format!("{}{}", stdout(&o), stderr(&o)).contains(&cli_token));
+    // Who is logged in: one User query by the CLI's username (the org Id is the CLI's `id`);
+    // then the check's 5 (one validation rule).
+    let (used_after, _) = sim.api_usage();
+    assert_eq!(used_after - used_before, 6, "API calls of check --sf-org");
 
     let o = run(&["check", "--sf-org", "acme"], &[("PATH", "/nonexistent")]);
     assert_eq!(o.status.code(), Some(3));

@@ -270,6 +270,9 @@ fn access_token_table() {
         ),
     ];
     for (name, responses, expect, runs) in cases {
+        let names_the_org = responses
+            .iter()
+            .any(|(_, answer, _)| answer.contains("\"id\":\"00D"));
         let sf = FakeSf::new(&counting(&script(&responses)));
         let got = sf.cli().access_token("acme");
         if let Err(e) = &got {
@@ -284,6 +287,12 @@ fn access_token_table() {
                 assert_eq!(session.access_token, TOKEN, "{name}");
                 assert_eq!(session.instance_url, INSTANCE, "{name}");
                 assert_eq!(session.username, "admin@acme.com", "{name}");
+                // The org's Id, where `org display` gave it (its `id`).
+                assert_eq!(
+                    session.org_id.as_deref(),
+                    names_the_org.then_some("00D5g000000AbCdEAA"),
+                    "{name}"
+                );
                 assert!(!format!("{session:?}").contains(TOKEN), "{name}");
             }
             (Expect::Failed(text), Err(SfCliError::CommandFailed { command, message })) => {
@@ -571,6 +580,8 @@ esac"#;
         SfOrgLogin {
             instance_url: INSTANCE.into(),
             username: "admin@acme.com".into(),
+            // This display names no `id`.
+            org_id: None,
         }
     );
     assert_eq!(
