@@ -139,9 +139,6 @@ pub fn run_login(args: LoginArgs) -> ExitCode {
     ));
     match result {
         Ok(session) => {
-            if let Some(book) = crate::login::app::ClientIdBook::open_default() {
-                let _ = book.set(&settings.host.login_url, &settings.client_id);
-            }
             println!(
                 "Logged in as {} ({}) to {}.",
                 session.identity.username, session.identity.name, session.login.instance_url

@@ -324,12 +324,6 @@ pub async fn connect(
                 show,
             )
             .await?;
-            // A consumer key that worked is remembered for this org (it is not a secret), beside
-            // the saved logins.
-            if let Some(dir) = env.book.as_ref().and_then(|b| b.path().parent()) {
-                let _ = super::app::ClientIdBook::at(dir)
-                    .set(&settings.host.login_url, &settings.client_id);
-            }
             Ok(from_session(logged_in))
         }
     }

@@ -205,7 +205,14 @@ pub async fn browser_login(
     }
     show(&login.authorize_url);
     let tokens = login.finish(&oauth, timeout).await?;
-    session_from_tokens(settings, oauth, tokens, store, book).await
+    let session = session_from_tokens(settings, oauth, tokens, store, book).await?;
+    // A consumer key that worked is remembered for this org (it is not a secret), beside the
+    // saved logins.
+    if let Some(dir) = book.and_then(|b| b.path().parent()) {
+        let _ =
+            super::app::ClientIdBook::at(dir).set(&settings.host.login_url, &settings.client_id);
+    }
+    Ok(session)
 }
 
 /// Connects with the token endpoint's answer, saves the refresh token and the login.

@@ -388,6 +388,9 @@ fn without_a_keychain_the_login_says_it_is_not_kept() {
     assert!(out.contains("Kept in memory only"), "{out}");
     assert!(out.contains("ends with this command"), "{out}");
     assert!(!config.join("logins.json").exists());
+    // The consumer key that worked is remembered for this org (it is not a secret).
+    let keys = std::fs::read_to_string(config.join("client-ids.json")).unwrap_or_default();
+    assert!(keys.contains(common::SIM_APP_KEY), "{keys}");
     let check = app(&config, None).arg("check").output().unwrap();
     assert_eq!(check.status.code(), Some(2), "{}", text(&check));
     assert_no_tokens(&org.tokens(), &[&out, &err, &url, &text(&check)], &dir);
