@@ -370,9 +370,55 @@ pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Pla
         }
     }
     Plan {
-        standard: Vec::new(),
+        standard: pack(asked_again(g)),
         tooling: pack(requests),
     }
+}
+
+/// Codes after which asking again the other way is no use: the org or the login refused.
+const REFUSED_BY_THE_ORG: [&str; 4] = [
+    "REQUEST_LIMIT_EXCEEDED",
+    "API_DISABLED_FOR_ORG",
+    "API_CURRENTLY_DISABLED",
+    "INVALID_SESSION_ID",
+];
+
+/// The first-round reads no recorded payload confirms (the licences by sObject Relationships,
+/// assignment rules through the Tooling API), asked again the long-documented way when
+/// Salesforce refused them: one more standard composite, only then. Without the integration
+/// user's Id (the permissions answer failed too) the licences are not asked again.
+fn asked_again(g: &super::Gathered) -> Vec<PlannedRequest> {
+    use super::facts::{records_of, text};
+    let refused = |id: &str| matches!(g.answers.get(id), Some(Err(e)) if !REFUSED_BY_THE_ORG.contains(&e.code.as_str()));
+    let mut again = Vec::new();
+    if refused("licences") {
+        let user_id = match g.answers.get("perms") {
+            Some(Ok(perms)) => records_of(perms).iter().find_map(|set| {
+                set.get("Assignments").map(records_of).and_then(|a| {
+                    a.first()
+                        .and_then(|a| text(a, "AssigneeId"))
+                        .map(str::to_string)
+                })
+            }),
+            _ => None,
+        };
+        if let Some(user_id) = user_id {
+            again.push(query(
+                "licences",
+                &format!(
+                    "SELECT Id, PermissionSetLicenseId FROM PermissionSetLicenseAssign WHERE AssigneeId = {}",
+                    soql_string(&user_id)
+                ),
+            ));
+        }
+    }
+    if refused("assignment") {
+        again.push(query(
+            "assignment",
+            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
+        ));
+    }
+    again
 }
 
 /// Whether the token answer leaves open if you may see the integration user's tokens: it has
@@ -546,6 +592,48 @@ mod tests {
             .iter()
             .flatten()
             .all(|r| r.reference_id.starts_with("picklist_")));
+    }
+
+    #[test]
+    fn reads_salesforce_refused_are_asked_again_the_documented_way() {
+        use crate::checks::FetchError;
+        let profile = crate::profile::builtin("feedback-writeback").unwrap();
+        let who = inputs(Some("integration@acme.example"), None);
+        let refused = |code: &str| {
+            Err(FetchError {
+                code: code.into(),
+                message: "refused".into(),
+            })
+        };
+        let mut g = Gathered::default();
+        g.answers.insert(
+            "perms".into(),
+            Ok(serde_json::json!({"records": [{"Assignments": {"records": [{"AssigneeId": "0055g00000AAAAAAAA"}]}}]})),
+        );
+        g.answers.insert("licences".into(), refused("NOT_FOUND"));
+        g.answers
+            .insert("assignment".into(), refused("INVALID_FIELD"));
+        let plan = follow_up(&profile, &who, &g);
+        let again: Vec<&PlannedRequest> = plan.standard.iter().flatten().collect();
+        assert_eq!(again.len(), 2, "{plan:#?}");
+        assert!(again[0].is_query && again[0].path.contains("PermissionSetLicenseAssign"));
+        assert!(
+            again[0].path.contains("0055g00000AAAAAAAA"),
+            "{}",
+            again[0].path
+        );
+        assert_eq!(again[1].reference_id, "assignment");
+        // Answered, or refused by the org itself: nothing is asked again.
+        g.answers
+            .insert("licences".into(), Ok(serde_json::json!({"records": []})));
+        g.answers
+            .insert("assignment".into(), refused("REQUEST_LIMIT_EXCEEDED"));
+        assert!(follow_up(&profile, &who, &g).standard.is_empty());
+        // Without the user's Id (the permissions failed too) the licences are not asked again.
+        g.answers.insert("perms".into(), refused("INVALID_TYPE"));
+        g.answers
+            .insert("licences".into(), refused("PROCESSING_HALTED"));
+        assert!(follow_up(&profile, &who, &g).standard.is_empty());
     }
 
     #[test]
