@@ -313,7 +313,8 @@ pub async fn gather(
     }
     let listings = listings.map_err(|e| fetch_error(&e));
     // The second round: the app's settings, and what the first answers call for (each
-    // validation rule's formula, global value sets), together.
+    // validation rule's formula, a hidden picklist's metadata, Customize Application when the
+    // tokens cannot show it, a refused read asked again), together.
     let follow_up = checks::follow_up(&request.profile, inputs, &gathered);
     let app = listings
         .as_ref()

@@ -425,8 +425,6 @@ pub struct UserFacts {
     pub license: String,
     /// `UserLogin.IsFrozen` (None when not readable).
     pub frozen: Fetched<bool>,
-    /// Permission set licences the user holds (15-character Ids).
-    pub licences: Vec<String>,
     pub sets: Vec<HeldSet>,
 }
 
@@ -549,7 +547,6 @@ fn read_user(g: &Gathered, username: &str, now: &str) -> Fetched<Option<UserFact
     }
     Some(Ok(user.map(|mut u| {
         u.sets = sets;
-        u.licences = licences.unwrap_or_default();
         u.frozen =
             rows(g, "login").map(|r| r.map(|rows| rows.iter().any(|row| flag(row, "IsFrozen"))));
         u
@@ -794,12 +791,7 @@ impl Facts {
         let sees_all_tokens = rows(g, "customize")
             .map(|r| r.map(|rows| !rows.is_empty()))
             .or_else(|| {
-                // A token of anyone but you proves you see every user's tokens.
-                let me = &inputs.logged_in.username;
-                tokens
-                    .as_ref()
-                    .and_then(|t| t.as_ref().ok())
-                    .is_some_and(|t| t.iter().any(|t| !t.username.eq_ignore_ascii_case(me)))
+                (tokens_of_others_seen(g, &inputs.logged_in.username) == Some(true))
                     .then_some(Ok(true))
             });
         Facts {
@@ -837,6 +829,18 @@ impl Facts {
 // The fix planner asks its own questions (the vendor's permission set by name, whether or not
 // it is assigned; the org's integration licence and its seats), answered by reference id
 // `fields`, `set`, `psl`, `user`, `user_psl`; they are read here like every other answer.
+
+/// Whether the OAuth token answer holds a token of anyone but `me` (None when it was not read):
+/// Salesforce shows other users' tokens only to users with Customize Application, so one such
+/// row proves you see them all.
+pub(crate) fn tokens_of_others_seen(g: &Gathered, me: &str) -> Option<bool> {
+    let tokens = rows(g, "tokens")?.ok()?;
+    Some(
+        tokens
+            .iter()
+            .any(|t| text(t, "User.Username").is_some_and(|name| !name.eq_ignore_ascii_case(me))),
+    )
+}
 
 /// The Salesforce API Integration permission set licence: an Integration-licence user gets
 /// object access only through a permission set created with this licence.

@@ -104,6 +104,10 @@ fn developer_name(api_name: &str) -> (String, Option<String>) {
 /// holds at least their profile's permission set, so the first row has an assignment).
 const INTEGRATION_USER_ID: &str = "@{perms.records[0].Assignments.records[0].AssigneeId}";
 
+/// The active Case assignment rules (an update may reassign the record).
+const CASE_ASSIGNMENT_RULES: &str =
+    "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true";
+
 pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
     let object = soql_string(&profile.object);
     let mut standard = Vec::new();
@@ -261,10 +265,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
     // AssignmentRule is a Tooling object as well as a standard one; read there, it leaves the
     // standard composite within its five queries.
     if profile.object == "Case" {
-        tooling.push(query(
-            "assignment",
-            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
-        ));
+        tooling.push(query("assignment", CASE_ASSIGNMENT_RULES));
     }
     if profile.package.is_some() {
         tooling.push(query(
@@ -291,7 +292,7 @@ pub fn plan(profile: &Profile, inputs: &Inputs) -> Plan {
 pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Plan {
     use super::facts::{records_of, text};
     let object = soql_string(&profile.object);
-    let mut queries = Vec::new();
+    let mut requests = Vec::new();
     let described: Vec<String> = match g.answers.get("describe") {
         Some(Ok(describe)) => describe
             .get("fields")
@@ -337,7 +338,7 @@ pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Pla
         let namespace = namespace
             .map(|ns| format!(" AND NamespacePrefix = {}", soql_string(&ns)))
             .unwrap_or_else(|| " AND NamespacePrefix = null".to_string());
-        queries.push(query(
+        requests.push(query(
             &format!("picklist_{i}"),
             &format!(
                 "SELECT Id, DeveloperName, Metadata FROM CustomField WHERE TableEnumOrId = {object} AND DeveloperName = {}{namespace}",
@@ -347,7 +348,7 @@ pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Pla
     }
     if needs_customize_answer(inputs, g) {
         // PermissionSetAssignment and PermissionSet are Tooling objects too.
-        queries.push(query(
+        requests.push(query(
             "customize",
             &format!(
                 "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} \
@@ -356,7 +357,6 @@ pub fn follow_up(profile: &Profile, inputs: &Inputs, g: &super::Gathered) -> Pla
             ),
         ));
     }
-    let mut requests = queries;
     if let Some(Ok(rules)) = g.answers.get("validation") {
         for rule in records_of(rules) {
             let Some(id) = text(&rule, "Id") else {
@@ -413,10 +413,7 @@ fn asked_again(g: &super::Gathered) -> Vec<PlannedRequest> {
         }
     }
     if refused("assignment") {
-        again.push(query(
-            "assignment",
-            "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true",
-        ));
+        again.push(query("assignment", CASE_ASSIGNMENT_RULES));
     }
     again
 }
@@ -424,19 +421,13 @@ fn asked_again(g: &super::Gathered) -> Vec<PlannedRequest> {
 /// Whether the token answer leaves open if you may see the integration user's tokens: it has
 /// none of theirs, and none of anyone but you (a row of another user proves you see them all).
 fn needs_customize_answer(inputs: &Inputs, g: &super::Gathered) -> bool {
-    use super::facts::{records_of, text};
-    let (Some(user), me) = (&inputs.integration_user, &inputs.logged_in) else {
+    let me = &inputs.logged_in;
+    let Some(user) = &inputs.integration_user else {
         return false;
     };
-    if me.user_id.is_empty() || user.eq_ignore_ascii_case(&me.username) {
-        return false;
-    }
-    let Some(Ok(tokens)) = g.answers.get("tokens") else {
-        return false;
-    };
-    !records_of(tokens).iter().any(|t| {
-        text(t, "User.Username").is_some_and(|name| !name.eq_ignore_ascii_case(&me.username))
-    })
+    !me.user_id.is_empty()
+        && !user.eq_ignore_ascii_case(&me.username)
+        && super::facts::tokens_of_others_seen(g, &me.username) == Some(false)
 }
 
 /// The global value sets the picklist metadata read in the second round takes its values from:

@@ -93,7 +93,6 @@ fn ready() -> Facts {
             profile: "Minimum Access - Salesforce".into(),
             license: "Salesforce".into(),
             frozen: Some(Ok(false)),
-            licences: Vec::new(),
             sets: vec![integration_set()],
         }))),
         app_listings: Some(Ok(vec![AppListing {

@@ -408,23 +408,11 @@ impl Client {
         let user = rows
             .first()
             .ok_or_else(|| decode("User query", "no user of that username in this org"))?;
-        let text = |key: &str| {
-            user.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let user_id = text("Id");
-        if user_id.is_empty() {
+        let identity = identity_of_user(org_id, user, "");
+        if identity.user_id.is_empty() {
             return Err(decode("User query", "the user has no Id"));
         }
-        Ok(Identity {
-            user_id,
-            organization_id: org_id.to_string(),
-            username: text("Username"),
-            name: text("Name"),
-            email: text("Email"),
-        })
+        Ok(identity)
     }
 
     /// The user of a login whose org and user ids are known (from the token answer's identity
@@ -439,28 +427,8 @@ impl Client {
                 "sobjects/User/{user_id}?fields=Id,Username,Name,Email"
             ))
             .await?;
-        let text = |key: &str| {
-            user.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let name = text("Name");
-        let username = match text("Username") {
-            u if u.is_empty() => name.clone(),
-            u => u,
-        };
-        let id = match text("Id") {
-            id if id.is_empty() => user_id.to_string(),
-            id => id,
-        };
-        Ok(Identity {
-            user_id: id,
-            organization_id: org_id.to_string(),
-            username,
-            name,
-            email: text("Email"),
-        })
+        let user = user.as_object().cloned().unwrap_or_default();
+        Ok(identity_of_user(org_id, &user, user_id))
     }
 
     /// Standard query, following nextRecordsUrl until done.
@@ -1054,6 +1022,33 @@ fn parse_limit_info(header: &str) -> Option<ApiUsage> {
 fn version_number(text: &str) -> Option<(u32, u32)> {
     let (major, minor) = text.split_once('.')?;
     Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Who a `User` record (`Id`, `Username`, `Name`, `Email`) is: the username falls back to the
+/// name, the Id to `known_id`.
+fn identity_of_user(org_id: &str, user: &Record, known_id: &str) -> Identity {
+    let text = |key: &str| {
+        user.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let name = text("Name");
+    let username = match text("Username") {
+        u if u.is_empty() => name.clone(),
+        u => u,
+    };
+    let user_id = match text("Id") {
+        id if id.is_empty() => known_id.to_string(),
+        id => id,
+    };
+    Identity {
+        user_id,
+        organization_id: org_id.to_string(),
+        username,
+        name,
+        email: text("Email"),
+    }
 }
 
 /// The org and user ids of an identity URL `https://host/id/{org}/{user}`.

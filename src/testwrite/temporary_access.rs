@@ -222,6 +222,11 @@ pub async fn revoke(
 /// more to find a set that was asked for but never confirmed.
 pub async fn recover_all(client: &Client, identity: &Identity, data_dir: &Path) -> Vec<String> {
     let mut lines = Vec::new();
+    // Orgs with a test write still to restore (that needs the access).
+    let orgs_to_restore: Vec<String> = journal::pending(data_dir)
+        .into_iter()
+        .filter_map(|(_, j)| j.ok().map(|j| j.org_id))
+        .collect();
     for (path, parsed) in journal::pending_access(data_dir) {
         let mut access = match parsed {
             Ok(access) => access,
@@ -241,10 +246,7 @@ pub async fn recover_all(client: &Client, identity: &Identity, data_dir: &Path) 
             ));
             continue;
         }
-        let record_left = journal::pending(data_dir)
-            .iter()
-            .any(|(_, j)| j.as_ref().is_ok_and(|j| j.org_id == access.org_id));
-        if record_left {
+        if orgs_to_restore.contains(&access.org_id) {
             lines.push(format!(
                 "The temporary permission set {name} stays assigned to {} until the interrupted test write is restored: restoring it needs the access.",
                 access.username
